@@ -105,9 +105,10 @@ type Momentum struct {
 	Fields Positions // "lr", "momentum"
 }
 
-// Adam is torch.optim.Adam. Zero fields take PyTorch's defaults (lr 0.001,
-// beta1 0.9, beta2 0.999, eps 1e-8) when the spec is normalised; a YAML spec
-// sets the defaults only for keys it leaves out, so an explicit 0 stays 0.
+// Adam is torch.optim.Adam. A field left out of the spec takes PyTorch's
+// default (lr 0.001, beta1 0.9, beta2 0.999, eps 1e-8) when the spec is
+// normalised: a zero field with no recorded position in Fields counts as left
+// out, so an explicit beta1: 0 stays 0.
 type Adam struct {
 	LR    float64
 	Beta1 float64
