@@ -1,0 +1,153 @@
+// Package build turns a spec.Network into an ir.Program: the parameters, the
+// optimizer and the forward graph of each function, one Dense value per layer
+// followed by its activation, and the loss. The passes do the rest.
+package build
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/gradgen/gradgen/ir"
+	"github.com/gradgen/gradgen/spec"
+)
+
+// TileRows is the default number of samples a batched function processes per
+// call; Loss and Backward walk a batch in tiles of this many rows, so the
+// workspace has a size fixed at build time.
+const TileRows = 32
+
+// Options tune the program.
+type Options struct {
+	// TileRows overrides the default tile size when > 0.
+	TileRows int
+}
+
+// Program builds the IR of a valid, normalised network.
+func Program(n *spec.Network, opt Options) (*ir.Program, error) {
+	if err := n.Validate(); err != nil {
+		return nil, err
+	}
+	rows := opt.TileRows
+	if rows <= 0 {
+		rows = TileRows
+	}
+	p := &ir.Program{
+		Package:   n.Package,
+		DType:     ir.F32,
+		Inputs:    n.Input,
+		Outputs:   n.Layers[len(n.Layers)-1].Dense,
+		Optimizer: optimizer(n.Optimizer),
+		Source:    filepath.Base(n.File),
+	}
+	if n.DType == spec.Float64 {
+		p.DType = ir.F64
+	}
+	in := n.Input
+	for i, l := range n.Layers {
+		k := i + 1
+		where := ""
+		if l.Pos.Line > 0 {
+			where = fmt.Sprintf(" (%s:%d)", filepath.Base(l.Pos.File), l.Pos.Line)
+		}
+		p.Params = append(p.Params, ir.Param{Name: fmt.Sprintf("W%d", k), Type: ir.Matrix(l.Dense, in), FanIn: in, Weight: true, Pos: pos(l.Pos),
+			Doc: fmt.Sprintf("layer %d weight%s", k, where)})
+		if !l.NoBias {
+			p.Params = append(p.Params, ir.Param{Name: fmt.Sprintf("B%d", k), Type: ir.Vector(l.Dense), FanIn: in, Pos: pos(l.Pos),
+				Doc: fmt.Sprintf("layer %d bias", k)})
+		}
+		in = l.Dense
+	}
+	p.Funcs = []*ir.Func{
+		forward(n, "predict", 1, false),
+		forward(n, "loss", rows, false),
+		forward(n, "train", rows, true),
+	}
+	return p, nil
+}
+
+// forward builds a function with the network's forward graph and loss. The
+// predict function's only output is the prediction; dce later drops the loss.
+func forward(n *spec.Network, name string, rows int, grad bool) *ir.Func {
+	f := &ir.Func{Name: name, Rows: rows, Grad: grad}
+	x := f.NewValue(ir.OpInput, ir.Batch(n.Input))
+	x.Name = "x"
+	x.Pos = pos(n.Fields.At("input", n.Pos))
+	a := x
+	for i, l := range n.Layers {
+		k := i + 1
+		lp := pos(l.Pos)
+		w := f.NewValue(ir.OpParam, ir.Matrix(l.Dense, a.Type.Dims[0]))
+		w.Name, w.Pos = fmt.Sprintf("W%d", k), lp
+		args := []*ir.Value{a, w}
+		rule := fmt.Sprintf("z%d = W%d %s", k, k, a.Label())
+		if !l.NoBias {
+			b := f.NewValue(ir.OpParam, ir.Vector(l.Dense))
+			b.Name, b.Pos = fmt.Sprintf("B%d", k), lp
+			args = append(args, b)
+			rule += fmt.Sprintf(" + B%d", k)
+		}
+		z := f.NewValue(ir.OpDense, ir.Batch(l.Dense), args...)
+		z.Name, z.Rule, z.Pos = fmt.Sprintf("z%d", k), rule, lp
+		a = activation(f, z, l, k)
+	}
+	t := f.NewValue(ir.OpTarget, a.Type)
+	t.Name = "t"
+	t.Pos = pos(n.Fields.At("loss", n.Pos))
+	var op ir.Op
+	var rule string
+	switch n.Loss {
+	case spec.MSE:
+		op, rule = ir.OpMSE, "L = Σ (%s − t)² / (N·n)"
+	case spec.SoftmaxCrossEntropy:
+		op, rule = ir.OpSoftmaxCE, "L = −Σ t · log softmax(%s) / N"
+	case spec.BinaryCrossEntropy:
+		op, rule = ir.OpBCELogits, "L = Σ max(%[1]s, 0) − %[1]s t + log(1 + e^−|%[1]s|) / (N·n)"
+	}
+	loss := f.NewValue(op, ir.Scalar, a, t)
+	loss.Name, loss.Rule, loss.Pos = "L", fmt.Sprintf(rule, a.Label()), t.Pos
+	if name == "predict" {
+		f.Outputs = []ir.Output{{Kind: ir.Prediction, Value: a}}
+	} else {
+		f.Outputs = []ir.Output{{Kind: ir.LossOut, Value: loss}}
+	}
+	return f
+}
+
+// activation appends layer k's activation after z and returns the layer's
+// output (z itself for activation none).
+func activation(f *ir.Func, z *ir.Value, l spec.Layer, k int) *ir.Value {
+	var op ir.Op
+	var rule string
+	switch l.Activation {
+	case spec.ReLU:
+		op, rule = ir.OpReLU, "a%d = max(0, z%d)"
+	case spec.LeakyReLU:
+		op, rule = ir.OpLeakyReLU, "a%d = z%d > 0 ? z%[2]d : α z%[2]d"
+	case spec.Sigmoid:
+		op, rule = ir.OpSigmoid, "a%d = σ(z%d)"
+	case spec.Tanh:
+		op, rule = ir.OpTanh, "a%d = tanh(z%d)"
+	default:
+		return z
+	}
+	a := f.NewValue(op, z.Type, z)
+	a.Name, a.Rule, a.Pos = fmt.Sprintf("a%d", k), fmt.Sprintf(rule, k, k), pos(l.Fields.At("activation", l.Pos))
+	if op == ir.OpLeakyReLU {
+		a.Aux = l.Slope
+	}
+	return a
+}
+
+func optimizer(o spec.Optimizer) ir.Optimizer {
+	switch {
+	case o.Momentum != nil:
+		return ir.Optimizer{Kind: ir.Momentum, LR: o.Momentum.LR, Momentum: o.Momentum.Momentum}
+	case o.Adam != nil:
+		return ir.Optimizer{Kind: ir.Adam, LR: o.Adam.LR, Beta1: o.Adam.Beta1, Beta2: o.Adam.Beta2, Epsilon: o.Adam.Eps}
+	case o.SGD != nil:
+		return ir.Optimizer{Kind: ir.SGD, LR: o.SGD.LR}
+	}
+	return ir.Optimizer{Kind: ir.SGD, LR: 0.01}
+}
+
+func pos(p spec.Pos) ir.Pos { return ir.Pos{File: p.File, Line: p.Line, Col: p.Col} }

@@ -1,0 +1,179 @@
+// Package cli implements the gradgen command: its subcommands, flags, exit
+// codes and file writing. It returns exit codes instead of exiting, so tests
+// run it in-process.
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gradgen/gradgen"
+	"github.com/gradgen/gradgen/ir"
+	"github.com/gradgen/gradgen/passes"
+	"github.com/gradgen/gradgen/runtime"
+	"github.com/gradgen/gradgen/spec"
+)
+
+// Exit codes.
+const (
+	ExitOK    = 0
+	ExitStale = 1 // check found a stale or missing file, or a command failed
+	ExitUsage = 2 // bad usage or a bad spec
+)
+
+const usage = `gradgen compiles a network spec into Go code that trains and runs it.
+
+Usage:
+  gradgen gen [-o FILE] SPEC      write the generated Go file
+  gradgen check [-o FILE] SPEC    exit 1 with a short diff if FILE is missing or stale
+  gradgen ir [-after PASS] SPEC   print the IR (forward and backward)
+  gradgen version                 print the version
+
+Run 'gradgen COMMAND -h' for a command's flags.
+Exit codes: 0 ok, 1 stale file or failed check, 2 usage or spec error.
+`
+
+// Main runs gradgen with args (without the program name) and returns the
+// exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitUsage
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "gen":
+		return gen(args, stdout, stderr)
+	case "check":
+		return check(args, stdout, stderr)
+	case "ir":
+		return dumpIR(args, stdout, stderr)
+	case "version":
+		fmt.Fprintf(stdout, "gradgen %s\n", runtime.Version)
+		return ExitOK
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return ExitOK
+	}
+	fmt.Fprintf(stderr, "gradgen: unknown command %q\n\n%s", cmd, usage)
+	return ExitUsage
+}
+
+// flags parses a subcommand's flags and its one SPEC argument.
+func flags(name, synopsis string, args []string, stdout, stderr io.Writer, define func(*flag.FlagSet)) (string, int, bool) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: gradgen %s\n\n%s\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	define(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return "", ExitOK, false
+		}
+		return "", ExitUsage, false
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "gradgen %s: want exactly one SPEC argument, got %d\n", name, fs.NArg())
+		fs.Usage()
+		return "", ExitUsage, false
+	}
+	return fs.Arg(0), ExitOK, true
+}
+
+// generate loads the spec and returns the generated source.
+func generate(specPath string, stderr io.Writer) ([]byte, bool) {
+	n, err := spec.Load(specPath)
+	if err == nil {
+		var src []byte
+		if src, err = gradgen.Generate(n, gradgen.Options{}); err == nil {
+			return src, true
+		}
+	}
+	fmt.Fprintln(stderr, err)
+	return nil, false
+}
+
+// outputPath is -o, or the spec's path with its extension replaced by _gen.go.
+func outputPath(out, specPath string) string {
+	if out != "" {
+		return out
+	}
+	return strings.TrimSuffix(specPath, filepath.Ext(specPath)) + "_gen.go"
+}
+
+func gen(args []string, stdout, stderr io.Writer) int {
+	var out string
+	specPath, code, ok := flags("gen [-o FILE] SPEC", "Gen writes the Go code generated from SPEC to FILE, atomically, and leaves\nan unchanged file untouched.", args, stdout, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&out, "o", "", "output `FILE` (default: SPEC's name with _gen.go, next to it)")
+	})
+	if !ok {
+		return code
+	}
+	src, ok := generate(specPath, stderr)
+	if !ok {
+		return ExitUsage
+	}
+	if err := WriteFile(outputPath(out, specPath), src); err != nil {
+		fmt.Fprintf(stderr, "gradgen: %v\n", err)
+		return ExitStale
+	}
+	return ExitOK
+}
+
+func check(args []string, stdout, stderr io.Writer) int {
+	var out string
+	specPath, code, ok := flags("check [-o FILE] SPEC", "Check exits 1 with a short diff when FILE is missing or differs from what\ngen would write.", args, stdout, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&out, "o", "", "generated `FILE` (default: SPEC's name with _gen.go)")
+	})
+	if !ok {
+		return code
+	}
+	src, ok := generate(specPath, stderr)
+	if !ok {
+		return ExitUsage
+	}
+	path := outputPath(out, specPath)
+	have, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "gradgen check: %s is missing: run gradgen gen -o %s %s\n", path, path, specPath)
+		return ExitStale
+	}
+	if !bytes.Equal(have, src) {
+		fmt.Fprintf(stderr, "gradgen check: %s is stale: run gradgen gen -o %s %s\n%s", path, path, specPath, ShortDiff(path, have, src))
+		return ExitStale
+	}
+	return ExitOK
+}
+
+func dumpIR(args []string, stdout, stderr io.Writer) int {
+	var after string
+	synopsis := "Ir prints the program's IR after every pass (or after PASS): the forward graph,\nthe derived backward graph and the buffer plan. Passes: " + strings.Join(passes.Names(), ", ") + "."
+	specPath, code, ok := flags("ir [-after PASS] SPEC", synopsis, args, stdout, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&after, "after", "", "stop after `PASS`")
+	})
+	if !ok {
+		return code
+	}
+	n, err := spec.Load(specPath)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return ExitUsage
+	}
+	p, err := gradgen.Compile(n, gradgen.Options{After: after, Check: true})
+	if err != nil {
+		fmt.Fprintf(stderr, "gradgen ir: %v\n", err)
+		return ExitUsage
+	}
+	ir.Fprint(stdout, p)
+	return ExitOK
+}

@@ -1,0 +1,215 @@
+package emit
+
+import (
+	. "github.com/dave/jennifer/jen"
+
+	"github.com/gradgen/gradgen/ir"
+	"github.com/gradgen/gradgen/runtime"
+)
+
+// api declares the package's public API around its functions (the contract in
+// ARCHITECTURE.md): the size constants, Params with Slice and Init, and Model
+// with Predict, Loss, Backward, Step and Train.
+func api(file *File, p *ir.Program) {
+	c := &funcCtx{p: p}
+	elem := c.elem
+	xs := func() *Statement { return Index().Index(Id("Inputs")).Add(elem()) }
+	ts := func() *Statement { return Index().Index(Id("Outputs")).Add(elem()) }
+	loss, train := p.Func("loss"), p.Func("train")
+
+	doc(file, "The generated code fails to build against a runtime it was not made for.")
+	file.Const().Defs(
+		Id("_").Op("=").Qual(runtimePath, "EnforceVersion").Call(Lit(runtime.GenVersion).Op("-").Qual(runtimePath, "MinVersion")),
+		Id("_").Op("=").Qual(runtimePath, "EnforceVersion").Call(Qual(runtimePath, "MaxVersion").Op("-").Lit(runtime.GenVersion)),
+	)
+
+	file.Const().Defs(
+		Comment("Inputs is the width of one input sample."),
+		Id("Inputs").Op("=").Lit(p.Inputs),
+		Comment("Outputs is the width of one output (and of one target)."),
+		Id("Outputs").Op("=").Lit(p.Outputs),
+		Comment("NumParams is the number of trainable scalars, the length of Params.Slice()."),
+		Id("NumParams").Op("=").Lit(p.NumParams()),
+		Comment("tileRows is the most samples Loss and Backward process in one pass of their"),
+		Comment("workspace; longer batches are walked in tiles."),
+		Id("tileRows").Op("=").Lit(train.Rows),
+	)
+
+	// Params, in PyTorch's nn.Sequential parameter order.
+	fields := make([]Code, len(p.Params))
+	for i, q := range p.Params {
+		var t Code
+		if q.Weight {
+			t = Index(Lit(q.Type.Dims[0])).Index(Lit(q.Type.Dims[1])).Add(elem())
+		} else {
+			t = Index(Lit(q.Type.Dims[0])).Add(elem())
+		}
+		fields[i] = Id(q.Name).Add(t).Comment(q.Doc)
+	}
+	doc(file, "Params holds every trainable parameter. Weights are [out][in], row-major, as in\n"+
+		"PyTorch's nn.Linear, and the fields are in the order of nn.Sequential(...).parameters().")
+	file.Type().Id("Params").Struct(fields...)
+
+	first := p.Params[0].Name
+	doc(file, "Slice returns all parameters as one slice that aliases p, in field order.")
+	file.Func().Params(Id("p").Op("*").Id("Params")).Id("Slice").Params().Index().Add(elem()).Block(
+		Return(Qual("unsafe", "Slice").Call(Op("&").Id("p").Dot(first).Add(zeroIndex(p.Params[0])), Id("NumParams"))),
+	)
+
+	// Layout guard: Slice is only valid if the fields are packed in order.
+	guard := []Code{Var().Id("x").Index(Lit(1)).Struct()}
+	size := Lit(p.DType.Size())
+	guard = append(guard, Id("_").Op("=").Id("x").Index(Qual("unsafe", "Sizeof").Call(Id("Params").Values()).Op("-").Id("NumParams").Op("*").Add(size)))
+	off := 0
+	for _, q := range p.Params {
+		guard = append(guard, Id("_").Op("=").Id("x").Index(Qual("unsafe", "Offsetof").Call(Id("Params").Values().Dot(q.Name)).Op("-").Lit(off*p.DType.Size())))
+		off += q.Type.Elems()
+	}
+	doc(file, "Params must be packed with no padding, in field order, for Slice to alias it;\nthese constant indexes fail to compile otherwise.")
+	file.Func().Id("_").Params().Block(guard...)
+
+	// Init, layer by layer as nn.Linear.reset_parameters.
+	var init []Code
+	init = append(init,
+		Var().Id("r").Qual(runtimePath, "Rand"),
+		Id("r").Dot("Seed").Call(Id("seed")),
+		Id("s").Op(":=").Id("p").Dot("Slice").Call(),
+	)
+	off = 0
+	for i := 0; i < len(p.Params); i++ {
+		w := p.Params[i]
+		n := w.Type.Elems()
+		wEnd := off + n
+		bias := Nil()
+		next := wEnd
+		if i+1 < len(p.Params) && !p.Params[i+1].Weight {
+			next = wEnd + p.Params[i+1].Type.Elems()
+			bias = Id("s").Index(Lit(wEnd), Lit(next))
+			i++
+		}
+		init = append(init, Qual(runtimePath, "InitLinear").Call(Op("&").Id("r"), Id("s").Index(Lit(off), Lit(wEnd)), bias, Lit(w.FanIn)))
+		off = next
+	}
+	doc(file, "Init sets p as PyTorch's nn.Linear initialises a layer: every weight and bias drawn from\n"+
+		"U(−1/√fan_in, 1/√fan_in), layer by layer, weights before biases, from gradgen's runtime.Rand\n"+
+		"seeded with seed. The same seed gives the same parameters in every gradgen version.")
+	file.Func().Params(Id("p").Op("*").Id("Params")).Id("Init").Params(Id("seed").Uint64()).Block(init...)
+
+	// Model.
+	modelFields := []Code{
+		Id("Params").Id("Params").Comment("the trained parameters"),
+		Id("Grad").Id("Params").Comment("∂loss/∂Params, set by Backward"),
+		Line(),
+	}
+	switch p.Optimizer.Kind {
+	case ir.Momentum:
+		modelFields = append(modelFields, Id("velocity").Id("Params").Comment("momentum buffer v"))
+	case ir.Adam:
+		modelFields = append(modelFields,
+			Id("adamM").Id("Params").Comment("Adam's first moment"),
+			Id("adamV").Id("Params").Comment("Adam's second moment"),
+			Id("adamStep").Int().Comment("steps taken"),
+		)
+	}
+	for _, f := range p.Funcs {
+		modelFields = append(modelFields, Id(lowerFirst(workName(f))).Id(workName(f)))
+	}
+	doc(file, "Model is a network with its gradient, optimizer state and workspace. Make one with\n"+
+		"NewModel; after that none of its methods allocate. A Model is not safe for concurrent use.")
+	file.Type().Id("Model").Struct(modelFields...)
+
+	doc(file, "NewModel returns a model whose parameters are initialised by Params.Init(seed).")
+	file.Func().Id("NewModel").Params(Id("seed").Uint64()).Op("*").Id("Model").Block(
+		Id("m").Op(":=").New(Id("Model")),
+		Id("m").Dot("Params").Dot("Init").Call(Id("seed")),
+		Return(Id("m")),
+	)
+
+	doc(file, "Predict writes the network's output for x to y: the last layer's output after its\nactivation (logits, for the cross-entropy losses).")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Predict").Params(
+		Id("x").Op("*").Index(Id("Inputs")).Add(elem()), Id("y").Op("*").Index(Id("Outputs")).Add(elem()),
+	).Block(
+		Id("Forward").Call(Op("&").Id("m").Dot("Params"), Op("&").Id("m").Dot(lowerFirst(workName(p.Func("predict")))), Id("x"), Id("y")),
+	)
+
+	tiles := func(method string, f *ir.Func, grad bool) []Code {
+		args := []Code{Op("&").Id("m").Dot("Params")}
+		if grad {
+			args = append(args, Op("&").Id("m").Dot("Grad"))
+		}
+		args = append(args, Op("&").Id("m").Dot(lowerFirst(workName(f))),
+			Id("xs").Index(Id("lo"), Id("hi")), Id("ts").Index(Id("lo"), Id("hi")), Len(Id("xs")))
+		code := []Code{lengthCheck(p, method)}
+		if grad {
+			code = append(code, Clear(Id("m").Dot("Grad").Dot("Slice").Call()))
+		}
+		return append(code,
+			Var().Id("loss").Add(elem()),
+			For(Id("lo").Op(":=").Lit(0), Id("lo").Op("<").Len(Id("xs")), Id("lo").Op("+=").Id("tileRows")).Block(
+				Id("hi").Op(":=").Min(Id("lo").Op("+").Id("tileRows"), Len(Id("xs"))),
+				Id("loss").Op("+=").Id(goName(f)).Call(args...),
+			),
+			Return(Id("loss")),
+		)
+	}
+	doc(file, "Loss returns the mean loss of the batch (xs, ts), as PyTorch's loss with reduction=\"mean\",\n"+
+		"without computing gradients. An empty batch has loss 0; xs and ts must have equal lengths.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Loss").Params(Id("xs").Add(xs()), Id("ts").Add(ts())).Add(elem()).
+		Block(tiles("Loss", loss, false)...)
+
+	doc(file, "Backward sets m.Grad to the gradient of the batch's mean loss with respect to m.Params\n"+
+		"and returns that loss. An empty batch leaves m.Grad zero and returns 0.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Backward").Params(Id("xs").Add(xs()), Id("ts").Add(ts())).Add(elem()).
+		Block(tiles("Backward", train, true)...)
+
+	docf(file, "Step applies one optimizer step to m.Params using m.Grad: %s,\nwith torch.optim's semantics.", p.Optimizer)
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Step").Params().Block(step(p)...)
+
+	doc(file, "Train runs Backward and then Step on the batch and returns the loss before the step.\nAn empty batch does nothing and returns 0.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Train").Params(Id("xs").Add(xs()), Id("ts").Add(ts())).Add(elem()).Block(
+		lengthCheck(p, "Train"),
+		If(Len(Id("xs")).Op("==").Lit(0)).Block(Return(Lit(0))),
+		Id("loss").Op(":=").Id("m").Dot("Backward").Call(Id("xs"), Id("ts")),
+		Id("m").Dot("Step").Call(),
+		Return(Id("loss")),
+	)
+}
+
+// step is the body of Model.Step: one call into the runtime's optimizer over
+// the flat parameter, gradient and state slices.
+func step(p *ir.Program) []Code {
+	o := p.Optimizer
+	slice := func(field string) Code { return Id("m").Dot(field).Dot("Slice").Call() }
+	switch o.Kind {
+	case ir.Momentum:
+		return []Code{Qual(runtimePath, "Momentum").Call(slice("Params"), slice("Grad"), slice("velocity"), Lit(o.LR), Lit(o.Momentum))}
+	case ir.Adam:
+		return []Code{
+			Id("m").Dot("adamStep").Op("++"),
+			Qual(runtimePath, "Adam").Call(slice("Params"), slice("Grad"), slice("adamM"), slice("adamV"), Id("m").Dot("adamStep"),
+				Lit(o.LR), Lit(o.Beta1), Lit(o.Beta2), Lit(o.Epsilon)),
+		}
+	}
+	return []Code{Qual(runtimePath, "SGD").Call(slice("Params"), slice("Grad"), Lit(o.LR))}
+}
+
+func lengthCheck(p *ir.Program, method string) Code {
+	return If(Len(Id("xs")).Op("!=").Len(Id("ts"))).Block(
+		Qual(runtimePath, "PanicBatchLengths").Call(Lit(p.Package), Lit(method), Len(Id("xs")), Len(Id("ts"))),
+	)
+}
+
+func zeroIndex(q ir.Param) *Statement {
+	s := Index(Lit(0))
+	if q.Weight {
+		s.Index(Lit(0))
+	}
+	return s
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]|0x20) + s[1:]
+}

@@ -1,0 +1,345 @@
+package emit
+
+import (
+	"fmt"
+	"go/token"
+
+	. "github.com/dave/jennifer/jen"
+
+	"github.com/gradgen/gradgen/ir"
+)
+
+// opEmitters holds one function per IR op that computes something: each
+// returns the statements of that op's loop. Leaves have none (they name
+// storage). The table is complete: a test fails when an op lacks an entry.
+var opEmitters map[ir.Op]func(c *funcCtx, v *ir.Value) []Code
+
+// mapEmitters holds one function per element-wise op: each returns the
+// statements that update the element acc in place, given the element of
+// each extra operand.
+var mapEmitters map[ir.Op]func(c *funcCtx, aux float64, operands []*Statement) []Code
+
+func init() {
+	opEmitters = map[ir.Op]func(c *funcCtx, v *ir.Value) []Code{
+		ir.OpMatMulT:       emitMatMulT,
+		ir.OpMatMul:        emitMatMul,
+		ir.OpMatMulTN:      emitMatMulTN,
+		ir.OpSumRows:       emitSumRows,
+		ir.OpMSE:           emitMSE,
+		ir.OpSoftmaxCE:     emitSoftmaxCE,
+		ir.OpBCELogits:     emitBCELogits,
+		ir.OpMSEGrad:       emitMSEGrad,
+		ir.OpSoftmaxCEGrad: emitSoftmaxCEGrad,
+		ir.OpBCELogitsGrad: emitBCELogitsGrad,
+	}
+	for _, op := range ir.Ops() {
+		if op.Info().Class == ir.Elementwise {
+			opEmitters[op] = emitElementwise
+		}
+	}
+	mapEmitters = map[ir.Op]func(c *funcCtx, aux float64, o []*Statement) []Code{
+		// acc += b[j]
+		ir.OpAddBias: func(c *funcCtx, _ float64, o []*Statement) []Code { return []Code{Id("acc").Op("+=").Add(o[0])} },
+		// acc += b[j]
+		ir.OpAdd: func(c *funcCtx, _ float64, o []*Statement) []Code { return []Code{Id("acc").Op("+=").Add(o[0])} },
+		// if acc < 0 { acc = 0 }: NaN passes through, as in PyTorch.
+		ir.OpReLU: func(c *funcCtx, _ float64, _ []*Statement) []Code {
+			return []Code{If(Id("acc").Op("<").Lit(0)).Block(Id("acc").Op("=").Lit(0))}
+		},
+		// if acc < 0 { acc *= α }
+		ir.OpLeakyReLU: func(c *funcCtx, aux float64, _ []*Statement) []Code {
+			return []Code{If(Id("acc").Op("<").Lit(0)).Block(Id("acc").Op("*=").Add(c.lit(aux)))}
+		},
+		ir.OpSigmoid: func(c *funcCtx, _ float64, _ []*Statement) []Code {
+			return []Code{Id("acc").Op("=").Qual(runtimePath, "Sigmoid").Call(Id("acc"))}
+		},
+		ir.OpTanh: func(c *funcCtx, _ float64, _ []*Statement) []Code {
+			return []Code{Id("acc").Op("=").Qual(runtimePath, "Tanh").Call(Id("acc"))}
+		},
+		// if a[j] <= 0 { acc = 0 }: PyTorch's threshold_backward on the output.
+		ir.OpReLUGrad: func(c *funcCtx, _ float64, o []*Statement) []Code {
+			return []Code{If(o[0].Op("<=").Lit(0)).Block(Id("acc").Op("=").Lit(0))}
+		},
+		// if !(a[j] > 0) { acc *= α }
+		ir.OpLeakyReLUGrad: func(c *funcCtx, aux float64, o []*Statement) []Code {
+			return []Code{If(Op("!").Parens(o[0].Op(">").Lit(0))).Block(Id("acc").Op("*=").Add(c.lit(aux)))}
+		},
+		// acc = acc * (1 - a[j]) * a[j], PyTorch's sigmoid_backward.
+		ir.OpSigmoidGrad: func(c *funcCtx, _ float64, o []*Statement) []Code {
+			return []Code{Id("acc").Op("=").Id("acc").Op("*").Parens(Lit(1).Op("-").Add(o[0])).Op("*").Add(o[0].Clone())}
+		},
+		// acc = acc * (1 - a[j]*a[j]), PyTorch's tanh_backward.
+		ir.OpTanhGrad: func(c *funcCtx, _ float64, o []*Statement) []Code {
+			return []Code{Id("acc").Op("=").Id("acc").Op("*").Parens(Lit(1).Op("-").Add(o[0]).Op("*").Add(o[0].Clone()))}
+		},
+	}
+}
+
+// epilogue returns the statements that apply v's maps to acc at column j
+// of row r, with each map operand bound in the row loop by bindMaps.
+func (c *funcCtx) epilogue(v *ir.Value) []Code {
+	var code []Code
+	names := operandNames(v)
+	for _, m := range v.Maps {
+		operands := make([]*Statement, len(m.Args))
+		for i, a := range m.Args {
+			operands[i] = Id(names[a]).Index(Id("j"))
+		}
+		code = append(code, mapEmitters[m.Op](c, m.Aux, operands)...)
+	}
+	return code
+}
+
+// bindMaps binds a local to the row of each of v's map operands.
+func (c *funcCtx) bindMaps(v *ir.Value) []Code {
+	var code []Code
+	names := operandNames(v)
+	bound := make(map[*ir.Value]bool)
+	for _, m := range v.Maps {
+		for _, a := range m.Args {
+			if !bound[a] {
+				bound[a] = true
+				code = append(code, Id(names[a]).Op(":=").Add(c.row(a)))
+			}
+		}
+	}
+	return code
+}
+
+// reserved are the locals and parameters op loops use; map operands are
+// named otherwise.
+var reserved = map[string]bool{
+	"in": true, "out": true, "w": true, "acc": true, "dy": true, "dk": true, "di": true,
+	"i": true, "j": true, "k": true, "r": true, "rows": true, "batch": true, "loss": true,
+	"p": true, "g": true, "s": true, "x": true, "y": true, "t": true, "xs": true, "ts": true,
+	"zr": true, "tr": true, "scale": true, "sum": true, "mx": true, "se": true, "st": true,
+}
+
+// operandNames names the locals that hold v's map operands after the values
+// they hold (a1 for the activation a1, b1 for the bias B1), falling back to
+// m0, m1, … when a label is not a usable identifier.
+func operandNames(v *ir.Value) map[*ir.Value]string {
+	names := make(map[*ir.Value]string)
+	used := make(map[string]bool)
+	k := 0
+	for _, m := range v.Maps {
+		for _, a := range m.Args {
+			if names[a] != "" {
+				continue
+			}
+			name := lowerFirst(a.Name)
+			if !token.IsIdentifier(name) || reserved[name] || used[name] {
+				name = fmt.Sprintf("m%d", k)
+			}
+			k++
+			names[a], used[name] = name, true
+		}
+	}
+	return names
+}
+
+// emitMatMulT computes y = W x for each row x, then the maps:
+//
+//	for i := range out { acc := Σ_j W[i][j]·x[j]; maps; y[i] = acc }
+func emitMatMulT(c *funcCtx, v *ir.Value) []Code {
+	x, w := v.Args[0], v.Args[1]
+	out, in := w.Type.Dims[0], w.Type.Dims[1]
+	body := []Code{Id("in").Op(":=").Add(c.row(x)), Id("out").Op(":=").Add(c.row(v))}
+	body = append(body, c.bindMaps(v)...)
+	inner := []Code{
+		Id("w").Op(":=").Op("&").Add(c.ref(w)).Index(Id("j")),
+		Var().Id("acc").Add(c.elem()),
+		For(Id("k").Op(":=").Range().Lit(in)).Block(Id("acc").Op("+=").Id("w").Index(Id("k")).Op("*").Id("in").Index(Id("k"))),
+	}
+	inner = append(inner, c.epilogue(v)...)
+	inner = append(inner, Id("out").Index(Id("j")).Op("=").Id("acc"))
+	body = append(body, For(Id("j").Op(":=").Range().Lit(out)).Block(inner...))
+	return c.rowLoop(body)
+}
+
+// emitMatMul computes y = Wᵀ g for each row g, accumulating row k of W
+// scaled by g[k] (contiguous in memory), then applies the maps.
+func emitMatMul(c *funcCtx, v *ir.Value) []Code {
+	g, w := v.Args[0], v.Args[1]
+	out, in := w.Type.Dims[0], w.Type.Dims[1]
+	body := []Code{
+		Id("dy").Op(":=").Add(c.row(g)),
+		Id("out").Op(":=").Add(c.row(v)),
+		Op("*").Id("out").Op("=").Index(Lit(in)).Add(c.elem()).Values(),
+		For(Id("k").Op(":=").Range().Lit(out)).Block(
+			Id("dk").Op(":=").Id("dy").Index(Id("k")),
+			Id("w").Op(":=").Op("&").Add(c.ref(w)).Index(Id("k")),
+			For(Id("j").Op(":=").Range().Lit(in)).Block(
+				Id("out").Index(Id("j")).Op("+=").Id("dk").Op("*").Id("w").Index(Id("j")),
+			),
+		),
+	}
+	if len(v.Maps) > 0 {
+		body = append(body, c.bindMaps(v)...)
+		inner := []Code{Id("acc").Op(":=").Id("out").Index(Id("j"))}
+		inner = append(inner, c.epilogue(v)...)
+		inner = append(inner, Id("out").Index(Id("j")).Op("=").Id("acc"))
+		body = append(body, For(Id("j").Op(":=").Range().Lit(in)).Block(inner...))
+	}
+	return c.rowLoop(body)
+}
+
+// emitMatMulTN sums the outer product g xᵀ of each row into y.
+func emitMatMulTN(c *funcCtx, v *ir.Value) []Code {
+	g, x := v.Args[0], v.Args[1]
+	out, in := v.Type.Dims[0], v.Type.Dims[1]
+	body := []Code{
+		Id("dy").Op(":=").Add(c.row(g)),
+		Id("in").Op(":=").Add(c.row(x)),
+		For(Id("i").Op(":=").Range().Lit(out)).Block(
+			Id("di").Op(":=").Id("dy").Index(Id("i")),
+			Id("out").Op(":=").Op("&").Add(c.ref(v)).Index(Id("i")),
+			For(Id("j").Op(":=").Range().Lit(in)).Block(
+				Id("out").Index(Id("j")).Op("+=").Id("di").Op("*").Id("in").Index(Id("j")),
+			),
+		),
+	}
+	return c.rowLoop(body)
+}
+
+// emitSumRows sums the rows of g into y.
+func emitSumRows(c *funcCtx, v *ir.Value) []Code {
+	n := v.Type.Dims[0]
+	body := []Code{
+		Id("dy").Op(":=").Add(c.row(v.Args[0])),
+		Id("out").Op(":=").Add(c.row(v)),
+		For(Id("j").Op(":=").Range().Lit(n)).Block(Id("out").Index(Id("j")).Op("+=").Id("dy").Index(Id("j"))),
+	}
+	return c.rowLoop(body)
+}
+
+// emitElementwise maps the first operand element by element, then applies
+// the value's own maps.
+func emitElementwise(c *funcCtx, v *ir.Value) []Code {
+	n := v.Type.Cols()
+	self := ir.Map{Op: v.Op, Args: v.Args[1:], Aux: v.Aux}
+	w := *v
+	w.Maps = append([]ir.Map{self}, v.Maps...)
+	body := []Code{Id("in").Op(":=").Add(c.row(v.Args[0])), Id("out").Op(":=").Add(c.row(v))}
+	body = append(body, c.bindMaps(&w)...)
+	inner := []Code{Id("acc").Op(":=").Id("in").Index(Id("j"))}
+	inner = append(inner, c.epilogue(&w)...)
+	inner = append(inner, Id("out").Index(Id("j")).Op("=").Id("acc"))
+	body = append(body, For(Id("j").Op(":=").Range().Lit(n)).Block(inner...))
+	return c.rowLoop(body)
+}
+
+// scale declares name = T(num / float64(batch·n)), the factor of a mean
+// over the batch (n = 1) or over every element (n = the row width),
+// computed in float64 as PyTorch does for its Python-float scalars.
+func (c *funcCtx) scale(name string, num float64, n int) Code {
+	den := Id("batch")
+	if n != 1 {
+		den = Id("batch").Op("*").Lit(n)
+	}
+	return Id(name).Op(":=").Add(c.elem()).Call(Lit(num).Op("/").Float64().Call(den))
+}
+
+// reduce wraps a loss's per-row statements: they add to sum, which is
+// scaled into the function's loss once per tile.
+func (c *funcCtx) reduce(v *ir.Value, n int, perRow []Code) []Code {
+	z, t := v.Args[0], v.Args[1]
+	rows := append([]Code{Id("zr").Op(":=").Add(c.row(z)), Id("tr").Op(":=").Add(c.row(t))}, perRow...)
+	code := []Code{Var().Id("sum").Add(c.elem())}
+	code = append(code, c.rowLoop(rows)...)
+	code = append(code, c.scale("scale", 1, n), Id("loss").Op("+=").Id("sum").Op("*").Id("scale"))
+	return code
+}
+
+// emitMSE adds Σ (z − t)² / (N·n) to the loss.
+func emitMSE(c *funcCtx, v *ir.Value) []Code {
+	n := v.Args[0].Type.Cols()
+	return c.reduce(v, n, []Code{
+		For(Id("j").Op(":=").Range().Lit(n)).Block(
+			Id("d").Op(":=").Id("zr").Index(Id("j")).Op("-").Id("tr").Index(Id("j")),
+			Id("sum").Op("+=").Id("d").Op("*").Id("d"),
+		),
+	})
+}
+
+// logSumExp declares mx = max_j z[j] and lse = mx + log Σ_j e^(z[j] − mx),
+// which never overflows: every exponent is ≤ 0.
+func (c *funcCtx) logSumExp(n int) []Code {
+	return []Code{
+		Id("mx").Op(":=").Id("zr").Index(Lit(0)),
+		For(List(Id("_"), Id("zj")).Op(":=").Range().Id("zr").Index(Lit(1), Empty())).Block(
+			Id("mx").Op("=").Max(Id("mx"), Id("zj")),
+		),
+		Var().Id("se").Add(c.elem()),
+		For(Id("j").Op(":=").Range().Lit(n)).Block(
+			Id("se").Op("+=").Qual(runtimePath, "Exp").Call(Id("zr").Index(Id("j")).Op("-").Id("mx")),
+		),
+	}
+}
+
+// emitSoftmaxCE adds −Σ t · log softmax(z) / N = Σ t (lse − z) / N to the loss.
+func emitSoftmaxCE(c *funcCtx, v *ir.Value) []Code {
+	n := v.Args[0].Type.Cols()
+	row := c.logSumExp(n)
+	row = append(row,
+		Id("lse").Op(":=").Id("mx").Op("+").Qual(runtimePath, "Log").Call(Id("se")),
+		For(Id("j").Op(":=").Range().Lit(n)).Block(
+			Id("sum").Op("+=").Id("tr").Index(Id("j")).Op("*").Parens(Id("lse").Op("-").Id("zr").Index(Id("j"))),
+		),
+	)
+	return c.reduce(v, 1, row)
+}
+
+// emitBCELogits adds Σ max(z,0) − z t + log(1 + e^−|z|) / (N·n) to the loss.
+func emitBCELogits(c *funcCtx, v *ir.Value) []Code {
+	n := v.Args[0].Type.Cols()
+	return c.reduce(v, n, []Code{
+		For(Id("j").Op(":=").Range().Lit(n)).Block(
+			Id("zj").Op(":=").Id("zr").Index(Id("j")),
+			Id("sum").Op("+=").Max(Id("zj"), Lit(0)).Op("-").Id("zj").Op("*").Id("tr").Index(Id("j")).
+				Op("+").Qual(runtimePath, "Log1p").Call(Qual(runtimePath, "Exp").Call(Op("-").Qual(runtimePath, "Abs").Call(Id("zj")))),
+		),
+	})
+}
+
+// lossGrad writes a loss gradient row by row: prelude runs once per call,
+// perRow once per row (zr, tr and out bound to the rows of z, t and y), and acc(j) is element j before
+// the maps.
+func (c *funcCtx) lossGrad(v *ir.Value, prelude, perRow []Code, acc Code) []Code {
+	z, t := v.Args[0], v.Args[1]
+	n := v.Type.Cols()
+	body := []Code{Id("zr").Op(":=").Add(c.row(z)), Id("tr").Op(":=").Add(c.row(t)), Id("out").Op(":=").Add(c.row(v))}
+	body = append(body, c.bindMaps(v)...)
+	body = append(body, perRow...)
+	inner := []Code{Id("acc").Op(":=").Add(acc)}
+	inner = append(inner, c.epilogue(v)...)
+	inner = append(inner, Id("out").Index(Id("j")).Op("=").Id("acc"))
+	body = append(body, For(Id("j").Op(":=").Range().Lit(n)).Block(inner...))
+	return append(prelude, c.rowLoop(body)...)
+}
+
+// emitMSEGrad writes 2(z − t)/(N·n), PyTorch's mse_loss_backward.
+func emitMSEGrad(c *funcCtx, v *ir.Value) []Code {
+	return c.lossGrad(v, []Code{c.scale("scale", 2, v.Type.Cols())}, nil,
+		Id("scale").Op("*").Parens(Id("zr").Index(Id("j")).Op("-").Id("tr").Index(Id("j"))))
+}
+
+// emitSoftmaxCEGrad writes (softmax(z)·Σt − t)/N: the gradient of
+// −Σ t · log softmax(z), the log-softmax backward of −t/N.
+func emitSoftmaxCEGrad(c *funcCtx, v *ir.Value) []Code {
+	n := v.Type.Cols()
+	perRow := c.logSumExp(n)
+	perRow = append(perRow,
+		Var().Id("st").Add(c.elem()),
+		For(List(Id("_"), Id("tj")).Op(":=").Range().Id("tr")).Block(Id("st").Op("+=").Id("tj")),
+	)
+	acc := Parens(Qual(runtimePath, "Exp").Call(Id("zr").Index(Id("j")).Op("-").Id("mx")).Op("/").Id("se").Op("*").Id("st").
+		Op("-").Id("tr").Index(Id("j"))).Op("*").Id("scale")
+	return c.lossGrad(v, []Code{c.scale("scale", 1, 1)}, perRow, acc)
+}
+
+// emitBCELogitsGrad writes (σ(z) − t)/(N·n).
+func emitBCELogitsGrad(c *funcCtx, v *ir.Value) []Code {
+	acc := Parens(Qual(runtimePath, "Sigmoid").Call(Id("zr").Index(Id("j"))).Op("-").Id("tr").Index(Id("j"))).Op("*").Id("scale")
+	return c.lossGrad(v, []Code{c.scale("scale", 1, v.Type.Cols())}, nil, acc)
+}

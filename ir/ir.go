@@ -1,0 +1,304 @@
+// Package ir is gradgen's intermediate representation: a small typed SSA graph.
+//
+// A Program holds the network's parameters, its optimizer and three functions
+// (predict, loss and train). Each function is a list of values in topological
+// order; a value has a sequential ID, an op, a static type, its arguments and
+// the spec position it came from. The backward pass is not written here: the
+// grad pass derives it from the per-op rules in ops.go.
+package ir
+
+import "fmt"
+
+// Pos is a position in the spec a value came from. The zero Pos is unknown.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+// String formats p as file:line:col.
+func (p Pos) String() string {
+	if p.Line == 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// DType is the element type of every value in a Program.
+type DType uint8
+
+// The element types.
+const (
+	F32 DType = iota
+	F64
+)
+
+// String returns f32 or f64.
+func (d DType) String() string {
+	if d == F64 {
+		return "f64"
+	}
+	return "f32"
+}
+
+// Size is the size of one element in bytes.
+func (d DType) Size() int {
+	if d == F64 {
+		return 8
+	}
+	return 4
+}
+
+// Type is the static type of a value. A batched value has one row per sample
+// of the function's batch before its Dims: a batched [16] is a B×16 matrix.
+// A value with no Dims and no batch is a scalar.
+type Type struct {
+	Batched bool
+	Dims    []int
+}
+
+// Equal reports whether t and u are the same type.
+func (t Type) Equal(u Type) bool {
+	if t.Batched != u.Batched || len(t.Dims) != len(u.Dims) {
+		return false
+	}
+	for i := range t.Dims {
+		if t.Dims[i] != u.Dims[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Cols is the width of the innermost dimension (1 for a scalar).
+func (t Type) Cols() int {
+	if len(t.Dims) == 0 {
+		return 1
+	}
+	return t.Dims[len(t.Dims)-1]
+}
+
+// Elems is the number of elements per row (per sample if batched).
+func (t Type) Elems() int {
+	n := 1
+	for _, d := range t.Dims {
+		n *= d
+	}
+	return n
+}
+
+// Format prints t with element type d, as in <[B][16]f32>.
+func (t Type) Format(d DType) string {
+	s := ""
+	if t.Batched {
+		s = "[B]"
+	}
+	for _, n := range t.Dims {
+		s += fmt.Sprintf("[%d]", n)
+	}
+	return s + d.String()
+}
+
+// Batch returns the batched type with the given row width.
+func Batch(cols int) Type { return Type{Batched: true, Dims: []int{cols}} }
+
+// Vector returns the unbatched type of a vector of n elements.
+func Vector(n int) Type { return Type{Dims: []int{n}} }
+
+// Matrix returns the unbatched type of a rows×cols matrix.
+func Matrix(rows, cols int) Type { return Type{Dims: []int{rows, cols}} }
+
+// Scalar is the type of a loss.
+var Scalar = Type{}
+
+// Value is one node of a function's graph.
+type Value struct {
+	ID   int
+	Op   Op
+	Type Type
+	Args []*Value
+	Aux  float64 // op parameter: leaky_relu's slope
+	// Name is the value's name in the derivation (x, z1, a1, W1, z̄1); it
+	// may be empty.
+	Name string
+	// Rule is the equation the value implements, in the notation of the
+	// derivation ("W̄1 += z̄1 xᵀ"); the emitter prints it beside the code.
+	Rule string
+	// Maps are element-wise ops applied to each result element inside
+	// this value's loop, in order; the fuse pass moves them here.
+	Maps []Map
+	Pos  Pos
+	// Buf is the workspace buffer holding the value after the plan pass,
+	// or -1 when the value lives elsewhere (an input, a parameter, an
+	// output) or has not been planned.
+	Buf int
+}
+
+// Map is an element-wise op fused into its producer's loop. Its first
+// operand is the producer's element; Args are the other operands.
+type Map struct {
+	Op   Op
+	Args []*Value
+	Aux  float64
+	Name string // the name of the value the map computes
+	Rule string
+}
+
+// Ref is how a value appears as an argument in dumps: v7.
+func (v *Value) Ref() string { return fmt.Sprintf("v%d", v.ID) }
+
+// Label is the value's derivation name, or its Ref when it has none.
+func (v *Value) Label() string {
+	if v.Name != "" {
+		return v.Name
+	}
+	return v.Ref()
+}
+
+// OutputKind says what a function output is.
+type OutputKind uint8
+
+// The output kinds.
+const (
+	// Prediction is the network's output, written to the caller's y.
+	Prediction OutputKind = iota
+	// LossOut is the mean loss, returned to the caller.
+	LossOut
+	// GradOut is a parameter's gradient, summed into the gradient of
+	// parameter Param; a parameter may have several GradOut outputs.
+	GradOut
+)
+
+// Output is one result of a function.
+type Output struct {
+	Kind  OutputKind
+	Value *Value
+	Param string // for GradOut: the parameter's name
+}
+
+// Buffer is a workspace array planned for a function: every value assigned
+// to it has type Type.
+type Buffer struct {
+	Type Type
+}
+
+// Func is one entry point of a Program: a list of values in topological
+// order and its outputs.
+type Func struct {
+	Name string
+	// Rows is the most rows a call processes: 1 for per-sample functions,
+	// the tile size for batched ones, which loop over tiles of a batch.
+	Rows int
+	// Grad asks the grad pass to add the backward graph of the loss.
+	Grad    bool
+	Values  []*Value
+	Outputs []Output
+	Bufs    []Buffer // set by the plan pass
+	nextID  int
+}
+
+// NewValue appends a value to f with the next ID and returns it.
+func (f *Func) NewValue(op Op, t Type, args ...*Value) *Value {
+	v := f.Alloc(op, t, args...)
+	f.Values = append(f.Values, v)
+	return v
+}
+
+// Alloc returns a value with the next ID without placing it in f; the
+// caller inserts it where it belongs.
+func (f *Func) Alloc(op Op, t Type, args ...*Value) *Value {
+	v := &Value{ID: f.nextID, Op: op, Type: t, Args: args, Buf: -1}
+	f.nextID++
+	return v
+}
+
+// Output returns the first output of kind k, or nil.
+func (f *Func) Output(k OutputKind) *Value {
+	for _, o := range f.Outputs {
+		if o.Kind == k {
+			return o.Value
+		}
+	}
+	return nil
+}
+
+// Uses counts, for each value ID, the values and maps that read it.
+func (f *Func) Uses() map[int]int {
+	uses := make(map[int]int)
+	for _, v := range f.Values {
+		for _, a := range v.Args {
+			uses[a.ID]++
+		}
+		for _, m := range v.Maps {
+			for _, a := range m.Args {
+				uses[a.ID]++
+			}
+		}
+	}
+	for _, o := range f.Outputs {
+		uses[o.Value.ID]++
+	}
+	return uses
+}
+
+// Param is a trainable tensor of the network, in PyTorch's parameter order.
+type Param struct {
+	Name string // Go field name: W1, B1, ...
+	Type Type   // [out][in] for a weight, [out] for a bias
+	// FanIn is the input width of the layer the parameter belongs to; Init
+	// draws from U(−1/√FanIn, 1/√FanIn) as nn.Linear does.
+	FanIn int
+	// Weight is true for a weight matrix, false for a bias; a bias follows
+	// its layer's weight.
+	Weight bool
+	Pos    Pos
+	Doc    string // a short description for the generated field's comment
+}
+
+// OptimizerKind names an optimizer.
+type OptimizerKind uint8
+
+// The optimizers, with torch.optim semantics.
+const (
+	SGD OptimizerKind = iota
+	Momentum
+	Adam
+)
+
+// Optimizer is the update rule Step applies.
+type Optimizer struct {
+	Kind                  OptimizerKind
+	LR, Momentum          float64
+	Beta1, Beta2, Epsilon float64
+}
+
+// Program is a whole network: parameters, optimizer and functions.
+type Program struct {
+	Package   string
+	DType     DType
+	Inputs    int
+	Outputs   int
+	Params    []Param
+	Optimizer Optimizer
+	Funcs     []*Func
+	// Source names the spec in the generated file's header.
+	Source string
+}
+
+// Func returns the function named name, or nil.
+func (p *Program) Func(name string) *Func {
+	for _, f := range p.Funcs {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// NumParams is the total number of trainable scalars.
+func (p *Program) NumParams() int {
+	n := 0
+	for _, q := range p.Params {
+		n += q.Type.Elems()
+	}
+	return n
+}

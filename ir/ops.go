@@ -1,0 +1,341 @@
+package ir
+
+import (
+	"fmt"
+	"unicode/utf8"
+)
+
+// Op is an IR operation. Its definition, type rule and vector-Jacobian rule
+// live together in the table below.
+type Op uint8
+
+// The ops. ȳ is the gradient of the loss with respect to y; B is the number
+// of rows of a batched value and N the length of the whole batch, a run-time
+// scalar of every batched function.
+const (
+	OpInvalid Op = iota
+
+	// Leaves.
+	OpInput  // x, one row per sample
+	OpTarget // t, one row per sample
+	OpParam  // a trainable parameter, by name
+
+	// Layers, before the lower pass.
+	OpDense // y = x Wᵀ + b: nn.Linear on each row
+
+	// Forward primitives.
+	OpMatMulT   // y = x Wᵀ: per row y = W x
+	OpAddBias   // y = z + b on each row
+	OpReLU      // y = max(0, z)
+	OpLeakyReLU // y = z > 0 ? z : α z
+	OpSigmoid   // y = 1 / (1 + e^−z)
+	OpTanh      // y = tanh z
+	OpMSE       // L = Σ (a − t)² / (N n)
+	OpSoftmaxCE // L = −Σ t · log softmax(z) / N
+	OpBCELogits // L = Σ max(z,0) − z t + log(1 + e^−|z|) / (N n)
+
+	// Backward primitives, made by the grad pass.
+	OpMatMul        // y = g W: per row y = Wᵀ g
+	OpMatMulTN      // y += gᵀ x: per row y += g xᵀ, summed over rows and tiles
+	OpSumRows       // y += Σ_rows g, summed over tiles
+	OpAdd           // y = a + b
+	OpReLUGrad      // y = g ⊙ 1[a > 0]
+	OpLeakyReLUGrad // y = g ⊙ (a > 0 ? 1 : α)
+	OpSigmoidGrad   // y = g ⊙ a ⊙ (1 − a)
+	OpTanhGrad      // y = g ⊙ (1 − a²)
+	OpMSEGrad       // y = 2 (a − t) / (N n)
+	OpSoftmaxCEGrad // y = (softmax(z) Σt − t) / N
+	OpBCELogitsGrad // y = (σ(z) − t) / (N n)
+
+	numOps
+)
+
+// Class groups ops by how they compute their result.
+type Class uint8
+
+// The op classes.
+const (
+	// Leaf values are given, not computed.
+	Leaf Class = iota
+	// Layer ops stand for several primitives; lower expands them.
+	Layer
+	// Producer ops write a batched result one element at a time, so
+	// element-wise maps can be fused into their loop.
+	Producer
+	// Elementwise ops map their first operand element by element; the
+	// other operands are read at the same index (or the same column, for a
+	// vector beside a batched operand). They can fuse into a producer.
+	Elementwise
+	// Reduction ops sum into their result across rows and tiles (losses,
+	// parameter gradients).
+	Reduction
+)
+
+// OpInfo describes an op.
+type OpInfo struct {
+	Name  string
+	Class Class
+	// Type checks the arguments and returns the result type.
+	Type func(v *Value) (Type, error)
+	// VJP is the op's vector-Jacobian rule: given the value v and the
+	// gradient gy of the loss with respect to v (nil for a loss, whose
+	// gradient is the seed ∂L/∂L = 1), it adds the values that compute the
+	// gradient with respect to each argument to f and returns them, nil
+	// for an argument that takes no gradient. Nil for ops that are not
+	// differentiated (leaves, layers that must be lowered first, and the
+	// backward ops themselves).
+	VJP func(f *Func, v, gy *Value) []*Value
+}
+
+// Info returns op's table entry.
+func (op Op) Info() *OpInfo {
+	if op <= OpInvalid || op >= numOps {
+		return &opTable[OpInvalid]
+	}
+	return &opTable[op]
+}
+
+// String is the op's name as dumps print it.
+func (op Op) String() string { return op.Info().Name }
+
+// Ops returns every valid op, in table order.
+func Ops() []Op {
+	ops := make([]Op, 0, numOps-1)
+	for op := OpInvalid + 1; op < numOps; op++ {
+		ops = append(ops, op)
+	}
+	return ops
+}
+
+var opTable [numOps]OpInfo
+
+func init() {
+	opTable = [numOps]OpInfo{
+		OpInvalid: {Name: "Invalid", Class: Leaf, Type: func(*Value) (Type, error) { return Type{}, fmt.Errorf("invalid op") }},
+
+		OpInput:  {Name: "Input", Class: Leaf, Type: leafType},
+		OpTarget: {Name: "Target", Class: Leaf, Type: leafType},
+		OpParam:  {Name: "Param", Class: Leaf, Type: leafType},
+
+		OpDense: {Name: "Dense", Class: Layer, Type: denseType},
+
+		OpMatMulT: {Name: "MatMulT", Class: Producer, Type: matMulTType, VJP: matMulTVJP},
+		OpAddBias: {Name: "AddBias", Class: Elementwise, Type: addBiasType, VJP: addBiasVJP},
+		OpReLU: {Name: "ReLU", Class: Elementwise, Type: unaryType,
+			VJP: activationVJP(OpReLU, OpReLUGrad, "%s = %s ⊙ 1[%s > 0]")},
+		OpLeakyReLU: {Name: "LeakyReLU", Class: Elementwise, Type: unaryType,
+			VJP: activationVJP(OpLeakyReLU, OpLeakyReLUGrad, "%s = %s ⊙ (%s > 0 ? 1 : α)")},
+		OpSigmoid: {Name: "Sigmoid", Class: Elementwise, Type: unaryType,
+			VJP: activationVJP(OpSigmoid, OpSigmoidGrad, "%s = %s ⊙ %[3]s ⊙ (1 − %[3]s)")},
+		OpTanh: {Name: "Tanh", Class: Elementwise, Type: unaryType,
+			VJP: activationVJP(OpTanh, OpTanhGrad, "%s = %s ⊙ (1 − %s²)")},
+		OpMSE: {Name: "MSE", Class: Reduction, Type: lossType,
+			VJP: lossVJP(OpMSEGrad, "%s = 2(%s − %s) / (N·n)")},
+		OpSoftmaxCE: {Name: "SoftmaxCE", Class: Reduction, Type: lossType,
+			VJP: lossVJP(OpSoftmaxCEGrad, "%s = (softmax(%s)·Σt − %s) / N")},
+		OpBCELogits: {Name: "BCELogits", Class: Reduction, Type: lossType,
+			VJP: lossVJP(OpBCELogitsGrad, "%s = (σ(%s) − %s) / (N·n)")},
+
+		OpMatMul:        {Name: "MatMul", Class: Producer, Type: matMulType},
+		OpMatMulTN:      {Name: "MatMulTN", Class: Reduction, Type: matMulTNType},
+		OpSumRows:       {Name: "SumRows", Class: Reduction, Type: sumRowsType},
+		OpAdd:           {Name: "Add", Class: Elementwise, Type: sameType},
+		OpReLUGrad:      {Name: "ReLUGrad", Class: Elementwise, Type: sameType},
+		OpLeakyReLUGrad: {Name: "LeakyReLUGrad", Class: Elementwise, Type: sameType},
+		OpSigmoidGrad:   {Name: "SigmoidGrad", Class: Elementwise, Type: sameType},
+		OpTanhGrad:      {Name: "TanhGrad", Class: Elementwise, Type: sameType},
+		OpMSEGrad:       {Name: "MSEGrad", Class: Producer, Type: sameType},
+		OpSoftmaxCEGrad: {Name: "SoftmaxCEGrad", Class: Producer, Type: sameType},
+		OpBCELogitsGrad: {Name: "BCELogitsGrad", Class: Producer, Type: sameType},
+	}
+}
+
+// Bar returns the name of the gradient of a value named name: x̄ for x, W̄1
+// for W1 (a combining macron after the first letter).
+func Bar(name string) string {
+	_, n := utf8.DecodeRuneInString(name)
+	return name[:n] + "\u0304" + name[n:]
+}
+
+// gradName names the gradient of v.
+func gradName(v *Value) string {
+	if v.Name == "" {
+		return ""
+	}
+	return Bar(v.Name)
+}
+
+// matMulTVJP: for y = W x (per row), ∂y/∂x = W and ∂yᵢ/∂Wᵢⱼ = xⱼ, so the
+// vector-Jacobian products are x̄ = Wᵀ ȳ and W̄ = ȳ xᵀ, summed over the batch.
+func matMulTVJP(f *Func, v, gy *Value) []*Value {
+	x, w := v.Args[0], v.Args[1]
+	gx := f.NewValue(OpMatMul, x.Type, gy, w)
+	gx.Name = gradName(x)
+	gx.Rule = fmt.Sprintf("%s = %sᵀ %s", gx.Label(), w.Label(), gy.Label())
+	gw := f.NewValue(OpMatMulTN, w.Type, gy, x)
+	gw.Name = gradName(w)
+	gw.Rule = fmt.Sprintf("%s += %s %sᵀ", gw.Label(), gy.Label(), x.Label())
+	gx.Pos, gw.Pos = v.Pos, v.Pos
+	return []*Value{gx, gw}
+}
+
+// addBiasVJP: for y = z + b, ∂y/∂z = ∂y/∂b = I, so z̄ = ȳ (no work) and
+// b̄ = ȳ, summed over the batch.
+func addBiasVJP(f *Func, v, gy *Value) []*Value {
+	b := v.Args[1]
+	gb := f.NewValue(OpSumRows, b.Type, gy)
+	gb.Name = gradName(b)
+	gb.Rule = fmt.Sprintf("%s += %s", gb.Label(), gy.Label())
+	gb.Pos = v.Pos
+	return []*Value{gy, gb}
+}
+
+// activationVJP makes the rule of an element-wise activation y = f(z). Its
+// Jacobian is diagonal, diag(f′(z)), so the product ȳᵀ diag(f′(z)) is the
+// element-wise ȳ ⊙ f′(z). Every activation here writes f′ in terms of the
+// saved output y (relu and leaky relu with α > 0: z > 0 exactly when y > 0;
+// σ′ = y(1 − y); tanh′ = 1 − y²), so z itself need not be kept.
+func activationVJP(op, grad Op, rule string) func(f *Func, v, gy *Value) []*Value {
+	return func(f *Func, v, gy *Value) []*Value {
+		if v.Op != op {
+			panic("ir: rule of " + op.String() + " applied to " + v.Op.String())
+		}
+		z := v.Args[0]
+		gz := f.NewValue(grad, z.Type, gy, v)
+		gz.Aux = v.Aux
+		gz.Name = gradName(z)
+		gz.Rule = fmt.Sprintf(rule, gz.Label(), gy.Label(), v.Label())
+		gz.Pos = v.Pos
+		return []*Value{gz}
+	}
+}
+
+// lossVJP makes the rule of a loss L(z, t): the seed ∂L/∂L is 1, so z̄ is
+// the loss's gradient itself; targets take no gradient.
+func lossVJP(grad Op, rule string) func(f *Func, v, gy *Value) []*Value {
+	return func(f *Func, v, gy *Value) []*Value {
+		z, t := v.Args[0], v.Args[1]
+		gz := f.NewValue(grad, z.Type, z, t)
+		gz.Name = gradName(z)
+		gz.Rule = fmt.Sprintf(rule, gz.Label(), z.Label(), t.Label())
+		gz.Pos = v.Pos
+		return []*Value{gz, nil}
+	}
+}
+
+func argc(v *Value, n int) error {
+	if len(v.Args) != n {
+		return fmt.Errorf("%s takes %d arguments, has %d", v.Op, n, len(v.Args))
+	}
+	return nil
+}
+
+func leafType(v *Value) (Type, error) {
+	if err := argc(v, 0); err != nil {
+		return Type{}, err
+	}
+	if v.Name == "" {
+		return Type{}, fmt.Errorf("%s needs a name", v.Op)
+	}
+	return v.Type, nil
+}
+
+func isBatchVec(t Type) bool { return t.Batched && len(t.Dims) == 1 }
+
+func denseType(v *Value) (Type, error) {
+	if len(v.Args) == 3 {
+		b, w := v.Args[2], v.Args[1]
+		if b.Type.Batched || len(b.Type.Dims) != 1 || len(w.Type.Dims) != 2 || b.Type.Dims[0] != w.Type.Dims[0] {
+			return Type{}, fmt.Errorf("Dense bias %s does not fit weight %s", b.Type.Format(F32), w.Type.Format(F32))
+		}
+		v = &Value{Op: v.Op, Args: v.Args[:2]}
+	}
+	return matMulTType(v)
+}
+
+// matMulTType: x [B][in], W [out][in] → [B][out].
+func matMulTType(v *Value) (Type, error) {
+	if err := argc(v, 2); err != nil {
+		return Type{}, err
+	}
+	x, w := v.Args[0].Type, v.Args[1].Type
+	if !isBatchVec(x) || w.Batched || len(w.Dims) != 2 || w.Dims[1] != x.Dims[0] {
+		return Type{}, fmt.Errorf("%s of %s and %s: want [B][in] and [out][in]", v.Op, x.Format(F32), w.Format(F32))
+	}
+	return Batch(w.Dims[0]), nil
+}
+
+// matMulType: g [B][out], W [out][in] → [B][in].
+func matMulType(v *Value) (Type, error) {
+	if err := argc(v, 2); err != nil {
+		return Type{}, err
+	}
+	g, w := v.Args[0].Type, v.Args[1].Type
+	if !isBatchVec(g) || w.Batched || len(w.Dims) != 2 || w.Dims[0] != g.Dims[0] {
+		return Type{}, fmt.Errorf("%s of %s and %s: want [B][out] and [out][in]", v.Op, g.Format(F32), w.Format(F32))
+	}
+	return Batch(w.Dims[1]), nil
+}
+
+// matMulTNType: g [B][out], x [B][in] → [out][in].
+func matMulTNType(v *Value) (Type, error) {
+	if err := argc(v, 2); err != nil {
+		return Type{}, err
+	}
+	g, x := v.Args[0].Type, v.Args[1].Type
+	if !isBatchVec(g) || !isBatchVec(x) {
+		return Type{}, fmt.Errorf("%s of %s and %s: want [B][out] and [B][in]", v.Op, g.Format(F32), x.Format(F32))
+	}
+	return Matrix(g.Dims[0], x.Dims[0]), nil
+}
+
+func sumRowsType(v *Value) (Type, error) {
+	if err := argc(v, 1); err != nil {
+		return Type{}, err
+	}
+	g := v.Args[0].Type
+	if !isBatchVec(g) {
+		return Type{}, fmt.Errorf("%s of %s: want [B][n]", v.Op, g.Format(F32))
+	}
+	return Vector(g.Dims[0]), nil
+}
+
+func addBiasType(v *Value) (Type, error) {
+	if err := argc(v, 2); err != nil {
+		return Type{}, err
+	}
+	z, b := v.Args[0].Type, v.Args[1].Type
+	if !isBatchVec(z) || b.Batched || len(b.Dims) != 1 || b.Dims[0] != z.Dims[0] {
+		return Type{}, fmt.Errorf("%s of %s and %s: want [B][n] and [n]", v.Op, z.Format(F32), b.Format(F32))
+	}
+	return z, nil
+}
+
+func unaryType(v *Value) (Type, error) {
+	if err := argc(v, 1); err != nil {
+		return Type{}, err
+	}
+	if !isBatchVec(v.Args[0].Type) {
+		return Type{}, fmt.Errorf("%s of %s: want [B][n]", v.Op, v.Args[0].Type.Format(F32))
+	}
+	return v.Args[0].Type, nil
+}
+
+// sameType: two batched operands of one type → that type.
+func sameType(v *Value) (Type, error) {
+	if err := argc(v, 2); err != nil {
+		return Type{}, err
+	}
+	a, b := v.Args[0].Type, v.Args[1].Type
+	if !isBatchVec(a) || !a.Equal(b) {
+		return Type{}, fmt.Errorf("%s of %s and %s: want two equal [B][n]", v.Op, a.Format(F32), b.Format(F32))
+	}
+	return a, nil
+}
+
+func lossType(v *Value) (Type, error) {
+	if _, err := sameType(v); err != nil {
+		return Type{}, err
+	}
+	return Scalar, nil
+}

@@ -1,0 +1,114 @@
+package ir
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// String prints the program as Fprint does.
+func (p *Program) String() string {
+	var b strings.Builder
+	Fprint(&b, p)
+	return b.String()
+}
+
+// Fprint writes a text dump of p: its parameters, optimizer and every
+// function, one value a line:
+//
+//	v5 = MatMulT <[B][16]f32> v0 v1 | AddBias v2 | ReLU  a1 [b0] @5:5  // a1 = max(0, W1 x + b1)
+//
+// The dump is deterministic; golden tests of the passes compare it.
+func Fprint(w io.Writer, p *Program) {
+	fmt.Fprintf(w, "program %s %s: %d → %d, %d parameters, %s\n", p.Package, p.DType, p.Inputs, p.Outputs, p.NumParams(), p.Optimizer)
+	for _, q := range p.Params {
+		fmt.Fprintf(w, "param %s <%s> fan_in=%d\n", q.Name, q.Type.Format(p.DType), q.FanIn)
+	}
+	for _, f := range p.Funcs {
+		fmt.Fprintln(w)
+		f.fprint(w, p.DType)
+	}
+}
+
+// String names the optimizer with its hyperparameters.
+func (o Optimizer) String() string {
+	switch o.Kind {
+	case Momentum:
+		return fmt.Sprintf("momentum lr=%g momentum=%g", o.LR, o.Momentum)
+	case Adam:
+		return fmt.Sprintf("adam lr=%g beta1=%g beta2=%g eps=%g", o.LR, o.Beta1, o.Beta2, o.Epsilon)
+	}
+	return fmt.Sprintf("sgd lr=%g", o.LR)
+}
+
+func (f *Func) fprint(w io.Writer, d DType) {
+	fmt.Fprintf(w, "func %s (B ≤ %d", f.Name, f.Rows)
+	if f.Grad {
+		fmt.Fprint(w, ", grad")
+	}
+	fmt.Fprintln(w, ")")
+	for i, b := range f.Bufs {
+		fmt.Fprintf(w, "  buf b%d <%s>\n", i, b.Type.Format(d))
+	}
+	for _, v := range f.Values {
+		fmt.Fprintf(w, "  %s\n", v.LongString(d))
+	}
+	for _, o := range f.Outputs {
+		switch o.Kind {
+		case Prediction:
+			fmt.Fprintf(w, "  out prediction = %s\n", o.Value.Ref())
+		case LossOut:
+			fmt.Fprintf(w, "  out loss = %s\n", o.Value.Ref())
+		case GradOut:
+			fmt.Fprintf(w, "  out grad %s += %s\n", o.Param, o.Value.Ref())
+		}
+	}
+}
+
+// LongString prints v as one line of a dump.
+func (v *Value) LongString(d DType) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s = %s <%s>", v.Ref(), v.Op, v.Type.Format(d))
+	for _, a := range v.Args {
+		b.WriteString(" " + a.Ref())
+	}
+	if v.Op == OpLeakyReLU || v.Op == OpLeakyReLUGrad {
+		fmt.Fprintf(&b, " α=%g", v.Aux)
+	}
+	for _, m := range v.Maps {
+		b.WriteString(" | " + m.Op.String())
+		for _, a := range m.Args {
+			b.WriteString(" " + a.Ref())
+		}
+		if m.Op == OpLeakyReLU || m.Op == OpLeakyReLUGrad {
+			fmt.Fprintf(&b, " α=%g", m.Aux)
+		}
+	}
+	if v.Name != "" {
+		b.WriteString("  " + v.Name)
+	}
+	if v.Buf >= 0 {
+		fmt.Fprintf(&b, " [b%d]", v.Buf)
+	}
+	if v.Pos.Line > 0 {
+		fmt.Fprintf(&b, " @%d:%d", v.Pos.Line, v.Pos.Col)
+	}
+	if rules := v.Rules(); len(rules) > 0 {
+		b.WriteString("  // " + strings.Join(rules, "; "))
+	}
+	return b.String()
+}
+
+// Rules lists the equations v computes: its own, then those of its maps.
+func (v *Value) Rules() []string {
+	var rules []string
+	if v.Rule != "" {
+		rules = append(rules, v.Rule)
+	}
+	for _, m := range v.Maps {
+		if m.Rule != "" {
+			rules = append(rules, m.Rule)
+		}
+	}
+	return rules
+}

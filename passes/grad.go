@@ -1,0 +1,74 @@
+package passes
+
+import (
+	"fmt"
+
+	"github.com/gradgen/gradgen/ir"
+)
+
+// Grad derives the backward graph of a function marked Grad. Reverse mode
+// applies the vector chain rule from the loss back to the parameters: values
+// are visited in reverse order, and each one's gradient ȳ (the sum of what its
+// users contributed) is passed through its op's vector-Jacobian rule to give
+// the contributions to its arguments. No Jacobian is ever built. The gradient
+// of each parameter becomes a GradOut output of the function.
+func Grad(p *ir.Program, f *ir.Func) error {
+	if !f.Grad {
+		return nil
+	}
+	loss := f.Output(ir.LossOut)
+	if loss == nil {
+		return fmt.Errorf("no loss to differentiate")
+	}
+	forward := append([]*ir.Value(nil), f.Values...)
+	contrib := make(map[*ir.Value][]*ir.Value)
+	for i := len(forward) - 1; i >= 0; i-- {
+		v := forward[i]
+		var gy *ir.Value
+		switch {
+		case v == loss:
+			// The seed: ∂L/∂L = 1, which loss rules take as given.
+		case len(contrib[v]) == 0:
+			continue // the loss does not depend on v
+		default:
+			gy = sum(f, v, contrib[v])
+		}
+		if v.Op == ir.OpParam {
+			for _, g := range contrib[v] {
+				f.Outputs = append(f.Outputs, ir.Output{Kind: ir.GradOut, Value: g, Param: v.Name})
+			}
+			continue
+		}
+		info := v.Op.Info()
+		if info.Class == ir.Leaf {
+			continue // inputs and targets take no gradient out of the function
+		}
+		if info.VJP == nil {
+			return fmt.Errorf("%s: op %s has no vector-Jacobian rule (lower layers before grad)", v.Ref(), v.Op)
+		}
+		for j, g := range info.VJP(f, v, gy) {
+			if g != nil {
+				a := v.Args[j]
+				contrib[a] = append(contrib[a], g)
+			}
+		}
+	}
+	return nil
+}
+
+// sum adds the gradient contributions to v when it has several users (the
+// multivariate chain rule sums over paths); a single one is used as it is.
+// A parameter's contributions stay separate: each sums into its gradient.
+func sum(f *ir.Func, v *ir.Value, gs []*ir.Value) *ir.Value {
+	if v.Op == ir.OpParam || len(gs) == 1 {
+		return gs[0]
+	}
+	total := gs[0]
+	for _, g := range gs[1:] {
+		total = f.NewValue(ir.OpAdd, v.Type, total, g)
+		total.Name = ir.Bar(v.Label())
+		total.Rule = fmt.Sprintf("%s = %s + %s", total.Name, total.Args[0].Label(), g.Label())
+		total.Pos = v.Pos
+	}
+	return total
+}
