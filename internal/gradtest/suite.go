@@ -1,0 +1,357 @@
+package gradtest
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// Model adapts one generated package to the suite: flat row-major batches
+// in, the package's own methods underneath.
+type Model[T Float] struct {
+	Params, Grad    []T // Params.Slice() and Grad.Slice() of the model
+	Inputs, Outputs int
+	Predict         func(x, y []T)
+	Loss            func(xs, ts []T) T
+	Backward        func(xs, ts []T) T
+	Step            func()
+	Train           func(xs, ts []T) T
+}
+
+// Optimizer describes the update rule of a network, for the reference step.
+type Optimizer struct {
+	Kind                  string // "sgd", "momentum", "adam"
+	LR, Momentum          float64
+	Beta1, Beta2, Epsilon float64
+}
+
+// Suite is everything the suite knows about one generated network.
+type Suite[T Float] struct {
+	Net       Net
+	Optimizer Optimizer
+	New       func(seed uint64) Model[T]
+}
+
+func (s Suite[T]) f64() bool { var x T; return any(x) == any(float64(0)) }
+
+// tol is the relative tolerance for comparing with the float64 reference.
+func (s Suite[T]) tol() float64 {
+	if s.f64() {
+		return 1e-12
+	}
+	return 2e-5
+}
+
+// data makes a reproducible batch of n samples with targets that suit the loss.
+func (s Suite[T]) data(seed uint64, n int) (xs, ts []T) {
+	r := rand.New(rand.NewPCG(seed, 7))
+	in, out := s.Net.Layers[0].In, s.Net.Layers[len(s.Net.Layers)-1].Out
+	xs, ts = make([]T, n*in), make([]T, n*out)
+	for i := range xs {
+		xs[i] = T(2*r.Float64() - 1)
+	}
+	for k := 0; k < n; k++ {
+		t := ts[k*out : (k+1)*out]
+		switch s.Net.Loss {
+		case "softmax_cross_entropy":
+			if k%2 == 0 {
+				t[r.IntN(out)] = 1 // one-hot
+			} else {
+				sum := 0.0 // a probability vector
+				w := make([]float64, out)
+				for j := range w {
+					w[j] = r.Float64()
+					sum += w[j]
+				}
+				for j := range t {
+					t[j] = T(w[j] / sum)
+				}
+			}
+		case "binary_cross_entropy":
+			for j := range t {
+				t[j] = T(r.Float64())
+			}
+		default:
+			for j := range t {
+				t[j] = T(2*r.Float64() - 1)
+			}
+		}
+	}
+	return xs, ts
+}
+
+func rows[T Float](flat []T, width int) [][]float64 {
+	out := make([][]float64, len(flat)/width)
+	for i := range out {
+		out[i] = Float64s(flat[i*width : (i+1)*width])
+	}
+	return out
+}
+
+// Run checks the generated network against the references.
+func (s Suite[T]) Run(t *testing.T) {
+	t.Run("Init", s.testInit)
+	t.Run("Forward", s.testForward)
+	t.Run("Loss", s.testLoss)
+	t.Run("Gradients", s.testGradients)
+	t.Run("MinibatchMean", s.testMinibatchMean)
+	t.Run("EmptyBatch", s.testEmpty)
+	t.Run("LengthMismatch", s.testMismatch)
+	t.Run("Step", s.testStep)
+	t.Run("TrainDecreasesLoss", s.testTrain)
+	t.Run("NoAllocations", s.testAllocs)
+}
+
+// testInit: PyTorch's nn.Linear bounds, and a seed fixes the parameters.
+func (s Suite[T]) testInit(t *testing.T) {
+	a, b, c := s.New(1), s.New(1), s.New(2)
+	off := 0
+	for k, l := range s.Net.Layers {
+		n := l.In * l.Out
+		if l.Bias {
+			n += l.Out
+		}
+		bound := 1 / math.Sqrt(float64(l.In))
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, p := range a.Params[off : off+n] {
+			lo, hi = math.Min(lo, float64(p)), math.Max(hi, float64(p))
+		}
+		if lo < -bound || hi > bound {
+			t.Errorf("layer %d: parameters in [%g, %g], want within ±%g", k+1, lo, hi, bound)
+		}
+		if n >= 16 && (hi-lo) < bound {
+			t.Errorf("layer %d: parameters span [%g, %g], too narrow for U(±%g)", k+1, lo, hi, bound)
+		}
+		off += n
+	}
+	same, differ := true, false
+	for i := range a.Params {
+		same = same && a.Params[i] == b.Params[i]
+		differ = differ || a.Params[i] != c.Params[i]
+	}
+	if !same || !differ {
+		t.Errorf("seed 1 twice equal: %v (want true); seeds 1 and 2 differ: %v (want true)", same, differ)
+	}
+}
+
+func (s Suite[T]) testForward(t *testing.T) {
+	m := s.New(3)
+	xs, _ := s.data(3, 5)
+	y := make([]T, m.Outputs)
+	for k := 0; k < 5; k++ {
+		x := xs[k*m.Inputs : (k+1)*m.Inputs]
+		m.Predict(x, y)
+		want := s.Net.Forward(Float64s(m.Params), Float64s(x))
+		for j := range y {
+			if !Close(float64(y[j]), want[j], s.tol()) {
+				t.Errorf("sample %d: y[%d] = %.12g, reference %.12g", k, j, y[j], want[j])
+			}
+		}
+	}
+}
+
+func (s Suite[T]) testLoss(t *testing.T) {
+	m := s.New(4)
+	for _, n := range []int{1, 7, 32, 33, 70} {
+		xs, ts := s.data(uint64(n), n)
+		got := float64(m.Loss(xs, ts))
+		want := s.Net.MeanLoss(Float64s(m.Params), rows(xs, m.Inputs), rows(ts, m.Outputs))
+		if !Close(got, want, s.tol()*10) {
+			t.Errorf("batch of %d: loss %.12g, reference %.12g", n, got, want)
+		}
+		if b := float64(m.Backward(xs, ts)); b != got {
+			t.Errorf("batch of %d: Backward returned %.12g, Loss %.12g", n, b, got)
+		}
+	}
+}
+
+// testGradients compares Backward with finite differences in float64: of
+// the generated Loss itself for a float64 network, and of the float64
+// reference loss at the same parameters for a float32 one, whose own loss is
+// too coarse to difference.
+func (s Suite[T]) testGradients(t *testing.T) {
+	h, floor, tol := 1e-4, 1e-4, 1e-6
+	if !s.f64() {
+		floor, tol = 1e-3, 2e-3
+	}
+	every := max(1, len(s.New(0).Params)/400)
+	for _, n := range []int{1, 5, 40} {
+		m := s.New(5)
+		xs, ts := s.data(uint64(10+n), n)
+		m.Backward(xs, ts)
+		grad := Float64s(m.Grad)
+		loss := func(p []float64) float64 {
+			return s.Net.MeanLoss(p, rows(xs, m.Inputs), rows(ts, m.Outputs))
+		}
+		if s.f64() {
+			loss = func(p []float64) float64 {
+				for i := range p {
+					m.Params[i] = T(p[i])
+				}
+				return float64(m.Loss(xs, ts))
+			}
+		}
+		t.Run(fmt.Sprintf("batch%d", n), func(t *testing.T) {
+			Gradients(t, Float64s(m.Params), grad, loss, h, floor, tol, every)
+		})
+	}
+}
+
+// testMinibatchMean: the gradient of a batch's mean loss is the mean of the
+// per-sample gradients.
+func (s Suite[T]) testMinibatchMean(t *testing.T) {
+	for _, n := range []int{1, 7, 32, 1000} {
+		m := s.New(6)
+		xs, ts := s.data(uint64(20+n), n)
+		m.Backward(xs, ts)
+		batch := Float64s(m.Grad)
+		mean := make([]float64, len(batch))
+		for k := 0; k < n; k++ {
+			m.Backward(xs[k*m.Inputs:(k+1)*m.Inputs], ts[k*m.Outputs:(k+1)*m.Outputs])
+			for i, g := range m.Grad {
+				mean[i] += float64(g) / float64(n)
+			}
+		}
+		scale := 0.0
+		for _, g := range mean {
+			scale = math.Max(scale, math.Abs(g))
+		}
+		tol := 1e-12
+		if !s.f64() {
+			tol = 1e-5
+		}
+		for i := range mean {
+			if math.Abs(batch[i]-mean[i]) > tol*math.Max(scale, 1e-3) {
+				t.Errorf("batch of %d: parameter %d: gradient %.12g, mean of per-sample gradients %.12g", n, i, batch[i], mean[i])
+				break
+			}
+		}
+	}
+}
+
+func (s Suite[T]) testEmpty(t *testing.T) {
+	m := s.New(7)
+	xs, ts := s.data(7, 3)
+	m.Backward(xs, ts)
+	before := append([]T(nil), m.Params...)
+	if l := m.Loss(nil, nil); l != 0 {
+		t.Errorf("Loss(empty) = %v, want 0", l)
+	}
+	if l := m.Backward(nil, nil); l != 0 {
+		t.Errorf("Backward(empty) = %v, want 0", l)
+	}
+	for i, g := range m.Grad {
+		if g != 0 {
+			t.Fatalf("Backward(empty) left Grad[%d] = %v, want 0", i, g)
+		}
+	}
+	m.Backward(xs, ts)
+	if l := m.Train(nil, nil); l != 0 {
+		t.Errorf("Train(empty) = %v, want 0", l)
+	}
+	for i := range before {
+		if m.Params[i] != before[i] {
+			t.Fatalf("Train(empty) changed parameter %d", i)
+		}
+	}
+}
+
+func (s Suite[T]) testMismatch(t *testing.T) {
+	m := s.New(8)
+	xs, ts := s.data(8, 3)
+	for name, call := range map[string]func(){
+		"Loss":     func() { m.Loss(xs, ts[:2*m.Outputs]) },
+		"Backward": func() { m.Backward(xs, ts[:2*m.Outputs]) },
+		"Train":    func() { m.Train(xs, ts[:2*m.Outputs]) },
+	} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, name) || !strings.Contains(msg, "len(xs) = 3") || !strings.Contains(msg, "len(ts) = 2") {
+					t.Errorf("%s with 3 inputs and 2 targets: panic %q, want one naming both lengths", name, msg)
+				}
+			}()
+			call()
+		}()
+	}
+}
+
+// testStep compares three optimizer steps with a float64 reference of
+// torch.optim's update rule.
+func (s Suite[T]) testStep(t *testing.T) {
+	m := s.New(9)
+	xs, ts := s.data(9, 6)
+	p := Float64s(m.Params)
+	v1 := make([]float64, len(p)) // momentum buffer or Adam's first moment
+	v2 := make([]float64, len(p)) // Adam's second moment
+	o := s.Optimizer
+	for step := 1; step <= 3; step++ {
+		m.Backward(xs, ts)
+		g := Float64s(m.Grad)
+		m.Step()
+		for i := range p {
+			switch o.Kind {
+			case "sgd":
+				p[i] -= o.LR * g[i]
+			case "momentum":
+				v1[i] = o.Momentum*v1[i] + g[i]
+				p[i] -= o.LR * v1[i]
+			case "adam":
+				v1[i] = o.Beta1*v1[i] + (1-o.Beta1)*g[i]
+				v2[i] = o.Beta2*v2[i] + (1-o.Beta2)*g[i]*g[i]
+				mh := v1[i] / (1 - math.Pow(o.Beta1, float64(step)))
+				vh := v2[i] / (1 - math.Pow(o.Beta2, float64(step)))
+				p[i] -= o.LR * mh / (math.Sqrt(vh) + o.Epsilon)
+			default:
+				t.Fatalf("unknown optimizer %q", o.Kind)
+			}
+		}
+		for i := range p {
+			if !Close(float64(m.Params[i]), p[i], s.tol()*1e3) {
+				t.Fatalf("step %d: parameter %d = %.12g, reference %.12g", step, i, m.Params[i], p[i])
+			}
+			p[i] = float64(m.Params[i]) // follow the model, so rounding does not accumulate
+		}
+	}
+}
+
+func (s Suite[T]) testTrain(t *testing.T) {
+	m, twin := s.New(10), s.New(10)
+	xs, ts := s.data(10, 16)
+	first := m.Loss(xs, ts)
+	for range 50 {
+		m.Train(xs, ts)
+		twin.Backward(xs, ts)
+		twin.Step()
+	}
+	last := m.Loss(xs, ts)
+	if !(last < first) {
+		t.Errorf("50 training steps took the loss from %g to %g", first, last)
+	}
+	for i := range m.Params {
+		if m.Params[i] != twin.Params[i] {
+			t.Fatalf("Train and Backward+Step differ at parameter %d", i)
+		}
+	}
+}
+
+func (s Suite[T]) testAllocs(t *testing.T) {
+	m := s.New(11)
+	x, y := make([]T, m.Inputs), make([]T, m.Outputs)
+	for _, n := range []int{1, 33, 100} {
+		xs, ts := s.data(11, n)
+		for name, f := range map[string]func(){
+			"Predict":  func() { m.Predict(x, y) },
+			"Loss":     func() { m.Loss(xs, ts) },
+			"Backward": func() { m.Backward(xs, ts) },
+			"Step":     m.Step,
+			"Train":    func() { m.Train(xs, ts) },
+		} {
+			if a := testing.AllocsPerRun(5, f); a != 0 {
+				t.Errorf("%s with a batch of %d: %v allocations per run, want 0", name, n, a)
+			}
+		}
+	}
+}
