@@ -85,6 +85,9 @@ type OpInfo struct {
 	// differentiated (leaves, layers that must be lowered first, and the
 	// backward ops themselves).
 	VJP func(f *Func, v, gy *Value) []*Value
+	// Backward marks the ops that VJP rules make; they are not
+	// differentiated again.
+	Backward bool
 }
 
 // Info returns op's table entry.
@@ -136,17 +139,17 @@ func init() {
 		OpBCELogits: {Name: "BCELogits", Class: Reduction, Type: lossType,
 			VJP: lossVJP(OpBCELogitsGrad, "%s = (σ(%s) − %s) / (N·n)")},
 
-		OpMatMul:        {Name: "MatMul", Class: Producer, Type: matMulType},
-		OpMatMulTN:      {Name: "MatMulTN", Class: Reduction, Type: matMulTNType},
-		OpSumRows:       {Name: "SumRows", Class: Reduction, Type: sumRowsType},
-		OpAdd:           {Name: "Add", Class: Elementwise, Type: sameType},
-		OpReLUGrad:      {Name: "ReLUGrad", Class: Elementwise, Type: sameType},
-		OpLeakyReLUGrad: {Name: "LeakyReLUGrad", Class: Elementwise, Type: sameType},
-		OpSigmoidGrad:   {Name: "SigmoidGrad", Class: Elementwise, Type: sameType},
-		OpTanhGrad:      {Name: "TanhGrad", Class: Elementwise, Type: sameType},
-		OpMSEGrad:       {Name: "MSEGrad", Class: Producer, Type: sameType},
-		OpSoftmaxCEGrad: {Name: "SoftmaxCEGrad", Class: Producer, Type: sameType},
-		OpBCELogitsGrad: {Name: "BCELogitsGrad", Class: Producer, Type: sameType},
+		OpMatMul:        {Name: "MatMul", Class: Producer, Type: matMulType, Backward: true},
+		OpMatMulTN:      {Name: "MatMulTN", Class: Reduction, Type: matMulTNType, Backward: true},
+		OpSumRows:       {Name: "SumRows", Class: Reduction, Type: sumRowsType, Backward: true},
+		OpAdd:           {Name: "Add", Class: Elementwise, Type: sameType, Backward: true},
+		OpReLUGrad:      {Name: "ReLUGrad", Class: Elementwise, Type: sameType, Backward: true},
+		OpLeakyReLUGrad: {Name: "LeakyReLUGrad", Class: Elementwise, Type: sameType, Backward: true},
+		OpSigmoidGrad:   {Name: "SigmoidGrad", Class: Elementwise, Type: sameType, Backward: true},
+		OpTanhGrad:      {Name: "TanhGrad", Class: Elementwise, Type: sameType, Backward: true},
+		OpMSEGrad:       {Name: "MSEGrad", Class: Producer, Type: sameType, Backward: true},
+		OpSoftmaxCEGrad: {Name: "SoftmaxCEGrad", Class: Producer, Type: sameType, Backward: true},
+		OpBCELogitsGrad: {Name: "BCELogitsGrad", Class: Producer, Type: sameType, Backward: true},
 	}
 }
 
