@@ -127,3 +127,11 @@ type Pos struct {
 
 // Positions maps a field's key to the position of its value.
 type Positions map[string]Pos
+
+// At returns the position recorded for key, or def when there is none.
+func (ps Positions) At(key string, def Pos) Pos {
+	if p, ok := ps[key]; ok {
+		return p
+	}
+	return def
+}

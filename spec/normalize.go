@@ -1,0 +1,106 @@
+package spec
+
+import (
+	"math"
+	"math/bits"
+)
+
+// PyTorch's defaults for torch.optim.SGD in this package and torch.optim.Adam.
+const (
+	defaultSGDLR   = 0.01
+	defaultAdamLR  = 0.001
+	defaultAdamB1  = 0.9
+	defaultAdamB2  = 0.999
+	defaultAdamEps = 1e-8
+)
+
+// Normalize fills in the defaults of n in place: dtype float32, activation none,
+// DefaultSlope for a leaky_relu layer whose slope was left out, SGD with lr 0.01
+// when no optimizer is given, and PyTorch's defaults for the Adam fields left
+// out. A zero field counts as left out only when Fields has no position for
+// it, so an explicit zero from a spec stays zero (and Validate reports it where
+// zero is not allowed). Normalize is idempotent.
+func (n *Network) Normalize() {
+	if n == nil {
+		return
+	}
+	if n.DType == "" {
+		n.DType = Float32
+	}
+	for i := range n.Layers {
+		l := &n.Layers[i]
+		if l.Activation == "" {
+			l.Activation = None
+		}
+		if l.Activation == LeakyReLU && l.Slope == 0 && !l.Fields.has("slope") {
+			l.Slope = DefaultSlope
+		}
+	}
+	o := &n.Optimizer
+	if o.SGD == nil && o.Momentum == nil && o.Adam == nil {
+		o.SGD = &SGD{LR: defaultSGDLR}
+	}
+	if a := o.Adam; a != nil {
+		setDefault(&a.LR, a.Fields, "lr", defaultAdamLR)
+		setDefault(&a.Beta1, a.Fields, "beta1", defaultAdamB1)
+		setDefault(&a.Beta2, a.Fields, "beta2", defaultAdamB2)
+		setDefault(&a.Eps, a.Fields, "eps", defaultAdamEps)
+	}
+}
+
+// setDefault sets *f to def when *f is zero and fields has no position for key.
+func setDefault(f *float64, fields Positions, key string, def float64) {
+	if *f == 0 && !fields.has(key) {
+		*f = def
+	}
+}
+
+// has reports whether ps holds a position for key.
+func (ps Positions) has(key string) bool {
+	_, ok := ps[key]
+	return ok
+}
+
+// Widths returns the input width followed by each layer's output width.
+func (n *Network) Widths() []int {
+	if n == nil {
+		return nil
+	}
+	w := make([]int, 0, 1+len(n.Layers))
+	w = append(w, n.Input)
+	for _, l := range n.Layers {
+		w = append(w, l.Dense)
+	}
+	return w
+}
+
+// NumParams returns the number of trainable parameters: for each layer
+// Dense×fan-in weights plus Dense biases unless NoBias. Negative widths count
+// as zero, and a count beyond math.MaxInt64 saturates at math.MaxInt64, so the
+// result is meaningful only for a Network that validates.
+func (n *Network) NumParams() int64 {
+	if n == nil {
+		return 0
+	}
+	var total uint64
+	fanIn := uint64(max(n.Input, 0))
+	for _, l := range n.Layers {
+		out := uint64(max(l.Dense, 0))
+		hi, p := bits.Mul64(out, fanIn)
+		if hi != 0 {
+			return math.MaxInt64
+		}
+		if !l.NoBias {
+			var carry uint64
+			if p, carry = bits.Add64(p, out, 0); carry != 0 {
+				return math.MaxInt64
+			}
+		}
+		var carry uint64
+		if total, carry = bits.Add64(total, p, 0); carry != 0 || total > math.MaxInt64 {
+			return math.MaxInt64
+		}
+		fanIn = out
+	}
+	return int64(total)
+}

@@ -1,0 +1,357 @@
+package spec
+
+import (
+	"fmt"
+	"go/token"
+	"math"
+	"math/big"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxModelBytes bounds the memory a generated network may need for its
+// parameters, gradients, optimizer state and workspace; see Validate.
+const MaxModelBytes = 1 << 31
+
+// MaxWidth bounds the input width and each layer's width, which keeps the
+// arithmetic on sizes far from overflow.
+const MaxWidth = 1 << 24
+
+// The values a spec may use, in the order messages list them.
+var (
+	dtypeNames      = []string{string(Float32), string(Float64)}
+	activationNames = []string{string(None), string(ReLU), string(LeakyReLU), string(Sigmoid), string(Tanh)}
+	lossNames       = []string{string(MSE), string(SoftmaxCrossEntropy), string(BinaryCrossEntropy)}
+	optimizerNames  = []string{"sgd", "momentum", "adam"}
+)
+
+// Validate reports every problem of n, each at the position of the offending
+// value (Fields[key] when recorded, else the enclosing node's Pos), as a sorted
+// ErrorList, or returns nil when n is valid. It expects a normalised network
+// but accepts the zero values that Normalize would replace by defaults.
+//
+// Besides the rules on each field (widths in [1, MaxWidth], known dtype,
+// activations and loss, a valid package name, positive finite learning rates,
+// momentum and Adam's betas in [0, 1), Adam's eps > 0, slope only with
+// leaky_relu, exactly one optimizer kind, logits for the cross-entropy
+// losses), Validate bounds the estimated memory of the generated network,
+//
+//	elemSize × (NumParams × (2 + optimizer state copies) + 65 × 4 × Σ Widths)
+//
+// with elemSize 4 or 8 bytes and 0, 1 or 2 state copies for sgd, momentum
+// and adam, by MaxModelBytes.
+func (n *Network) Validate() error {
+	if n == nil {
+		return ErrorList{{Msg: "no network (nil *Network)"}}
+	}
+	return n.validate(nil).Err()
+}
+
+// validate checks n and returns the sorted problems. Parse passes in skip the
+// keys of the fields that it already reported as missing or malformed
+// ("input", "layers.2.dense", "optimizer.adam.lr", or a prefix such as
+// "layers.2" for a whole layer), so that no field is reported twice.
+func (n *Network) validate(skip map[string]bool) ErrorList {
+	v := &validator{n: n, skip: skip}
+	v.network()
+	v.errs.Sort()
+	return v.errs
+}
+
+// validator collects the problems of one network.
+type validator struct {
+	n    *Network
+	skip map[string]bool
+	errs ErrorList
+}
+
+func (v *validator) errorf(pos Pos, format string, args ...any) {
+	v.errs = append(v.errs, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// skipped reports whether key or one of its dot-separated prefixes is in
+// v.skip.
+func (v *validator) skipped(key string) bool {
+	for {
+		if v.skip[key] {
+			return true
+		}
+		i := strings.LastIndexByte(key, '.')
+		if i < 0 {
+			return false
+		}
+		key = key[:i]
+	}
+}
+
+// at returns the position recorded in fields for key, or else the first
+// non-zero of fallbacks; a position without a file gets the network's file.
+func (v *validator) at(fields Positions, key string, fallbacks ...Pos) Pos {
+	pos, ok := fields[key]
+	for _, fb := range fallbacks {
+		if ok {
+			break
+		}
+		pos, ok = fb, fb.Line > 0
+	}
+	if pos.File == "" {
+		pos.File = v.n.File
+	}
+	return pos
+}
+
+func (v *validator) network() {
+	n := v.n
+	v.packageName()
+
+	dtypeOK := true
+	if !v.skipped("dtype") && n.DType != "" && !slices.Contains(dtypeNames, string(n.DType)) {
+		dtypeOK = false
+		v.errorf(v.at(n.Fields, "dtype", n.Pos), "dtype must be one of %s, got %s%s",
+			list(dtypeNames), quote(string(n.DType)), didYouMean(string(n.DType), dtypeNames))
+	}
+
+	widthsOK := !v.skipped("input") && v.width(v.at(n.Fields, "input", n.Pos), "input", n.Input)
+	if len(n.Layers) == 0 {
+		widthsOK = false
+		if !v.skipped("layers") {
+			v.errorf(v.at(n.Fields, "layers", n.Pos), "layers must have at least one layer")
+		}
+	}
+	for i := range n.Layers {
+		if !v.layer(i+1, &n.Layers[i]) {
+			widthsOK = false
+		}
+	}
+
+	v.loss()
+	v.optimizer()
+
+	if widthsOK && dtypeOK {
+		if need := n.modelBytes(); need.Cmp(big.NewInt(MaxModelBytes)) > 0 {
+			v.errorf(v.at(nil, "", n.Pos), "network needs %s bytes for parameters, gradients, optimizer state and workspace; the limit is %d bytes",
+				need, MaxModelBytes)
+		}
+	}
+}
+
+func (v *validator) packageName() {
+	if v.skipped("package") {
+		return
+	}
+	name := v.n.Package
+	pos := v.at(v.n.Fields, "package", v.n.Pos)
+	switch {
+	case name == "":
+		v.errorf(pos, "package must not be empty; it is the Go package name of the generated file")
+	case name == "_":
+		v.errorf(pos, `package must not be "_": the blank identifier cannot name a package`)
+	case token.IsKeyword(name):
+		v.errorf(pos, "package %s is a Go keyword; choose another name", quote(name))
+	case !token.IsIdentifier(name):
+		v.errorf(pos, "package %s is not a valid Go identifier (letters, digits and underscores, not starting with a digit)", quote(name))
+	}
+}
+
+// width checks an input or layer width and reports whether it is valid.
+func (v *validator) width(pos Pos, what string, w int) bool {
+	switch {
+	case w < 1:
+		v.errorf(pos, "%s must be >= 1, got %d", what, w)
+		return false
+	case w > MaxWidth:
+		v.errorf(pos, "%s must be <= %d, got %d", what, MaxWidth, w)
+		return false
+	}
+	return true
+}
+
+// layer checks layer i (numbered from 1) and reports whether its width is
+// valid.
+func (v *validator) layer(i int, l *Layer) bool {
+	key := "layers." + strconv.Itoa(i)
+	if v.skipped(key) {
+		return false
+	}
+	prefix := fmt.Sprintf("layer %d: ", i)
+	fallback := []Pos{l.Pos, v.n.Pos}
+
+	ok := !v.skipped(key+".dense") && v.width(v.at(l.Fields, "dense", fallback...), prefix+"dense", l.Dense)
+
+	act, actKnown := activation(l.Activation)
+	if v.skipped(key + ".activation") {
+		actKnown = false
+	} else if !actKnown {
+		v.errorf(v.at(l.Fields, "activation", fallback...), "%sactivation must be one of %s, got %s%s",
+			prefix, list(activationNames), quote(string(act)), didYouMean(string(act), activationNames))
+	}
+
+	if actKnown && !v.skipped(key+".slope") {
+		pos := v.at(l.Fields, "slope", fallback...)
+		given := l.Slope != 0 || l.Fields.has("slope")
+		switch {
+		case act == LeakyReLU && given && !(l.Slope > 0 && !math.IsInf(l.Slope, 1)):
+			v.errorf(pos, "%sslope must be a finite number > 0, got %s", prefix, formatFloat(l.Slope))
+		case act != LeakyReLU && given:
+			v.errorf(pos, "%sslope is only allowed with activation leaky_relu, not %s", prefix, act)
+		}
+	}
+	return ok
+}
+
+// activation returns a with the empty activation read as None, and whether it
+// is a known activation.
+func activation(a Activation) (Activation, bool) {
+	if a == "" {
+		a = None
+	}
+	return a, slices.Contains(activationNames, string(a))
+}
+
+func (v *validator) loss() {
+	n := v.n
+	if v.skipped("loss") {
+		return
+	}
+	pos := v.at(n.Fields, "loss", n.Pos)
+	switch n.Loss {
+	case MSE:
+	case SoftmaxCrossEntropy, BinaryCrossEntropy:
+		last := len(n.Layers)
+		if last == 0 {
+			return
+		}
+		key := "layers." + strconv.Itoa(last)
+		act, known := activation(n.Layers[last-1].Activation)
+		if v.skipped(key) || v.skipped(key+".activation") || !known || act == None {
+			return
+		}
+		v.errorf(pos, "loss %s takes logits, so the last layer's activation must be none, but layer %d has %s",
+			n.Loss, last, act)
+	default:
+		v.errorf(pos, "loss must be one of %s, got %s%s",
+			list(lossNames), quote(string(n.Loss)), didYouMean(string(n.Loss), lossNames))
+	}
+}
+
+func (v *validator) optimizer() {
+	if v.skipped("optimizer") {
+		return
+	}
+	o := &v.n.Optimizer
+	var kinds []string
+	if o.SGD != nil {
+		kinds = append(kinds, "sgd")
+	}
+	if o.Momentum != nil {
+		kinds = append(kinds, "momentum")
+	}
+	if o.Adam != nil {
+		kinds = append(kinds, "adam")
+	}
+	if len(kinds) > 1 {
+		v.errorf(v.at(v.n.Fields, "optimizer", o.Pos, v.n.Pos), "optimizer must have exactly one of %s, got %s and %s",
+			list(optimizerNames), list(kinds[:len(kinds)-1]), kinds[len(kinds)-1])
+	}
+
+	if s := o.SGD; s != nil && !v.skipped("optimizer.sgd") {
+		v.learningRate("sgd", s.Fields, s.Pos, s.LR)
+	}
+	if m := o.Momentum; m != nil && !v.skipped("optimizer.momentum") {
+		v.learningRate("momentum", m.Fields, m.Pos, m.LR)
+		v.unitInterval("momentum", "momentum", m.Fields, m.Pos, m.Momentum)
+	}
+	if a := o.Adam; a != nil && !v.skipped("optimizer.adam") {
+		// A zero field without a position was left out: Normalize gives it
+		// PyTorch's default.
+		if a.LR != 0 || a.Fields.has("lr") {
+			v.learningRate("adam", a.Fields, a.Pos, a.LR)
+		}
+		if a.Beta1 != 0 || a.Fields.has("beta1") {
+			v.unitInterval("adam", "beta1", a.Fields, a.Pos, a.Beta1)
+		}
+		if a.Beta2 != 0 || a.Fields.has("beta2") {
+			v.unitInterval("adam", "beta2", a.Fields, a.Pos, a.Beta2)
+		}
+		if (a.Eps != 0 || a.Fields.has("eps")) && !v.skipped("optimizer.adam.eps") && !positiveFinite(a.Eps) {
+			v.errorf(v.at(a.Fields, "eps", a.Pos, v.n.Pos), "optimizer adam: eps must be a finite number > 0, got %s", formatFloat(a.Eps))
+		}
+	}
+}
+
+func (v *validator) learningRate(kind string, fields Positions, pos Pos, lr float64) {
+	if !v.skipped("optimizer."+kind+".lr") && !positiveFinite(lr) {
+		v.errorf(v.at(fields, "lr", pos, v.n.Pos), "optimizer %s: lr must be a finite number > 0, got %s", kind, formatFloat(lr))
+	}
+}
+
+func (v *validator) unitInterval(kind, key string, fields Positions, pos Pos, x float64) {
+	if !v.skipped("optimizer."+kind+"."+key) && !(x >= 0 && x < 1) {
+		v.errorf(v.at(fields, key, pos, v.n.Pos), "optimizer %s: %s must be in [0, 1), got %s", kind, key, formatFloat(x))
+	}
+}
+
+func positiveFinite(x float64) bool {
+	return x > 0 && !math.IsInf(x, 1)
+}
+
+// modelBytes is the estimate of the memory a generated network needs that
+// Validate bounds by MaxModelBytes. It is exact for any widths.
+func (n *Network) modelBytes() *big.Int {
+	elemSize := int64(4)
+	if n.DType == Float64 {
+		elemSize = 8
+	}
+	stateCopies := int64(0)
+	switch o := n.Optimizer; {
+	case o.Adam != nil:
+		stateCopies = 2
+	case o.Momentum != nil:
+		stateCopies = 1
+	}
+
+	params, sumWidths := new(big.Int), new(big.Int)
+	fanIn := big.NewInt(int64(n.Input))
+	sumWidths.Add(sumWidths, fanIn)
+	var p big.Int
+	for _, l := range n.Layers {
+		out := big.NewInt(int64(l.Dense))
+		p.Mul(out, fanIn)
+		if !l.NoBias {
+			p.Add(&p, out)
+		}
+		params.Add(params, &p)
+		sumWidths.Add(sumWidths, out)
+		fanIn = out
+	}
+
+	need := params.Mul(params, big.NewInt(2+stateCopies))
+	need.Add(need, sumWidths.Mul(sumWidths, big.NewInt(65*4)))
+	return need.Mul(need, big.NewInt(elemSize))
+}
+
+// list formats names as "a, b, c".
+func list(names []string) string {
+	return strings.Join(names, ", ")
+}
+
+// quote returns s as a Go string literal, shortened to a readable length.
+func quote(s string) string {
+	return strconv.Quote(shorten(s))
+}
+
+// shorten cuts s to a length readable in a message.
+func shorten(s string) string {
+	const maxRunes = 40
+	if utf8.RuneCountInString(s) > maxRunes {
+		s = string([]rune(s)[:maxRunes]) + "…"
+	}
+	return s
+}
+
+// formatFloat formats x in its shortest exact form.
+func formatFloat(x float64) string {
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
