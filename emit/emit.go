@@ -306,15 +306,6 @@ func doc(file *File, text string) {
 
 func docf(file *File, format string, args ...any) { doc(file, fmt.Sprintf(format, args...)) }
 
-// comments returns text as // comment lines for a group.
-func comments(text string) []Code {
-	var code []Code
-	for _, line := range strings.Split(text, "\n") {
-		code = append(code, Comment(line))
-	}
-	return code
-}
-
 func goType(d ir.DType) string {
 	if d == ir.F64 {
 		return "float64"

@@ -249,7 +249,7 @@ func denseType(v *Value) (Type, error) {
 	if len(v.Args) == 3 {
 		b, w := v.Args[2], v.Args[1]
 		if b.Type.Batched || len(b.Type.Dims) != 1 || len(w.Type.Dims) != 2 || b.Type.Dims[0] != w.Type.Dims[0] {
-			return Type{}, fmt.Errorf("Dense bias %s does not fit weight %s", b.Type.Format(F32), w.Type.Format(F32))
+			return Type{}, fmt.Errorf("bias %s of a Dense does not fit its weight %s", b.Type.Format(F32), w.Type.Format(F32))
 		}
 		v = &Value{Op: v.Op, Args: v.Args[:2]}
 	}

@@ -84,30 +84,6 @@ func find(name string) int {
 // Verify runs ir.Check.
 func Verify(p *ir.Program, f *ir.Func) error { return ir.Check(p, f) }
 
-// replaceUses makes every argument, map operand and output that reads old
-// read new instead.
-func replaceUses(f *ir.Func, old, new *ir.Value) {
-	for _, v := range f.Values {
-		for i, a := range v.Args {
-			if a == old {
-				v.Args[i] = new
-			}
-		}
-		for _, m := range v.Maps {
-			for i, a := range m.Args {
-				if a == old {
-					m.Args[i] = new
-				}
-			}
-		}
-	}
-	for i := range f.Outputs {
-		if f.Outputs[i].Value == old {
-			f.Outputs[i].Value = new
-		}
-	}
-}
-
 // remove deletes the values for which drop is true, keeping the order.
 func remove(f *ir.Func, drop func(*ir.Value) bool) {
 	kept := f.Values[:0]
