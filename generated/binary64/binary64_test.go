@@ -28,8 +28,8 @@ func adapt(m *Model) gradtest.Model[float64] {
 func TestAgainstReferences(t *testing.T) {
 	gradtest.Suite[float64]{
 		Net: gradtest.Net{Loss: "binary_cross_entropy", Layers: []gradtest.Layer{
-			{In: 7, Out: 10, Activation: "relu", Bias: true},
-			{In: 10, Out: 3},
+			{In: 7, Out: 10, Activation: "relu"},
+			{In: 10, Out: 3, Bias: true},
 		}},
 		Optimizer: gradtest.Optimizer{Kind: "sgd", LR: 0.1},
 		New:       func(seed uint64) gradtest.Model[float64] { return adapt(NewModel(seed)) },

@@ -49,3 +49,32 @@ func TestInitPinned(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardConcurrently runs Forward from several goroutines, each with
+// its own Scratch, on shared parameters; run with -race to check sharing.
+func TestForwardConcurrently(t *testing.T) {
+	m := NewModel(2)
+	x := [Inputs]float32{0.5, -1, 0.25, 2}
+	var want [Outputs]float32
+	m.Predict(&x, &want)
+	errs := make(chan string, 4)
+	for range 4 {
+		go func() {
+			var s Scratch
+			var y [Outputs]float32
+			for range 100 {
+				Forward(&m.Params, &s, &x, &y)
+				if y != want {
+					errs <- "Forward with its own Scratch differs from Predict"
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}

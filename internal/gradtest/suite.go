@@ -101,6 +101,7 @@ func (s Suite[T]) Run(t *testing.T) {
 	t.Run("LengthMismatch", s.testMismatch)
 	t.Run("Step", s.testStep)
 	t.Run("TrainDecreasesLoss", s.testTrain)
+	t.Run("ExtremeLogits", s.testExtremeLogits)
 	t.Run("NoAllocations", s.testAllocs)
 }
 
@@ -352,6 +353,37 @@ func (s Suite[T]) testAllocs(t *testing.T) {
 			if a := testing.AllocsPerRun(5, f); a != 0 {
 				t.Errorf("%s with a batch of %d: %v allocations per run, want 0", name, n, a)
 			}
+		}
+	}
+}
+
+// testExtremeLogits drives the outputs to ±1e4 (the last layer's weights
+// zero, its biases ±1e4) and expects a finite loss and gradient that match
+// the reference: the losses must not overflow where PyTorch's do not.
+func (s Suite[T]) testExtremeLogits(t *testing.T) {
+	last := s.Net.Layers[len(s.Net.Layers)-1]
+	if !last.Bias {
+		t.Skip("the last layer has no bias to set")
+	}
+	m := s.New(12)
+	n := len(m.Params)
+	w := m.Params[n-last.Out-last.In*last.Out : n-last.Out]
+	b := m.Params[n-last.Out:]
+	for i := range w {
+		w[i] = 0
+	}
+	for i := range b {
+		b[i] = T(1e4 * float64(1-2*(i%2)))
+	}
+	xs, ts := s.data(12, 9)
+	loss := float64(m.Backward(xs, ts))
+	want := s.Net.MeanLoss(Float64s(m.Params), rows(xs, m.Inputs), rows(ts, m.Outputs))
+	if math.IsInf(loss, 0) || math.IsNaN(loss) || !Close(loss, want, 1e-6) {
+		t.Errorf("loss with logits ±1e4 = %g, reference %g", loss, want)
+	}
+	for i, g := range m.Grad {
+		if math.IsInf(float64(g), 0) || math.IsNaN(float64(g)) {
+			t.Fatalf("gradient %d = %v with logits ±1e4", i, g)
 		}
 	}
 }
