@@ -78,3 +78,23 @@ func TestForwardConcurrently(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkTrainB1(b *testing.B) {
+	m := NewModel(1)
+	xs := [][Inputs]float32{{0.1, -0.2, 0.3, 0.4}}
+	ts := [][Outputs]float32{{1, 0, 0}}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Train(xs, ts)
+	}
+}
+
+func BenchmarkPredict(b *testing.B) {
+	m := NewModel(1)
+	x := [Inputs]float32{0.1, -0.2, 0.3, 0.4}
+	var y [Outputs]float32
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Predict(&x, &y)
+	}
+}
