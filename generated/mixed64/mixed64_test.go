@@ -2,39 +2,15 @@ package mixed64
 
 import (
 	"testing"
-	"unsafe"
 
 	"github.com/gradgen/gradgen/internal/gradtest"
 )
 
-// adapt exposes a Model to the shared suite with flat batches.
-func adapt(m *Model) gradtest.Model[float64] {
-	xs := func(flat []float64) [][Inputs]float64 {
-		return unsafe.Slice((*[Inputs]float64)(unsafe.Pointer(unsafe.SliceData(flat))), len(flat)/Inputs)
-	}
-	ts := func(flat []float64) [][Outputs]float64 {
-		return unsafe.Slice((*[Outputs]float64)(unsafe.Pointer(unsafe.SliceData(flat))), len(flat)/Outputs)
-	}
-	return gradtest.Model[float64]{
-		Params: m.Params.Slice(), Grad: m.Grad.Slice(), Inputs: Inputs, Outputs: Outputs,
-		Predict:  func(x, y []float64) { m.Predict((*[Inputs]float64)(x), (*[Outputs]float64)(y)) },
-		Loss:     func(x, t []float64) float64 { return m.Loss(xs(x), ts(t)) },
-		Backward: func(x, t []float64) float64 { return m.Backward(xs(x), ts(t)) },
-		Step:     m.Step,
-		Train:    func(x, t []float64) float64 { return m.Train(xs(x), ts(t)) },
-	}
-}
-
+// TestAgainstReferences runs the shared suite: finite differences, the
+// float64 reference network and optimizer, batches, numerics, allocations.
 func TestAgainstReferences(t *testing.T) {
-	gradtest.Suite[float64]{
-		Net: gradtest.Net{Loss: "mse", Layers: []gradtest.Layer{
-			{In: 5, Out: 8, Activation: "leaky_relu", Slope: 0.2, Bias: true},
-			{In: 8, Out: 7, Activation: "sigmoid", Bias: true},
-			{In: 7, Out: 6, Activation: "tanh"},
-			{In: 6, Out: 4, Activation: "relu", Bias: true},
-			{In: 4, Out: 3, Bias: true},
-		}},
-		Optimizer: gradtest.Optimizer{Kind: "momentum", LR: 0.05, Momentum: 0.9},
-		New:       func(seed uint64) gradtest.Model[float64] { return adapt(NewModel(seed)) },
-	}.Run(t)
+	gradtest.Run(t, "mixed64.yaml", func(seed uint64) gradtest.Model[float64] {
+		m := NewModel(seed)
+		return gradtest.Adapt[float64, [Inputs]float64, [Outputs]float64](m, m.Params.Slice(), m.Grad.Slice())
+	})
 }

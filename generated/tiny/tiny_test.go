@@ -2,39 +2,17 @@ package tiny
 
 import (
 	"testing"
-	"unsafe"
 
 	"github.com/gradgen/gradgen/internal/gradtest"
 )
 
-// adapt exposes a Model to the shared suite with flat batches.
-func adapt(m *Model) gradtest.Model[float32] {
-	xs := func(flat []float32) [][Inputs]float32 {
-		return unsafe.Slice((*[Inputs]float32)(unsafe.Pointer(unsafe.SliceData(flat))), len(flat)/Inputs)
-	}
-	ts := func(flat []float32) [][Outputs]float32 {
-		return unsafe.Slice((*[Outputs]float32)(unsafe.Pointer(unsafe.SliceData(flat))), len(flat)/Outputs)
-	}
-	return gradtest.Model[float32]{
-		Params: m.Params.Slice(), Grad: m.Grad.Slice(), Inputs: Inputs, Outputs: Outputs,
-		Predict:  func(x, y []float32) { m.Predict((*[Inputs]float32)(x), (*[Outputs]float32)(y)) },
-		Loss:     func(x, t []float32) float32 { return m.Loss(xs(x), ts(t)) },
-		Backward: func(x, t []float32) float32 { return m.Backward(xs(x), ts(t)) },
-		Step:     m.Step,
-		Train:    func(x, t []float32) float32 { return m.Train(xs(x), ts(t)) },
-	}
-}
-
+// TestAgainstReferences runs the shared suite: finite differences, the
+// float64 reference network and optimizer, batches, numerics, allocations.
 func TestAgainstReferences(t *testing.T) {
-	gradtest.Suite[float32]{
-		Net: gradtest.Net{Loss: "mse", Layers: []gradtest.Layer{
-			{In: 4, Out: 16, Activation: "relu", Bias: true},
-			{In: 16, Out: 16, Activation: "relu", Bias: true},
-			{In: 16, Out: 3, Bias: true},
-		}},
-		Optimizer: gradtest.Optimizer{Kind: "sgd", LR: 0.01},
-		New:       func(seed uint64) gradtest.Model[float32] { return adapt(NewModel(seed)) },
-	}.Run(t)
+	gradtest.Run(t, "tiny.yaml", func(seed uint64) gradtest.Model[float32] {
+		m := NewModel(seed)
+		return gradtest.Adapt[float32, [Inputs]float32, [Outputs]float32](m, m.Params.Slice(), m.Grad.Slice())
+	})
 }
 
 // TestInitPinned pins the first parameters of seed 1, so that a change of

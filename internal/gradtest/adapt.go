@@ -1,0 +1,64 @@
+package gradtest
+
+import (
+	"testing"
+	"unsafe"
+
+	"github.com/gradgen/gradgen/spec"
+)
+
+// API is the method set every generated Model has, with X = [Inputs]T and
+// Y = [Outputs]T of its package.
+type API[T Float, X, Y any] interface {
+	Predict(x *X, y *Y)
+	Loss(xs []X, ts []Y) T
+	Backward(xs []X, ts []Y) T
+	Step()
+	Train(xs []X, ts []Y) T
+}
+
+// Adapt exposes a generated model to the suite: flat row-major batches are
+// viewed, without copying or allocating, as the package's slices of arrays.
+// params and grad are the model's Params.Slice() and Grad.Slice().
+func Adapt[T Float, X, Y any](m API[T, X, Y], params, grad []T) Model[T] {
+	var t T
+	var x X
+	var y Y
+	in, out := int(unsafe.Sizeof(x)/unsafe.Sizeof(t)), int(unsafe.Sizeof(y)/unsafe.Sizeof(t))
+	xs := func(flat []T) []X { return unsafe.Slice((*X)(unsafe.Pointer(unsafe.SliceData(flat))), len(flat)/in) }
+	ys := func(flat []T) []Y { return unsafe.Slice((*Y)(unsafe.Pointer(unsafe.SliceData(flat))), len(flat)/out) }
+	return Model[T]{
+		Params: params, Grad: grad, Inputs: in, Outputs: out,
+		Predict:  func(x, y []T) { m.Predict(&xs(x)[0], &ys(y)[0]) },
+		Loss:     func(x, t []T) T { return m.Loss(xs(x), ys(t)) },
+		Backward: func(x, t []T) T { return m.Backward(xs(x), ys(t)) },
+		Step:     m.Step,
+		Train:    func(x, t []T) T { return m.Train(xs(x), ys(t)) },
+	}
+}
+
+// Run loads the spec a package was generated from, builds the reference
+// network and optimizer from it, and runs the suite on models made by New.
+func Run[T Float](t *testing.T, specPath string, New func(seed uint64) Model[T]) {
+	n, err := spec.Load(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Suite[T]{New: New, Net: Net{Loss: string(n.Loss)}}
+	in := n.Input
+	for _, l := range n.Layers {
+		s.Net.Layers = append(s.Net.Layers, Layer{In: in, Out: l.Dense, Activation: Activation(l.Activation), Slope: l.Slope, Bias: !l.NoBias})
+		in = l.Dense
+	}
+	switch o := n.Optimizer; {
+	case o.SGD != nil:
+		s.Optimizer = Optimizer{Kind: "sgd", LR: o.SGD.LR}
+	case o.Momentum != nil:
+		s.Optimizer = Optimizer{Kind: "momentum", LR: o.Momentum.LR, Momentum: o.Momentum.Momentum}
+	case o.Adam != nil:
+		s.Optimizer = Optimizer{Kind: "adam", LR: o.Adam.LR, Beta1: o.Adam.Beta1, Beta2: o.Adam.Beta2, Epsilon: o.Adam.Eps}
+	default:
+		t.Fatalf("%s: no optimizer after normalisation", specPath)
+	}
+	s.Run(t)
+}
