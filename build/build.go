@@ -16,6 +16,11 @@ import (
 // workspace has a size fixed at build time.
 const TileRows = 32
 
+// SmallBatch is the batch length below which Backward trains sample by sample
+// with the per-sample function, whose flat loops need no tile set-up (such as
+// the transposed weights a tile's blocked products read).
+const SmallBatch = 4
+
 // Options tune the program.
 type Options struct {
 	// TileRows overrides the default tile size when > 0.
@@ -61,7 +66,9 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 		forward(n, "predict", 1, false),
 		forward(n, "loss", rows, false),
 		forward(n, "train", rows, true),
+		forward(n, "trainSample", 1, true),
 	}
+	p.SmallBatch = SmallBatch
 	return p, nil
 }
 

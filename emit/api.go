@@ -15,7 +15,7 @@ func api(file *File, p *ir.Program) {
 	elem := c.elem
 	xs := func() *Statement { return Index().Index(Id("Inputs")).Add(elem()) }
 	ts := func() *Statement { return Index().Index(Id("Outputs")).Add(elem()) }
-	loss, train := p.Func("loss"), p.Func("train")
+	loss, train, sample := p.Func("loss"), p.Func("train"), p.Func("trainSample")
 
 	doc(file, "The generated code fails to build against a runtime it was not made for.")
 	file.Const().Defs(
@@ -143,8 +143,18 @@ func api(file *File, p *ir.Program) {
 		if grad {
 			code = append(code, Clear(Id("m").Dot("Grad").Dot("Slice").Call()))
 		}
+		code = append(code, Var().Id("loss").Add(elem()))
+		if grad && sample != nil && p.SmallBatch > 1 {
+			// Short batches skip the tile set-up: one per-sample pass each.
+			code = append(code, If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(
+				For(Id("i").Op(":=").Range().Id("xs")).Block(
+					Id("loss").Op("+=").Id(goName(sample)).Call(Op("&").Id("m").Dot("Params"), Op("&").Id("m").Dot("Grad"),
+						Op("&").Id("m").Dot(lowerFirst(workName(sample))), Op("&").Id("xs").Index(Id("i")), Op("&").Id("ts").Index(Id("i")), Len(Id("xs"))),
+				),
+				Return(Id("loss")),
+			))
+		}
 		return append(code,
-			Var().Id("loss").Add(elem()),
 			For(Id("lo").Op(":=").Lit(0), Id("lo").Op("<").Len(Id("xs")), Id("lo").Op("+=").Id("tileRows")).Block(
 				Id("hi").Op(":=").Min(Id("lo").Op("+").Id("tileRows"), Len(Id("xs"))),
 				Id("loss").Op("+=").Id(goName(f)).Call(args...),

@@ -117,14 +117,17 @@ func (c *funcCtx) lit(x float64) *Statement {
 // goName is the Go name of f and workName the type of its workspace: the
 // per-sample function is the public Forward with its Scratch.
 func goName(f *ir.Func) string {
-	if f.Rows == 1 {
+	switch {
+	case f.Name == "predict":
 		return "Forward"
+	case f.Rows == 1:
+		return f.Name
 	}
 	return f.Name + "Tile"
 }
 
 func workName(f *ir.Func) string {
-	if f.Rows == 1 {
+	if f.Name == "predict" {
 		return "Scratch"
 	}
 	return f.Name + "Work"
@@ -190,8 +193,11 @@ func (c *funcCtx) rowLoop(body []Code) []Code {
 
 // bufType is the Go type of buffer b.
 func (c *funcCtx) bufType(b ir.Buffer) *Statement {
-	t := Index(Lit(b.Type.Cols())).Add(c.elem())
-	if c.perSample() {
+	t := c.elem()
+	for i := len(b.Type.Dims) - 1; i >= 0; i-- {
+		t = Index(Lit(b.Type.Dims[i])).Add(t)
+	}
+	if c.perSample() || !b.Type.Batched {
 		return t
 	}
 	return Index(Id("tileRows")).Add(t)
@@ -204,10 +210,13 @@ func (c *funcCtx) workType(file *File) {
 	for i, b := range c.f.Bufs {
 		fields[i] = Id(fmt.Sprintf("b%d", i)).Add(c.bufType(b))
 	}
-	if c.perSample() {
+	switch {
+	case c.f.Name == "predict":
 		doc(file, name+" holds the activations of one Forward call. Model is not safe for\n"+
 			"concurrent use; for concurrent inference give each goroutine its own Scratch.")
-	} else {
+	case c.perSample():
+		doc(file, fmt.Sprintf("%s is the workspace of %s: the buffers the plan pass assigned.", name, goName(c.f)))
+	default:
 		doc(file, fmt.Sprintf("%s is the workspace of %s: the buffers the plan pass assigned, %d rows each.",
 			name, goName(c.f), c.f.Rows))
 	}
@@ -278,6 +287,10 @@ func (c *funcCtx) function(file *File) {
 
 	name := goName(c.f)
 	switch {
+	case !batched && grads:
+		docf(file, "%s runs the forward pass and the derived backward pass on the sample (x, t) of a\n"+
+			"batch of batch samples. It returns the sample's share of the batch's mean loss and adds\n"+
+			"its share of the gradient to g.", name)
 	case !batched:
 		docf(file, "%s computes the network's output y for the input x with parameters p, keeping\n"+
 			"activations in s. It allocates nothing and is safe for concurrent use with distinct s.", name)

@@ -31,6 +31,7 @@ func init() {
 		ir.OpMSEGrad:       emitMSEGrad,
 		ir.OpSoftmaxCEGrad: emitSoftmaxCEGrad,
 		ir.OpBCELogitsGrad: emitBCELogitsGrad,
+		ir.OpTranspose:     emitTranspose,
 	}
 	for _, op := range ir.Ops() {
 		if op.Info().Class == ir.Elementwise {
@@ -136,70 +137,6 @@ func operandNames(v *ir.Value) map[*ir.Value]string {
 		}
 	}
 	return names
-}
-
-// emitMatMulT computes y = W x for each row x, then the maps:
-//
-//	for i := range out { acc := Σ_j W[i][j]·x[j]; maps; y[i] = acc }
-func emitMatMulT(c *funcCtx, v *ir.Value) []Code {
-	x, w := v.Args[0], v.Args[1]
-	out, in := w.Type.Dims[0], w.Type.Dims[1]
-	body := []Code{Id("in").Op(":=").Add(c.row(x)), Id("out").Op(":=").Add(c.row(v))}
-	body = append(body, c.bindMaps(v)...)
-	inner := []Code{
-		Id("w").Op(":=").Op("&").Add(c.ref(w)).Index(Id("j")),
-		Var().Id("acc").Add(c.elem()),
-		For(Id("k").Op(":=").Range().Lit(in)).Block(Id("acc").Op("+=").Id("w").Index(Id("k")).Op("*").Id("in").Index(Id("k"))),
-	}
-	inner = append(inner, c.epilogue(v)...)
-	inner = append(inner, Id("out").Index(Id("j")).Op("=").Id("acc"))
-	body = append(body, For(Id("j").Op(":=").Range().Lit(out)).Block(inner...))
-	return c.rowLoop(body)
-}
-
-// emitMatMul computes y = Wᵀ g for each row g, accumulating row k of W
-// scaled by g[k] (contiguous in memory), then applies the maps.
-func emitMatMul(c *funcCtx, v *ir.Value) []Code {
-	g, w := v.Args[0], v.Args[1]
-	out, in := w.Type.Dims[0], w.Type.Dims[1]
-	body := []Code{
-		Id("dy").Op(":=").Add(c.row(g)),
-		Id("out").Op(":=").Add(c.row(v)),
-		Op("*").Id("out").Op("=").Index(Lit(in)).Add(c.elem()).Values(),
-		For(Id("k").Op(":=").Range().Lit(out)).Block(
-			Id("dk").Op(":=").Id("dy").Index(Id("k")),
-			Id("w").Op(":=").Op("&").Add(c.ref(w)).Index(Id("k")),
-			For(Id("j").Op(":=").Range().Lit(in)).Block(
-				Id("out").Index(Id("j")).Op("+=").Id("dk").Op("*").Id("w").Index(Id("j")),
-			),
-		),
-	}
-	if len(v.Maps) > 0 {
-		body = append(body, c.bindMaps(v)...)
-		inner := []Code{Id("acc").Op(":=").Id("out").Index(Id("j"))}
-		inner = append(inner, c.epilogue(v)...)
-		inner = append(inner, Id("out").Index(Id("j")).Op("=").Id("acc"))
-		body = append(body, For(Id("j").Op(":=").Range().Lit(in)).Block(inner...))
-	}
-	return c.rowLoop(body)
-}
-
-// emitMatMulTN sums the outer product g xᵀ of each row into y.
-func emitMatMulTN(c *funcCtx, v *ir.Value) []Code {
-	g, x := v.Args[0], v.Args[1]
-	out, in := v.Type.Dims[0], v.Type.Dims[1]
-	body := []Code{
-		Id("dy").Op(":=").Add(c.row(g)),
-		Id("in").Op(":=").Add(c.row(x)),
-		For(Id("i").Op(":=").Range().Lit(out)).Block(
-			Id("di").Op(":=").Id("dy").Index(Id("i")),
-			Id("out").Op(":=").Op("&").Add(c.ref(v)).Index(Id("i")),
-			For(Id("j").Op(":=").Range().Lit(in)).Block(
-				Id("out").Index(Id("j")).Op("+=").Id("di").Op("*").Id("in").Index(Id("j")),
-			),
-		),
-	}
-	return c.rowLoop(body)
 }
 
 // emitSumRows sums the rows of g into y.

@@ -129,10 +129,10 @@ func checkBuffers(p *Program, f *Func, index map[*Value]int) []error {
 }
 
 // NeedsBuffer reports whether v lives in a workspace buffer: it is computed,
-// batched, not summed into a result, and not written to the caller's output.
+// not summed into a result, and not written to the caller's output.
 func NeedsBuffer(f *Func, v *Value) bool {
 	c := v.Op.Info().Class
-	if c == Leaf || c == Reduction || !v.Type.Batched {
+	if c == Leaf || c == Reduction {
 		return false
 	}
 	for _, o := range f.Outputs {

@@ -282,6 +282,9 @@ type Program struct {
 	Funcs     []*Func
 	// Source names the spec in the generated file's header.
 	Source string
+	// SmallBatch is the batch length below which Backward runs the
+	// per-sample training function once per sample instead of the tiled one.
+	SmallBatch int
 }
 
 // Func returns the function named name, or nil.

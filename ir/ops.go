@@ -47,6 +47,9 @@ const (
 	OpSoftmaxCEGrad // y = (softmax(z) Σt − t) / N
 	OpBCELogitsGrad // y = (σ(z) − t) / (N n)
 
+	// Layout.
+	OpTranspose // y = Wᵀ, so that a product with Wᵀ runs over rows of memory
+
 	numOps
 )
 
@@ -150,6 +153,8 @@ func init() {
 		OpMSEGrad:       {Name: "MSEGrad", Class: Producer, Type: sameType, Backward: true},
 		OpSoftmaxCEGrad: {Name: "SoftmaxCEGrad", Class: Producer, Type: sameType, Backward: true},
 		OpBCELogitsGrad: {Name: "BCELogitsGrad", Class: Producer, Type: sameType, Backward: true},
+
+		OpTranspose: {Name: "Transpose", Class: Producer, Type: transposeType, Backward: true},
 	}
 }
 
@@ -341,4 +346,16 @@ func lossType(v *Value) (Type, error) {
 		return Type{}, err
 	}
 	return Scalar, nil
+}
+
+// transposeType: W [a][b] → [b][a].
+func transposeType(v *Value) (Type, error) {
+	if err := argc(v, 1); err != nil {
+		return Type{}, err
+	}
+	w := v.Args[0].Type
+	if w.Batched || len(w.Dims) != 2 {
+		return Type{}, fmt.Errorf("%s of %s: want a matrix", v.Op, w.Format(F32))
+	}
+	return Matrix(w.Dims[1], w.Dims[0]), nil
 }

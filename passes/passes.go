@@ -22,6 +22,7 @@ var Pipeline = []Pass{
 	{"lower", "expand layers into primitive ops", Lower},
 	{"grad", "derive the backward graph from each op's vector-Jacobian rule", Grad},
 	{"dce", "drop values no output needs (such as the input's gradient)", DCE},
+	{"layout", "choose the layout of products by shape (transpose W for batched x̄ = Wᵀ ȳ)", Layout},
 	{"fuse", "merge element-wise ops into the loop of their producer", Fuse},
 	{"plan", "assign workspace buffers by liveness", Plan},
 	{"verify", "check the planned graph", Verify},
@@ -33,6 +34,8 @@ var Order = [][2]string{
 	{"lower", "grad"},  // rules exist for primitives only
 	{"grad", "dce"},    // grad makes the input's gradient, which dce drops
 	{"dce", "fuse"},    // fuse needs exact use counts
+	{"dce", "layout"},  // no transposes for gradients nobody needs
+	{"layout", "plan"}, // transposes need buffers
 	{"grad", "fuse"},   // a fused value has no rule
 	{"fuse", "plan"},   // buffers are planned for the fused values
 	{"plan", "verify"}, // verify checks the buffer plan

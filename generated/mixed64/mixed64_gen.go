@@ -84,10 +84,11 @@ type Model struct {
 	Params Params // the trained parameters
 	Grad   Params // ∂loss/∂Params, set by Backward
 
-	velocity  Params // momentum buffer v
-	scratch   Scratch
-	lossWork  lossWork
-	trainWork trainWork
+	velocity        Params // momentum buffer v
+	scratch         Scratch
+	lossWork        lossWork
+	trainWork       trainWork
+	trainSampleWork trainSampleWork
 }
 
 // NewModel returns a model whose parameters are initialised by Params.Init(seed).
@@ -125,6 +126,12 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	}
 	clear(m.Grad.Slice())
 	var loss float64
+	if len(xs) < 4 {
+		for i := range xs {
+			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs))
+		}
+		return loss
+	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
 		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs))
@@ -169,18 +176,28 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 	{
 		in := x
 		out := &s.b0
-		b1 := &p.B1
-		for j := range 8 {
-			w := &p.W1[j]
-			var acc float64
-			for k := range 5 {
-				acc += w[k] * in[k]
+		for j := 0; j < 5; j += 4 {
+			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
 			}
-			acc += b1[j]
-			if acc < 0 {
-				acc *= 0.2
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		{
+			out := &s.b0
+			b1 := &p.B1
+			for j := range 8 {
+				acc := out[j]
+				acc += b1[j]
+				if acc < 0 {
+					acc *= 0.2
+				}
+				out[j] = acc
 			}
-			out[j] = acc
 		}
 	}
 
@@ -189,16 +206,41 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 	{
 		in := &s.b0
 		out := &s.b1
-		b2 := &p.B2
-		for j := range 7 {
-			w := &p.W2[j]
-			var acc float64
-			for k := range 8 {
-				acc += w[k] * in[k]
+		for j := 0; j < 4; j += 4 {
+			w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
 			}
-			acc += b2[j]
-			acc = gradgen.Sigmoid(acc)
-			out[j] = acc
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		for j := 4; j < 7; j++ {
+			w := &p.W2[j]
+			var a0, a1, a2, a3 float64
+			k := 0
+			for ; k <= 4; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 8; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b1
+			b2 := &p.B2
+			for j := range 7 {
+				acc := out[j]
+				acc += b2[j]
+				acc = gradgen.Sigmoid(acc)
+				out[j] = acc
+			}
 		}
 	}
 
@@ -207,14 +249,39 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 	{
 		in := &s.b1
 		out := &s.b2
-		for j := range 6 {
-			w := &p.W3[j]
-			var acc float64
-			for k := range 7 {
-				acc += w[k] * in[k]
+		for j := 0; j < 3; j += 4 {
+			w0, w1, w2, w3 := &p.W3[j], &p.W3[j+1], &p.W3[j+2], &p.W3[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
 			}
-			acc = gradgen.Tanh(acc)
-			out[j] = acc
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		for j := 4; j < 6; j++ {
+			w := &p.W3[j]
+			var a0, a1, a2, a3 float64
+			k := 0
+			for ; k <= 3; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 7; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b2
+			for j := range 6 {
+				acc := out[j]
+				acc = gradgen.Tanh(acc)
+				out[j] = acc
+			}
 		}
 	}
 
@@ -223,18 +290,28 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 	{
 		in := &s.b2
 		out := &s.b3
-		b4 := &p.B4
-		for j := range 4 {
-			w := &p.W4[j]
-			var acc float64
-			for k := range 6 {
-				acc += w[k] * in[k]
+		for j := 0; j < 1; j += 4 {
+			w0, w1, w2, w3 := &p.W4[j], &p.W4[j+1], &p.W4[j+2], &p.W4[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
 			}
-			acc += b4[j]
-			if acc < 0 {
-				acc = 0
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		{
+			out := &s.b3
+			b4 := &p.B4
+			for j := range 4 {
+				acc := out[j]
+				acc += b4[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
 			}
-			out[j] = acc
 		}
 	}
 
@@ -242,15 +319,29 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 	{
 		in := &s.b3
 		out := y
-		b5 := &p.B5
-		for j := range 3 {
+		for j := 0; j < 3; j++ {
 			w := &p.W5[j]
-			var acc float64
-			for k := range 4 {
-				acc += w[k] * in[k]
+			var a0, a1, a2, a3 float64
+			k := 0
+			for ; k <= 0; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
 			}
-			acc += b5[j]
-			out[j] = acc
+			for ; k < 4; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := y
+			b5 := &p.B5
+			for j := range 3 {
+				acc := out[j]
+				acc += b5[j]
+				out[j] = acc
+			}
 		}
 	}
 }
@@ -272,91 +363,355 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 
 	// z1 = W1 x + B1
 	// a1 = z1 > 0 ? z1 : α z1
-	for r := range rows {
-		in := &xs[r]
-		out := &s.b0[r]
-		b1 := &p.B1
-		for j := range 8 {
-			w := &p.W1[j]
-			var acc float64
-			for k := range 5 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
+			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			for j := 0; j < 7; j += 2 {
+				w0, w1 := &p.W1[j], &p.W1[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 5 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc += b1[j]
-			if acc < 0 {
-				acc *= 0.2
+		}
+		for ; r < rows; r++ {
+			in := &xs[r]
+			out := &s.b0[r]
+			for j := 0; j < 5; j += 4 {
+				w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
-			out[j] = acc
+		}
+		for r := range rows {
+			out := &s.b0[r]
+			b1 := &p.B1
+			for j := range 8 {
+				acc := out[j]
+				acc += b1[j]
+				if acc < 0 {
+					acc *= 0.2
+				}
+				out[j] = acc
+			}
 		}
 	}
 
 	// z2 = W2 a1 + B2
 	// a2 = σ(z2)
-	for r := range rows {
-		in := &s.b0[r]
-		out := &s.b1[r]
-		b2 := &p.B2
-		for j := range 7 {
-			w := &p.W2[j]
-			var acc float64
-			for k := range 8 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
+			for j := 0; j < 6; j += 2 {
+				w0, w1 := &p.W2[j], &p.W2[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 8 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc += b2[j]
-			acc = gradgen.Sigmoid(acc)
-			out[j] = acc
+			{
+				w0 := &p.W2[6]
+				var a0, a1, a2, a3 float64
+				for k := range 8 {
+					u := w0[k]
+					a0 += u * in0[k]
+					a1 += u * in1[k]
+					a2 += u * in2[k]
+					a3 += u * in3[k]
+				}
+				out0[6] = a0
+				out1[6] = a1
+				out2[6] = a2
+				out3[6] = a3
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b0[r]
+			out := &s.b1[r]
+			for j := 0; j < 4; j += 4 {
+				w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			}
+			for j := 4; j < 7; j++ {
+				w := &p.W2[j]
+				var a0, a1, a2, a3 float64
+				k := 0
+				for ; k <= 4; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 8; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		for r := range rows {
+			out := &s.b1[r]
+			b2 := &p.B2
+			for j := range 7 {
+				acc := out[j]
+				acc += b2[j]
+				acc = gradgen.Sigmoid(acc)
+				out[j] = acc
+			}
 		}
 	}
 
 	// z3 = W3 a2
 	// a3 = tanh(z3)
-	for r := range rows {
-		in := &s.b1[r]
-		out := &s.b2[r]
-		for j := range 6 {
-			w := &p.W3[j]
-			var acc float64
-			for k := range 7 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
+			out0, out1, out2, out3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
+			for j := 0; j < 5; j += 2 {
+				w0, w1 := &p.W3[j], &p.W3[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 7 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc = gradgen.Tanh(acc)
-			out[j] = acc
+		}
+		for ; r < rows; r++ {
+			in := &s.b1[r]
+			out := &s.b2[r]
+			for j := 0; j < 3; j += 4 {
+				w0, w1, w2, w3 := &p.W3[j], &p.W3[j+1], &p.W3[j+2], &p.W3[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			}
+			for j := 4; j < 6; j++ {
+				w := &p.W3[j]
+				var a0, a1, a2, a3 float64
+				k := 0
+				for ; k <= 3; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 7; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		for r := range rows {
+			out := &s.b2[r]
+			for j := range 6 {
+				acc := out[j]
+				acc = gradgen.Tanh(acc)
+				out[j] = acc
+			}
 		}
 	}
 
 	// z4 = W4 a3 + B4
 	// a4 = max(0, z4)
-	for r := range rows {
-		in := &s.b2[r]
-		out := &s.b3[r]
-		b4 := &p.B4
-		for j := range 4 {
-			w := &p.W4[j]
-			var acc float64
-			for k := range 6 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
+			out0, out1, out2, out3 := &s.b3[r], &s.b3[r+1], &s.b3[r+2], &s.b3[r+3]
+			for j := 0; j < 3; j += 2 {
+				w0, w1 := &p.W4[j], &p.W4[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 6 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc += b4[j]
-			if acc < 0 {
-				acc = 0
+		}
+		for ; r < rows; r++ {
+			in := &s.b2[r]
+			out := &s.b3[r]
+			for j := 0; j < 1; j += 4 {
+				w0, w1, w2, w3 := &p.W4[j], &p.W4[j+1], &p.W4[j+2], &p.W4[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
-			out[j] = acc
+		}
+		for r := range rows {
+			out := &s.b3[r]
+			b4 := &p.B4
+			for j := range 4 {
+				acc := out[j]
+				acc += b4[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
 		}
 	}
 
 	// z5 = W5 a4 + B5
-	for r := range rows {
-		in := &s.b3[r]
-		out := &s.b4[r]
-		b5 := &p.B5
-		for j := range 3 {
-			w := &p.W5[j]
-			var acc float64
-			for k := range 4 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b3[r], &s.b3[r+1], &s.b3[r+2], &s.b3[r+3]
+			out0, out1, out2, out3 := &s.b4[r], &s.b4[r+1], &s.b4[r+2], &s.b4[r+3]
+			for j := 0; j < 2; j += 2 {
+				w0, w1 := &p.W5[j], &p.W5[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 4 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc += b5[j]
-			out[j] = acc
+			{
+				w0 := &p.W5[2]
+				var a0, a1, a2, a3 float64
+				for k := range 4 {
+					u := w0[k]
+					a0 += u * in0[k]
+					a1 += u * in1[k]
+					a2 += u * in2[k]
+					a3 += u * in3[k]
+				}
+				out0[2] = a0
+				out1[2] = a1
+				out2[2] = a2
+				out3[2] = a3
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b3[r]
+			out := &s.b4[r]
+			for j := 0; j < 3; j++ {
+				w := &p.W5[j]
+				var a0, a1, a2, a3 float64
+				k := 0
+				for ; k <= 0; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 4; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		for r := range rows {
+			out := &s.b4[r]
+			b5 := &p.B5
+			for j := range 3 {
+				acc := out[j]
+				acc += b5[j]
+				out[j] = acc
+			}
 		}
 	}
 
@@ -379,16 +734,20 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 
 // trainWork is the workspace of trainTile: the buffers the plan pass assigned, 32 rows each.
 type trainWork struct {
-	b0 [tileRows][8]float64
-	b1 [tileRows][7]float64
-	b2 [tileRows][6]float64
-	b3 [tileRows][4]float64
-	b4 [tileRows][3]float64
-	b5 [tileRows][3]float64
-	b6 [tileRows][4]float64
-	b7 [tileRows][6]float64
-	b8 [tileRows][7]float64
-	b9 [tileRows][8]float64
+	b0  [tileRows][8]float64
+	b1  [tileRows][7]float64
+	b2  [tileRows][6]float64
+	b3  [tileRows][4]float64
+	b4  [tileRows][3]float64
+	b5  [tileRows][3]float64
+	b6  [4][3]float64
+	b7  [tileRows][4]float64
+	b8  [6][4]float64
+	b9  [tileRows][6]float64
+	b10 [7][6]float64
+	b11 [tileRows][7]float64
+	b12 [8][7]float64
+	b13 [tileRows][8]float64
 }
 
 // trainTile runs the forward pass and the derived backward pass on one tile of at most
@@ -400,91 +759,355 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 
 	// z1 = W1 x + B1
 	// a1 = z1 > 0 ? z1 : α z1
-	for r := range rows {
-		in := &xs[r]
-		out := &s.b0[r]
-		b1 := &p.B1
-		for j := range 8 {
-			w := &p.W1[j]
-			var acc float64
-			for k := range 5 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
+			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			for j := 0; j < 7; j += 2 {
+				w0, w1 := &p.W1[j], &p.W1[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 5 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc += b1[j]
-			if acc < 0 {
-				acc *= 0.2
+		}
+		for ; r < rows; r++ {
+			in := &xs[r]
+			out := &s.b0[r]
+			for j := 0; j < 5; j += 4 {
+				w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
-			out[j] = acc
+		}
+		for r := range rows {
+			out := &s.b0[r]
+			b1 := &p.B1
+			for j := range 8 {
+				acc := out[j]
+				acc += b1[j]
+				if acc < 0 {
+					acc *= 0.2
+				}
+				out[j] = acc
+			}
 		}
 	}
 
 	// z2 = W2 a1 + B2
 	// a2 = σ(z2)
-	for r := range rows {
-		in := &s.b0[r]
-		out := &s.b1[r]
-		b2 := &p.B2
-		for j := range 7 {
-			w := &p.W2[j]
-			var acc float64
-			for k := range 8 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
+			for j := 0; j < 6; j += 2 {
+				w0, w1 := &p.W2[j], &p.W2[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 8 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc += b2[j]
-			acc = gradgen.Sigmoid(acc)
-			out[j] = acc
+			{
+				w0 := &p.W2[6]
+				var a0, a1, a2, a3 float64
+				for k := range 8 {
+					u := w0[k]
+					a0 += u * in0[k]
+					a1 += u * in1[k]
+					a2 += u * in2[k]
+					a3 += u * in3[k]
+				}
+				out0[6] = a0
+				out1[6] = a1
+				out2[6] = a2
+				out3[6] = a3
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b0[r]
+			out := &s.b1[r]
+			for j := 0; j < 4; j += 4 {
+				w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			}
+			for j := 4; j < 7; j++ {
+				w := &p.W2[j]
+				var a0, a1, a2, a3 float64
+				k := 0
+				for ; k <= 4; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 8; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		for r := range rows {
+			out := &s.b1[r]
+			b2 := &p.B2
+			for j := range 7 {
+				acc := out[j]
+				acc += b2[j]
+				acc = gradgen.Sigmoid(acc)
+				out[j] = acc
+			}
 		}
 	}
 
 	// z3 = W3 a2
 	// a3 = tanh(z3)
-	for r := range rows {
-		in := &s.b1[r]
-		out := &s.b2[r]
-		for j := range 6 {
-			w := &p.W3[j]
-			var acc float64
-			for k := range 7 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
+			out0, out1, out2, out3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
+			for j := 0; j < 5; j += 2 {
+				w0, w1 := &p.W3[j], &p.W3[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 7 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc = gradgen.Tanh(acc)
-			out[j] = acc
+		}
+		for ; r < rows; r++ {
+			in := &s.b1[r]
+			out := &s.b2[r]
+			for j := 0; j < 3; j += 4 {
+				w0, w1, w2, w3 := &p.W3[j], &p.W3[j+1], &p.W3[j+2], &p.W3[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			}
+			for j := 4; j < 6; j++ {
+				w := &p.W3[j]
+				var a0, a1, a2, a3 float64
+				k := 0
+				for ; k <= 3; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 7; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		for r := range rows {
+			out := &s.b2[r]
+			for j := range 6 {
+				acc := out[j]
+				acc = gradgen.Tanh(acc)
+				out[j] = acc
+			}
 		}
 	}
 
 	// z4 = W4 a3 + B4
 	// a4 = max(0, z4)
-	for r := range rows {
-		in := &s.b2[r]
-		out := &s.b3[r]
-		b4 := &p.B4
-		for j := range 4 {
-			w := &p.W4[j]
-			var acc float64
-			for k := range 6 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
+			out0, out1, out2, out3 := &s.b3[r], &s.b3[r+1], &s.b3[r+2], &s.b3[r+3]
+			for j := 0; j < 3; j += 2 {
+				w0, w1 := &p.W4[j], &p.W4[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 6 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc += b4[j]
-			if acc < 0 {
-				acc = 0
+		}
+		for ; r < rows; r++ {
+			in := &s.b2[r]
+			out := &s.b3[r]
+			for j := 0; j < 1; j += 4 {
+				w0, w1, w2, w3 := &p.W4[j], &p.W4[j+1], &p.W4[j+2], &p.W4[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
-			out[j] = acc
+		}
+		for r := range rows {
+			out := &s.b3[r]
+			b4 := &p.B4
+			for j := range 4 {
+				acc := out[j]
+				acc += b4[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
 		}
 	}
 
 	// z5 = W5 a4 + B5
-	for r := range rows {
-		in := &s.b3[r]
-		out := &s.b4[r]
-		b5 := &p.B5
-		for j := range 3 {
-			w := &p.W5[j]
-			var acc float64
-			for k := range 4 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b3[r], &s.b3[r+1], &s.b3[r+2], &s.b3[r+3]
+			out0, out1, out2, out3 := &s.b4[r], &s.b4[r+1], &s.b4[r+2], &s.b4[r+3]
+			for j := 0; j < 2; j += 2 {
+				w0, w1 := &p.W5[j], &p.W5[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 4 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc += b5[j]
-			out[j] = acc
+			{
+				w0 := &p.W5[2]
+				var a0, a1, a2, a3 float64
+				for k := range 4 {
+					u := w0[k]
+					a0 += u * in0[k]
+					a1 += u * in1[k]
+					a2 += u * in2[k]
+					a3 += u * in3[k]
+				}
+				out0[2] = a0
+				out1[2] = a1
+				out2[2] = a2
+				out3[2] = a3
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b3[r]
+			out := &s.b4[r]
+			for j := 0; j < 3; j++ {
+				w := &p.W5[j]
+				var a0, a1, a2, a3 float64
+				k := 0
+				for ; k <= 0; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 4; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		for r := range rows {
+			out := &s.b4[r]
+			b5 := &p.B5
+			for j := range 3 {
+				acc := out[j]
+				acc += b5[j]
+				out[j] = acc
+			}
 		}
 	}
 
@@ -526,10 +1149,719 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
+	{
+		out := &s.b6
+		for i := range 3 {
+			w := &p.W5[i]
+			for j := range 4 {
+				out[j][i] = w[j]
+			}
+		}
+	}
+
 	// W̄5 += z̄5 a4ᵀ
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			dy0, dy1, dy2, dy3 := &s.b5[r], &s.b5[r+1], &s.b5[r+2], &s.b5[r+3]
+			in0, in1, in2, in3 := &s.b3[r], &s.b3[r+1], &s.b3[r+2], &s.b3[r+3]
+			for i := range 3 {
+				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
+				out := &g.W5[i]
+				for j := range 4 {
+					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
+				}
+			}
+		}
+		for ; r < rows; r++ {
+			dy := &s.b5[r]
+			in := &s.b3[r]
+			for i := range 3 {
+				di := dy[i]
+				out := &g.W5[i]
+				for j := range 4 {
+					out[j] += di * in[j]
+				}
+			}
+		}
+	}
+
+	// ā4 = W5ᵀ z̄5
+	// z̄4 = ā4 ⊙ 1[a4 > 0]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b5[r], &s.b5[r+1], &s.b5[r+2], &s.b5[r+3]
+			out0, out1, out2, out3 := &s.b7[r], &s.b7[r+1], &s.b7[r+2], &s.b7[r+3]
+			for j := 0; j < 3; j += 2 {
+				w0, w1 := &s.b6[j], &s.b6[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 3 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b5[r]
+			out := &s.b7[r]
+			for j := 0; j < 1; j += 4 {
+				w0, w1, w2, w3 := &s.b6[j], &s.b6[j+1], &s.b6[j+2], &s.b6[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			}
+		}
+		for r := range rows {
+			out := &s.b7[r]
+			a4 := &s.b3[r]
+			for j := range 4 {
+				acc := out[j]
+				if a4[j] <= 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// B̄4 += z̄4
 	for r := range rows {
-		dy := &s.b5[r]
-		in := &s.b3[r]
+		dy := &s.b7[r]
+		out := &g.B4
+		for j := range 4 {
+			out[j] += dy[j]
+		}
+	}
+
+	{
+		out := &s.b8
+		for i := range 4 {
+			w := &p.W4[i]
+			for j := range 6 {
+				out[j][i] = w[j]
+			}
+		}
+	}
+
+	// W̄4 += z̄4 a3ᵀ
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			dy0, dy1, dy2, dy3 := &s.b7[r], &s.b7[r+1], &s.b7[r+2], &s.b7[r+3]
+			in0, in1, in2, in3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
+			for i := range 4 {
+				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
+				out := &g.W4[i]
+				for j := range 6 {
+					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
+				}
+			}
+		}
+		for ; r < rows; r++ {
+			dy := &s.b7[r]
+			in := &s.b2[r]
+			for i := range 4 {
+				di := dy[i]
+				out := &g.W4[i]
+				for j := range 6 {
+					out[j] += di * in[j]
+				}
+			}
+		}
+	}
+
+	// ā3 = W4ᵀ z̄4
+	// z̄3 = ā3 ⊙ (1 − a3²)
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b7[r], &s.b7[r+1], &s.b7[r+2], &s.b7[r+3]
+			out0, out1, out2, out3 := &s.b9[r], &s.b9[r+1], &s.b9[r+2], &s.b9[r+3]
+			for j := 0; j < 5; j += 2 {
+				w0, w1 := &s.b8[j], &s.b8[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 4 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b7[r]
+			out := &s.b9[r]
+			for j := 0; j < 3; j += 4 {
+				w0, w1, w2, w3 := &s.b8[j], &s.b8[j+1], &s.b8[j+2], &s.b8[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			}
+			for j := 4; j < 6; j++ {
+				w := &s.b8[j]
+				var a0, a1, a2, a3 float64
+				k := 0
+				for ; k <= 0; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 4; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		for r := range rows {
+			out := &s.b9[r]
+			a3 := &s.b2[r]
+			for j := range 6 {
+				acc := out[j]
+				acc = acc * (1 - a3[j]*a3[j])
+				out[j] = acc
+			}
+		}
+	}
+
+	{
+		out := &s.b10
+		for i := range 6 {
+			w := &p.W3[i]
+			for j := range 7 {
+				out[j][i] = w[j]
+			}
+		}
+	}
+
+	// W̄3 += z̄3 a2ᵀ
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			dy0, dy1, dy2, dy3 := &s.b9[r], &s.b9[r+1], &s.b9[r+2], &s.b9[r+3]
+			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
+			for i := range 6 {
+				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
+				out := &g.W3[i]
+				for j := range 7 {
+					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
+				}
+			}
+		}
+		for ; r < rows; r++ {
+			dy := &s.b9[r]
+			in := &s.b1[r]
+			for i := range 6 {
+				di := dy[i]
+				out := &g.W3[i]
+				for j := range 7 {
+					out[j] += di * in[j]
+				}
+			}
+		}
+	}
+
+	// ā2 = W3ᵀ z̄3
+	// z̄2 = ā2 ⊙ a2 ⊙ (1 − a2)
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b9[r], &s.b9[r+1], &s.b9[r+2], &s.b9[r+3]
+			out0, out1, out2, out3 := &s.b11[r], &s.b11[r+1], &s.b11[r+2], &s.b11[r+3]
+			for j := 0; j < 6; j += 2 {
+				w0, w1 := &s.b10[j], &s.b10[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 6 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+			{
+				w0 := &s.b10[6]
+				var a0, a1, a2, a3 float64
+				for k := range 6 {
+					u := w0[k]
+					a0 += u * in0[k]
+					a1 += u * in1[k]
+					a2 += u * in2[k]
+					a3 += u * in3[k]
+				}
+				out0[6] = a0
+				out1[6] = a1
+				out2[6] = a2
+				out3[6] = a3
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b9[r]
+			out := &s.b11[r]
+			for j := 0; j < 4; j += 4 {
+				w0, w1, w2, w3 := &s.b10[j], &s.b10[j+1], &s.b10[j+2], &s.b10[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			}
+			for j := 4; j < 7; j++ {
+				w := &s.b10[j]
+				var a0, a1, a2, a3 float64
+				k := 0
+				for ; k <= 2; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 6; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		for r := range rows {
+			out := &s.b11[r]
+			a2 := &s.b1[r]
+			for j := range 7 {
+				acc := out[j]
+				acc = acc * (1 - a2[j]) * a2[j]
+				out[j] = acc
+			}
+		}
+	}
+
+	// B̄2 += z̄2
+	for r := range rows {
+		dy := &s.b11[r]
+		out := &g.B2
+		for j := range 7 {
+			out[j] += dy[j]
+		}
+	}
+
+	{
+		out := &s.b12
+		for i := range 7 {
+			w := &p.W2[i]
+			for j := range 8 {
+				out[j][i] = w[j]
+			}
+		}
+	}
+
+	// W̄2 += z̄2 a1ᵀ
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			dy0, dy1, dy2, dy3 := &s.b11[r], &s.b11[r+1], &s.b11[r+2], &s.b11[r+3]
+			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			for i := range 7 {
+				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
+				out := &g.W2[i]
+				for j := range 8 {
+					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
+				}
+			}
+		}
+		for ; r < rows; r++ {
+			dy := &s.b11[r]
+			in := &s.b0[r]
+			for i := range 7 {
+				di := dy[i]
+				out := &g.W2[i]
+				for j := range 8 {
+					out[j] += di * in[j]
+				}
+			}
+		}
+	}
+
+	// ā1 = W2ᵀ z̄2
+	// z̄1 = ā1 ⊙ (a1 > 0 ? 1 : α)
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b11[r], &s.b11[r+1], &s.b11[r+2], &s.b11[r+3]
+			out0, out1, out2, out3 := &s.b13[r], &s.b13[r+1], &s.b13[r+2], &s.b13[r+3]
+			for j := 0; j < 7; j += 2 {
+				w0, w1 := &s.b12[j], &s.b12[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 7 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b11[r]
+			out := &s.b13[r]
+			for j := 0; j < 5; j += 4 {
+				w0, w1, w2, w3 := &s.b12[j], &s.b12[j+1], &s.b12[j+2], &s.b12[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			}
+		}
+		for r := range rows {
+			out := &s.b13[r]
+			a1 := &s.b0[r]
+			for j := range 8 {
+				acc := out[j]
+				if !(a1[j] > 0) {
+					acc *= 0.2
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// B̄1 += z̄1
+	for r := range rows {
+		dy := &s.b13[r]
+		out := &g.B1
+		for j := range 8 {
+			out[j] += dy[j]
+		}
+	}
+
+	// W̄1 += z̄1 xᵀ
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			dy0, dy1, dy2, dy3 := &s.b13[r], &s.b13[r+1], &s.b13[r+2], &s.b13[r+3]
+			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
+			for i := range 8 {
+				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
+				out := &g.W1[i]
+				for j := range 5 {
+					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
+				}
+			}
+		}
+		for ; r < rows; r++ {
+			dy := &s.b13[r]
+			in := &xs[r]
+			for i := range 8 {
+				di := dy[i]
+				out := &g.W1[i]
+				for j := range 5 {
+					out[j] += di * in[j]
+				}
+			}
+		}
+	}
+	return loss
+}
+
+// trainSampleWork is the workspace of trainSample: the buffers the plan pass assigned.
+type trainSampleWork struct {
+	b0 [8]float64
+	b1 [7]float64
+	b2 [6]float64
+	b3 [4]float64
+	b4 [3]float64
+	b5 [3]float64
+	b6 [4]float64
+	b7 [6]float64
+	b8 [7]float64
+	b9 [8]float64
+}
+
+// trainSample runs the forward pass and the derived backward pass on the sample (x, t) of a
+// batch of batch samples. It returns the sample's share of the batch's mean loss and adds
+// its share of the gradient to g.
+func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int) float64 {
+	var loss float64
+
+	// z1 = W1 x + B1
+	// a1 = z1 > 0 ? z1 : α z1
+	{
+		in := x
+		out := &s.b0
+		for j := 0; j < 5; j += 4 {
+			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		{
+			out := &s.b0
+			b1 := &p.B1
+			for j := range 8 {
+				acc := out[j]
+				acc += b1[j]
+				if acc < 0 {
+					acc *= 0.2
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// z2 = W2 a1 + B2
+	// a2 = σ(z2)
+	{
+		in := &s.b0
+		out := &s.b1
+		for j := 0; j < 4; j += 4 {
+			w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		for j := 4; j < 7; j++ {
+			w := &p.W2[j]
+			var a0, a1, a2, a3 float64
+			k := 0
+			for ; k <= 4; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 8; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b1
+			b2 := &p.B2
+			for j := range 7 {
+				acc := out[j]
+				acc += b2[j]
+				acc = gradgen.Sigmoid(acc)
+				out[j] = acc
+			}
+		}
+	}
+
+	// z3 = W3 a2
+	// a3 = tanh(z3)
+	{
+		in := &s.b1
+		out := &s.b2
+		for j := 0; j < 3; j += 4 {
+			w0, w1, w2, w3 := &p.W3[j], &p.W3[j+1], &p.W3[j+2], &p.W3[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		for j := 4; j < 6; j++ {
+			w := &p.W3[j]
+			var a0, a1, a2, a3 float64
+			k := 0
+			for ; k <= 3; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 7; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b2
+			for j := range 6 {
+				acc := out[j]
+				acc = gradgen.Tanh(acc)
+				out[j] = acc
+			}
+		}
+	}
+
+	// z4 = W4 a3 + B4
+	// a4 = max(0, z4)
+	{
+		in := &s.b2
+		out := &s.b3
+		for j := 0; j < 1; j += 4 {
+			w0, w1, w2, w3 := &p.W4[j], &p.W4[j+1], &p.W4[j+2], &p.W4[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		{
+			out := &s.b3
+			b4 := &p.B4
+			for j := range 4 {
+				acc := out[j]
+				acc += b4[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// z5 = W5 a4 + B5
+	{
+		in := &s.b3
+		out := &s.b4
+		for j := 0; j < 3; j++ {
+			w := &p.W5[j]
+			var a0, a1, a2, a3 float64
+			k := 0
+			for ; k <= 0; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 4; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b4
+			b5 := &p.B5
+			for j := range 3 {
+				acc := out[j]
+				acc += b5[j]
+				out[j] = acc
+			}
+		}
+	}
+
+	// L = Σ (z5 − t)² / (N·n)
+	{
+		var sum float64
+		zr := &s.b4
+		tr := t
+		for j := range 3 {
+			d := zr[j] - tr[j]
+			sum += d * d
+		}
+		scale := float64(1.0 / float64(batch*3))
+		loss += sum * scale
+	}
+
+	// z̄5 = 2(z5 − t) / (N·n)
+	{
+		scale := float64(2.0 / float64(batch*3))
+		zr := &s.b4
+		tr := t
+		out := &s.b5
+		for j := range 3 {
+			acc := scale * (zr[j] - tr[j])
+			out[j] = acc
+		}
+	}
+
+	// B̄5 += z̄5
+	{
+		dy := &s.b5
+		out := &g.B5
+		for j := range 3 {
+			out[j] += dy[j]
+		}
+	}
+
+	// W̄5 += z̄5 a4ᵀ
+	{
+		dy := &s.b5
+		in := &s.b3
 		for i := range 3 {
 			di := dy[i]
 			out := &g.W5[i]
@@ -541,9 +1873,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 
 	// ā4 = W5ᵀ z̄5
 	// z̄4 = ā4 ⊙ 1[a4 > 0]
-	for r := range rows {
-		dy := &s.b5[r]
-		out := &s.b6[r]
+	{
+		dy := &s.b5
+		out := &s.b6
 		*out = [4]float64{}
 		for k := range 3 {
 			dk := dy[k]
@@ -552,19 +1884,22 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				out[j] += dk * w[j]
 			}
 		}
-		a4 := &s.b3[r]
-		for j := range 4 {
-			acc := out[j]
-			if a4[j] <= 0 {
-				acc = 0
+		{
+			out := &s.b6
+			a4 := &s.b3
+			for j := range 4 {
+				acc := out[j]
+				if a4[j] <= 0 {
+					acc = 0
+				}
+				out[j] = acc
 			}
-			out[j] = acc
 		}
 	}
 
 	// B̄4 += z̄4
-	for r := range rows {
-		dy := &s.b6[r]
+	{
+		dy := &s.b6
 		out := &g.B4
 		for j := range 4 {
 			out[j] += dy[j]
@@ -572,9 +1907,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	}
 
 	// W̄4 += z̄4 a3ᵀ
-	for r := range rows {
-		dy := &s.b6[r]
-		in := &s.b2[r]
+	{
+		dy := &s.b6
+		in := &s.b2
 		for i := range 4 {
 			di := dy[i]
 			out := &g.W4[i]
@@ -586,9 +1921,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 
 	// ā3 = W4ᵀ z̄4
 	// z̄3 = ā3 ⊙ (1 − a3²)
-	for r := range rows {
-		dy := &s.b6[r]
-		out := &s.b7[r]
+	{
+		dy := &s.b6
+		out := &s.b7
 		*out = [6]float64{}
 		for k := range 4 {
 			dk := dy[k]
@@ -597,18 +1932,21 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				out[j] += dk * w[j]
 			}
 		}
-		a3 := &s.b2[r]
-		for j := range 6 {
-			acc := out[j]
-			acc = acc * (1 - a3[j]*a3[j])
-			out[j] = acc
+		{
+			out := &s.b7
+			a3 := &s.b2
+			for j := range 6 {
+				acc := out[j]
+				acc = acc * (1 - a3[j]*a3[j])
+				out[j] = acc
+			}
 		}
 	}
 
 	// W̄3 += z̄3 a2ᵀ
-	for r := range rows {
-		dy := &s.b7[r]
-		in := &s.b1[r]
+	{
+		dy := &s.b7
+		in := &s.b1
 		for i := range 6 {
 			di := dy[i]
 			out := &g.W3[i]
@@ -620,9 +1958,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 
 	// ā2 = W3ᵀ z̄3
 	// z̄2 = ā2 ⊙ a2 ⊙ (1 − a2)
-	for r := range rows {
-		dy := &s.b7[r]
-		out := &s.b8[r]
+	{
+		dy := &s.b7
+		out := &s.b8
 		*out = [7]float64{}
 		for k := range 6 {
 			dk := dy[k]
@@ -631,17 +1969,20 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				out[j] += dk * w[j]
 			}
 		}
-		a2 := &s.b1[r]
-		for j := range 7 {
-			acc := out[j]
-			acc = acc * (1 - a2[j]) * a2[j]
-			out[j] = acc
+		{
+			out := &s.b8
+			a2 := &s.b1
+			for j := range 7 {
+				acc := out[j]
+				acc = acc * (1 - a2[j]) * a2[j]
+				out[j] = acc
+			}
 		}
 	}
 
 	// B̄2 += z̄2
-	for r := range rows {
-		dy := &s.b8[r]
+	{
+		dy := &s.b8
 		out := &g.B2
 		for j := range 7 {
 			out[j] += dy[j]
@@ -649,9 +1990,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	}
 
 	// W̄2 += z̄2 a1ᵀ
-	for r := range rows {
-		dy := &s.b8[r]
-		in := &s.b0[r]
+	{
+		dy := &s.b8
+		in := &s.b0
 		for i := range 7 {
 			di := dy[i]
 			out := &g.W2[i]
@@ -663,9 +2004,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 
 	// ā1 = W2ᵀ z̄2
 	// z̄1 = ā1 ⊙ (a1 > 0 ? 1 : α)
-	for r := range rows {
-		dy := &s.b8[r]
-		out := &s.b9[r]
+	{
+		dy := &s.b8
+		out := &s.b9
 		*out = [8]float64{}
 		for k := range 7 {
 			dk := dy[k]
@@ -674,19 +2015,22 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				out[j] += dk * w[j]
 			}
 		}
-		a1 := &s.b0[r]
-		for j := range 8 {
-			acc := out[j]
-			if !(a1[j] > 0) {
-				acc *= 0.2
+		{
+			out := &s.b9
+			a1 := &s.b0
+			for j := range 8 {
+				acc := out[j]
+				if !(a1[j] > 0) {
+					acc *= 0.2
+				}
+				out[j] = acc
 			}
-			out[j] = acc
 		}
 	}
 
 	// B̄1 += z̄1
-	for r := range rows {
-		dy := &s.b9[r]
+	{
+		dy := &s.b9
 		out := &g.B1
 		for j := range 8 {
 			out[j] += dy[j]
@@ -694,9 +2038,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	}
 
 	// W̄1 += z̄1 xᵀ
-	for r := range rows {
-		dy := &s.b9[r]
-		in := &xs[r]
+	{
+		dy := &s.b9
+		in := x
 		for i := range 8 {
 			di := dy[i]
 			out := &g.W1[i]

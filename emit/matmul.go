@@ -1,0 +1,276 @@
+package emit
+
+import (
+	"fmt"
+
+	. "github.com/dave/jennifer/jen"
+
+	"github.com/gradgen/gradgen/ir"
+)
+
+// The matrix kernels. A batched function runs them on blocks of four rows,
+// so each weight element loaded from memory serves four samples and eight
+// independent sums keep the floating-point adders busy; leftover rows take
+// the one-row path, which per-sample functions use throughout. Every loop
+// bound is a constant except the number of rows, so the compiler removes
+// the bounds checks.
+
+// blockRows is the number of rows a batched kernel handles per block.
+const blockRows = 4
+
+func id(format string, args ...any) *Statement { return Id(fmt.Sprintf(format, args...)) }
+
+// rowAt is a pointer to row r+off of a batched value in a batched function.
+func (c *funcCtx) rowAt(v *ir.Value, off int) *Statement {
+	idx := Id("r")
+	if off > 0 {
+		idx = Id("r").Op("+").Lit(off)
+	}
+	return Op("&").Add(c.ref(v)).Index(idx)
+}
+
+// blocked returns the loops of a batched kernel: block(…) for each block
+// of blockRows rows starting at r, then single(…) for each remaining row.
+// A per-sample function runs single once.
+func (c *funcCtx) blocked(block, single []Code) []Code {
+	if c.perSample() {
+		return single
+	}
+	return []Code{
+		Id("r").Op(":=").Lit(0),
+		For(Empty(), Id("r").Op("+").Lit(blockRows).Op("<=").Id("rows"), Id("r").Op("+=").Lit(blockRows)).Block(block...),
+		For(Empty(), Id("r").Op("<").Id("rows"), Id("r").Op("++")).Block(single...),
+	}
+}
+
+// rowOf binds name to the row of v the single-row path works on.
+func (c *funcCtx) rowOf(name string, v *ir.Value) Code {
+	if c.perSample() {
+		return Id(name).Op(":=").Add(c.row(v))
+	}
+	return Id(name).Op(":=").Add(c.rowAt(v, 0))
+}
+
+// rowsOf binds name0 … name3 to the rows of v a block works on.
+func (c *funcCtx) rowsOf(name string, v *ir.Value) Code {
+	names := make([]Code, blockRows)
+	rows := make([]Code, blockRows)
+	for i := range blockRows {
+		names[i] = id("%s%d", name, i)
+		rows[i] = c.rowAt(v, i)
+	}
+	return List(names...).Op(":=").List(rows...)
+}
+
+// emitMatMulT computes y = W x for each row x, then applies v's maps:
+//
+//	y[j] = Σ_k W[j][k]·x[k]
+//
+// A block of four rows computes two outputs at a time from eight sums; the
+// single-row path computes four outputs at a time, and a leftover output
+// splits its sum four ways.
+func emitMatMulT(c *funcCtx, v *ir.Value) []Code {
+	x, w := v.Args[0], v.Args[1]
+	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
+	block := []Code{c.rowsOf("in", x), c.rowsOf("out", v)}
+	block = append(block, dotBlock(c, w, nOut, nIn)...)
+	single := []Code{c.rowOf("in", x), c.rowOf("out", v)}
+	single = append(single, dotRow(c, w, nOut, nIn)...)
+	return append(c.blocked(block, single), c.epilogueLoop(v, nOut)...)
+}
+
+// dotBlock writes out0…out3[j] = W[j]·in0…in3 for every j.
+func dotBlock(c *funcCtx, w *ir.Value, nOut, nIn int) []Code {
+	var code []Code
+	pair := func(j Code, j1 Code) []Code {
+		var sums, body, stores []Code
+		body = append(body, List(Id("u0"), Id("u1")).Op(":=").List(Id("w0").Index(Id("k")), Id("w1").Index(Id("k"))))
+		for r := range blockRows {
+			sums = append(sums, id("a%d0", r), id("a%d1", r))
+			body = append(body,
+				id("x%d", r).Op(":=").Id(fmt.Sprintf("in%d", r)).Index(Id("k")),
+				id("a%d0", r).Op("+=").Id("u0").Op("*").Id(fmt.Sprintf("x%d", r)),
+				id("a%d1", r).Op("+=").Id("u1").Op("*").Id(fmt.Sprintf("x%d", r)),
+			)
+			stores = append(stores, List(id("out%d", r).Index(j), id("out%d", r).Index(j1)).Op("=").List(id("a%d0", r), id("a%d1", r)))
+		}
+		out := []Code{
+			List(Id("w0"), Id("w1")).Op(":=").List(Op("&").Add(c.ref(w)).Index(j), Op("&").Add(c.ref(w)).Index(j1)),
+			Var().List(sums...).Add(c.elem()),
+			For(Id("k").Op(":=").Range().Lit(nIn)).Block(body...),
+		}
+		return append(out, stores...)
+	}
+	if nOut >= 2 {
+		code = append(code, For(Id("j").Op(":=").Lit(0), Id("j").Op("<").Lit(nOut-1), Id("j").Op("+=").Lit(2)).
+			Block(pair(Id("j"), Id("j").Op("+").Lit(1))...))
+	}
+	if nOut%2 == 1 {
+		j := nOut - 1
+		var sums, body, stores []Code
+		body = append(body, Id("u").Op(":=").Id("w0").Index(Id("k")))
+		for r := range blockRows {
+			sums = append(sums, id("a%d", r))
+			body = append(body, id("a%d", r).Op("+=").Id("u").Op("*").Id(fmt.Sprintf("in%d", r)).Index(Id("k")))
+			stores = append(stores, id("out%d", r).Index(Lit(j)).Op("=").Id(fmt.Sprintf("a%d", r)))
+		}
+		last := []Code{
+			Id("w0").Op(":=").Op("&").Add(c.ref(w)).Index(Lit(j)),
+			Var().List(sums...).Add(c.elem()),
+			For(Id("k").Op(":=").Range().Lit(nIn)).Block(body...),
+		}
+		code = append(code, Block(append(last, stores...)...))
+	}
+	return code
+}
+
+// dotRow writes out[j] = W[j]·in for every j of one row.
+func dotRow(c *funcCtx, w *ir.Value, nOut, nIn int) []Code {
+	var code []Code
+	if nOut >= 4 {
+		var ws, rows, sums, body, stores, outs []Code
+		for i := range 4 {
+			ws = append(ws, id("w%d", i))
+			jIdx := Id("j")
+			if i > 0 {
+				jIdx = Id("j").Op("+").Lit(i)
+			}
+			rows = append(rows, Op("&").Add(c.ref(w)).Index(jIdx))
+			sums = append(sums, id("a%d", i))
+			body = append(body, id("a%d", i).Op("+=").Id(fmt.Sprintf("w%d", i)).Index(Id("k")).Op("*").Id("xk"))
+			outs = append(outs, Id("out").Index(jIdx.Clone()))
+			stores = append(stores, id("a%d", i))
+		}
+		code = append(code, For(Id("j").Op(":=").Lit(0), Id("j").Op("<").Lit(nOut-3), Id("j").Op("+=").Lit(4)).Block(
+			List(ws...).Op(":=").List(rows...),
+			Var().List(sums...).Add(c.elem()),
+			For(List(Id("k"), Id("xk")).Op(":=").Range().Id("in")).Block(body...),
+			List(outs...).Op("=").List(stores...),
+		))
+	}
+	if rest := nOut % 4; rest > 0 || nOut < 4 {
+		from := nOut - nOut%4
+		body := []Code{Id("w").Op(":=").Op("&").Add(c.ref(w)).Index(Id("j"))}
+		body = append(body, splitDot(c, nIn)...)
+		body = append(body, Id("out").Index(Id("j")).Op("=").Parens(Id("a0").Op("+").Id("a1")).Op("+").Parens(Id("a2").Op("+").Id("a3")))
+		code = append(code, For(Id("j").Op(":=").Lit(from), Id("j").Op("<").Lit(nOut), Id("j").Op("++")).Block(body...))
+	}
+	return code
+}
+
+// splitDot declares a0…a3 and sums w·in into them, four ways.
+func splitDot(c *funcCtx, n int) []Code {
+	code := []Code{Var().List(Id("a0"), Id("a1"), Id("a2"), Id("a3")).Add(c.elem()), Id("k").Op(":=").Lit(0)}
+	if n >= 4 {
+		var body []Code
+		for i := range 4 {
+			k := Id("k")
+			if i > 0 {
+				k = Id("k").Op("+").Lit(i)
+			}
+			body = append(body, id("a%d", i).Op("+=").Id("w").Index(k).Op("*").Id("in").Index(k.Clone()))
+		}
+		code = append(code, For(Empty(), Id("k").Op("<=").Lit(n-4), Id("k").Op("+=").Lit(4)).Block(body...))
+	}
+	code = append(code, For(Empty(), Id("k").Op("<").Lit(n), Id("k").Op("++")).Block(
+		Id("a0").Op("+=").Id("w").Index(Id("k")).Op("*").Id("in").Index(Id("k")),
+	))
+	return code
+}
+
+// epilogueLoop applies v's maps to each element of its result, row by row,
+// after the kernel has written it.
+func (c *funcCtx) epilogueLoop(v *ir.Value, n int) []Code {
+	if len(v.Maps) == 0 {
+		return nil
+	}
+	body := []Code{Id("out").Op(":=").Add(c.row(v))}
+	body = append(body, c.bindMaps(v)...)
+	inner := []Code{Id("acc").Op(":=").Id("out").Index(Id("j"))}
+	inner = append(inner, c.epilogue(v)...)
+	inner = append(inner, Id("out").Index(Id("j")).Op("=").Id("acc"))
+	body = append(body, For(Id("j").Op(":=").Range().Lit(n)).Block(inner...))
+	if c.perSample() {
+		return []Code{Block(body...)} // a scope of its own beside the kernel's
+	}
+	return c.rowLoop(body)
+}
+
+// emitMatMul computes y = Wᵀ g for each row g by adding row k of W, scaled
+// by g[k], to y (contiguous in memory), then applies v's maps. Batched
+// functions normally get MatMulT of a transposed W instead (the layout pass).
+func emitMatMul(c *funcCtx, v *ir.Value) []Code {
+	g, w := v.Args[0], v.Args[1]
+	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
+	body := []Code{
+		Id("dy").Op(":=").Add(c.row(g)),
+		Id("out").Op(":=").Add(c.row(v)),
+		Op("*").Id("out").Op("=").Index(Lit(nIn)).Add(c.elem()).Values(),
+		For(Id("k").Op(":=").Range().Lit(nOut)).Block(
+			Id("dk").Op(":=").Id("dy").Index(Id("k")),
+			Id("w").Op(":=").Op("&").Add(c.ref(w)).Index(Id("k")),
+			For(Id("j").Op(":=").Range().Lit(nIn)).Block(
+				Id("out").Index(Id("j")).Op("+=").Id("dk").Op("*").Id("w").Index(Id("j")),
+			),
+		),
+	}
+	return append(c.rowLoop(body), c.epilogueLoop(v, nIn)...)
+}
+
+// emitMatMulTN sums the outer products g xᵀ of the rows into y:
+//
+//	y[i][j] += Σ_r g[r][i]·x[r][j]
+//
+// A block adds four rows' products to y[i] in one pass, so y is read and
+// written once per four rows.
+func emitMatMulTN(c *funcCtx, v *ir.Value) []Code {
+	g, x := v.Args[0], v.Args[1]
+	nOut, nIn := v.Type.Dims[0], v.Type.Dims[1]
+	var ds, dys, sum []Code
+	for r := range blockRows {
+		ds = append(ds, id("d%d", r))
+		dys = append(dys, id("dy%d", r).Index(Id("i")))
+		term := id("d%d", r).Op("*").Id(fmt.Sprintf("in%d", r)).Index(Id("j"))
+		if r == 0 {
+			sum = append(sum, term)
+		} else {
+			sum = append(sum, Op("+").Add(term))
+		}
+	}
+	block := []Code{
+		c.rowsOf("dy", g), c.rowsOf("in", x),
+		For(Id("i").Op(":=").Range().Lit(nOut)).Block(
+			List(ds...).Op(":=").List(dys...),
+			Id("out").Op(":=").Op("&").Add(c.ref(v)).Index(Id("i")),
+			For(Id("j").Op(":=").Range().Lit(nIn)).Block(
+				Id("out").Index(Id("j")).Op("+=").Add(sum...),
+			),
+		),
+	}
+	single := []Code{
+		c.rowOf("dy", g), c.rowOf("in", x),
+		For(Id("i").Op(":=").Range().Lit(nOut)).Block(
+			Id("di").Op(":=").Id("dy").Index(Id("i")),
+			Id("out").Op(":=").Op("&").Add(c.ref(v)).Index(Id("i")),
+			For(Id("j").Op(":=").Range().Lit(nIn)).Block(
+				Id("out").Index(Id("j")).Op("+=").Id("di").Op("*").Id("in").Index(Id("j")),
+			),
+		),
+	}
+	return c.blocked(block, single)
+}
+
+// emitTranspose copies W [out][in] into y [in][out].
+func emitTranspose(c *funcCtx, v *ir.Value) []Code {
+	w := v.Args[0]
+	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
+	return []Code{
+		Id("out").Op(":=").Op("&").Add(c.ref(v)),
+		For(Id("i").Op(":=").Range().Lit(nOut)).Block(
+			Id("w").Op(":=").Op("&").Add(c.ref(w)).Index(Id("i")),
+			For(Id("j").Op(":=").Range().Lit(nIn)).Block(
+				Id("out").Index(Id("j")).Index(Id("i")).Op("=").Id("w").Index(Id("j")),
+			),
+		),
+	}
+}
