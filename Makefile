@@ -3,7 +3,7 @@
 GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Every spec whose generated code is committed, with its output beside it.
-SPECS       := $(shell find generated examples -name '*.yaml' | sort)
+SPECS       := $(shell find generated examples bench/nets -name '*.yaml' | sort)
 
 .PHONY: all demo test generate check-generated fmt-check vet staticcheck unit build
 

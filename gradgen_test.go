@@ -17,7 +17,7 @@ import (
 // YAML files under generated/ and examples/ with a _gen.go file beside them.
 func checkedInSpecs(t *testing.T) []string {
 	var specs []string
-	for _, root := range []string{"generated", "examples"} {
+	for _, root := range []string{"generated", "examples", "bench"} {
 		err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() || filepath.Ext(path) != ".yaml" {
 				return err
