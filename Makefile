@@ -5,7 +5,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Every spec whose generated code is committed, with its output beside it.
 SPECS       := $(shell find generated examples bench/nets -name '*.yaml' | sort)
 
-.PHONY: all demo test generate check-generated fmt-check vet staticcheck unit build
+.PHONY: all demo test bench generate check-generated fmt-check vet staticcheck unit build
 
 all: test
 
@@ -15,6 +15,15 @@ demo:
 
 ## test: formatting, vet, staticcheck, stale generated code, then every test
 test: fmt-check vet staticcheck check-generated unit
+
+## bench: generated vs generic engine vs Gorgonia, one core; writes docs/bench/
+BENCH_COUNT ?= 6
+bench:
+	@mkdir -p docs/bench
+	GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) ./bench | tee docs/bench/raw.txt
+	cd bench/peers && GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) . | tee ../../docs/bench/peers.txt
+	$(GO) run ./bench/report -md docs/bench/README.md -png docs/bench/chart.png -go "$$($(GO) env GOVERSION)" \
+		docs/bench/raw.txt docs/bench/peers.txt
 
 ## generate: regenerate every committed package from its spec
 generate:

@@ -71,12 +71,13 @@ type Model struct {
 	Params Params // the trained parameters
 	Grad   Params // ∂loss/∂Params, set by Backward
 
-	adamM     Params // Adam's first moment
-	adamV     Params // Adam's second moment
-	adamStep  int    // steps taken
-	scratch   Scratch
-	lossWork  lossWork
-	trainWork trainWork
+	adamM           Params // Adam's first moment
+	adamV           Params // Adam's second moment
+	adamStep        int    // steps taken
+	scratch         Scratch
+	lossWork        lossWork
+	trainWork       trainWork
+	trainSampleWork trainSampleWork
 }
 
 // NewModel returns a model whose parameters are initialised by Params.Init(seed).
@@ -114,6 +115,12 @@ func (m *Model) Backward(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 	}
 	clear(m.Grad.Slice())
 	var loss float32
+	if len(xs) < 4 {
+		for i := range xs {
+			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs))
+		}
+		return loss
+	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
 		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs))
@@ -156,18 +163,28 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float32, y *[Outputs]float32) {
 	{
 		in := x
 		out := &s.b0
-		b1 := &p.B1
-		for j := range 16 {
-			w := &p.W1[j]
-			var acc float32
-			for k := range 4 {
-				acc += w[k] * in[k]
+		for j := 0; j < 13; j += 4 {
+			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+			var a0, a1, a2, a3 float32
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
 			}
-			acc += b1[j]
-			if acc < 0 {
-				acc = 0
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		{
+			out := &s.b0
+			b1 := &p.B1
+			for j := range 16 {
+				acc := out[j]
+				acc += b1[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
 			}
-			out[j] = acc
 		}
 	}
 
@@ -175,15 +192,29 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float32, y *[Outputs]float32) {
 	{
 		in := &s.b0
 		out := y
-		b2 := &p.B2
-		for j := range 3 {
+		for j := 0; j < 3; j++ {
 			w := &p.W2[j]
-			var acc float32
-			for k := range 16 {
-				acc += w[k] * in[k]
+			var a0, a1, a2, a3 float32
+			k := 0
+			for ; k <= 12; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
 			}
-			acc += b2[j]
-			out[j] = acc
+			for ; k < 16; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := y
+			b2 := &p.B2
+			for j := range 3 {
+				acc := out[j]
+				acc += b2[j]
+				out[j] = acc
+			}
 		}
 	}
 }
@@ -202,37 +233,136 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 
 	// z1 = W1 x + B1
 	// a1 = max(0, z1)
-	for r := range rows {
-		in := &xs[r]
-		out := &s.b0[r]
-		b1 := &p.B1
-		for j := range 16 {
-			w := &p.W1[j]
-			var acc float32
-			for k := range 4 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
+			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			for j := 0; j < 15; j += 2 {
+				w0, w1 := &p.W1[j], &p.W1[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float32
+				for k := range 4 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc += b1[j]
-			if acc < 0 {
-				acc = 0
+		}
+		for ; r < rows; r++ {
+			in := &xs[r]
+			out := &s.b0[r]
+			for j := 0; j < 13; j += 4 {
+				w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+				var a0, a1, a2, a3 float32
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
-			out[j] = acc
+		}
+		for r := range rows {
+			out := &s.b0[r]
+			b1 := &p.B1
+			for j := range 16 {
+				acc := out[j]
+				acc += b1[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
 		}
 	}
 
 	// z2 = W2 a1 + B2
-	for r := range rows {
-		in := &s.b0[r]
-		out := &s.b1[r]
-		b2 := &p.B2
-		for j := range 3 {
-			w := &p.W2[j]
-			var acc float32
-			for k := range 16 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
+			for j := 0; j < 2; j += 2 {
+				w0, w1 := &p.W2[j], &p.W2[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float32
+				for k := range 16 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc += b2[j]
-			out[j] = acc
+			{
+				w0 := &p.W2[2]
+				var a0, a1, a2, a3 float32
+				for k := range 16 {
+					u := w0[k]
+					a0 += u * in0[k]
+					a1 += u * in1[k]
+					a2 += u * in2[k]
+					a3 += u * in3[k]
+				}
+				out0[2] = a0
+				out1[2] = a1
+				out2[2] = a2
+				out3[2] = a3
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b0[r]
+			out := &s.b1[r]
+			for j := 0; j < 3; j++ {
+				w := &p.W2[j]
+				var a0, a1, a2, a3 float32
+				k := 0
+				for ; k <= 12; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 16; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		for r := range rows {
+			out := &s.b1[r]
+			b2 := &p.B2
+			for j := range 3 {
+				acc := out[j]
+				acc += b2[j]
+				out[j] = acc
+			}
 		}
 	}
 
@@ -266,7 +396,8 @@ type trainWork struct {
 	b0 [tileRows][16]float32
 	b1 [tileRows][3]float32
 	b2 [tileRows][3]float32
-	b3 [tileRows][16]float32
+	b3 [16][3]float32
+	b4 [tileRows][16]float32
 }
 
 // trainTile runs the forward pass and the derived backward pass on one tile of at most
@@ -278,37 +409,136 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 
 	// z1 = W1 x + B1
 	// a1 = max(0, z1)
-	for r := range rows {
-		in := &xs[r]
-		out := &s.b0[r]
-		b1 := &p.B1
-		for j := range 16 {
-			w := &p.W1[j]
-			var acc float32
-			for k := range 4 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
+			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			for j := 0; j < 15; j += 2 {
+				w0, w1 := &p.W1[j], &p.W1[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float32
+				for k := range 4 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc += b1[j]
-			if acc < 0 {
-				acc = 0
+		}
+		for ; r < rows; r++ {
+			in := &xs[r]
+			out := &s.b0[r]
+			for j := 0; j < 13; j += 4 {
+				w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+				var a0, a1, a2, a3 float32
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
-			out[j] = acc
+		}
+		for r := range rows {
+			out := &s.b0[r]
+			b1 := &p.B1
+			for j := range 16 {
+				acc := out[j]
+				acc += b1[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
 		}
 	}
 
 	// z2 = W2 a1 + B2
-	for r := range rows {
-		in := &s.b0[r]
-		out := &s.b1[r]
-		b2 := &p.B2
-		for j := range 3 {
-			w := &p.W2[j]
-			var acc float32
-			for k := range 16 {
-				acc += w[k] * in[k]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
+			for j := 0; j < 2; j += 2 {
+				w0, w1 := &p.W2[j], &p.W2[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float32
+				for k := range 16 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
 			}
-			acc += b2[j]
-			out[j] = acc
+			{
+				w0 := &p.W2[2]
+				var a0, a1, a2, a3 float32
+				for k := range 16 {
+					u := w0[k]
+					a0 += u * in0[k]
+					a1 += u * in1[k]
+					a2 += u * in2[k]
+					a3 += u * in3[k]
+				}
+				out0[2] = a0
+				out1[2] = a1
+				out2[2] = a2
+				out3[2] = a3
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b0[r]
+			out := &s.b1[r]
+			for j := 0; j < 3; j++ {
+				w := &p.W2[j]
+				var a0, a1, a2, a3 float32
+				k := 0
+				for ; k <= 12; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 16; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		for r := range rows {
+			out := &s.b1[r]
+			b2 := &p.B2
+			for j := range 3 {
+				acc := out[j]
+				acc += b2[j]
+				out[j] = acc
+			}
 		}
 	}
 
@@ -370,10 +600,272 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
+	{
+		out := &s.b3
+		for i := range 3 {
+			w := &p.W2[i]
+			for j := range 16 {
+				out[j][i] = w[j]
+			}
+		}
+	}
+
 	// W̄2 += z̄2 a1ᵀ
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			dy0, dy1, dy2, dy3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
+			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			for i := range 3 {
+				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
+				out := &g.W2[i]
+				for j := range 16 {
+					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
+				}
+			}
+		}
+		for ; r < rows; r++ {
+			dy := &s.b2[r]
+			in := &s.b0[r]
+			for i := range 3 {
+				di := dy[i]
+				out := &g.W2[i]
+				for j := range 16 {
+					out[j] += di * in[j]
+				}
+			}
+		}
+	}
+
+	// ā1 = W2ᵀ z̄2
+	// z̄1 = ā1 ⊙ 1[a1 > 0]
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
+			out0, out1, out2, out3 := &s.b4[r], &s.b4[r+1], &s.b4[r+2], &s.b4[r+3]
+			for j := 0; j < 15; j += 2 {
+				w0, w1 := &s.b3[j], &s.b3[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float32
+				for k := range 3 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b2[r]
+			out := &s.b4[r]
+			for j := 0; j < 13; j += 4 {
+				w0, w1, w2, w3 := &s.b3[j], &s.b3[j+1], &s.b3[j+2], &s.b3[j+3]
+				var a0, a1, a2, a3 float32
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			}
+		}
+		for r := range rows {
+			out := &s.b4[r]
+			a1 := &s.b0[r]
+			for j := range 16 {
+				acc := out[j]
+				if a1[j] <= 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// B̄1 += z̄1
 	for r := range rows {
-		dy := &s.b2[r]
-		in := &s.b0[r]
+		dy := &s.b4[r]
+		out := &g.B1
+		for j := range 16 {
+			out[j] += dy[j]
+		}
+	}
+
+	// W̄1 += z̄1 xᵀ
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			dy0, dy1, dy2, dy3 := &s.b4[r], &s.b4[r+1], &s.b4[r+2], &s.b4[r+3]
+			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
+			for i := range 16 {
+				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
+				out := &g.W1[i]
+				for j := range 4 {
+					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
+				}
+			}
+		}
+		for ; r < rows; r++ {
+			dy := &s.b4[r]
+			in := &xs[r]
+			for i := range 16 {
+				di := dy[i]
+				out := &g.W1[i]
+				for j := range 4 {
+					out[j] += di * in[j]
+				}
+			}
+		}
+	}
+	return loss
+}
+
+// trainSampleWork is the workspace of trainSample: the buffers the plan pass assigned.
+type trainSampleWork struct {
+	b0 [16]float32
+	b1 [3]float32
+	b2 [3]float32
+	b3 [16]float32
+}
+
+// trainSample runs the forward pass and the derived backward pass on the sample (x, t) of a
+// batch of batch samples. It returns the sample's share of the batch's mean loss and adds
+// its share of the gradient to g.
+func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t *[Outputs]float32, batch int) float32 {
+	var loss float32
+
+	// z1 = W1 x + B1
+	// a1 = max(0, z1)
+	{
+		in := x
+		out := &s.b0
+		for j := 0; j < 13; j += 4 {
+			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+			var a0, a1, a2, a3 float32
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		{
+			out := &s.b0
+			b1 := &p.B1
+			for j := range 16 {
+				acc := out[j]
+				acc += b1[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// z2 = W2 a1 + B2
+	{
+		in := &s.b0
+		out := &s.b1
+		for j := 0; j < 3; j++ {
+			w := &p.W2[j]
+			var a0, a1, a2, a3 float32
+			k := 0
+			for ; k <= 12; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 16; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b1
+			b2 := &p.B2
+			for j := range 3 {
+				acc := out[j]
+				acc += b2[j]
+				out[j] = acc
+			}
+		}
+	}
+
+	// L = −Σ t · log softmax(z2) / N
+	{
+		var sum float32
+		zr := &s.b1
+		tr := t
+		mx := zr[0]
+		for _, zj := range zr[1:] {
+			mx = max(mx, zj)
+		}
+		var se float32
+		for j := range 3 {
+			se += gradgen.Exp(zr[j] - mx)
+		}
+		lse := mx + gradgen.Log(se)
+		for j := range 3 {
+			sum += tr[j] * (lse - zr[j])
+		}
+		scale := float32(1.0 / float64(batch))
+		loss += sum * scale
+	}
+
+	// z̄2 = (softmax(z2)·Σt − t) / N
+	{
+		scale := float32(1.0 / float64(batch))
+		zr := &s.b1
+		tr := t
+		out := &s.b2
+		mx := zr[0]
+		for _, zj := range zr[1:] {
+			mx = max(mx, zj)
+		}
+		var se float32
+		for j := range 3 {
+			se += gradgen.Exp(zr[j] - mx)
+		}
+		var st float32
+		for _, tj := range tr {
+			st += tj
+		}
+		for j := range 3 {
+			acc := (gradgen.Exp(zr[j]-mx)/se*st - tr[j]) * scale
+			out[j] = acc
+		}
+	}
+
+	// B̄2 += z̄2
+	{
+		dy := &s.b2
+		out := &g.B2
+		for j := range 3 {
+			out[j] += dy[j]
+		}
+	}
+
+	// W̄2 += z̄2 a1ᵀ
+	{
+		dy := &s.b2
+		in := &s.b0
 		for i := range 3 {
 			di := dy[i]
 			out := &g.W2[i]
@@ -385,9 +877,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 
 	// ā1 = W2ᵀ z̄2
 	// z̄1 = ā1 ⊙ 1[a1 > 0]
-	for r := range rows {
-		dy := &s.b2[r]
-		out := &s.b3[r]
+	{
+		dy := &s.b2
+		out := &s.b3
 		*out = [16]float32{}
 		for k := range 3 {
 			dk := dy[k]
@@ -396,19 +888,22 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 				out[j] += dk * w[j]
 			}
 		}
-		a1 := &s.b0[r]
-		for j := range 16 {
-			acc := out[j]
-			if a1[j] <= 0 {
-				acc = 0
+		{
+			out := &s.b3
+			a1 := &s.b0
+			for j := range 16 {
+				acc := out[j]
+				if a1[j] <= 0 {
+					acc = 0
+				}
+				out[j] = acc
 			}
-			out[j] = acc
 		}
 	}
 
 	// B̄1 += z̄1
-	for r := range rows {
-		dy := &s.b3[r]
+	{
+		dy := &s.b3
 		out := &g.B1
 		for j := range 16 {
 			out[j] += dy[j]
@@ -416,9 +911,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	}
 
 	// W̄1 += z̄1 xᵀ
-	for r := range rows {
-		dy := &s.b3[r]
-		in := &xs[r]
+	{
+		dy := &s.b3
+		in := x
 		for i := range 16 {
 			di := dy[i]
 			out := &g.W1[i]

@@ -1,0 +1,212 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gradgen/gradgen/bench/nets/mnist32"
+	"github.com/gradgen/gradgen/bench/nets/mnist64"
+	"github.com/gradgen/gradgen/bench/nets/tiny32"
+	"github.com/gradgen/gradgen/bench/nets/tiny64"
+	"github.com/gradgen/gradgen/bench/nets/wide32"
+	"github.com/gradgen/gradgen/bench/nets/wide64"
+	"github.com/gradgen/gradgen/generic"
+	"github.com/gradgen/gradgen/internal/gradtest"
+	"github.com/gradgen/gradgen/spec"
+)
+
+// network is one row of the benchmark table.
+type network struct {
+	name  string
+	spec  string // the spec, relative to this directory, without the dtype suffix
+	batch int
+}
+
+var networks = []network{
+	{"tiny_b1", "tiny", 1},
+	{"mnist_b1", "mnist", 1},
+	{"mnist_b32", "mnist", 32},
+	{"wide_b128", "wide", 128},
+}
+
+// seed fixes the initial weights and the data of every benchmark, so all
+// implementations start from the same point.
+const seed = 1
+
+func specPath(base, dtype string) string {
+	return fmt.Sprintf("nets/%s%s/%s%s.yaml", base, dtype[1:], base, dtype[1:])
+}
+
+func load(tb testing.TB, path string) *spec.Network {
+	n, err := spec.Load(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// flops counts the floating-point operations of a training step on a batch:
+// 2·in·out per layer and sample forward, 4·in·out backward, 2 per parameter
+// for the update. A forward pass alone counts 2·in·out per layer and sample.
+func flops(n *spec.Network, batch int, train bool) float64 {
+	total := 0.0
+	in := n.Input
+	for _, l := range n.Layers {
+		f := 2.0
+		if train {
+			f = 6
+		}
+		total += f * float64(in*l.Dense*batch)
+		in = l.Dense
+	}
+	if train {
+		total += 2 * float64(n.NumParams())
+	}
+	return total
+}
+
+// data makes a batch: inputs uniform in [0, 1), one-hot targets for the
+// cross-entropy networks and uniform ones for mse.
+func data[T gradtest.Float](n *spec.Network, batch int) (xs, ts []T) {
+	r := rand.New(rand.NewPCG(seed, 2))
+	out := n.Layers[len(n.Layers)-1].Dense
+	xs, ts = make([]T, batch*n.Input), make([]T, batch*out)
+	for i := range xs {
+		xs[i] = T(r.Float64())
+	}
+	for k := range batch {
+		if n.Loss == spec.MSE {
+			for j := range out {
+				ts[k*out+j] = T(r.Float64())
+			}
+		} else {
+			ts[k*out+r.IntN(out)] = 1
+		}
+	}
+	return xs, ts
+}
+
+// generated returns the generated model of a network, behind gradtest's
+// flat-slice adapter (a closure call per step, no allocation).
+func generated[T gradtest.Float](base string) gradtest.Model[T] {
+	var m any
+	switch base + fmt.Sprint(dtypeOf[T]()) {
+	case "tinyf32":
+		g := tiny32.NewModel(seed)
+		m = gradtest.Adapt[float32, [tiny32.Inputs]float32, [tiny32.Outputs]float32](g, g.Params.Slice(), g.Grad.Slice())
+	case "tinyf64":
+		g := tiny64.NewModel(seed)
+		m = gradtest.Adapt[float64, [tiny64.Inputs]float64, [tiny64.Outputs]float64](g, g.Params.Slice(), g.Grad.Slice())
+	case "mnistf32":
+		g := mnist32.NewModel(seed)
+		m = gradtest.Adapt[float32, [mnist32.Inputs]float32, [mnist32.Outputs]float32](g, g.Params.Slice(), g.Grad.Slice())
+	case "mnistf64":
+		g := mnist64.NewModel(seed)
+		m = gradtest.Adapt[float64, [mnist64.Inputs]float64, [mnist64.Outputs]float64](g, g.Params.Slice(), g.Grad.Slice())
+	case "widef32":
+		g := wide32.NewModel(seed)
+		m = gradtest.Adapt[float32, [wide32.Inputs]float32, [wide32.Outputs]float32](g, g.Params.Slice(), g.Grad.Slice())
+	case "widef64":
+		g := wide64.NewModel(seed)
+		m = gradtest.Adapt[float64, [wide64.Inputs]float64, [wide64.Outputs]float64](g, g.Params.Slice(), g.Grad.Slice())
+	}
+	return m.(gradtest.Model[T])
+}
+
+func dtypeOf[T gradtest.Float]() string {
+	var x T
+	if _, ok := any(x).(float64); ok {
+		return "f64"
+	}
+	return "f32"
+}
+
+// impl is what a benchmark drives.
+type impl[T gradtest.Float] struct {
+	train   func(xs, ts []T) T
+	predict func(x, y []T)
+	params  []T
+}
+
+func implementations[T gradtest.Float](tb testing.TB, nw network) map[string]impl[T] {
+	n := load(tb, specPath(nw.spec, dtypeOf[T]()))
+	gen := generated[T](nw.spec)
+	eng, err := generic.New[T](n, seed)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return map[string]impl[T]{
+		"generated": {gen.Train, gen.Predict, gen.Params},
+		"generic":   {eng.Train, eng.Predict, eng.Params()},
+	}
+}
+
+func BenchmarkStep(b *testing.B) {
+	for _, nw := range networks {
+		benchStep[float32](b, nw)
+		benchStep[float64](b, nw)
+	}
+}
+
+func BenchmarkPredict(b *testing.B) {
+	for _, nw := range networks {
+		benchPredict[float32](b, nw)
+		benchPredict[float64](b, nw)
+	}
+}
+
+func benchStep[T gradtest.Float](b *testing.B, nw network) {
+	dt := dtypeOf[T]()
+	n := load(b, specPath(nw.spec, dt))
+	xs, ts := data[T](n, nw.batch)
+	impls := implementations[T](b, nw)
+	for _, name := range []string{"generated", "generic"} {
+		m := impls[name]
+		b.Run(fmt.Sprintf("%s/%s/%s", nw.name, name, dt), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				m.train(xs, ts)
+			}
+			b.ReportMetric(flops(n, nw.batch, true)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+func benchPredict[T gradtest.Float](b *testing.B, nw network) {
+	dt := dtypeOf[T]()
+	n := load(b, specPath(nw.spec, dt))
+	xs, _ := data[T](n, 1)
+	y := make([]T, n.Layers[len(n.Layers)-1].Dense)
+	impls := implementations[T](b, nw)
+	for _, name := range []string{"generated", "generic"} {
+		m := impls[name]
+		b.Run(fmt.Sprintf("%s/%s/%s", nw.name, name, dt), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				m.predict(xs, y)
+			}
+			b.ReportMetric(flops(n, 1, false)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// TestSameStart checks that the implementations the benchmarks compare
+// start from the same weights and compute the same first step.
+func TestSameStart(t *testing.T) {
+	for _, nw := range networks {
+		impls := implementations[float64](t, nw)
+		g, e := impls["generated"], impls["generic"]
+		for i := range g.params {
+			if g.params[i] != e.params[i] {
+				t.Fatalf("%s: parameter %d differs at the start: %g vs %g", nw.name, i, g.params[i], e.params[i])
+			}
+		}
+		n := load(t, specPath(nw.spec, "f64"))
+		xs, ts := data[float64](n, nw.batch)
+		lg, le := g.train(xs, ts), e.train(xs, ts)
+		if !gradtest.Close(lg, le, 1e-12) {
+			t.Errorf("%s: first loss %.15g (generated) vs %.15g (generic)", nw.name, lg, le)
+		}
+	}
+}

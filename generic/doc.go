@@ -1,0 +1,25 @@
+// Package generic trains and runs any network a spec describes, the way a
+// typical Go machine-learning library does: layers in a slice, shapes known
+// only at run time, matrices multiplied by gonum's BLAS (blas32 for float32,
+// blas64 for float64), and textbook layer-by-layer backpropagation written by
+// hand.
+//
+// It exists for two reasons. It is the baseline that gradgen's generated code
+// is benchmarked against, and it is an oracle independent of gradgen's
+// compiler: it shares only the spec loader and the seeded initialisation
+// (runtime.Rand and runtime.InitLinear) with generated code, so New(n, seed)
+// starts from exactly the weights of the generated NewModel(seed), and
+// everything after that (forward pass, losses, gradients, optimizers) is
+// written here again. Generated code never links against this package.
+//
+// The semantics are PyTorch's, the same as gradgen's: nn.Linear's layout (W is
+// [out][in] row-major), the activations nn.ReLU, nn.LeakyReLU, nn.Sigmoid and
+// nn.Tanh, the losses nn.MSELoss, nn.CrossEntropyLoss with probability targets
+// and nn.BCEWithLogitsLoss with mean reduction, and torch.optim's SGD (with or
+// without momentum) and Adam.
+//
+// A Net allocates its work matrices the first time it sees a batch size and
+// reuses them while batches do not grow, so Predict and repeated Train calls
+// at a fixed batch size do not allocate. gonum's GEMM may start goroutines for
+// large matrices. A Net is not safe for concurrent use.
+package generic

@@ -1,0 +1,157 @@
+package e2e
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/gradgen/gradgen"
+	"github.com/gradgen/gradgen/spec"
+)
+
+// randomSpecs makes count valid specs from a seeded generator: widths 1..40,
+// depths 1..5, every activation, loss and optimizer in both dtypes (the
+// combinations cycle, so any count ≥ 18 covers each loss × optimizer × dtype).
+func randomSpecs(seed uint64, count int) []string {
+	r := rand.New(rand.NewPCG(seed, 11))
+	activations := []string{"none", "relu", "leaky_relu", "sigmoid", "tanh"}
+	losses := []string{"mse", "softmax_cross_entropy", "binary_cross_entropy"}
+	var specs []string
+	for i := range count {
+		var b strings.Builder
+		dtype := []string{"float32", "float64"}[i%2]
+		loss := losses[(i/2)%3]
+		fmt.Fprintf(&b, "package: p%d\ndtype: %s\ninput: %d\nlayers:\n", i, dtype, 1+r.IntN(40))
+		depth := 1 + r.IntN(5)
+		for l := range depth {
+			act := activations[(i+l)%len(activations)]
+			if l == depth-1 && loss != "mse" {
+				act = "none"
+			}
+			fmt.Fprintf(&b, "  - dense: %d\n    activation: %s\n", 1+r.IntN(40), act)
+			if act == "leaky_relu" {
+				fmt.Fprintf(&b, "    slope: %.3f\n", 0.01+0.5*r.Float64())
+			}
+			if r.IntN(4) == 0 {
+				b.WriteString("    bias: false\n")
+			}
+		}
+		fmt.Fprintf(&b, "loss: %s\noptimizer:\n", loss)
+		switch (i / 6) % 3 {
+		case 0:
+			fmt.Fprintf(&b, "  sgd: {lr: %.4f}\n", 0.001+0.1*r.Float64())
+		case 1:
+			fmt.Fprintf(&b, "  momentum: {lr: %.4f, momentum: %.3f}\n", 0.001+0.1*r.Float64(), 0.95*r.Float64())
+		case 2:
+			fmt.Fprintf(&b, "  adam: {lr: %.4f, beta1: %.3f, beta2: %.4f, eps: 1e-7}\n", 0.001+0.05*r.Float64(), 0.5+0.45*r.Float64(), 0.9+0.099*r.Float64())
+		}
+		specs = append(specs, b.String())
+	}
+	return specs
+}
+
+// checkTemplate is the test written beside each generated package: it
+// compares the package with the generic engine on the same spec, weights and
+// batches. PKG and T are replaced per package.
+const checkTemplate = `package PKG
+
+import (
+	"testing"
+
+	"github.com/gradgen/gradgen/internal/e2e/agree"
+	"github.com/gradgen/gradgen/internal/gradtest"
+)
+
+func TestAgreesWithGenericEngine(t *testing.T) {
+	agree.Check[T](t, "net.yaml", func(seed uint64) gradtest.Model[T] {
+		m := NewModel(seed)
+		return gradtest.Adapt[T, [Inputs]T, [Outputs]T](m, m.Params.Slice(), m.Grad.Slice())
+	})
+}
+`
+
+// TestGeneratedAgreesWithGenericEngine generates random specs into a
+// temporary module that requires this checkout, and runs there a test per
+// package comparing outputs, losses, gradients and parameters after five
+// optimizer steps with the generic engine (float64: relative 1e-9; float32:
+// 1e-4). Set E2E_SPECS to change the number of specs (default 18).
+func TestGeneratedAgreesWithGenericEngine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module with the go command")
+	}
+	count := 18
+	if s := os.Getenv("E2E_SPECS"); s != "" {
+		fmt.Sscan(s, &count)
+	}
+	root := repoRoot(t)
+	dir := t.TempDir()
+	writeModule(t, dir, root)
+	for i, src := range randomSpecs(1, count) {
+		n, err := spec.Parse("net.yaml", []byte(src))
+		if err != nil {
+			t.Fatalf("random spec %d is invalid: %v\n%s", i, err, src)
+		}
+		code, err := gradgen.Generate(n, gradgen.Options{})
+		if err != nil {
+			t.Fatalf("spec %d: %v", i, err)
+		}
+		pkg := fmt.Sprintf("p%d", i)
+		elem := "float32"
+		if n.DType == spec.Float64 {
+			elem = "float64"
+		}
+		test := strings.NewReplacer("PKG", pkg, "[T]", "["+elem+"]", "T,", elem+",", "]T", "]"+elem).Replace(checkTemplate)
+		write(t, filepath.Join(dir, pkg, "net.yaml"), src)
+		write(t, filepath.Join(dir, pkg, "net_gen.go"), string(code))
+		write(t, filepath.Join(dir, pkg, "net_test.go"), test)
+	}
+	cmd := exec.Command("go", "test", "-count=1", "./...")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go test in the generated module: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+	if got := strings.Count("\n"+string(out), "\nok "); got < count {
+		t.Errorf("expected %d passing packages:\n%s", count, out)
+	}
+}
+
+// repoRoot is the directory of this module's go.mod.
+func repoRoot(t *testing.T) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// writeModule makes dir a module inside gradgen's import path (so that it may
+// import gradgen's internal test helpers) that requires this checkout.
+func writeModule(t *testing.T, dir, root string) {
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gosum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := strings.Replace(string(gomod), "module github.com/gradgen/gradgen\n", "module github.com/gradgen/gradgen/e2emod\n", 1)
+	mod += fmt.Sprintf("\nrequire github.com/gradgen/gradgen v0.0.0\n\nreplace github.com/gradgen/gradgen => %s\n", root)
+	write(t, filepath.Join(dir, "go.mod"), mod)
+	write(t, filepath.Join(dir, "go.sum"), string(gosum))
+}
+
+func write(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
