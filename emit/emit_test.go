@@ -71,7 +71,7 @@ func TestVersionGuard(t *testing.T) {
 			}
 		}
 		write("go.mod", []byte("module github.com/gradgen/gradgen\n\ngo 1.24\n"))
-		files, _ := filepath.Glob("../runtime/*.go")
+		files, _ := filepath.Glob("../runtime/*.[gs]*")
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {
 				continue

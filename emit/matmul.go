@@ -73,10 +73,60 @@ func emitMatMulT(c *funcCtx, v *ir.Value) []Code {
 	x, w := v.Args[0], v.Args[1]
 	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
 	block := []Code{c.rowsOf("in", x), c.rowsOf("out", v)}
-	block = append(block, dotBlock(c, w, nOut, nIn)...)
 	single := []Code{c.rowOf("in", x), c.rowOf("out", v)}
-	single = append(single, dotRow(c, w, nOut, nIn)...)
+	if v.Vector {
+		block = append(block, vecDotBlock(c, w, nOut)...)
+		single = append(single, vecDotRow(c, w, nOut)...)
+	} else {
+		block = append(block, dotBlock(c, w, nOut, nIn)...)
+		single = append(single, dotRow(c, w, nOut, nIn)...)
+	}
 	return append(c.blocked(block, single), c.epilogueLoop(v, nOut)...)
+}
+
+// all is s[:], a slice of a whole array.
+func all(s *Statement) *Statement { return s.Index(Empty(), Empty()) }
+
+// rt names a function of the runtime.
+func rt(name string) *Statement { return Qual(runtimePath, name) }
+
+// vecDotBlock writes out0…out3[j] = W[j]·in0…in3 with the runtime's Dot4:
+// one pass over W[j] for the four rows.
+func vecDotBlock(c *funcCtx, w *ir.Value, nOut int) []Code {
+	var outs []Code
+	for r := range blockRows {
+		outs = append(outs, id("out%d", r).Index(Id("j")))
+	}
+	return []Code{For(Id("j").Op(":=").Range().Lit(nOut)).Block(
+		List(outs...).Op("=").Add(rt("Dot4")).Call(all(c.ref(w).Index(Id("j"))),
+			all(Id("in0")), all(Id("in1")), all(Id("in2")), all(Id("in3"))),
+	)}
+}
+
+// vecDotRow writes out[j] = W[j]·in for one row: Dot4 against four weight
+// rows at a time, Dot for the rest.
+func vecDotRow(c *funcCtx, w *ir.Value, nOut int) []Code {
+	var code []Code
+	if nOut >= 4 {
+		var outs, rows []Code
+		for i := range 4 {
+			j := Id("j")
+			if i > 0 {
+				j = Id("j").Op("+").Lit(i)
+			}
+			outs = append(outs, Id("out").Index(j))
+			rows = append(rows, all(c.ref(w).Index(j.Clone())))
+		}
+		code = append(code, For(Id("j").Op(":=").Lit(0), Id("j").Op("<").Lit(nOut-3), Id("j").Op("+=").Lit(4)).Block(
+			List(outs...).Op("=").Add(rt("Dot4")).Call(append([]Code{all(Id("in"))}, rows...)...),
+		))
+	}
+	if from := nOut - nOut%4; from < nOut {
+		code = append(code, For(Id("j").Op(":=").Lit(from), Id("j").Op("<").Lit(nOut), Id("j").Op("++")).Block(
+			Id("out").Index(Id("j")).Op("=").Add(rt("Dot")).Call(all(c.ref(w).Index(Id("j"))), all(Id("in"))),
+		))
+	}
+	return code
 }
 
 // dotBlock writes out0…out3[j] = W[j]·in0…in3 for every j.
@@ -202,6 +252,9 @@ func (c *funcCtx) epilogueLoop(v *ir.Value, n int) []Code {
 func emitMatMul(c *funcCtx, v *ir.Value) []Code {
 	g, w := v.Args[0], v.Args[1]
 	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
+	if v.Vector {
+		return append(c.rowLoop(vecMatMulRow(c, g, v, w, nOut, nIn)), c.epilogueLoop(v, nIn)...)
+	}
 	body := []Code{
 		Id("dy").Op(":=").Add(c.row(g)),
 		Id("out").Op(":=").Add(c.row(v)),
@@ -215,6 +268,36 @@ func emitMatMul(c *funcCtx, v *ir.Value) []Code {
 		),
 	}
 	return append(c.rowLoop(body), c.epilogueLoop(v, nIn)...)
+}
+
+// vecMatMulRow adds the rows of W, scaled by g, to the row of y with the
+// runtime's Axpy4: one pass over y per four weight rows.
+func vecMatMulRow(c *funcCtx, g, v, w *ir.Value, nOut, nIn int) []Code {
+	code := []Code{
+		Id("dy").Op(":=").Add(c.row(g)),
+		Id("out").Op(":=").Add(c.row(v)),
+		Op("*").Id("out").Op("=").Index(Lit(nIn)).Add(c.elem()).Values(),
+	}
+	if nOut >= 4 {
+		var ds, ws []Code
+		for i := range 4 {
+			k := Id("k")
+			if i > 0 {
+				k = Id("k").Op("+").Lit(i)
+			}
+			ds = append(ds, Id("dy").Index(k))
+			ws = append(ws, all(c.ref(w).Index(k.Clone())))
+		}
+		code = append(code, For(Id("k").Op(":=").Lit(0), Id("k").Op("<").Lit(nOut-3), Id("k").Op("+=").Lit(4)).Block(
+			rt("Axpy4").Call(append(append([]Code{all(Id("out"))}, ds...), ws...)...),
+		))
+	}
+	if from := nOut - nOut%4; from < nOut {
+		code = append(code, For(Id("k").Op(":=").Lit(from), Id("k").Op("<").Lit(nOut), Id("k").Op("++")).Block(
+			rt("Axpy").Call(all(Id("out")), Id("dy").Index(Id("k")), all(c.ref(w).Index(Id("k")))),
+		))
+	}
+	return code
 }
 
 // emitMatMulTN sums the outer products g xᵀ of the rows into y:
@@ -246,6 +329,22 @@ func emitMatMulTN(c *funcCtx, v *ir.Value) []Code {
 				Id("out").Index(Id("j")).Op("+=").Add(sum...),
 			),
 		),
+	}
+	if v.Vector {
+		block = []Code{
+			c.rowsOf("dy", g), c.rowsOf("in", x),
+			For(Id("i").Op(":=").Range().Lit(nOut)).Block(
+				rt("Axpy4").Call(all(c.ref(v).Index(Id("i"))), Id("dy0").Index(Id("i")), Id("dy1").Index(Id("i")),
+					Id("dy2").Index(Id("i")), Id("dy3").Index(Id("i")), all(Id("in0")), all(Id("in1")), all(Id("in2")), all(Id("in3"))),
+			),
+		}
+		single := []Code{
+			c.rowOf("dy", g), c.rowOf("in", x),
+			For(Id("i").Op(":=").Range().Lit(nOut)).Block(
+				rt("Axpy").Call(all(c.ref(v).Index(Id("i"))), Id("dy").Index(Id("i")), all(Id("in"))),
+			),
+		}
+		return c.blocked(block, single)
 	}
 	single := []Code{
 		c.rowOf("dy", g), c.rowOf("in", x),

@@ -127,6 +127,9 @@ type Value struct {
 	// this value's loop, in order; the fuse pass moves them here.
 	Maps []Map
 	Pos  Pos
+	// Vector marks a product whose inner loops call the runtime's vector
+	// kernels instead of inline scalar loops (set by the layout pass).
+	Vector bool
 	// Buf is the workspace buffer holding the value after the plan pass,
 	// or -1 when the value lives elsewhere (an input, a parameter, an
 	// output) or has not been planned.

@@ -75,6 +75,9 @@ func (v *Value) LongString(d DType) string {
 	if v.Op == OpLeakyReLU || v.Op == OpLeakyReLUGrad {
 		fmt.Fprintf(&b, " α=%g", v.Aux)
 	}
+	if v.Vector {
+		b.WriteString(" vec")
+	}
 	for _, m := range v.Maps {
 		b.WriteString(" | " + m.Op.String())
 		for _, a := range m.Args {

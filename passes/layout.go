@@ -8,26 +8,40 @@ import "github.com/gradgen/gradgen/ir"
 // the copy costs one pass over W, the product one pass per row.
 const minRowsForTranspose = 4
 
-// Layout chooses the memory layout of products by shape. In a batched
+// minVectorLen is the shortest contiguous run for which a product calls the
+// runtime's vector kernels; below it the call costs more than inline loops.
+const minVectorLen = 32
+
+// Layout chooses the memory layout and kernels of products by shape. In a batched
 // function it rewrites each MatMul(ȳ, W), whose rows would be added to the
 // result one weight row at a time, into MatMulT(ȳ, Wᵀ) with Wᵀ computed by a
 // Transpose just before it. Per-sample functions keep MatMul, where a
 // transpose would cost as much as the product.
+//
+// Then it marks every product whose contiguous inner run (a weight row, or
+// a row of the result a scaled row is added to) is at least minVectorLen
+// long to use the vector kernels.
 func Layout(p *ir.Program, f *ir.Func) error {
-	if f.Rows < minRowsForTranspose {
-		return nil
-	}
 	var out []*ir.Value
 	for _, v := range f.Values {
-		if v.Op == ir.OpMatMul {
+		if v.Op == ir.OpMatMul && f.Rows >= minRowsForTranspose {
 			w := v.Args[1]
 			wt := f.Alloc(ir.OpTranspose, ir.Matrix(w.Type.Dims[1], w.Type.Dims[0]), w)
 			wt.Name, wt.Pos = w.Name+"ᵀ", v.Pos
+			wt.Rule = wt.Name + " = transpose(" + w.Name + "), for contiguous rows"
 			v.Op, v.Args = ir.OpMatMulT, []*ir.Value{v.Args[0], wt}
 			out = append(out, wt)
 		}
 		out = append(out, v)
 	}
 	f.Values = out
+	for _, v := range f.Values {
+		switch v.Op {
+		case ir.OpMatMulT, ir.OpMatMul:
+			v.Vector = v.Args[1].Type.Dims[1] >= minVectorLen
+		case ir.OpMatMulTN:
+			v.Vector = v.Type.Dims[1] >= minVectorLen
+		}
+	}
 	return nil
 }

@@ -164,15 +164,7 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float32, y *[Outputs]float32) {
 		in := x
 		out := &s.b0
 		for j := 0; j < 125; j += 4 {
-			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
-			var a0, a1, a2, a3 float32
-			for k, xk := range in {
-				a0 += w0[k] * xk
-				a1 += w1[k] * xk
-				a2 += w2[k] * xk
-				a3 += w3[k] * xk
-			}
-			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
 		}
 		{
 			out := &s.b0
@@ -193,30 +185,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float32, y *[Outputs]float32) {
 		in := &s.b0
 		out := y
 		for j := 0; j < 7; j += 4 {
-			w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
-			var a0, a1, a2, a3 float32
-			for k, xk := range in {
-				a0 += w0[k] * xk
-				a1 += w1[k] * xk
-				a2 += w2[k] * xk
-				a3 += w3[k] * xk
-			}
-			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
 		}
 		for j := 8; j < 10; j++ {
-			w := &p.W2[j]
-			var a0, a1, a2, a3 float32
-			k := 0
-			for ; k <= 124; k += 4 {
-				a0 += w[k] * in[k]
-				a1 += w[k+1] * in[k+1]
-				a2 += w[k+2] * in[k+2]
-				a3 += w[k+3] * in[k+3]
-			}
-			for ; k < 128; k++ {
-				a0 += w[k] * in[k]
-			}
-			out[j] = (a0 + a1) + (a2 + a3)
+			out[j] = gradgen.Dot(p.W2[j][:], in[:])
 		}
 		{
 			out := y
@@ -249,43 +221,15 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
 			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := 0; j < 127; j += 2 {
-				w0, w1 := &p.W1[j], &p.W1[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float32
-				for k := range 64 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
+			for j := range 128 {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W1[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			in := &xs[r]
 			out := &s.b0[r]
 			for j := 0; j < 125; j += 4 {
-				w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
-				var a0, a1, a2, a3 float32
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
 			}
 		}
 		for r := range rows {
@@ -308,58 +252,18 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
 			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 9; j += 2 {
-				w0, w1 := &p.W2[j], &p.W2[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float32
-				for k := range 128 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
+			for j := range 10 {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			in := &s.b0[r]
 			out := &s.b1[r]
 			for j := 0; j < 7; j += 4 {
-				w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
-				var a0, a1, a2, a3 float32
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
 			}
 			for j := 8; j < 10; j++ {
-				w := &p.W2[j]
-				var a0, a1, a2, a3 float32
-				k := 0
-				for ; k <= 124; k += 4 {
-					a0 += w[k] * in[k]
-					a1 += w[k+1] * in[k+1]
-					a2 += w[k+2] * in[k+2]
-					a3 += w[k+3] * in[k+3]
-				}
-				for ; k < 128; k++ {
-					a0 += w[k] * in[k]
-				}
-				out[j] = (a0 + a1) + (a2 + a3)
+				out[j] = gradgen.Dot(p.W2[j][:], in[:])
 			}
 		}
 		for r := range rows {
@@ -421,43 +325,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
 			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := 0; j < 127; j += 2 {
-				w0, w1 := &p.W1[j], &p.W1[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float32
-				for k := range 64 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
+			for j := range 128 {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W1[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			in := &xs[r]
 			out := &s.b0[r]
 			for j := 0; j < 125; j += 4 {
-				w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
-				var a0, a1, a2, a3 float32
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
 			}
 		}
 		for r := range rows {
@@ -480,58 +356,18 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
 			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 9; j += 2 {
-				w0, w1 := &p.W2[j], &p.W2[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float32
-				for k := range 128 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
+			for j := range 10 {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			in := &s.b0[r]
 			out := &s.b1[r]
 			for j := 0; j < 7; j += 4 {
-				w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
-				var a0, a1, a2, a3 float32
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
 			}
 			for j := 8; j < 10; j++ {
-				w := &p.W2[j]
-				var a0, a1, a2, a3 float32
-				k := 0
-				for ; k <= 124; k += 4 {
-					a0 += w[k] * in[k]
-					a1 += w[k+1] * in[k+1]
-					a2 += w[k+2] * in[k+2]
-					a3 += w[k+3] * in[k+3]
-				}
-				for ; k < 128; k++ {
-					a0 += w[k] * in[k]
-				}
-				out[j] = (a0 + a1) + (a2 + a3)
+				out[j] = gradgen.Dot(p.W2[j][:], in[:])
 			}
 		}
 		for r := range rows {
@@ -603,6 +439,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
+	// W2ᵀ = transpose(W2), for contiguous rows
 	{
 		out := &s.b3
 		for i := range 10 {
@@ -620,22 +457,14 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 			dy0, dy1, dy2, dy3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
 			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
 			for i := range 10 {
-				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
-				out := &g.W2[i]
-				for j := range 128 {
-					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
-				}
+				gradgen.Axpy4(g.W2[i][:], dy0[i], dy1[i], dy2[i], dy3[i], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			dy := &s.b2[r]
 			in := &s.b0[r]
 			for i := range 10 {
-				di := dy[i]
-				out := &g.W2[i]
-				for j := range 128 {
-					out[j] += di * in[j]
-				}
+				gradgen.Axpy(g.W2[i][:], dy[i], in[:])
 			}
 		}
 	}
@@ -715,22 +544,14 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 			dy0, dy1, dy2, dy3 := &s.b4[r], &s.b4[r+1], &s.b4[r+2], &s.b4[r+3]
 			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
 			for i := range 128 {
-				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
-				out := &g.W1[i]
-				for j := range 64 {
-					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
-				}
+				gradgen.Axpy4(g.W1[i][:], dy0[i], dy1[i], dy2[i], dy3[i], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			dy := &s.b4[r]
 			in := &xs[r]
 			for i := range 128 {
-				di := dy[i]
-				out := &g.W1[i]
-				for j := range 64 {
-					out[j] += di * in[j]
-				}
+				gradgen.Axpy(g.W1[i][:], dy[i], in[:])
 			}
 		}
 	}
@@ -757,15 +578,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		in := x
 		out := &s.b0
 		for j := 0; j < 125; j += 4 {
-			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
-			var a0, a1, a2, a3 float32
-			for k, xk := range in {
-				a0 += w0[k] * xk
-				a1 += w1[k] * xk
-				a2 += w2[k] * xk
-				a3 += w3[k] * xk
-			}
-			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
 		}
 		{
 			out := &s.b0
@@ -786,30 +599,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		in := &s.b0
 		out := &s.b1
 		for j := 0; j < 7; j += 4 {
-			w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
-			var a0, a1, a2, a3 float32
-			for k, xk := range in {
-				a0 += w0[k] * xk
-				a1 += w1[k] * xk
-				a2 += w2[k] * xk
-				a3 += w3[k] * xk
-			}
-			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
 		}
 		for j := 8; j < 10; j++ {
-			w := &p.W2[j]
-			var a0, a1, a2, a3 float32
-			k := 0
-			for ; k <= 124; k += 4 {
-				a0 += w[k] * in[k]
-				a1 += w[k+1] * in[k+1]
-				a2 += w[k+2] * in[k+2]
-				a3 += w[k+3] * in[k+3]
-			}
-			for ; k < 128; k++ {
-				a0 += w[k] * in[k]
-			}
-			out[j] = (a0 + a1) + (a2 + a3)
+			out[j] = gradgen.Dot(p.W2[j][:], in[:])
 		}
 		{
 			out := &s.b1
@@ -881,11 +674,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		dy := &s.b2
 		in := &s.b0
 		for i := range 10 {
-			di := dy[i]
-			out := &g.W2[i]
-			for j := range 128 {
-				out[j] += di * in[j]
-			}
+			gradgen.Axpy(g.W2[i][:], dy[i], in[:])
 		}
 	}
 
@@ -895,12 +684,11 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		dy := &s.b2
 		out := &s.b3
 		*out = [128]float32{}
-		for k := range 10 {
-			dk := dy[k]
-			w := &p.W2[k]
-			for j := range 128 {
-				out[j] += dk * w[j]
-			}
+		for k := 0; k < 7; k += 4 {
+			gradgen.Axpy4(out[:], dy[k], dy[k+1], dy[k+2], dy[k+3], p.W2[k][:], p.W2[k+1][:], p.W2[k+2][:], p.W2[k+3][:])
+		}
+		for k := 8; k < 10; k++ {
+			gradgen.Axpy(out[:], dy[k], p.W2[k][:])
 		}
 		{
 			out := &s.b3
@@ -929,11 +717,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		dy := &s.b3
 		in := x
 		for i := range 128 {
-			di := dy[i]
-			out := &g.W1[i]
-			for j := range 64 {
-				out[j] += di * in[j]
-			}
+			gradgen.Axpy(g.W1[i][:], dy[i], in[:])
 		}
 	}
 	return loss

@@ -1149,6 +1149,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
+	// W5ᵀ = transpose(W5), for contiguous rows
 	{
 		out := &s.b6
 		for i := range 3 {
@@ -1254,6 +1255,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
+	// W4ᵀ = transpose(W4), for contiguous rows
 	{
 		out := &s.b8
 		for i := range 4 {
@@ -1363,6 +1365,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
+	// W3ᵀ = transpose(W3), for contiguous rows
 	{
 		out := &s.b10
 		for i := range 6 {
@@ -1496,6 +1499,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
+	// W2ᵀ = transpose(W2), for contiguous rows
 	{
 		out := &s.b12
 		for i := range 7 {

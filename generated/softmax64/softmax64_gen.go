@@ -702,6 +702,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
+	// W2ᵀ = transpose(W2), for contiguous rows
 	{
 		out := &s.b3
 		for i := range 5 {

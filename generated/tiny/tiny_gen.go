@@ -727,6 +727,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
+	// W3ᵀ = transpose(W3), for contiguous rows
 	{
 		out := &s.b4
 		for i := range 3 {
@@ -832,6 +833,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
+	// W2ᵀ = transpose(W2), for contiguous rows
 	{
 		out := &s.b6
 		for i := range 16 {

@@ -166,15 +166,7 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		in := x
 		out := &s.b0
 		for j := 0; j < 509; j += 4 {
-			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
-			var a0, a1, a2, a3 float64
-			for k, xk := range in {
-				a0 += w0[k] * xk
-				a1 += w1[k] * xk
-				a2 += w2[k] * xk
-				a3 += w3[k] * xk
-			}
-			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
 		}
 		{
 			out := &s.b0
@@ -196,15 +188,7 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		in := &s.b0
 		out := &s.b1
 		for j := 0; j < 509; j += 4 {
-			w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
-			var a0, a1, a2, a3 float64
-			for k, xk := range in {
-				a0 += w0[k] * xk
-				a1 += w1[k] * xk
-				a2 += w2[k] * xk
-				a3 += w3[k] * xk
-			}
-			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
 		}
 		{
 			out := &s.b1
@@ -225,30 +209,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		in := &s.b1
 		out := y
 		for j := 0; j < 7; j += 4 {
-			w0, w1, w2, w3 := &p.W3[j], &p.W3[j+1], &p.W3[j+2], &p.W3[j+3]
-			var a0, a1, a2, a3 float64
-			for k, xk := range in {
-				a0 += w0[k] * xk
-				a1 += w1[k] * xk
-				a2 += w2[k] * xk
-				a3 += w3[k] * xk
-			}
-			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], p.W3[j+3][:])
 		}
 		for j := 8; j < 10; j++ {
-			w := &p.W3[j]
-			var a0, a1, a2, a3 float64
-			k := 0
-			for ; k <= 508; k += 4 {
-				a0 += w[k] * in[k]
-				a1 += w[k+1] * in[k+1]
-				a2 += w[k+2] * in[k+2]
-				a3 += w[k+3] * in[k+3]
-			}
-			for ; k < 512; k++ {
-				a0 += w[k] * in[k]
-			}
-			out[j] = (a0 + a1) + (a2 + a3)
+			out[j] = gradgen.Dot(p.W3[j][:], in[:])
 		}
 		{
 			out := y
@@ -282,43 +246,15 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
 			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := 0; j < 511; j += 2 {
-				w0, w1 := &p.W1[j], &p.W1[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float64
-				for k := range 784 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
+			for j := range 512 {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W1[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			in := &xs[r]
 			out := &s.b0[r]
 			for j := 0; j < 509; j += 4 {
-				w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
-				var a0, a1, a2, a3 float64
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
 			}
 		}
 		for r := range rows {
@@ -342,43 +278,15 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
 			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 511; j += 2 {
-				w0, w1 := &p.W2[j], &p.W2[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float64
-				for k := range 512 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
+			for j := range 512 {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			in := &s.b0[r]
 			out := &s.b1[r]
 			for j := 0; j < 509; j += 4 {
-				w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
-				var a0, a1, a2, a3 float64
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
 			}
 		}
 		for r := range rows {
@@ -401,58 +309,18 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
 			out0, out1, out2, out3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
-			for j := 0; j < 9; j += 2 {
-				w0, w1 := &p.W3[j], &p.W3[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float64
-				for k := range 512 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
+			for j := range 10 {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W3[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			in := &s.b1[r]
 			out := &s.b2[r]
 			for j := 0; j < 7; j += 4 {
-				w0, w1, w2, w3 := &p.W3[j], &p.W3[j+1], &p.W3[j+2], &p.W3[j+3]
-				var a0, a1, a2, a3 float64
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], p.W3[j+3][:])
 			}
 			for j := 8; j < 10; j++ {
-				w := &p.W3[j]
-				var a0, a1, a2, a3 float64
-				k := 0
-				for ; k <= 508; k += 4 {
-					a0 += w[k] * in[k]
-					a1 += w[k+1] * in[k+1]
-					a2 += w[k+2] * in[k+2]
-					a3 += w[k+3] * in[k+3]
-				}
-				for ; k < 512; k++ {
-					a0 += w[k] * in[k]
-				}
-				out[j] = (a0 + a1) + (a2 + a3)
+				out[j] = gradgen.Dot(p.W3[j][:], in[:])
 			}
 		}
 		for r := range rows {
@@ -516,43 +384,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
 			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := 0; j < 511; j += 2 {
-				w0, w1 := &p.W1[j], &p.W1[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float64
-				for k := range 784 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
+			for j := range 512 {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W1[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			in := &xs[r]
 			out := &s.b0[r]
 			for j := 0; j < 509; j += 4 {
-				w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
-				var a0, a1, a2, a3 float64
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
 			}
 		}
 		for r := range rows {
@@ -576,43 +416,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
 			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 511; j += 2 {
-				w0, w1 := &p.W2[j], &p.W2[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float64
-				for k := range 512 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
+			for j := range 512 {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			in := &s.b0[r]
 			out := &s.b1[r]
 			for j := 0; j < 509; j += 4 {
-				w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
-				var a0, a1, a2, a3 float64
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
 			}
 		}
 		for r := range rows {
@@ -635,58 +447,18 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
 			out0, out1, out2, out3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
-			for j := 0; j < 9; j += 2 {
-				w0, w1 := &p.W3[j], &p.W3[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float64
-				for k := range 512 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
+			for j := range 10 {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W3[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			in := &s.b1[r]
 			out := &s.b2[r]
 			for j := 0; j < 7; j += 4 {
-				w0, w1, w2, w3 := &p.W3[j], &p.W3[j+1], &p.W3[j+2], &p.W3[j+3]
-				var a0, a1, a2, a3 float64
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], p.W3[j+3][:])
 			}
 			for j := 8; j < 10; j++ {
-				w := &p.W3[j]
-				var a0, a1, a2, a3 float64
-				k := 0
-				for ; k <= 508; k += 4 {
-					a0 += w[k] * in[k]
-					a1 += w[k+1] * in[k+1]
-					a2 += w[k+2] * in[k+2]
-					a3 += w[k+3] * in[k+3]
-				}
-				for ; k < 512; k++ {
-					a0 += w[k] * in[k]
-				}
-				out[j] = (a0 + a1) + (a2 + a3)
+				out[j] = gradgen.Dot(p.W3[j][:], in[:])
 			}
 		}
 		for r := range rows {
@@ -758,6 +530,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
+	// W3ᵀ = transpose(W3), for contiguous rows
 	{
 		out := &s.b4
 		for i := range 10 {
@@ -775,22 +548,14 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 			dy0, dy1, dy2, dy3 := &s.b3[r], &s.b3[r+1], &s.b3[r+2], &s.b3[r+3]
 			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
 			for i := range 10 {
-				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
-				out := &g.W3[i]
-				for j := range 512 {
-					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
-				}
+				gradgen.Axpy4(g.W3[i][:], dy0[i], dy1[i], dy2[i], dy3[i], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			dy := &s.b3[r]
 			in := &s.b1[r]
 			for i := range 10 {
-				di := dy[i]
-				out := &g.W3[i]
-				for j := range 512 {
-					out[j] += di * in[j]
-				}
+				gradgen.Axpy(g.W3[i][:], dy[i], in[:])
 			}
 		}
 	}
@@ -863,6 +628,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
+	// W2ᵀ = transpose(W2), for contiguous rows
 	{
 		out := &s.b6
 		for i := range 512 {
@@ -880,22 +646,14 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 			dy0, dy1, dy2, dy3 := &s.b5[r], &s.b5[r+1], &s.b5[r+2], &s.b5[r+3]
 			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
 			for i := range 512 {
-				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
-				out := &g.W2[i]
-				for j := range 512 {
-					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
-				}
+				gradgen.Axpy4(g.W2[i][:], dy0[i], dy1[i], dy2[i], dy3[i], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			dy := &s.b5[r]
 			in := &s.b0[r]
 			for i := range 512 {
-				di := dy[i]
-				out := &g.W2[i]
-				for j := range 512 {
-					out[j] += di * in[j]
-				}
+				gradgen.Axpy(g.W2[i][:], dy[i], in[:])
 			}
 		}
 	}
@@ -907,43 +665,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b5[r], &s.b5[r+1], &s.b5[r+2], &s.b5[r+3]
 			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 511; j += 2 {
-				w0, w1 := &s.b6[j], &s.b6[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float64
-				for k := range 512 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
+			for j := range 512 {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(s.b6[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			in := &s.b5[r]
 			out := &s.b1[r]
 			for j := 0; j < 509; j += 4 {
-				w0, w1, w2, w3 := &s.b6[j], &s.b6[j+1], &s.b6[j+2], &s.b6[j+3]
-				var a0, a1, a2, a3 float64
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], s.b6[j][:], s.b6[j+1][:], s.b6[j+2][:], s.b6[j+3][:])
 			}
 		}
 		for r := range rows {
@@ -975,22 +705,14 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 			dy0, dy1, dy2, dy3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
 			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
 			for i := range 512 {
-				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
-				out := &g.W1[i]
-				for j := range 784 {
-					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
-				}
+				gradgen.Axpy4(g.W1[i][:], dy0[i], dy1[i], dy2[i], dy3[i], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			dy := &s.b1[r]
 			in := &xs[r]
 			for i := range 512 {
-				di := dy[i]
-				out := &g.W1[i]
-				for j := range 784 {
-					out[j] += di * in[j]
-				}
+				gradgen.Axpy(g.W1[i][:], dy[i], in[:])
 			}
 		}
 	}
@@ -1018,15 +740,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		in := x
 		out := &s.b0
 		for j := 0; j < 509; j += 4 {
-			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
-			var a0, a1, a2, a3 float64
-			for k, xk := range in {
-				a0 += w0[k] * xk
-				a1 += w1[k] * xk
-				a2 += w2[k] * xk
-				a3 += w3[k] * xk
-			}
-			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
 		}
 		{
 			out := &s.b0
@@ -1048,15 +762,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		in := &s.b0
 		out := &s.b1
 		for j := 0; j < 509; j += 4 {
-			w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
-			var a0, a1, a2, a3 float64
-			for k, xk := range in {
-				a0 += w0[k] * xk
-				a1 += w1[k] * xk
-				a2 += w2[k] * xk
-				a3 += w3[k] * xk
-			}
-			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
 		}
 		{
 			out := &s.b1
@@ -1077,30 +783,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		in := &s.b1
 		out := &s.b2
 		for j := 0; j < 7; j += 4 {
-			w0, w1, w2, w3 := &p.W3[j], &p.W3[j+1], &p.W3[j+2], &p.W3[j+3]
-			var a0, a1, a2, a3 float64
-			for k, xk := range in {
-				a0 += w0[k] * xk
-				a1 += w1[k] * xk
-				a2 += w2[k] * xk
-				a3 += w3[k] * xk
-			}
-			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], p.W3[j+3][:])
 		}
 		for j := 8; j < 10; j++ {
-			w := &p.W3[j]
-			var a0, a1, a2, a3 float64
-			k := 0
-			for ; k <= 508; k += 4 {
-				a0 += w[k] * in[k]
-				a1 += w[k+1] * in[k+1]
-				a2 += w[k+2] * in[k+2]
-				a3 += w[k+3] * in[k+3]
-			}
-			for ; k < 512; k++ {
-				a0 += w[k] * in[k]
-			}
-			out[j] = (a0 + a1) + (a2 + a3)
+			out[j] = gradgen.Dot(p.W3[j][:], in[:])
 		}
 		{
 			out := &s.b2
@@ -1172,11 +858,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		dy := &s.b3
 		in := &s.b1
 		for i := range 10 {
-			di := dy[i]
-			out := &g.W3[i]
-			for j := range 512 {
-				out[j] += di * in[j]
-			}
+			gradgen.Axpy(g.W3[i][:], dy[i], in[:])
 		}
 	}
 
@@ -1186,12 +868,11 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		dy := &s.b3
 		out := &s.b4
 		*out = [512]float64{}
-		for k := range 10 {
-			dk := dy[k]
-			w := &p.W3[k]
-			for j := range 512 {
-				out[j] += dk * w[j]
-			}
+		for k := 0; k < 7; k += 4 {
+			gradgen.Axpy4(out[:], dy[k], dy[k+1], dy[k+2], dy[k+3], p.W3[k][:], p.W3[k+1][:], p.W3[k+2][:], p.W3[k+3][:])
+		}
+		for k := 8; k < 10; k++ {
+			gradgen.Axpy(out[:], dy[k], p.W3[k][:])
 		}
 		{
 			out := &s.b4
@@ -1220,11 +901,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		dy := &s.b4
 		in := &s.b0
 		for i := range 512 {
-			di := dy[i]
-			out := &g.W2[i]
-			for j := range 512 {
-				out[j] += di * in[j]
-			}
+			gradgen.Axpy(g.W2[i][:], dy[i], in[:])
 		}
 	}
 
@@ -1234,12 +911,8 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		dy := &s.b4
 		out := &s.b1
 		*out = [512]float64{}
-		for k := range 512 {
-			dk := dy[k]
-			w := &p.W2[k]
-			for j := range 512 {
-				out[j] += dk * w[j]
-			}
+		for k := 0; k < 509; k += 4 {
+			gradgen.Axpy4(out[:], dy[k], dy[k+1], dy[k+2], dy[k+3], p.W2[k][:], p.W2[k+1][:], p.W2[k+2][:], p.W2[k+3][:])
 		}
 		{
 			out := &s.b1
@@ -1268,11 +941,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		dy := &s.b1
 		in := x
 		for i := range 512 {
-			di := dy[i]
-			out := &g.W1[i]
-			for j := range 784 {
-				out[j] += di * in[j]
-			}
+			gradgen.Axpy(g.W1[i][:], dy[i], in[:])
 		}
 	}
 	return loss

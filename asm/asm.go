@@ -1,0 +1,284 @@
+// Command asm generates the vector kernels of gradgen's runtime with avo:
+// dot products and scaled additions (axpy) over float32 and float64 slices,
+// with AVX2 and FMA, and the CPUID check that selects them at run time.
+//
+//	cd asm && go run . -out ../runtime/kernels_amd64.s -stubs ../runtime/kernels_amd64.go -pkg runtime
+//
+// It is a module of its own so that avo stays out of gradgen's requirements;
+// its output is checked in and checked for staleness like generated code.
+//
+// Every kernel takes slices whose length is a multiple of the vector width
+// (8 float32 or 4 float64); the Go wrappers in runtime/kernels.go handle the
+// rest in Go. Each kernel ends with VZEROUPPER, so scalar code after it does
+// not pay for a dirty upper AVX state.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// kind is one element type's instructions.
+type kind struct {
+	name      string // F32, F64
+	goType    string
+	size      int // bytes per element
+	lanes     int // elements per YMM register
+	zero      func(r Op)
+	load      func(m, r Op)
+	store     func(r, m Op)
+	fma       func(a, b, acc Op) // acc += a·b
+	add       func(a, b, dst Op)
+	hadd      func(a, b, dst Op)
+	broadcast func(src, dst Op)
+	hsumSteps int // horizontal adds after folding 256 bits into 128
+}
+
+var f32 = kind{
+	name: "F32", goType: "float32", size: 4, lanes: 8,
+	zero:      func(r Op) { VXORPS(r, r, r) },
+	load:      func(m, r Op) { VMOVUPS(m, r) },
+	store:     func(r, m Op) { VMOVUPS(r, m) },
+	fma:       func(a, b, acc Op) { VFMADD231PS(a, b, acc) },
+	add:       func(a, b, dst Op) { VADDPS(a, b, dst) },
+	hadd:      func(a, b, dst Op) { VHADDPS(a, b, dst) },
+	broadcast: func(src, dst Op) { VBROADCASTSS(src, dst) },
+	hsumSteps: 2,
+}
+
+var f64 = kind{
+	name: "F64", goType: "float64", size: 8, lanes: 4,
+	zero:      func(r Op) { VXORPD(r, r, r) },
+	load:      func(m, r Op) { VMOVUPD(m, r) },
+	store:     func(r, m Op) { VMOVUPD(r, m) },
+	fma:       func(a, b, acc Op) { VFMADD231PD(a, b, acc) },
+	add:       func(a, b, dst Op) { VADDPD(a, b, dst) },
+	hadd:      func(a, b, dst Op) { VHADDPD(a, b, dst) },
+	broadcast: func(src, dst Op) { VBROADCASTSD(src, dst) },
+	hsumSteps: 1,
+}
+
+func main() {
+	ConstraintExpr("!purego")
+	for _, k := range []kind{f32, f64} {
+		dot(k)
+		dot4(k)
+		axpy(k)
+		axpy4(k)
+	}
+	cpu()
+	Generate()
+}
+
+// hsum folds the lanes of acc into its lowest element.
+func hsum(k kind, acc VecVirtual) Register {
+	top := XMM()
+	VEXTRACTF128(U8(1), acc, top)
+	x := acc.AsX()
+	k.add(x, top, x)
+	for range k.hsumSteps {
+		k.hadd(x, x, x)
+	}
+	return x
+}
+
+// dot: func(a, b []T) T, the dot product, four vectors per iteration.
+func dot(k kind) {
+	TEXT("dot"+k.name, NOSPLIT, fmt.Sprintf("func(a, b []%s) %s", k.goType, k.goType))
+	Doc(fmt.Sprintf("dot%s returns Σ a[i]·b[i]; len(a) = len(b) is a multiple of %d.", k.name, k.lanes))
+	a := Mem{Base: Load(Param("a").Base(), GP64())}
+	b := Mem{Base: Load(Param("b").Base(), GP64())}
+	n := Load(Param("a").Len(), GP64())
+	const unroll = 4
+	acc := make([]VecVirtual, unroll)
+	for i := range acc {
+		acc[i] = YMM()
+		k.zero(acc[i])
+	}
+	Label("dot" + k.name + "block")
+	CMPQ(n, U32(unroll*k.lanes))
+	JL(LabelRef("dot" + k.name + "single"))
+	for i := range unroll {
+		v := YMM()
+		k.load(a.Offset(32*i), v)
+		k.fma(b.Offset(32*i), v, acc[i])
+	}
+	ADDQ(U32(32*unroll), a.Base)
+	ADDQ(U32(32*unroll), b.Base)
+	SUBQ(U32(unroll*k.lanes), n)
+	JMP(LabelRef("dot" + k.name + "block"))
+
+	Label("dot" + k.name + "single")
+	CMPQ(n, U32(0))
+	JE(LabelRef("dot" + k.name + "reduce"))
+	v := YMM()
+	k.load(a, v)
+	k.fma(b, v, acc[0])
+	ADDQ(U32(32), a.Base)
+	ADDQ(U32(32), b.Base)
+	SUBQ(U32(k.lanes), n)
+	JMP(LabelRef("dot" + k.name + "single"))
+
+	Label("dot" + k.name + "reduce")
+	k.add(acc[0], acc[1], acc[0])
+	k.add(acc[2], acc[3], acc[2])
+	k.add(acc[0], acc[2], acc[0])
+	Store(hsum(k, acc[0]), ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// dot4: func(w, x0, x1, x2, x3 []T) (s0, s1, s2, s3 T), the dot products of
+// one vector with four: each load of w serves four products, and two vectors
+// per iteration keep eight sums in flight.
+func dot4(k kind) {
+	T := k.goType
+	TEXT("dot4"+k.name, NOSPLIT, fmt.Sprintf("func(w, x0, x1, x2, x3 []%s) (s0, s1, s2, s3 %s)", T, T))
+	Doc(fmt.Sprintf("dot4%s returns w·x0, w·x1, w·x2, w·x3; every length equals len(w), a multiple of %d.", k.name, k.lanes))
+	w := Mem{Base: Load(Param("w").Base(), GP64())}
+	n := Load(Param("w").Len(), GP64())
+	xs := make([]Mem, 4)
+	for r := range xs {
+		xs[r] = Mem{Base: Load(Param(fmt.Sprintf("x%d", r)).Base(), GP64())}
+	}
+	acc := make([][2]VecVirtual, 4)
+	for r := range acc {
+		for u := range 2 {
+			acc[r][u] = YMM()
+			k.zero(acc[r][u])
+		}
+	}
+	step := func(u int) {
+		v := YMM()
+		k.load(w.Offset(32*u), v)
+		for r := range 4 {
+			k.fma(xs[r].Offset(32*u), v, acc[r][u])
+		}
+	}
+	advance := func(vectors int) {
+		ADDQ(U32(32*vectors), w.Base)
+		for r := range 4 {
+			ADDQ(U32(32*vectors), xs[r].Base)
+		}
+		SUBQ(U32(vectors*k.lanes), n)
+	}
+	Label("dot4" + k.name + "block")
+	CMPQ(n, U32(2*k.lanes))
+	JL(LabelRef("dot4" + k.name + "single"))
+	step(0)
+	step(1)
+	advance(2)
+	JMP(LabelRef("dot4" + k.name + "block"))
+
+	Label("dot4" + k.name + "single")
+	CMPQ(n, U32(0))
+	JE(LabelRef("dot4" + k.name + "reduce"))
+	step(0)
+	advance(1)
+	JMP(LabelRef("dot4" + k.name + "single"))
+
+	Label("dot4" + k.name + "reduce")
+	for r := range 4 {
+		k.add(acc[r][0], acc[r][1], acc[r][0])
+		Store(hsum(k, acc[r][0]), ReturnIndex(r))
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// axpy: func(y []T, a T, x []T), y += a·x.
+func axpy(k kind) {
+	T := k.goType
+	TEXT("axpy"+k.name, NOSPLIT, fmt.Sprintf("func(y []%s, a %s, x []%s)", T, T, T))
+	Doc(fmt.Sprintf("axpy%s adds a·x to y; len(x) = len(y) is a multiple of %d.", k.name, k.lanes))
+	y := Mem{Base: Load(Param("y").Base(), GP64())}
+	x := Mem{Base: Load(Param("x").Base(), GP64())}
+	n := Load(Param("y").Len(), GP64())
+	a := YMM()
+	k.broadcast(Load(Param("a"), XMM()), a)
+	Label("axpy" + k.name + "loop")
+	CMPQ(n, U32(0))
+	JE(LabelRef("axpy" + k.name + "done"))
+	v := YMM()
+	k.load(y, v)
+	k.fma(x, a, v)
+	k.store(v, y)
+	ADDQ(U32(32), y.Base)
+	ADDQ(U32(32), x.Base)
+	SUBQ(U32(k.lanes), n)
+	JMP(LabelRef("axpy" + k.name + "loop"))
+	Label("axpy" + k.name + "done")
+	VZEROUPPER()
+	RET()
+}
+
+// axpy4: func(y []T, a0, a1, a2, a3 T, x0, x1, x2, x3 []T),
+// y += a0·x0 + a1·x1 + a2·x2 + a3·x3: one pass over y for four products.
+func axpy4(k kind) {
+	T := k.goType
+	TEXT("axpy4"+k.name, NOSPLIT, fmt.Sprintf("func(y []%s, a0, a1, a2, a3 %s, x0, x1, x2, x3 []%s)", T, T, T))
+	Doc(fmt.Sprintf("axpy4%s adds a0·x0 + a1·x1 + a2·x2 + a3·x3 to y; every length equals len(y), a multiple of %d.", k.name, k.lanes))
+	y := Mem{Base: Load(Param("y").Base(), GP64())}
+	n := Load(Param("y").Len(), GP64())
+	as := make([]VecVirtual, 4)
+	xs := make([]Mem, 4)
+	for r := range 4 {
+		as[r] = YMM()
+		k.broadcast(Load(Param(fmt.Sprintf("a%d", r)), XMM()), as[r])
+		xs[r] = Mem{Base: Load(Param(fmt.Sprintf("x%d", r)).Base(), GP64())}
+	}
+	Label("axpy4" + k.name + "loop")
+	CMPQ(n, U32(0))
+	JE(LabelRef("axpy4" + k.name + "done"))
+	v := YMM()
+	k.load(y, v)
+	for r := range 4 {
+		k.fma(xs[r], as[r], v)
+	}
+	k.store(v, y)
+	ADDQ(U32(32), y.Base)
+	for r := range 4 {
+		ADDQ(U32(32), xs[r].Base)
+	}
+	SUBQ(U32(k.lanes), n)
+	JMP(LabelRef("axpy4" + k.name + "loop"))
+	Label("axpy4" + k.name + "done")
+	VZEROUPPER()
+	RET()
+}
+
+// cpu: func() bool, whether the processor and the OS support AVX2 and FMA:
+// CPUID.1:ECX has FMA (bit 12), OSXSAVE (27) and AVX (28); XGETBV(0) shows
+// the OS saves XMM and YMM state (bits 1 and 2); CPUID.7.0:EBX has AVX2 (5).
+func cpu() {
+	TEXT("hasAVX2FMA", NOSPLIT, "func() bool")
+	Doc("hasAVX2FMA reports whether the processor and the operating system support AVX2 and FMA.")
+	MOVL(U32(1), EAX)
+	XORL(ECX, ECX)
+	CPUID()
+	MOVL(ECX, R8L)
+	ANDL(U32(1<<12|1<<27|1<<28), R8L)
+	CMPL(R8L, U32(1<<12|1<<27|1<<28))
+	JNE(LabelRef("no"))
+	XORL(ECX, ECX)
+	XGETBV()
+	ANDL(U32(6), EAX)
+	CMPL(EAX, U32(6))
+	JNE(LabelRef("no"))
+	MOVL(U32(7), EAX)
+	XORL(ECX, ECX)
+	CPUID()
+	ANDL(U32(1<<5), EBX)
+	CMPL(EBX, U32(1<<5))
+	JNE(LabelRef("no"))
+	MOVB(U8(1), AL)
+	Store(AL, ReturnIndex(0))
+	RET()
+	Label("no")
+	MOVB(U8(0), AL)
+	Store(AL, ReturnIndex(0))
+	RET()
+}

@@ -1,0 +1,25 @@
+//go:build !amd64 || purego
+
+package runtime
+
+// vector is false: this build has no vector kernels.
+var vector = false
+
+// The vector kernels' stand-ins; vectorLen is 0, so they are never called.
+
+func dotF32(a, b []float32) float32 { panic("gradgen: no vector kernels") }
+func dotF64(a, b []float64) float64 { panic("gradgen: no vector kernels") }
+func dot4F32(w, x0, x1, x2, x3 []float32) (float32, float32, float32, float32) {
+	panic("gradgen: no vector kernels")
+}
+func dot4F64(w, x0, x1, x2, x3 []float64) (float64, float64, float64, float64) {
+	panic("gradgen: no vector kernels")
+}
+func axpyF32(y []float32, a float32, x []float32) { panic("gradgen: no vector kernels") }
+func axpyF64(y []float64, a float64, x []float64) { panic("gradgen: no vector kernels") }
+func axpy4F32(y []float32, a0, a1, a2, a3 float32, x0, x1, x2, x3 []float32) {
+	panic("gradgen: no vector kernels")
+}
+func axpy4F64(y []float64, a0, a1, a2, a3 float64, x0, x1, x2, x3 []float64) {
+	panic("gradgen: no vector kernels")
+}

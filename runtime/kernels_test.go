@@ -1,0 +1,98 @@
+package runtime
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// withVector runs f with the vector kernels on (where this build and
+// machine have them) and off.
+func withVector(t *testing.T, f func(t *testing.T)) {
+	saved := vector
+	defer func() { vector = saved }()
+	for _, on := range []bool{true, false} {
+		if on && !saved {
+			continue
+		}
+		vector = on
+		t.Run(fmt.Sprintf("vector=%v", on), f)
+	}
+}
+
+func randSlice[T Float](r *rand.Rand, n int) []T {
+	s := make([]T, n)
+	for i := range s {
+		s[i] = T(2*r.Float64() - 1)
+	}
+	return s
+}
+
+func near(got, want, scale, tol float64) bool {
+	return math.Abs(got-want) <= tol*math.Max(scale, 1)
+}
+
+func testKernels[T Float](t *testing.T, tol float64) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n <= 70; n++ {
+		w := randSlice[T](r, n)
+		xs := [4][]T{randSlice[T](r, n+3), randSlice[T](r, n+3), randSlice[T](r, n+3), randSlice[T](r, n+3)}
+		exact := func(a, b []T) float64 {
+			s := 0.0
+			for i := range a {
+				s += float64(a[i]) * float64(b[i])
+			}
+			return s
+		}
+		if got, want := float64(Dot(w, xs[0])), exact(w, xs[0]); !near(got, want, float64(n), tol) {
+			t.Errorf("Dot, n=%d: %g, want %g", n, got, want)
+		}
+		s0, s1, s2, s3 := Dot4(w, xs[0], xs[1], xs[2], xs[3])
+		for i, s := range []T{s0, s1, s2, s3} {
+			if want := exact(w, xs[i]); !near(float64(s), want, float64(n), tol) {
+				t.Errorf("Dot4, n=%d, s%d: %g, want %g", n, i, s, want)
+			}
+		}
+		a := [4]T{0.5, -1.25, 2, 0.75}
+		y := randSlice[T](r, n)
+		y1 := append([]T(nil), y...)
+		Axpy(y1, a[0], xs[1])
+		y4 := append([]T(nil), y...)
+		Axpy4(y4, a[0], a[1], a[2], a[3], xs[0], xs[1], xs[2], xs[3])
+		for i := range y {
+			want1 := float64(y[i]) + float64(a[0])*float64(xs[1][i])
+			if !near(float64(y1[i]), want1, 1, tol) {
+				t.Fatalf("Axpy, n=%d, [%d]: %g, want %g", n, i, y1[i], want1)
+			}
+			want4 := float64(y[i])
+			for k := range 4 {
+				want4 += float64(a[k]) * float64(xs[k][i])
+			}
+			if !near(float64(y4[i]), want4, 4, tol) {
+				t.Fatalf("Axpy4, n=%d, [%d]: %g, want %g", n, i, y4[i], want4)
+			}
+		}
+	}
+}
+
+// TestKernels checks every kernel on every length from 0 to 70 (all vector
+// tails) against float64 sums, on the vector and the plain path.
+func TestKernels(t *testing.T) {
+	withVector(t, func(t *testing.T) {
+		testKernels[float32](t, 1e-5)
+		testKernels[float64](t, 1e-13)
+	})
+}
+
+func TestKernelsDoNotAllocate(t *testing.T) {
+	a, b := make([]float32, 100), make([]float32, 100)
+	if n := testing.AllocsPerRun(10, func() {
+		Dot(a, b)
+		Dot4(a, b, b, b, b)
+		Axpy(a, 2, b)
+		Axpy4(a, 1, 2, 3, 4, b, b, b, b)
+	}); n != 0 {
+		t.Errorf("%v allocations", n)
+	}
+}
