@@ -42,7 +42,8 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 		Inputs:    n.Input,
 		Outputs:   n.Layers[len(n.Layers)-1].Dense,
 		Optimizer: optimizer(n.Optimizer),
-		Source:    filepath.Base(n.File),
+		Source:    source(n),
+		SpecHash:  n.Hash(),
 	}
 	if n.DType == spec.Float64 {
 		p.DType = ir.F64
@@ -158,3 +159,13 @@ func optimizer(o spec.Optimizer) ir.Optimizer {
 }
 
 func pos(p spec.Pos) ir.Pos { return ir.Pos{File: p.File, Line: p.Line, Col: p.Col} }
+
+// source names the spec in the generated file's header: the base name of
+// a spec file (no directories, which depend on where gradgen runs), or the
+// reference a Go spec was loaded by.
+func source(n *spec.Network) string {
+	if n.Ref != "" {
+		return n.Ref
+	}
+	return filepath.Base(n.File)
+}

@@ -283,8 +283,9 @@ type Program struct {
 	Params    []Param
 	Optimizer Optimizer
 	Funcs     []*Func
-	// Source names the spec in the generated file's header.
-	Source string
+	// Source names the spec in the generated file's header, and SpecHash
+	// is the hash of its canonical form there.
+	Source, SpecHash string
 	// SmallBatch is the batch length below which Backward runs the
 	// per-sample training function once per sample instead of the tiled one.
 	SmallBatch int

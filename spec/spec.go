@@ -59,6 +59,9 @@ type Network struct {
 	// File is the spec's file name as it appears in messages and in the
 	// generated file's header.
 	File string
+	// Ref is the reference a spec written in Go was loaded by, such as
+	// ./netspec:Net; it names the spec in the generated file's header.
+	Ref string
 	// Pos is where the network starts; Fields holds where each key's value
 	// starts ("package", "dtype", "input", "layers", "loss", "optimizer").
 	Pos    Pos

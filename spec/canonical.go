@@ -1,0 +1,92 @@
+package spec
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+)
+
+// canonical is the form of a network that Canonical serialises: every
+// setting that changes the generated code, in a fixed order, and nothing
+// else (no positions, no file name, no comments or key order).
+type canonical struct {
+	Package   string           `json:"package"`
+	DType     DType            `json:"dtype"`
+	Input     int              `json:"input"`
+	Layers    []canonicalLayer `json:"layers"`
+	Loss      Loss             `json:"loss"`
+	Optimizer canonicalOpt     `json:"optimizer"`
+}
+
+type canonicalLayer struct {
+	Dense      int        `json:"dense"`
+	Activation Activation `json:"activation"`
+	Slope      float64    `json:"slope,omitempty"`
+	Bias       bool       `json:"bias"`
+}
+
+type canonicalOpt struct {
+	Kind     string  `json:"kind"`
+	LR       float64 `json:"lr"`
+	Momentum float64 `json:"momentum,omitempty"`
+	Beta1    float64 `json:"beta1,omitempty"`
+	Beta2    float64 `json:"beta2,omitempty"`
+	Eps      float64 `json:"eps,omitempty"`
+}
+
+// Canonical returns the canonical form of the normalised network n: JSON
+// of its settings in a fixed order. Two specs with the same canonical form
+// generate the same code, however they were written (YAML or Go, any key
+// order, defaults spelled out or left out).
+func (n *Network) Canonical() []byte {
+	m := n.clone()
+	m.Normalize()
+	c := canonical{Package: m.Package, DType: m.DType, Input: m.Input, Loss: m.Loss}
+	for _, l := range m.Layers {
+		cl := canonicalLayer{Dense: l.Dense, Activation: l.Activation, Bias: !l.NoBias}
+		if l.Activation == LeakyReLU {
+			cl.Slope = l.Slope
+		}
+		c.Layers = append(c.Layers, cl)
+	}
+	switch o := m.Optimizer; {
+	case o.Momentum != nil:
+		c.Optimizer = canonicalOpt{Kind: "momentum", LR: o.Momentum.LR, Momentum: o.Momentum.Momentum}
+	case o.Adam != nil:
+		c.Optimizer = canonicalOpt{Kind: "adam", LR: o.Adam.LR, Beta1: o.Adam.Beta1, Beta2: o.Adam.Beta2, Eps: o.Adam.Eps}
+	case o.SGD != nil:
+		c.Optimizer = canonicalOpt{Kind: "sgd", LR: o.SGD.LR}
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic("spec: canonical form: " + err.Error()) // only plain values: cannot fail
+	}
+	return b
+}
+
+// Hash is the first 16 hex digits of the SHA-256 of n's canonical form. The
+// header of a generated file carries it, so a test can tell when the spec
+// changed and the code was not regenerated.
+func (n *Network) Hash() string {
+	sum := sha256.Sum256(n.Canonical())
+	return hex.EncodeToString(sum[:8])
+}
+
+// clone returns a copy of n that shares nothing Normalize changes.
+func (n *Network) clone() *Network {
+	m := *n
+	m.Layers = append([]Layer(nil), n.Layers...)
+	if o := n.Optimizer.SGD; o != nil {
+		c := *o
+		m.Optimizer.SGD = &c
+	}
+	if o := n.Optimizer.Momentum; o != nil {
+		c := *o
+		m.Optimizer.Momentum = &c
+	}
+	if o := n.Optimizer.Adam; o != nil {
+		c := *o
+		m.Optimizer.Adam = &c
+	}
+	return &m
+}
