@@ -34,6 +34,7 @@ generate:
 		echo "gradgen gen $$s"; \
 		$(GO) run ./cmd/gradgen gen $$s || exit 1; \
 	done
+	cd examples/policy && $(GO) tool gradgen gen -o policy_gen.go ./netspec:Net
 	$(ASMGEN) -out ../runtime/kernels_amd64.s -stubs ../runtime/kernels_amd64.go
 
 ## check-generated: fail when a committed generated file is stale
@@ -41,6 +42,7 @@ check-generated:
 	@for s in $(SPECS); do \
 		$(GO) run ./cmd/gradgen check $$s || exit 1; \
 	done
+	@cd examples/policy && $(GO) tool gradgen check -o policy_gen.go ./netspec:Net
 	@tmp=$$(mktemp -d) && $(ASMGEN) -out $$tmp/k.s -stubs $$tmp/k.go && \
 		sed 's|'$$tmp'/k|../runtime/kernels_amd64|g' $$tmp/k.s | diff -q - runtime/kernels_amd64.s >/dev/null && \
 		sed 's|'$$tmp'/k|../runtime/kernels_amd64|g' $$tmp/k.go | diff -q - runtime/kernels_amd64.go >/dev/null || \

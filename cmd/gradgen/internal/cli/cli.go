@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gradgen/gradgen"
+	"github.com/gradgen/gradgen/gospec"
 	"github.com/gradgen/gradgen/ir"
 	"github.com/gradgen/gradgen/passes"
 	"github.com/gradgen/gradgen/runtime"
@@ -34,6 +35,11 @@ Usage:
   gradgen check [-o FILE] SPEC    exit 1 with a short diff if FILE is missing or stale
   gradgen ir [-after PASS] SPEC   print the IR (forward and backward)
   gradgen version                 print the version
+
+SPEC is a YAML file (net.yaml) or a Go variable of type spec.Network:
+  DIR:Var           ./netspec:Net, .:Net
+  FILE.go:Var       netspec.go:Net (the package of that file)
+  IMPORTPATH.Var    example.com/app/netspec.Net
 
 Run 'gradgen COMMAND -h' for a command's flags.
 Exit codes: 0 ok, 1 stale file or failed check, 2 usage or spec error.
@@ -90,25 +96,38 @@ func flags(name, synopsis string, args []string, stdout, stderr io.Writer, defin
 	return fs.Arg(0), ExitOK, true
 }
 
-// generate loads the spec and returns the generated source.
-func generate(specPath string, stderr io.Writer) ([]byte, bool) {
-	n, err := spec.Load(specPath)
+// loadSpec reads a YAML spec file, or a Go spec by reference (./netspec:Net).
+func loadSpec(arg string) (*spec.Network, error) {
+	if gospec.IsRef(arg) {
+		return gospec.Load(".", arg)
+	}
+	return spec.Load(arg)
+}
+
+// generate loads the spec and returns it with the generated source.
+func generate(arg string, stderr io.Writer) (*spec.Network, []byte, bool) {
+	n, err := loadSpec(arg)
 	if err == nil {
 		var src []byte
 		if src, err = gradgen.Generate(n, gradgen.Options{}); err == nil {
-			return src, true
+			return n, src, true
 		}
 	}
 	fmt.Fprintln(stderr, err)
-	return nil, false
+	return nil, nil, false
 }
 
-// outputPath is -o, or the spec's path with its extension replaced by _gen.go.
-func outputPath(out, specPath string) string {
-	if out != "" {
+// outputPath is -o; by default the spec file's path with its extension
+// replaced by _gen.go, or PACKAGE_gen.go in the current directory for a Go
+// spec.
+func outputPath(out, arg string, n *spec.Network) string {
+	switch {
+	case out != "":
 		return out
+	case n.Ref != "":
+		return n.Package + "_gen.go"
 	}
-	return strings.TrimSuffix(specPath, filepath.Ext(specPath)) + "_gen.go"
+	return strings.TrimSuffix(arg, filepath.Ext(arg)) + "_gen.go"
 }
 
 func gen(args []string, stdout, stderr io.Writer) int {
@@ -119,11 +138,11 @@ func gen(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	src, ok := generate(specPath, stderr)
+	n, src, ok := generate(specPath, stderr)
 	if !ok {
 		return ExitUsage
 	}
-	if err := WriteFile(outputPath(out, specPath), src); err != nil {
+	if err := WriteFile(outputPath(out, specPath, n), src); err != nil {
 		fmt.Fprintf(stderr, "gradgen: %v\n", err)
 		return ExitStale
 	}
@@ -138,11 +157,11 @@ func check(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	src, ok := generate(specPath, stderr)
+	n, src, ok := generate(specPath, stderr)
 	if !ok {
 		return ExitUsage
 	}
-	path := outputPath(out, specPath)
+	path := outputPath(out, specPath, n)
 	have, err := os.ReadFile(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "gradgen check: %s is missing: run gradgen gen -o %s %s\n", path, path, specPath)
@@ -164,7 +183,7 @@ func dumpIR(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	n, err := spec.Load(specPath)
+	n, err := loadSpec(specPath)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return ExitUsage
