@@ -52,6 +52,18 @@ func TestLoadComputedSpec(t *testing.T) {
 	}
 }
 
+func TestLoadByFileAndImportPath(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	for _, ref := range []string{"testdata/good/good.go:Net", "github.com/gradgen/gradgen/gospec/testdata/good.Net"} {
+		n, err := Load(".", ref)
+		if err != nil || n.Package != "policy" || n.Ref != ref {
+			t.Errorf("Load(%s) = %+v, %v", ref, n, err)
+		}
+	}
+}
+
 func TestLoadPointerAndDefaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the go command")
