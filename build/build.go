@@ -49,17 +49,22 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 		p.DType = ir.F64
 	}
 	in := n.Input
+	module := 0 // the Linear's index in nn.Sequential(Linear, activation, Linear, …)
 	for i, l := range n.Layers {
 		k := i + 1
 		where := ""
 		if l.Pos.Line > 0 {
 			where = fmt.Sprintf(" (%s:%d)", filepath.Base(l.Pos.File), l.Pos.Line)
 		}
-		p.Params = append(p.Params, ir.Param{Name: fmt.Sprintf("W%d", k), Type: ir.Matrix(l.Dense, in), FanIn: in, Weight: true, Pos: pos(l.Pos),
-			Doc: fmt.Sprintf("layer %d weight%s", k, where)})
+		p.Params = append(p.Params, ir.Param{Name: fmt.Sprintf("W%d", k), Torch: fmt.Sprintf("%d.weight", module),
+			Type: ir.Matrix(l.Dense, in), FanIn: in, Weight: true, Pos: pos(l.Pos), Doc: fmt.Sprintf("layer %d weight%s", k, where)})
 		if !l.NoBias {
-			p.Params = append(p.Params, ir.Param{Name: fmt.Sprintf("B%d", k), Type: ir.Vector(l.Dense), FanIn: in, Pos: pos(l.Pos),
-				Doc: fmt.Sprintf("layer %d bias", k)})
+			p.Params = append(p.Params, ir.Param{Name: fmt.Sprintf("B%d", k), Torch: fmt.Sprintf("%d.bias", module),
+				Type: ir.Vector(l.Dense), FanIn: in, Pos: pos(l.Pos), Doc: fmt.Sprintf("layer %d bias", k)})
+		}
+		module++
+		if l.Activation != spec.None && l.Activation != "" {
+			module++ // the activation is a module of its own
 		}
 		in = l.Dense
 	}

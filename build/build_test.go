@@ -67,3 +67,25 @@ func TestProgramRejectsInvalidNetwork(t *testing.T) {
 		t.Errorf("Program(invalid) = %v", err)
 	}
 }
+
+// TestTorchNames: parameters are named as in PyTorch's
+// nn.Sequential(Linear, activation, Linear, …).state_dict(), where an
+// activation is a module of its own and activation none is absent.
+func TestTorchNames(t *testing.T) {
+	n, err := spec.Load("../generated/mixed64/mixed64.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Program(n, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, q := range p.Params {
+		names = append(names, q.Torch)
+	}
+	want := "0.weight 0.bias 2.weight 2.bias 4.weight 6.weight 6.bias 8.weight 8.bias"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("torch names %s, want %s", got, want)
+	}
+}

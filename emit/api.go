@@ -95,6 +95,50 @@ func api(file *File, p *ir.Program) {
 		"seeded with seed. The same seed gives the same parameters in every gradgen version.")
 	file.Func().Params(Id("p").Op("*").Id("Params")).Id("Init").Params(Id("seed").Uint64()).Block(init...)
 
+	// Layout, finiteness and checkpoints: what a training loop needs to
+	// watch its parameters and keep them.
+	var infos []Code
+	off = 0
+	for _, q := range p.Params {
+		shape := make([]Code, len(q.Type.Dims))
+		for i, d := range q.Type.Dims {
+			shape[i] = Lit(d)
+		}
+		infos = append(infos, Values(
+			Id("Name").Op(":").Lit(q.Name),
+			Id("Torch").Op(":").Lit(q.Torch),
+			Id("Shape").Op(":").Index().Int().Values(shape...),
+			Id("Offset").Op(":").Lit(off),
+		))
+		off += q.Type.Elems()
+	}
+	doc(file, "SpecHash identifies the spec this package was generated from (the hash of its canonical\n"+
+		"form); checkpoints carry it, so parameters saved for one network do not load into another.")
+	file.Const().Id("SpecHash").Op("=").Lit(p.SpecHash)
+	doc(file, "Layout describes each parameter tensor of Params.Slice(): its field, its PyTorch name in\n"+
+		"nn.Sequential's state_dict (for safetensors files), its shape and its offset.")
+	file.Var().Id("Layout").Op("=").Index().Qual(runtimePath, "ParamInfo").ValuesFunc(func(g *Group) {
+		for _, info := range infos {
+			g.Line().Add(info)
+		}
+		g.Line()
+	})
+	doc(file, "CheckFinite returns an error naming the first NaN or infinity in p, such as\n"+
+		"\"Params.W1[3][0] is NaN\", or nil. It allocates only to report.")
+	file.Func().Params(Id("p").Op("*").Id("Params")).Id("CheckFinite").Params().Error().Block(
+		Return(Qual(runtimePath, "CheckFinite").Call(Id("Layout"), Id("p").Dot("Slice").Call(), Lit("Params"))),
+	)
+	doc(file, "Save writes p to a checkpoint file atomically (a temporary file, then a rename): a\n"+
+		"versioned header with SpecHash and the element type, the parameters, and a checksum.")
+	file.Func().Params(Id("p").Op("*").Id("Params")).Id("Save").Params(Id("path").String()).Error().Block(
+		Return(Qual(runtimePath, "SaveParams").Call(Id("path"), Id("SpecHash"), Id("p").Dot("Slice").Call())),
+	)
+	doc(file, "Load reads a checkpoint written by Save into p. A file of another network or element type,\n"+
+		"a truncated or corrupted one is an error, and then p is left unchanged.")
+	file.Func().Params(Id("p").Op("*").Id("Params")).Id("Load").Params(Id("path").String()).Error().Block(
+		Return(Qual(runtimePath, "LoadParams").Call(Id("path"), Id("SpecHash"), Id("p").Dot("Slice").Call())),
+	)
+
 	// Model.
 	modelFields := []Code{
 		Id("Params").Id("Params").Comment("the trained parameters"),
@@ -174,6 +218,13 @@ func api(file *File, p *ir.Program) {
 
 	docf(file, "Step applies one optimizer step to m.Params using m.Grad: %s,\nwith torch.optim's semantics.", p.Optimizer)
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Step").Params().Block(step(p)...)
+
+	doc(file, "CheckFinite returns an error naming the first NaN or infinity in m.Params or m.Grad,\n"+
+		"such as \"Grad.B2[1] is +Inf\", or nil: call it before saving a checkpoint.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("CheckFinite").Params().Error().Block(
+		If(Err().Op(":=").Id("m").Dot("Params").Dot("CheckFinite").Call(), Err().Op("!=").Nil()).Block(Return(Err())),
+		Return(Qual(runtimePath, "CheckFinite").Call(Id("Layout"), Id("m").Dot("Grad").Dot("Slice").Call(), Lit("Grad"))),
+	)
 
 	doc(file, "Train runs Backward and then Step on the batch and returns the loss before the step.\nAn empty batch does nothing and returns 0.")
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Train").Params(Id("xs").Add(xs()), Id("ts").Add(ts())).Add(elem()).Block(

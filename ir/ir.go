@@ -245,8 +245,9 @@ func (f *Func) Uses() map[int]int {
 
 // Param is a trainable tensor of the network, in PyTorch's parameter order.
 type Param struct {
-	Name string // Go field name: W1, B1, ...
-	Type Type   // [out][in] for a weight, [out] for a bias
+	Name  string // Go field name: W1, B1, ...
+	Torch string // PyTorch state_dict name in nn.Sequential: 0.weight, 0.bias, 2.weight, ...
+	Type  Type   // [out][in] for a weight, [out] for a bias
 	// FanIn is the input width of the layer the parameter belongs to; Init
 	// draws from U(−1/√FanIn, 1/√FanIn) as nn.Linear does.
 	FanIn int

@@ -75,6 +75,41 @@ func (p *Params) Init(seed uint64) {
 	gradgen.InitLinear(&r, s[2400:2464], s[2464:2466], 32)
 }
 
+// SpecHash identifies the spec this package was generated from (the hash of its canonical
+// form); checkpoints carry it, so parameters saved for one network do not load into another.
+const SpecHash = "4ac1245aa1a5963d"
+
+// Layout describes each parameter tensor of Params.Slice(): its field, its PyTorch name in
+// nn.Sequential's state_dict (for safetensors files), its shape and its offset.
+var Layout = []gradgen.ParamInfo{
+	{Name: "W1", Torch: "0.weight", Shape: []int{32, 8}, Offset: 0},
+	{Name: "B1", Torch: "0.bias", Shape: []int{32}, Offset: 256},
+	{Name: "W2", Torch: "2.weight", Shape: []int{32, 32}, Offset: 288},
+	{Name: "B2", Torch: "2.bias", Shape: []int{32}, Offset: 1312},
+	{Name: "W3", Torch: "4.weight", Shape: []int{32, 32}, Offset: 1344},
+	{Name: "B3", Torch: "4.bias", Shape: []int{32}, Offset: 2368},
+	{Name: "W4", Torch: "6.weight", Shape: []int{2, 32}, Offset: 2400},
+	{Name: "B4", Torch: "6.bias", Shape: []int{2}, Offset: 2464},
+}
+
+// CheckFinite returns an error naming the first NaN or infinity in p, such as
+// "Params.W1[3][0] is NaN", or nil. It allocates only to report.
+func (p *Params) CheckFinite() error {
+	return gradgen.CheckFinite(Layout, p.Slice(), "Params")
+}
+
+// Save writes p to a checkpoint file atomically (a temporary file, then a rename): a
+// versioned header with SpecHash and the element type, the parameters, and a checksum.
+func (p *Params) Save(path string) error {
+	return gradgen.SaveParams(path, SpecHash, p.Slice())
+}
+
+// Load reads a checkpoint written by Save into p. A file of another network or element type,
+// a truncated or corrupted one is an error, and then p is left unchanged.
+func (p *Params) Load(path string) error {
+	return gradgen.LoadParams(path, SpecHash, p.Slice())
+}
+
 // Model is a network with its gradient, optimizer state and workspace. Make one with
 // NewModel; after that none of its methods allocate. A Model is not safe for concurrent use.
 type Model struct {
@@ -143,6 +178,15 @@ func (m *Model) Backward(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 func (m *Model) Step() {
 	m.adamStep++
 	gradgen.Adam(m.Params.Slice(), m.Grad.Slice(), m.adamM.Slice(), m.adamV.Slice(), m.adamStep, 0.003, 0.9, 0.999, 1e-08)
+}
+
+// CheckFinite returns an error naming the first NaN or infinity in m.Params or m.Grad,
+// such as "Grad.B2[1] is +Inf", or nil: call it before saving a checkpoint.
+func (m *Model) CheckFinite() error {
+	if err := m.Params.CheckFinite(); err != nil {
+		return err
+	}
+	return gradgen.CheckFinite(Layout, m.Grad.Slice(), "Grad")
 }
 
 // Train runs Backward and then Step on the batch and returns the loss before the step.

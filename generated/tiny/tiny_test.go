@@ -1,9 +1,13 @@
 package tiny
 
 import (
+	"math"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/gradgen/gradgen/internal/gradtest"
+	gradgen "github.com/gradgen/gradgen/runtime"
 )
 
 // TestAgainstReferences runs the shared suite: finite differences, the
@@ -74,5 +78,57 @@ func BenchmarkPredict(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Predict(&x, &y)
+	}
+}
+
+// TestCheckpointRoundTrip saves and loads the parameters, and checks that a
+// corrupted file or one of another network leaves the model unchanged.
+func TestCheckpointRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/tiny.ckpt"
+	a, b := NewModel(1), NewModel(2)
+	if err := a.Params.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Params.Load(path); err != nil {
+		t.Fatal(err)
+	}
+	if a.Params != b.Params {
+		t.Fatal("loaded parameters differ from the saved ones")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewModel(3)
+	before := c.Params
+	data[len(data)/2] ^= 1
+	os.WriteFile(path, data, 0o644)
+	if err := c.Params.Load(path); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Errorf("loading a corrupted checkpoint: %v", err)
+	}
+	if err := gradgen.SaveParams(path, "0123456789abcdef", a.Params.Slice()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Params.Load(path); err == nil || !strings.Contains(err.Error(), "spec") {
+		t.Errorf("loading another network's checkpoint: %v", err)
+	}
+	if c.Params != before {
+		t.Error("a failed Load changed the parameters")
+	}
+}
+
+func TestCheckFinite(t *testing.T) {
+	m := NewModel(1)
+	if err := m.CheckFinite(); err != nil {
+		t.Fatal(err)
+	}
+	m.Grad.W2[1][3] = float32(math.NaN())
+	if err := m.CheckFinite(); err == nil || err.Error() != "Grad.W2[1][3] is NaN" {
+		t.Errorf("CheckFinite = %v, want Grad.W2[1][3] is NaN", err)
+	}
+	m.Params.B3[2] = float32(math.Inf(-1))
+	if err := m.Params.CheckFinite(); err == nil || err.Error() != "Params.B3[2] is -Inf" {
+		t.Errorf("Params.CheckFinite = %v, want Params.B3[2] is -Inf", err)
 	}
 }

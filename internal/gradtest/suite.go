@@ -102,6 +102,7 @@ func (s Suite[T]) Run(t *testing.T) {
 	t.Run("Step", s.testStep)
 	t.Run("TrainDecreasesLoss", s.testTrain)
 	t.Run("ExtremeLogits", s.testExtremeLogits)
+	t.Run("Numerics", s.testNumerics)
 	t.Run("NoAllocations", s.testAllocs)
 }
 
@@ -385,5 +386,86 @@ func (s Suite[T]) testExtremeLogits(t *testing.T) {
 		if math.IsInf(float64(g), 0) || math.IsNaN(float64(g)) {
 			t.Fatalf("gradient %d = %v with logits ±1e4", i, g)
 		}
+	}
+}
+
+func finite[T Float](vs ...T) bool {
+	for _, v := range vs {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// testNumerics covers the edge cases where PyTorch stays finite: inputs of
+// 1e30 (for float64 networks, and for cross-entropy losses, whose logits
+// enter only through a stable log-sum-exp; float32 mse squares them past
+// float32's range, as PyTorch's does); exact zeros at every input of a ReLU
+// layer, where relu′(0) = 0; all-zero targets for cross-entropy; and a
+// batch of 10 000 samples.
+func (s Suite[T]) testNumerics(t *testing.T) {
+	if s.f64() || s.Net.Loss != "mse" {
+		m := s.New(13)
+		xs, ts := s.data(13, 5)
+		for i := range xs {
+			xs[i] *= 1e30
+		}
+		loss := m.Backward(xs, ts)
+		if !finite(loss) || !finite(m.Grad...) {
+			t.Errorf("inputs of 1e30: loss %v, gradient finite %v", loss, finite(m.Grad...))
+		}
+	}
+
+	off := 0
+	for k, l := range s.Net.Layers {
+		n := l.In * l.Out
+		if l.Bias {
+			n += l.Out
+		}
+		if l.Activation == "relu" {
+			m := s.New(14)
+			clear(m.Params[off : off+n]) // every input of the ReLU is exactly 0
+			xs, ts := s.data(14, 6)
+			loss := float64(m.Backward(xs, ts))
+			want := s.Net.MeanLoss(Float64s(m.Params), rows(xs, m.Inputs), rows(ts, m.Outputs))
+			if !Close(loss, want, s.tol()*10) {
+				t.Errorf("zeros at layer %d's ReLU: loss %g, reference %g", k+1, loss, want)
+			}
+			for i, g := range m.Grad[off : off+n] {
+				if g != 0 {
+					t.Errorf("zeros at layer %d's ReLU: gradient %d of the layer is %v, want 0 (relu′(0) = 0)", k+1, i, g)
+					break
+				}
+			}
+		}
+		off += n
+	}
+
+	if s.Net.Loss == "softmax_cross_entropy" {
+		m := s.New(15)
+		xs, ts := s.data(15, 4)
+		clear(ts)
+		if loss := m.Backward(xs, ts); loss != 0 {
+			t.Errorf("all-zero targets: loss %v, want 0", loss)
+		}
+		for i, g := range m.Grad {
+			if g != 0 {
+				t.Errorf("all-zero targets: gradient %d is %v, want 0", i, g)
+				break
+			}
+		}
+	}
+
+	m := s.New(16)
+	xs, ts := s.data(16, 10000)
+	loss := float64(m.Backward(xs, ts))
+	want := s.Net.MeanLoss(Float64s(m.Params), rows(xs, m.Inputs), rows(ts, m.Outputs))
+	tol := 1e-10
+	if !s.f64() {
+		tol = 1e-4 // ten thousand float32 terms
+	}
+	if !Close(loss, want, tol) || !finite(m.Grad...) {
+		t.Errorf("batch of 10000: loss %.10g, reference %.10g", loss, want)
 	}
 }

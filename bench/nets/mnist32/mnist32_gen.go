@@ -65,6 +65,37 @@ func (p *Params) Init(seed uint64) {
 	gradgen.InitLinear(&r, s[100480:101760], s[101760:101770], 128)
 }
 
+// SpecHash identifies the spec this package was generated from (the hash of its canonical
+// form); checkpoints carry it, so parameters saved for one network do not load into another.
+const SpecHash = "444d624e11693617"
+
+// Layout describes each parameter tensor of Params.Slice(): its field, its PyTorch name in
+// nn.Sequential's state_dict (for safetensors files), its shape and its offset.
+var Layout = []gradgen.ParamInfo{
+	{Name: "W1", Torch: "0.weight", Shape: []int{128, 784}, Offset: 0},
+	{Name: "B1", Torch: "0.bias", Shape: []int{128}, Offset: 100352},
+	{Name: "W2", Torch: "2.weight", Shape: []int{10, 128}, Offset: 100480},
+	{Name: "B2", Torch: "2.bias", Shape: []int{10}, Offset: 101760},
+}
+
+// CheckFinite returns an error naming the first NaN or infinity in p, such as
+// "Params.W1[3][0] is NaN", or nil. It allocates only to report.
+func (p *Params) CheckFinite() error {
+	return gradgen.CheckFinite(Layout, p.Slice(), "Params")
+}
+
+// Save writes p to a checkpoint file atomically (a temporary file, then a rename): a
+// versioned header with SpecHash and the element type, the parameters, and a checksum.
+func (p *Params) Save(path string) error {
+	return gradgen.SaveParams(path, SpecHash, p.Slice())
+}
+
+// Load reads a checkpoint written by Save into p. A file of another network or element type,
+// a truncated or corrupted one is an error, and then p is left unchanged.
+func (p *Params) Load(path string) error {
+	return gradgen.LoadParams(path, SpecHash, p.Slice())
+}
+
 // Model is a network with its gradient, optimizer state and workspace. Make one with
 // NewModel; after that none of its methods allocate. A Model is not safe for concurrent use.
 type Model struct {
@@ -129,6 +160,15 @@ func (m *Model) Backward(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 // with torch.optim's semantics.
 func (m *Model) Step() {
 	gradgen.SGD(m.Params.Slice(), m.Grad.Slice(), 0.01)
+}
+
+// CheckFinite returns an error naming the first NaN or infinity in m.Params or m.Grad,
+// such as "Grad.B2[1] is +Inf", or nil: call it before saving a checkpoint.
+func (m *Model) CheckFinite() error {
+	if err := m.Params.CheckFinite(); err != nil {
+		return err
+	}
+	return gradgen.CheckFinite(Layout, m.Grad.Slice(), "Grad")
 }
 
 // Train runs Backward and then Step on the batch and returns the loss before the step.
