@@ -9,9 +9,9 @@ SPECS       := $(shell find generated examples bench/nets -name '*.yaml' | sort)
 
 all: test
 
-## demo: train a generated network on the bundled iris data set
+## demo: train a generated network on the bundled handwritten digits; writes docs/digits.png
 demo:
-	$(GO) run ./examples/iris
+	$(GO) run ./examples/digits -plot docs/digits.png
 
 ## test: formatting, vet, staticcheck, stale generated code, then every test
 test: fmt-check vet staticcheck check-generated unit

@@ -73,6 +73,17 @@ func main() {
 	Generate()
 }
 
+// addr is the memory operand of a scalar parameter: broadcasting straight
+// from memory avoids a legacy-SSE load, which after 256-bit code would pay
+// the AVX-SSE transition penalty.
+func addr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
 // hsum folds the lanes of acc into its lowest element.
 func hsum(k kind, acc VecVirtual) Register {
 	top := XMM()
@@ -126,8 +137,9 @@ func dot(k kind) {
 	k.add(acc[0], acc[1], acc[0])
 	k.add(acc[2], acc[3], acc[2])
 	k.add(acc[0], acc[2], acc[0])
-	Store(hsum(k, acc[0]), ReturnIndex(0))
-	VZEROUPPER()
+	sum := hsum(k, acc[0])
+	VZEROUPPER() // before the scalar store: no SSE code with a dirty upper state
+	Store(sum, ReturnIndex(0))
 	RET()
 }
 
@@ -181,11 +193,15 @@ func dot4(k kind) {
 	JMP(LabelRef("dot4" + k.name + "single"))
 
 	Label("dot4" + k.name + "reduce")
+	sums := make([]Register, 4)
 	for r := range 4 {
 		k.add(acc[r][0], acc[r][1], acc[r][0])
-		Store(hsum(k, acc[r][0]), ReturnIndex(r))
+		sums[r] = hsum(k, acc[r][0])
 	}
-	VZEROUPPER()
+	VZEROUPPER() // before the scalar stores: no SSE code with a dirty upper state
+	for r, sum := range sums {
+		Store(sum, ReturnIndex(r))
+	}
 	RET()
 }
 
@@ -198,7 +214,7 @@ func axpy(k kind) {
 	x := Mem{Base: Load(Param("x").Base(), GP64())}
 	n := Load(Param("y").Len(), GP64())
 	a := YMM()
-	k.broadcast(Load(Param("a"), XMM()), a)
+	k.broadcast(addr("a"), a)
 	Label("axpy" + k.name + "loop")
 	CMPQ(n, U32(0))
 	JE(LabelRef("axpy" + k.name + "done"))
@@ -227,7 +243,7 @@ func axpy4(k kind) {
 	xs := make([]Mem, 4)
 	for r := range 4 {
 		as[r] = YMM()
-		k.broadcast(Load(Param(fmt.Sprintf("a%d", r)), XMM()), as[r])
+		k.broadcast(addr(fmt.Sprintf("a%d", r)), as[r])
 		xs[r] = Mem{Base: Load(Param(fmt.Sprintf("x%d", r)).Base(), GP64())}
 	}
 	Label("axpy4" + k.name + "loop")

@@ -62,14 +62,14 @@ func (c *funcCtx) rowsOf(name string, v *ir.Value) Code {
 	return List(names...).Op(":=").List(rows...)
 }
 
-// emitMatMulT computes y = W x for each row x, then applies v's maps:
+// emitAffine computes y = W x + b for each row x, then applies v's maps:
 //
-//	y[j] = Σ_k W[j][k]·x[k]
+//	y[j] = Σ_k W[j][k]·x[k] + b[j]
 //
 // A block of four rows computes two outputs at a time from eight sums; the
 // single-row path computes four outputs at a time, and a leftover output
 // splits its sum four ways.
-func emitMatMulT(c *funcCtx, v *ir.Value) []Code {
+func emitAffine(c *funcCtx, v *ir.Value) []Code {
 	x, w := v.Args[0], v.Args[1]
 	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
 	block := []Code{c.rowsOf("in", x), c.rowsOf("out", v)}
@@ -82,6 +82,14 @@ func emitMatMulT(c *funcCtx, v *ir.Value) []Code {
 		single = append(single, dotRow(c, w, nOut, nIn)...)
 	}
 	return append(c.blocked(block, single), c.epilogueLoop(v, nOut)...)
+}
+
+// bias is the bias operand of an Affine, or nil.
+func bias(v *ir.Value) *ir.Value {
+	if v.Op == ir.OpAffine && len(v.Args) == 3 {
+		return v.Args[2]
+	}
+	return nil
 }
 
 // all is s[:], a slice of a whole array.
@@ -228,15 +236,22 @@ func splitDot(c *funcCtx, n int) []Code {
 	return code
 }
 
-// epilogueLoop applies v's maps to each element of its result, row by row,
-// after the kernel has written it.
+// epilogueLoop adds an Affine's bias to each element of its result and
+// applies v's maps, row by row, after the kernel has written it.
 func (c *funcCtx) epilogueLoop(v *ir.Value, n int) []Code {
-	if len(v.Maps) == 0 {
+	b := bias(v)
+	if len(v.Maps) == 0 && b == nil {
 		return nil
 	}
 	body := []Code{Id("out").Op(":=").Add(c.row(v))}
+	if b != nil {
+		body = append(body, Id("b").Op(":=").Add(c.row(b)))
+	}
 	body = append(body, c.bindMaps(v)...)
 	inner := []Code{Id("acc").Op(":=").Id("out").Index(Id("j"))}
+	if b != nil {
+		inner = append(inner, Id("acc").Op("+=").Id("b").Index(Id("j")))
+	}
 	inner = append(inner, c.epilogue(v)...)
 	inner = append(inner, Id("out").Index(Id("j")).Op("=").Id("acc"))
 	body = append(body, For(Id("j").Op(":=").Range().Lit(n)).Block(inner...))
@@ -248,7 +263,7 @@ func (c *funcCtx) epilogueLoop(v *ir.Value, n int) []Code {
 
 // emitMatMul computes y = Wᵀ g for each row g by adding row k of W, scaled
 // by g[k], to y (contiguous in memory), then applies v's maps. Batched
-// functions normally get MatMulT of a transposed W instead (the layout pass).
+// functions normally get an Affine of a transposed W instead (the layout pass).
 func emitMatMul(c *funcCtx, v *ir.Value) []Code {
 	g, w := v.Args[0], v.Args[1]
 	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]

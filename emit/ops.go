@@ -21,7 +21,7 @@ var mapEmitters map[ir.Op]func(c *funcCtx, aux float64, operands []*Statement) [
 
 func init() {
 	opEmitters = map[ir.Op]func(c *funcCtx, v *ir.Value) []Code{
-		ir.OpMatMulT:       emitMatMulT,
+		ir.OpAffine:        emitAffine,
 		ir.OpMatMul:        emitMatMul,
 		ir.OpMatMulTN:      emitMatMulTN,
 		ir.OpSumRows:       emitSumRows,
@@ -39,8 +39,6 @@ func init() {
 		}
 	}
 	mapEmitters = map[ir.Op]func(c *funcCtx, aux float64, o []*Statement) []Code{
-		// acc += b[j]
-		ir.OpAddBias: func(c *funcCtx, _ float64, o []*Statement) []Code { return []Code{Id("acc").Op("+=").Add(o[0])} },
 		// acc += b[j]
 		ir.OpAdd: func(c *funcCtx, _ float64, o []*Statement) []Code { return []Code{Id("acc").Op("+=").Add(o[0])} },
 		// if acc < 0 { acc = 0 }: NaN passes through, as in PyTorch.
@@ -110,7 +108,7 @@ func (c *funcCtx) bindMaps(v *ir.Value) []Code {
 // reserved are the locals and parameters op loops use; map operands are
 // named otherwise.
 var reserved = map[string]bool{
-	"in": true, "out": true, "w": true, "acc": true, "dy": true, "dk": true, "di": true,
+	"in": true, "out": true, "w": true, "b": true, "acc": true, "dy": true, "dk": true, "di": true,
 	"i": true, "j": true, "k": true, "r": true, "rows": true, "batch": true, "loss": true,
 	"p": true, "g": true, "s": true, "x": true, "y": true, "t": true, "xs": true, "ts": true,
 	"zr": true, "tr": true, "scale": true, "sum": true, "mx": true, "se": true, "st": true,

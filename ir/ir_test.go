@@ -36,7 +36,7 @@ func TestBar(t *testing.T) {
 	}
 }
 
-// small builds x → MatMulT → ReLU → MSE with parameter W.
+// small builds x → Affine → ReLU → MSE with parameter W.
 func small() (*Program, *Func, []*Value) {
 	p := &Program{Package: "t", Inputs: 2, Outputs: 3, Params: []Param{{Name: "W", Type: Matrix(3, 2), FanIn: 2, Weight: true}}}
 	f := &Func{Name: "train", Rows: 4}
@@ -44,7 +44,7 @@ func small() (*Program, *Func, []*Value) {
 	x.Name = "x"
 	w := f.NewValue(OpParam, Matrix(3, 2))
 	w.Name = "W"
-	z := f.NewValue(OpMatMulT, Batch(3), x, w)
+	z := f.NewValue(OpAffine, Batch(3), x, w)
 	a := f.NewValue(OpReLU, Batch(3), z)
 	tv := f.NewValue(OpTarget, Batch(3))
 	tv.Name = "t"
@@ -82,7 +82,7 @@ func TestCheckFindsEveryViolation(t *testing.T) {
 		{"buffer overwritten while live", func(f *Func, v []*Value) {
 			f.Bufs = []Buffer{{Type: Batch(3)}}
 			v[2].Buf, v[3].Buf = 0, 0
-			v[3].Op, v[3].Args = OpMatMulT, []*Value{v[0], v[1]} // not element-wise: cannot write over z
+			v[3].Op, v[3].Args = OpAffine, []*Value{v[0], v[1]} // not element-wise: cannot write over z
 			f.Values[5].Args[0] = v[3]
 			v[2].Name = "z"
 			f.Values = append(f.Values[:4:4], &Value{ID: 50, Op: OpReLU, Type: Batch(3), Args: []*Value{v[2]}, Buf: -1}, v[4], v[5])

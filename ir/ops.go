@@ -21,11 +21,10 @@ const (
 	OpParam  // a trainable parameter, by name
 
 	// Layers, before the lower pass.
-	OpDense // y = x Wᵀ + b: nn.Linear on each row
+	OpDense // y = W x + b on each row: a layer, before lowering
 
 	// Forward primitives.
-	OpMatMulT   // y = x Wᵀ: per row y = W x
-	OpAddBias   // y = z + b on each row
+	OpAffine    // y = W x + b on each row (b optional): nn.Linear
 	OpReLU      // y = max(0, z)
 	OpLeakyReLU // y = z > 0 ? z : α z
 	OpSigmoid   // y = 1 / (1 + e^−z)
@@ -123,10 +122,9 @@ func init() {
 		OpTarget: {Name: "Target", Class: Leaf, Type: leafType},
 		OpParam:  {Name: "Param", Class: Leaf, Type: leafType},
 
-		OpDense: {Name: "Dense", Class: Layer, Type: denseType},
+		OpDense: {Name: "Dense", Class: Layer, Type: affineType},
 
-		OpMatMulT: {Name: "MatMulT", Class: Producer, Type: matMulTType, VJP: matMulTVJP},
-		OpAddBias: {Name: "AddBias", Class: Elementwise, Type: addBiasType, VJP: addBiasVJP},
+		OpAffine: {Name: "Affine", Class: Producer, Type: affineType, VJP: affineVJP},
 		OpReLU: {Name: "ReLU", Class: Elementwise, Type: unaryType,
 			VJP: activationVJP(OpReLU, OpReLUGrad, "%s = %s ⊙ 1[%s > 0]")},
 		OpLeakyReLU: {Name: "LeakyReLU", Class: Elementwise, Type: unaryType,
@@ -173,9 +171,10 @@ func gradName(v *Value) string {
 	return Bar(v.Name)
 }
 
-// matMulTVJP: for y = W x (per row), ∂y/∂x = W and ∂yᵢ/∂Wᵢⱼ = xⱼ, so the
-// vector-Jacobian products are x̄ = Wᵀ ȳ and W̄ = ȳ xᵀ, summed over the batch.
-func matMulTVJP(f *Func, v, gy *Value) []*Value {
+// affineVJP: for y = W x + b (per row), ∂y/∂x = W, ∂yᵢ/∂Wᵢⱼ = xⱼ and
+// ∂y/∂b = I, so the vector-Jacobian products are x̄ = Wᵀ ȳ, W̄ = ȳ xᵀ and
+// b̄ = ȳ, the last two summed over the batch.
+func affineVJP(f *Func, v, gy *Value) []*Value {
 	x, w := v.Args[0], v.Args[1]
 	gx := f.NewValue(OpMatMul, x.Type, gy, w)
 	gx.Name = gradName(x)
@@ -184,18 +183,16 @@ func matMulTVJP(f *Func, v, gy *Value) []*Value {
 	gw.Name = gradName(w)
 	gw.Rule = fmt.Sprintf("%s += %s %sᵀ", gw.Label(), gy.Label(), x.Label())
 	gx.Pos, gw.Pos = v.Pos, v.Pos
-	return []*Value{gx, gw}
-}
-
-// addBiasVJP: for y = z + b, ∂y/∂z = ∂y/∂b = I, so z̄ = ȳ (no work) and
-// b̄ = ȳ, summed over the batch.
-func addBiasVJP(f *Func, v, gy *Value) []*Value {
-	b := v.Args[1]
-	gb := f.NewValue(OpSumRows, b.Type, gy)
-	gb.Name = gradName(b)
-	gb.Rule = fmt.Sprintf("%s += %s", gb.Label(), gy.Label())
-	gb.Pos = v.Pos
-	return []*Value{gy, gb}
+	grads := []*Value{gx, gw}
+	if len(v.Args) == 3 {
+		b := v.Args[2]
+		gb := f.NewValue(OpSumRows, b.Type, gy)
+		gb.Name = gradName(b)
+		gb.Rule = fmt.Sprintf("%s += %s", gb.Label(), gy.Label())
+		gb.Pos = v.Pos
+		grads = append(grads, gb)
+	}
+	return grads
 }
 
 // activationVJP makes the rule of an element-wise activation y = f(z). Its
@@ -250,25 +247,20 @@ func leafType(v *Value) (Type, error) {
 
 func isBatchVec(t Type) bool { return t.Batched && len(t.Dims) == 1 }
 
-func denseType(v *Value) (Type, error) {
-	if len(v.Args) == 3 {
-		b, w := v.Args[2], v.Args[1]
-		if b.Type.Batched || len(b.Type.Dims) != 1 || len(w.Type.Dims) != 2 || b.Type.Dims[0] != w.Type.Dims[0] {
-			return Type{}, fmt.Errorf("bias %s of a Dense does not fit its weight %s", b.Type.Format(F32), w.Type.Format(F32))
-		}
-		v = &Value{Op: v.Op, Args: v.Args[:2]}
-	}
-	return matMulTType(v)
-}
-
-// matMulTType: x [B][in], W [out][in] → [B][out].
-func matMulTType(v *Value) (Type, error) {
-	if err := argc(v, 2); err != nil {
-		return Type{}, err
+// affineType: x [B][in], W [out][in], optional b [out] → [B][out]. Dense
+// layers have the same shape.
+func affineType(v *Value) (Type, error) {
+	if len(v.Args) != 2 && len(v.Args) != 3 {
+		return Type{}, fmt.Errorf("%s takes 2 or 3 arguments, has %d", v.Op, len(v.Args))
 	}
 	x, w := v.Args[0].Type, v.Args[1].Type
 	if !isBatchVec(x) || w.Batched || len(w.Dims) != 2 || w.Dims[1] != x.Dims[0] {
 		return Type{}, fmt.Errorf("%s of %s and %s: want [B][in] and [out][in]", v.Op, x.Format(F32), w.Format(F32))
+	}
+	if len(v.Args) == 3 {
+		if b := v.Args[2].Type; b.Batched || len(b.Dims) != 1 || b.Dims[0] != w.Dims[0] {
+			return Type{}, fmt.Errorf("%s bias %s does not fit the weight %s", v.Op, b.Format(F32), w.Format(F32))
+		}
 	}
 	return Batch(w.Dims[0]), nil
 }
@@ -306,17 +298,6 @@ func sumRowsType(v *Value) (Type, error) {
 		return Type{}, fmt.Errorf("%s of %s: want [B][n]", v.Op, g.Format(F32))
 	}
 	return Vector(g.Dims[0]), nil
-}
-
-func addBiasType(v *Value) (Type, error) {
-	if err := argc(v, 2); err != nil {
-		return Type{}, err
-	}
-	z, b := v.Args[0].Type, v.Args[1].Type
-	if !isBatchVec(z) || b.Batched || len(b.Dims) != 1 || b.Dims[0] != z.Dims[0] {
-		return Type{}, fmt.Errorf("%s of %s and %s: want [B][n] and [n]", v.Op, z.Format(F32), b.Format(F32))
-	}
-	return z, nil
 }
 
 func unaryType(v *Value) (Type, error) {

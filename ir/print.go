@@ -16,7 +16,7 @@ func (p *Program) String() string {
 // Fprint writes a text dump of p: its parameters, optimizer and every
 // function, one value a line:
 //
-//	v5 = MatMulT <[B][16]f32> v0 v1 | AddBias v2 | ReLU  a1 [b0] @5:5  // a1 = max(0, W1 x + b1)
+//	v4 = Affine <[B][16]f32> v0 v1 v2 | ReLU  a1 [b0] @7:17  // z1 = W1 x + B1; a1 = max(0, z1)
 //
 // The dump is deterministic; golden tests of the passes compare it.
 func Fprint(w io.Writer, p *Program) {

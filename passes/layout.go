@@ -4,7 +4,7 @@ import "github.com/gradgen/gradgen/ir"
 
 // minRowsForTranspose is the tile size from which a batched function
 // transposes a weight once per tile, so that x̄ = Wᵀ ȳ runs as dot
-// products over contiguous rows (MatMulT) instead of scaled row additions:
+// products over contiguous rows (Affine) instead of scaled row additions:
 // the copy costs one pass over W, the product one pass per row.
 const minRowsForTranspose = 4
 
@@ -14,7 +14,7 @@ const minVectorLen = 32
 
 // Layout chooses the memory layout and kernels of products by shape. In a batched
 // function it rewrites each MatMul(ȳ, W), whose rows would be added to the
-// result one weight row at a time, into MatMulT(ȳ, Wᵀ) with Wᵀ computed by a
+// result one weight row at a time, into Affine(ȳ, Wᵀ) with Wᵀ computed by a
 // Transpose just before it. Per-sample functions keep MatMul, where a
 // transpose would cost as much as the product.
 //
@@ -29,7 +29,7 @@ func Layout(p *ir.Program, f *ir.Func) error {
 			wt := f.Alloc(ir.OpTranspose, ir.Matrix(w.Type.Dims[1], w.Type.Dims[0]), w)
 			wt.Name, wt.Pos = w.Name+"ᵀ", v.Pos
 			wt.Rule = wt.Name + " = transpose(" + w.Name + "), for contiguous rows"
-			v.Op, v.Args = ir.OpMatMulT, []*ir.Value{v.Args[0], wt}
+			v.Op, v.Args = ir.OpAffine, []*ir.Value{v.Args[0], wt}
 			out = append(out, wt)
 		}
 		out = append(out, v)
@@ -37,7 +37,7 @@ func Layout(p *ir.Program, f *ir.Func) error {
 	f.Values = out
 	for _, v := range f.Values {
 		switch v.Op {
-		case ir.OpMatMulT, ir.OpMatMul:
+		case ir.OpAffine, ir.OpMatMul:
 			v.Vector = v.Args[1].Type.Dims[1] >= minVectorLen
 		case ir.OpMatMulTN:
 			v.Vector = v.Type.Dims[1] >= minVectorLen

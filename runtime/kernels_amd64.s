@@ -49,8 +49,8 @@ dotF32reduce:
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
-	MOVSS        X0, ret+48(FP)
 	VZEROUPPER
+	MOVSS        X0, ret+48(FP)
 	RET
 
 // func dot4F32(w []float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32) (s0 float32, s1 float32, s2 float32, s3 float32)
@@ -114,36 +114,35 @@ dot4F32reduce:
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
-	MOVSS        X0, s0+120(FP)
 	VADDPS       Y2, Y3, Y2
-	VEXTRACTF128 $0x01, Y2, X0
-	VADDPS       X2, X0, X2
+	VEXTRACTF128 $0x01, Y2, X1
+	VADDPS       X2, X1, X2
 	VHADDPS      X2, X2, X2
 	VHADDPS      X2, X2, X2
-	MOVSS        X2, s1+124(FP)
 	VADDPS       Y4, Y5, Y4
-	VEXTRACTF128 $0x01, Y4, X0
-	VADDPS       X4, X0, X4
+	VEXTRACTF128 $0x01, Y4, X1
+	VADDPS       X4, X1, X4
 	VHADDPS      X4, X4, X4
 	VHADDPS      X4, X4, X4
-	MOVSS        X4, s2+128(FP)
 	VADDPS       Y6, Y7, Y6
-	VEXTRACTF128 $0x01, Y6, X0
-	VADDPS       X6, X0, X6
+	VEXTRACTF128 $0x01, Y6, X1
+	VADDPS       X6, X1, X6
 	VHADDPS      X6, X6, X6
 	VHADDPS      X6, X6, X6
-	MOVSS        X6, s3+132(FP)
 	VZEROUPPER
+	MOVSS        X0, s0+120(FP)
+	MOVSS        X2, s1+124(FP)
+	MOVSS        X4, s2+128(FP)
+	MOVSS        X6, s3+132(FP)
 	RET
 
 // func axpyF32(y []float32, a float32, x []float32)
-// Requires: AVX, AVX2, FMA3, SSE
+// Requires: AVX, FMA3
 TEXT ·axpyF32(SB), NOSPLIT, $0-56
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+32(FP), CX
 	MOVQ         y_len+8(FP), DX
-	MOVSS        a+24(FP), X0
-	VBROADCASTSS X0, Y0
+	VBROADCASTSS a+24(FP), Y0
 
 axpyF32loop:
 	CMPQ        DX, $0x00000000
@@ -161,21 +160,17 @@ axpyF32done:
 	RET
 
 // func axpy4F32(y []float32, a0 float32, a1 float32, a2 float32, a3 float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32)
-// Requires: AVX, AVX2, FMA3, SSE
+// Requires: AVX, FMA3
 TEXT ·axpy4F32(SB), NOSPLIT, $0-136
 	MOVQ         y_base+0(FP), AX
 	MOVQ         y_len+8(FP), CX
-	MOVSS        a0+24(FP), X0
-	VBROADCASTSS X0, Y0
+	VBROADCASTSS a0+24(FP), Y0
 	MOVQ         x0_base+40(FP), DX
-	MOVSS        a1+28(FP), X1
-	VBROADCASTSS X1, Y1
+	VBROADCASTSS a1+28(FP), Y1
 	MOVQ         x1_base+64(FP), BX
-	MOVSS        a2+32(FP), X2
-	VBROADCASTSS X2, Y2
+	VBROADCASTSS a2+32(FP), Y2
 	MOVQ         x2_base+88(FP), SI
-	MOVSS        a3+36(FP), X3
-	VBROADCASTSS X3, Y3
+	VBROADCASTSS a3+36(FP), Y3
 	MOVQ         x3_base+112(FP), DI
 
 axpy4F32loop:
@@ -243,8 +238,8 @@ dotF64reduce:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPD       X0, X1, X0
 	VHADDPD      X0, X0, X0
-	MOVSD        X0, ret+48(FP)
 	VZEROUPPER
+	MOVSD        X0, ret+48(FP)
 	RET
 
 // func dot4F64(w []float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64) (s0 float64, s1 float64, s2 float64, s3 float64)
@@ -307,33 +302,32 @@ dot4F64reduce:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPD       X0, X1, X0
 	VHADDPD      X0, X0, X0
-	MOVSD        X0, s0+120(FP)
 	VADDPD       Y2, Y3, Y2
-	VEXTRACTF128 $0x01, Y2, X0
-	VADDPD       X2, X0, X2
+	VEXTRACTF128 $0x01, Y2, X1
+	VADDPD       X2, X1, X2
 	VHADDPD      X2, X2, X2
-	MOVSD        X2, s1+128(FP)
 	VADDPD       Y4, Y5, Y4
-	VEXTRACTF128 $0x01, Y4, X0
-	VADDPD       X4, X0, X4
+	VEXTRACTF128 $0x01, Y4, X1
+	VADDPD       X4, X1, X4
 	VHADDPD      X4, X4, X4
-	MOVSD        X4, s2+136(FP)
 	VADDPD       Y6, Y7, Y6
-	VEXTRACTF128 $0x01, Y6, X0
-	VADDPD       X6, X0, X6
+	VEXTRACTF128 $0x01, Y6, X1
+	VADDPD       X6, X1, X6
 	VHADDPD      X6, X6, X6
-	MOVSD        X6, s3+144(FP)
 	VZEROUPPER
+	MOVSD        X0, s0+120(FP)
+	MOVSD        X2, s1+128(FP)
+	MOVSD        X4, s2+136(FP)
+	MOVSD        X6, s3+144(FP)
 	RET
 
 // func axpyF64(y []float64, a float64, x []float64)
-// Requires: AVX, AVX2, FMA3, SSE2
+// Requires: AVX, FMA3
 TEXT ·axpyF64(SB), NOSPLIT, $0-56
 	MOVQ         y_base+0(FP), AX
 	MOVQ         x_base+32(FP), CX
 	MOVQ         y_len+8(FP), DX
-	MOVSD        a+24(FP), X0
-	VBROADCASTSD X0, Y0
+	VBROADCASTSD a+24(FP), Y0
 
 axpyF64loop:
 	CMPQ        DX, $0x00000000
@@ -351,21 +345,17 @@ axpyF64done:
 	RET
 
 // func axpy4F64(y []float64, a0 float64, a1 float64, a2 float64, a3 float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64)
-// Requires: AVX, AVX2, FMA3, SSE2
+// Requires: AVX, FMA3
 TEXT ·axpy4F64(SB), NOSPLIT, $0-152
 	MOVQ         y_base+0(FP), AX
 	MOVQ         y_len+8(FP), CX
-	MOVSD        a0+24(FP), X0
-	VBROADCASTSD X0, Y0
+	VBROADCASTSD a0+24(FP), Y0
 	MOVQ         x0_base+56(FP), DX
-	MOVSD        a1+32(FP), X1
-	VBROADCASTSD X1, Y1
+	VBROADCASTSD a1+32(FP), Y1
 	MOVQ         x1_base+80(FP), BX
-	MOVSD        a2+40(FP), X2
-	VBROADCASTSD X2, Y2
+	VBROADCASTSD a2+40(FP), Y2
 	MOVQ         x2_base+104(FP), SI
-	MOVSD        a3+48(FP), X3
-	VBROADCASTSD X3, Y3
+	VBROADCASTSD a3+48(FP), Y3
 	MOVQ         x3_base+128(FP), DI
 
 axpy4F64loop:

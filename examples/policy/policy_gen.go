@@ -231,10 +231,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float32, y *[Outputs]float32) {
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 32 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -251,10 +251,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float32, y *[Outputs]float32) {
 		}
 		{
 			out := &s.b1
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 32 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -271,10 +271,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float32, y *[Outputs]float32) {
 		}
 		{
 			out := &s.b0
-			b3 := &p.B3
+			b := &p.B3
 			for j := range 32 {
 				acc := out[j]
-				acc += b3[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -290,10 +290,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float32, y *[Outputs]float32) {
 		}
 		{
 			out := y
-			b4 := &p.B4
+			b := &p.B4
 			for j := range 2 {
 				acc := out[j]
-				acc += b4[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -361,10 +361,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 32 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -391,10 +391,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 32 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -421,10 +421,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b3 := &p.B3
+			b := &p.B3
 			for j := range 32 {
 				acc := out[j]
-				acc += b3[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -450,10 +450,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		}
 		for r := range rows {
 			out := &s.b2[r]
-			b4 := &p.B4
+			b := &p.B4
 			for j := range 2 {
 				acc := out[j]
-				acc += b4[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -543,10 +543,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 32 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -573,10 +573,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 32 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -603,10 +603,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 		for r := range rows {
 			out := &s.b2[r]
-			b3 := &p.B3
+			b := &p.B3
 			for j := range 32 {
 				acc := out[j]
-				acc += b3[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -632,10 +632,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 		for r := range rows {
 			out := &s.b3[r]
-			b4 := &p.B4
+			b := &p.B4
 			for j := range 2 {
 				acc := out[j]
-				acc += b4[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -670,15 +670,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
-	// B̄4 += z̄4
-	for r := range rows {
-		dy := &s.b4[r]
-		out := &g.B4
-		for j := range 2 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W4ᵀ = transpose(W4), for contiguous rows
 	{
 		out := &s.b5
@@ -706,6 +697,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 			for i := range 2 {
 				gradgen.Axpy(g.W4[i][:], dy[i], in[:])
 			}
+		}
+	}
+
+	// B̄4 += z̄4
+	for r := range rows {
+		dy := &s.b4[r]
+		out := &g.B4
+		for j := range 2 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -766,15 +766,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
-	// B̄3 += z̄3
-	for r := range rows {
-		dy := &s.b6[r]
-		out := &g.B3
-		for j := range 32 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W3ᵀ = transpose(W3), for contiguous rows
 	{
 		out := &s.b7
@@ -805,6 +796,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
+	// B̄3 += z̄3
+	for r := range rows {
+		dy := &s.b6[r]
+		out := &g.B3
+		for j := range 32 {
+			out[j] += dy[j]
+		}
+	}
+
 	// ā2 = W3ᵀ z̄3
 	// z̄2 = ā2 ⊙ (1 − a2²)
 	{
@@ -831,15 +831,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 				acc = acc * (1 - a2[j]*a2[j])
 				out[j] = acc
 			}
-		}
-	}
-
-	// B̄2 += z̄2
-	for r := range rows {
-		dy := &s.b2[r]
-		out := &g.B2
-		for j := range 32 {
-			out[j] += dy[j]
 		}
 	}
 
@@ -873,6 +864,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
+	// B̄2 += z̄2
+	for r := range rows {
+		dy := &s.b2[r]
+		out := &g.B2
+		for j := range 32 {
+			out[j] += dy[j]
+		}
+	}
+
 	// ā1 = W2ᵀ z̄2
 	// z̄1 = ā1 ⊙ (1 − a1²)
 	{
@@ -902,15 +902,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
-	// B̄1 += z̄1
-	for r := range rows {
-		dy := &s.b1[r]
-		out := &g.B1
-		for j := range 32 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		r := 0
@@ -935,6 +926,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 					out[j] += di * in[j]
 				}
 			}
+		}
+	}
+
+	// B̄1 += z̄1
+	for r := range rows {
+		dy := &s.b1[r]
+		out := &g.B1
+		for j := range 32 {
+			out[j] += dy[j]
 		}
 	}
 	return loss
@@ -974,10 +974,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 32 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -994,10 +994,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 		{
 			out := &s.b1
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 32 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -1014,10 +1014,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 		{
 			out := &s.b2
-			b3 := &p.B3
+			b := &p.B3
 			for j := range 32 {
 				acc := out[j]
-				acc += b3[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -1033,10 +1033,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 		{
 			out := &s.b3
-			b4 := &p.B4
+			b := &p.B4
 			for j := range 2 {
 				acc := out[j]
-				acc += b4[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -1067,21 +1067,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 	}
 
-	// B̄4 += z̄4
-	{
-		dy := &s.b4
-		out := &g.B4
-		for j := range 2 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄4 += z̄4 a3ᵀ
 	{
 		dy := &s.b4
 		in := &s.b2
 		for i := range 2 {
 			gradgen.Axpy(g.W4[i][:], dy[i], in[:])
+		}
+	}
+
+	// B̄4 += z̄4
+	{
+		dy := &s.b4
+		out := &g.B4
+		for j := range 2 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -1105,21 +1105,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 	}
 
-	// B̄3 += z̄3
-	{
-		dy := &s.b5
-		out := &g.B3
-		for j := range 32 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄3 += z̄3 a2ᵀ
 	{
 		dy := &s.b5
 		in := &s.b1
 		for i := range 32 {
 			gradgen.Axpy(g.W3[i][:], dy[i], in[:])
+		}
+	}
+
+	// B̄3 += z̄3
+	{
+		dy := &s.b5
+		out := &g.B3
+		for j := range 32 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -1143,21 +1143,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 	}
 
-	// B̄2 += z̄2
-	{
-		dy := &s.b2
-		out := &g.B2
-		for j := range 32 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄2 += z̄2 a1ᵀ
 	{
 		dy := &s.b2
 		in := &s.b0
 		for i := range 32 {
 			gradgen.Axpy(g.W2[i][:], dy[i], in[:])
+		}
+	}
+
+	// B̄2 += z̄2
+	{
+		dy := &s.b2
+		out := &g.B2
+		for j := range 32 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -1181,15 +1181,6 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 	}
 
-	// B̄1 += z̄1
-	{
-		dy := &s.b1
-		out := &g.B1
-		for j := range 32 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		dy := &s.b1
@@ -1200,6 +1191,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 			for j := range 8 {
 				out[j] += di * in[j]
 			}
+		}
+	}
+
+	// B̄1 += z̄1
+	{
+		dy := &s.b1
+		out := &g.B1
+		for j := range 32 {
+			out[j] += dy[j]
 		}
 	}
 	return loss

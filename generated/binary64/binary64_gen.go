@@ -255,10 +255,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := y
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 3 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -416,10 +416,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 3 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -597,10 +597,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 3 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -632,15 +632,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				acc := (gradgen.Sigmoid(zr[j]) - tr[j]) * scale
 				out[j] = acc
 			}
-		}
-	}
-
-	// B̄2 += z̄2
-	for r := range rows {
-		dy := &s.b2[r]
-		out := &g.B2
-		for j := range 3 {
-			out[j] += dy[j]
 		}
 	}
 
@@ -679,6 +670,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 					out[j] += di * in[j]
 				}
 			}
+		}
+	}
+
+	// B̄2 += z̄2
+	for r := range rows {
+		dy := &s.b2[r]
+		out := &g.B2
+		for j := range 3 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -857,10 +857,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b1
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 3 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -891,15 +891,6 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄2 += z̄2
-	{
-		dy := &s.b2
-		out := &g.B2
-		for j := range 3 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄2 += z̄2 a1ᵀ
 	{
 		dy := &s.b2
@@ -910,6 +901,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 			for j := range 10 {
 				out[j] += di * in[j]
 			}
+		}
+	}
+
+	// B̄2 += z̄2
+	{
+		dy := &s.b2
+		out := &g.B2
+		for j := range 3 {
+			out[j] += dy[j]
 		}
 	}
 

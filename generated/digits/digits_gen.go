@@ -208,10 +208,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float32, y *[Outputs]float32) {
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 128 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -232,10 +232,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float32, y *[Outputs]float32) {
 		}
 		{
 			out := y
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 10 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -274,10 +274,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 128 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -308,10 +308,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 10 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -378,10 +378,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 128 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -412,10 +412,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 10 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -470,15 +470,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
-	// B̄2 += z̄2
-	for r := range rows {
-		dy := &s.b2[r]
-		out := &g.B2
-		for j := range 10 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W2ᵀ = transpose(W2), for contiguous rows
 	{
 		out := &s.b3
@@ -506,6 +497,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 			for i := range 10 {
 				gradgen.Axpy(g.W2[i][:], dy[i], in[:])
 			}
+		}
+	}
+
+	// B̄2 += z̄2
+	for r := range rows {
+		dy := &s.b2[r]
+		out := &g.B2
+		for j := range 10 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -568,15 +568,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
-	// B̄1 += z̄1
-	for r := range rows {
-		dy := &s.b4[r]
-		out := &g.B1
-		for j := range 128 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		r := 0
@@ -593,6 +584,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 			for i := range 128 {
 				gradgen.Axpy(g.W1[i][:], dy[i], in[:])
 			}
+		}
+	}
+
+	// B̄1 += z̄1
+	for r := range rows {
+		dy := &s.b4[r]
+		out := &g.B1
+		for j := range 128 {
+			out[j] += dy[j]
 		}
 	}
 	return loss
@@ -622,10 +622,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 128 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -646,10 +646,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 		{
 			out := &s.b1
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 10 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -700,21 +700,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 	}
 
-	// B̄2 += z̄2
-	{
-		dy := &s.b2
-		out := &g.B2
-		for j := range 10 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄2 += z̄2 a1ᵀ
 	{
 		dy := &s.b2
 		in := &s.b0
 		for i := range 10 {
 			gradgen.Axpy(g.W2[i][:], dy[i], in[:])
+		}
+	}
+
+	// B̄2 += z̄2
+	{
+		dy := &s.b2
+		out := &g.B2
+		for j := range 10 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -743,21 +743,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 	}
 
-	// B̄1 += z̄1
-	{
-		dy := &s.b3
-		out := &g.B1
-		for j := range 128 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		dy := &s.b3
 		in := x
 		for i := range 128 {
 			gradgen.Axpy(g.W1[i][:], dy[i], in[:])
+		}
+	}
+
+	// B̄1 += z̄1
+	{
+		dy := &s.b3
+		out := &g.B1
+		for j := range 128 {
+			out[j] += dy[j]
 		}
 	}
 	return loss

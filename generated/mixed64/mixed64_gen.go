@@ -234,10 +234,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 8 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc *= 0.2
 				}
@@ -279,10 +279,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := &s.b1
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 7 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				acc = gradgen.Sigmoid(acc)
 				out[j] = acc
 			}
@@ -348,10 +348,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := &s.b3
-			b4 := &p.B4
+			b := &p.B4
 			for j := range 4 {
 				acc := out[j]
-				acc += b4[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -381,10 +381,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := y
-			b5 := &p.B5
+			b := &p.B5
 			for j := range 3 {
 				acc := out[j]
-				acc += b5[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -454,10 +454,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 8 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc *= 0.2
 				}
@@ -544,10 +544,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 7 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				acc = gradgen.Sigmoid(acc)
 				out[j] = acc
 			}
@@ -673,10 +673,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b3[r]
-			b4 := &p.B4
+			b := &p.B4
 			for j := range 4 {
 				acc := out[j]
-				acc += b4[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -751,10 +751,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b4[r]
-			b5 := &p.B5
+			b := &p.B5
 			for j := range 3 {
 				acc := out[j]
-				acc += b5[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -850,10 +850,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 8 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc *= 0.2
 				}
@@ -940,10 +940,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 7 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				acc = gradgen.Sigmoid(acc)
 				out[j] = acc
 			}
@@ -1069,10 +1069,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b3[r]
-			b4 := &p.B4
+			b := &p.B4
 			for j := range 4 {
 				acc := out[j]
-				acc += b4[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -1147,10 +1147,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b4[r]
-			b5 := &p.B5
+			b := &p.B5
 			for j := range 3 {
 				acc := out[j]
-				acc += b5[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -1182,15 +1182,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				acc := scale * (zr[j] - tr[j])
 				out[j] = acc
 			}
-		}
-	}
-
-	// B̄5 += z̄5
-	for r := range rows {
-		dy := &s.b5[r]
-		out := &g.B5
-		for j := range 3 {
-			out[j] += dy[j]
 		}
 	}
 
@@ -1229,6 +1220,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 					out[j] += di * in[j]
 				}
 			}
+		}
+	}
+
+	// B̄5 += z̄5
+	for r := range rows {
+		dy := &s.b5[r]
+		out := &g.B5
+		for j := range 3 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -1291,15 +1291,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// B̄4 += z̄4
-	for r := range rows {
-		dy := &s.b7[r]
-		out := &g.B4
-		for j := range 4 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W4ᵀ = transpose(W4), for contiguous rows
 	{
 		out := &s.b8
@@ -1335,6 +1326,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 					out[j] += di * in[j]
 				}
 			}
+		}
+	}
+
+	// B̄4 += z̄4
+	for r := range rows {
+		dy := &s.b7[r]
+		out := &g.B4
+		for j := range 4 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -1535,15 +1535,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// B̄2 += z̄2
-	for r := range rows {
-		dy := &s.b11[r]
-		out := &g.B2
-		for j := range 7 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W2ᵀ = transpose(W2), for contiguous rows
 	{
 		out := &s.b12
@@ -1579,6 +1570,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 					out[j] += di * in[j]
 				}
 			}
+		}
+	}
+
+	// B̄2 += z̄2
+	for r := range rows {
+		dy := &s.b11[r]
+		out := &g.B2
+		for j := range 7 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -1641,15 +1641,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// B̄1 += z̄1
-	for r := range rows {
-		dy := &s.b13[r]
-		out := &g.B1
-		for j := range 8 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		r := 0
@@ -1674,6 +1665,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 					out[j] += di * in[j]
 				}
 			}
+		}
+	}
+
+	// B̄1 += z̄1
+	for r := range rows {
+		dy := &s.b13[r]
+		out := &g.B1
+		for j := range 8 {
+			out[j] += dy[j]
 		}
 	}
 	return loss
@@ -1717,10 +1717,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 8 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc *= 0.2
 				}
@@ -1762,10 +1762,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b1
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 7 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				acc = gradgen.Sigmoid(acc)
 				out[j] = acc
 			}
@@ -1831,10 +1831,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b3
-			b4 := &p.B4
+			b := &p.B4
 			for j := range 4 {
 				acc := out[j]
-				acc += b4[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -1864,10 +1864,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b4
-			b5 := &p.B5
+			b := &p.B5
 			for j := range 3 {
 				acc := out[j]
-				acc += b5[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -1898,15 +1898,6 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄5 += z̄5
-	{
-		dy := &s.b5
-		out := &g.B5
-		for j := range 3 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄5 += z̄5 a4ᵀ
 	{
 		dy := &s.b5
@@ -1917,6 +1908,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 			for j := range 4 {
 				out[j] += di * in[j]
 			}
+		}
+	}
+
+	// B̄5 += z̄5
+	{
+		dy := &s.b5
+		out := &g.B5
+		for j := range 3 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -1946,15 +1946,6 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄4 += z̄4
-	{
-		dy := &s.b6
-		out := &g.B4
-		for j := range 4 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄4 += z̄4 a3ᵀ
 	{
 		dy := &s.b6
@@ -1965,6 +1956,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 			for j := range 6 {
 				out[j] += di * in[j]
 			}
+		}
+	}
+
+	// B̄4 += z̄4
+	{
+		dy := &s.b6
+		out := &g.B4
+		for j := range 4 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -2029,15 +2029,6 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄2 += z̄2
-	{
-		dy := &s.b8
-		out := &g.B2
-		for j := range 7 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄2 += z̄2 a1ᵀ
 	{
 		dy := &s.b8
@@ -2048,6 +2039,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 			for j := range 8 {
 				out[j] += di * in[j]
 			}
+		}
+	}
+
+	// B̄2 += z̄2
+	{
+		dy := &s.b8
+		out := &g.B2
+		for j := range 7 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -2077,15 +2077,6 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄1 += z̄1
-	{
-		dy := &s.b9
-		out := &g.B1
-		for j := range 8 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		dy := &s.b9
@@ -2096,6 +2087,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 			for j := range 5 {
 				out[j] += di * in[j]
 			}
+		}
+	}
+
+	// B̄1 += z̄1
+	{
+		dy := &s.b9
+		out := &g.B1
+		for j := range 8 {
+			out[j] += dy[j]
 		}
 	}
 	return loss

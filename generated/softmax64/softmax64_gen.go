@@ -231,10 +231,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 9 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -273,10 +273,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := y
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 5 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -373,10 +373,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 9 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -460,10 +460,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 5 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -588,10 +588,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 9 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -675,10 +675,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 5 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -733,15 +733,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// B̄2 += z̄2
-	for r := range rows {
-		dy := &s.b2[r]
-		out := &g.B2
-		for j := range 5 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W2ᵀ = transpose(W2), for contiguous rows
 	{
 		out := &s.b3
@@ -777,6 +768,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 					out[j] += di * in[j]
 				}
 			}
+		}
+	}
+
+	// B̄2 += z̄2
+	for r := range rows {
+		dy := &s.b2[r]
+		out := &g.B2
+		for j := range 5 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -867,15 +867,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// B̄1 += z̄1
-	for r := range rows {
-		dy := &s.b4[r]
-		out := &g.B1
-		for j := range 9 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		r := 0
@@ -900,6 +891,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 					out[j] += di * in[j]
 				}
 			}
+		}
+	}
+
+	// B̄1 += z̄1
+	for r := range rows {
+		dy := &s.b4[r]
+		out := &g.B1
+		for j := range 9 {
+			out[j] += dy[j]
 		}
 	}
 	return loss
@@ -952,10 +952,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 9 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				acc = gradgen.Tanh(acc)
 				out[j] = acc
 			}
@@ -994,10 +994,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b1
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 5 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -1048,15 +1048,6 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄2 += z̄2
-	{
-		dy := &s.b2
-		out := &g.B2
-		for j := range 5 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄2 += z̄2 a1ᵀ
 	{
 		dy := &s.b2
@@ -1067,6 +1058,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 			for j := range 9 {
 				out[j] += di * in[j]
 			}
+		}
+	}
+
+	// B̄2 += z̄2
+	{
+		dy := &s.b2
+		out := &g.B2
+		for j := range 5 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -1094,15 +1094,6 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄1 += z̄1
-	{
-		dy := &s.b3
-		out := &g.B1
-		for j := range 9 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		dy := &s.b3
@@ -1113,6 +1104,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 			for j := range 6 {
 				out[j] += di * in[j]
 			}
+		}
+	}
+
+	// B̄1 += z̄1
+	{
+		dy := &s.b3
+		out := &g.B1
+		for j := range 9 {
+			out[j] += dy[j]
 		}
 	}
 	return loss

@@ -204,10 +204,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 128 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -228,10 +228,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := y
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 10 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -270,10 +270,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 128 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -304,10 +304,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 10 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -374,10 +374,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 128 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -408,10 +408,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 10 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -466,15 +466,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// B̄2 += z̄2
-	for r := range rows {
-		dy := &s.b2[r]
-		out := &g.B2
-		for j := range 10 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W2ᵀ = transpose(W2), for contiguous rows
 	{
 		out := &s.b3
@@ -502,6 +493,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 			for i := range 10 {
 				gradgen.Axpy(g.W2[i][:], dy[i], in[:])
 			}
+		}
+	}
+
+	// B̄2 += z̄2
+	for r := range rows {
+		dy := &s.b2[r]
+		out := &g.B2
+		for j := range 10 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -564,15 +564,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// B̄1 += z̄1
-	for r := range rows {
-		dy := &s.b4[r]
-		out := &g.B1
-		for j := range 128 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		r := 0
@@ -589,6 +580,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 			for i := range 128 {
 				gradgen.Axpy(g.W1[i][:], dy[i], in[:])
 			}
+		}
+	}
+
+	// B̄1 += z̄1
+	for r := range rows {
+		dy := &s.b4[r]
+		out := &g.B1
+		for j := range 128 {
+			out[j] += dy[j]
 		}
 	}
 	return loss
@@ -618,10 +618,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 128 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -642,10 +642,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b1
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 10 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -696,21 +696,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄2 += z̄2
-	{
-		dy := &s.b2
-		out := &g.B2
-		for j := range 10 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄2 += z̄2 a1ᵀ
 	{
 		dy := &s.b2
 		in := &s.b0
 		for i := range 10 {
 			gradgen.Axpy(g.W2[i][:], dy[i], in[:])
+		}
+	}
+
+	// B̄2 += z̄2
+	{
+		dy := &s.b2
+		out := &g.B2
+		for j := range 10 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -739,21 +739,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄1 += z̄1
-	{
-		dy := &s.b3
-		out := &g.B1
-		for j := range 128 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		dy := &s.b3
 		in := x
 		for i := range 128 {
 			gradgen.Axpy(g.W1[i][:], dy[i], in[:])
+		}
+	}
+
+	// B̄1 += z̄1
+	{
+		dy := &s.b3
+		out := &g.B1
+		for j := range 128 {
+			out[j] += dy[j]
 		}
 	}
 	return loss

@@ -220,10 +220,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 16 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -250,10 +250,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := &s.b1
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 16 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -283,10 +283,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := y
-			b3 := &p.B3
+			b := &p.B3
 			for j := range 3 {
 				acc := out[j]
-				acc += b3[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -354,10 +354,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 16 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -414,10 +414,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 16 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -492,10 +492,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b2[r]
-			b3 := &p.B3
+			b := &p.B3
 			for j := range 3 {
 				acc := out[j]
-				acc += b3[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -584,10 +584,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 16 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -644,10 +644,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 16 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -722,10 +722,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b2[r]
-			b3 := &p.B3
+			b := &p.B3
 			for j := range 3 {
 				acc := out[j]
-				acc += b3[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -757,15 +757,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				acc := scale * (zr[j] - tr[j])
 				out[j] = acc
 			}
-		}
-	}
-
-	// B̄3 += z̄3
-	for r := range rows {
-		dy := &s.b3[r]
-		out := &g.B3
-		for j := range 3 {
-			out[j] += dy[j]
 		}
 	}
 
@@ -804,6 +795,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 					out[j] += di * in[j]
 				}
 			}
+		}
+	}
+
+	// B̄3 += z̄3
+	for r := range rows {
+		dy := &s.b3[r]
+		out := &g.B3
+		for j := range 3 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -866,15 +866,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// B̄2 += z̄2
-	for r := range rows {
-		dy := &s.b5[r]
-		out := &g.B2
-		for j := range 16 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W2ᵀ = transpose(W2), for contiguous rows
 	{
 		out := &s.b6
@@ -910,6 +901,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 					out[j] += di * in[j]
 				}
 			}
+		}
+	}
+
+	// B̄2 += z̄2
+	for r := range rows {
+		dy := &s.b5[r]
+		out := &g.B2
+		for j := range 16 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -972,15 +972,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// B̄1 += z̄1
-	for r := range rows {
-		dy := &s.b1[r]
-		out := &g.B1
-		for j := range 16 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		r := 0
@@ -1005,6 +996,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 					out[j] += di * in[j]
 				}
 			}
+		}
+	}
+
+	// B̄1 += z̄1
+	for r := range rows {
+		dy := &s.b1[r]
+		out := &g.B1
+		for j := range 16 {
+			out[j] += dy[j]
 		}
 	}
 	return loss
@@ -1043,10 +1043,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 16 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -1073,10 +1073,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b1
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 16 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -1106,10 +1106,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b2
-			b3 := &p.B3
+			b := &p.B3
 			for j := range 3 {
 				acc := out[j]
-				acc += b3[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -1140,15 +1140,6 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄3 += z̄3
-	{
-		dy := &s.b3
-		out := &g.B3
-		for j := range 3 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄3 += z̄3 a2ᵀ
 	{
 		dy := &s.b3
@@ -1159,6 +1150,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 			for j := range 16 {
 				out[j] += di * in[j]
 			}
+		}
+	}
+
+	// B̄3 += z̄3
+	{
+		dy := &s.b3
+		out := &g.B3
+		for j := range 3 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -1188,15 +1188,6 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄2 += z̄2
-	{
-		dy := &s.b4
-		out := &g.B2
-		for j := range 16 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄2 += z̄2 a1ᵀ
 	{
 		dy := &s.b4
@@ -1207,6 +1198,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 			for j := range 16 {
 				out[j] += di * in[j]
 			}
+		}
+	}
+
+	// B̄2 += z̄2
+	{
+		dy := &s.b4
+		out := &g.B2
+		for j := range 16 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -1236,15 +1236,6 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄1 += z̄1
-	{
-		dy := &s.b1
-		out := &g.B1
-		for j := range 16 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		dy := &s.b1
@@ -1255,6 +1246,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 			for j := range 4 {
 				out[j] += di * in[j]
 			}
+		}
+	}
+
+	// B̄1 += z̄1
+	{
+		dy := &s.b1
+		out := &g.B1
+		for j := range 16 {
+			out[j] += dy[j]
 		}
 	}
 	return loss

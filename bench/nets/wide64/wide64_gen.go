@@ -212,10 +212,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 512 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -234,10 +234,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := &s.b1
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 512 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -258,10 +258,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 		}
 		{
 			out := y
-			b3 := &p.B3
+			b := &p.B3
 			for j := range 10 {
 				acc := out[j]
-				acc += b3[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -301,10 +301,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 512 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -333,10 +333,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 512 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -367,10 +367,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		for r := range rows {
 			out := &s.b2[r]
-			b3 := &p.B3
+			b := &p.B3
 			for j := range 10 {
 				acc := out[j]
-				acc += b3[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -439,10 +439,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 512 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -471,10 +471,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 512 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -505,10 +505,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 		for r := range rows {
 			out := &s.b2[r]
-			b3 := &p.B3
+			b := &p.B3
 			for j := range 10 {
 				acc := out[j]
-				acc += b3[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -563,15 +563,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// B̄3 += z̄3
-	for r := range rows {
-		dy := &s.b3[r]
-		out := &g.B3
-		for j := range 10 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W3ᵀ = transpose(W3), for contiguous rows
 	{
 		out := &s.b4
@@ -599,6 +590,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 			for i := range 10 {
 				gradgen.Axpy(g.W3[i][:], dy[i], in[:])
 			}
+		}
+	}
+
+	// B̄3 += z̄3
+	for r := range rows {
+		dy := &s.b3[r]
+		out := &g.B3
+		for j := range 10 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -661,15 +661,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// B̄2 += z̄2
-	for r := range rows {
-		dy := &s.b5[r]
-		out := &g.B2
-		for j := range 512 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W2ᵀ = transpose(W2), for contiguous rows
 	{
 		out := &s.b6
@@ -697,6 +688,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 			for i := range 512 {
 				gradgen.Axpy(g.W2[i][:], dy[i], in[:])
 			}
+		}
+	}
+
+	// B̄2 += z̄2
+	for r := range rows {
+		dy := &s.b5[r]
+		out := &g.B2
+		for j := range 512 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -731,15 +731,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// B̄1 += z̄1
-	for r := range rows {
-		dy := &s.b1[r]
-		out := &g.B1
-		for j := range 512 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		r := 0
@@ -756,6 +747,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 			for i := range 512 {
 				gradgen.Axpy(g.W1[i][:], dy[i], in[:])
 			}
+		}
+	}
+
+	// B̄1 += z̄1
+	for r := range rows {
+		dy := &s.b1[r]
+		out := &g.B1
+		for j := range 512 {
+			out[j] += dy[j]
 		}
 	}
 	return loss
@@ -786,10 +786,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 512 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -808,10 +808,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b1
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 512 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -832,10 +832,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 		{
 			out := &s.b2
-			b3 := &p.B3
+			b := &p.B3
 			for j := range 10 {
 				acc := out[j]
-				acc += b3[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -886,21 +886,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄3 += z̄3
-	{
-		dy := &s.b3
-		out := &g.B3
-		for j := range 10 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄3 += z̄3 a2ᵀ
 	{
 		dy := &s.b3
 		in := &s.b1
 		for i := range 10 {
 			gradgen.Axpy(g.W3[i][:], dy[i], in[:])
+		}
+	}
+
+	// B̄3 += z̄3
+	{
+		dy := &s.b3
+		out := &g.B3
+		for j := range 10 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -929,21 +929,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄2 += z̄2
-	{
-		dy := &s.b4
-		out := &g.B2
-		for j := range 512 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄2 += z̄2 a1ᵀ
 	{
 		dy := &s.b4
 		in := &s.b0
 		for i := range 512 {
 			gradgen.Axpy(g.W2[i][:], dy[i], in[:])
+		}
+	}
+
+	// B̄2 += z̄2
+	{
+		dy := &s.b4
+		out := &g.B2
+		for j := range 512 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -969,21 +969,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		}
 	}
 
-	// B̄1 += z̄1
-	{
-		dy := &s.b1
-		out := &g.B1
-		for j := range 512 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		dy := &s.b1
 		in := x
 		for i := range 512 {
 			gradgen.Axpy(g.W1[i][:], dy[i], in[:])
+		}
+	}
+
+	// B̄1 += z̄1
+	{
+		dy := &s.b1
+		out := &g.B1
+		for j := range 512 {
+			out[j] += dy[j]
 		}
 	}
 	return loss

@@ -216,10 +216,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float32, y *[Outputs]float32) {
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 16 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -249,10 +249,10 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float32, y *[Outputs]float32) {
 		}
 		{
 			out := y
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 3 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -319,10 +319,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 16 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -397,10 +397,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 3 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -495,10 +495,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 		for r := range rows {
 			out := &s.b0[r]
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 16 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -573,10 +573,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 		for r := range rows {
 			out := &s.b1[r]
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 3 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -631,15 +631,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
-	// B̄2 += z̄2
-	for r := range rows {
-		dy := &s.b2[r]
-		out := &g.B2
-		for j := range 3 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W2ᵀ = transpose(W2), for contiguous rows
 	{
 		out := &s.b3
@@ -675,6 +666,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 					out[j] += di * in[j]
 				}
 			}
+		}
+	}
+
+	// B̄2 += z̄2
+	for r := range rows {
+		dy := &s.b2[r]
+		out := &g.B2
+		for j := range 3 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -737,15 +737,6 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
-	// B̄1 += z̄1
-	for r := range rows {
-		dy := &s.b4[r]
-		out := &g.B1
-		for j := range 16 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		r := 0
@@ -770,6 +761,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 					out[j] += di * in[j]
 				}
 			}
+		}
+	}
+
+	// B̄1 += z̄1
+	for r := range rows {
+		dy := &s.b4[r]
+		out := &g.B1
+		for j := range 16 {
+			out[j] += dy[j]
 		}
 	}
 	return loss
@@ -807,10 +807,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 		{
 			out := &s.b0
-			b1 := &p.B1
+			b := &p.B1
 			for j := range 16 {
 				acc := out[j]
-				acc += b1[j]
+				acc += b[j]
 				if acc < 0 {
 					acc = 0
 				}
@@ -840,10 +840,10 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 		{
 			out := &s.b1
-			b2 := &p.B2
+			b := &p.B2
 			for j := range 3 {
 				acc := out[j]
-				acc += b2[j]
+				acc += b[j]
 				out[j] = acc
 			}
 		}
@@ -894,15 +894,6 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 	}
 
-	// B̄2 += z̄2
-	{
-		dy := &s.b2
-		out := &g.B2
-		for j := range 3 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄2 += z̄2 a1ᵀ
 	{
 		dy := &s.b2
@@ -913,6 +904,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 			for j := range 16 {
 				out[j] += di * in[j]
 			}
+		}
+	}
+
+	// B̄2 += z̄2
+	{
+		dy := &s.b2
+		out := &g.B2
+		for j := range 3 {
+			out[j] += dy[j]
 		}
 	}
 
@@ -942,15 +942,6 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		}
 	}
 
-	// B̄1 += z̄1
-	{
-		dy := &s.b3
-		out := &g.B1
-		for j := range 16 {
-			out[j] += dy[j]
-		}
-	}
-
 	// W̄1 += z̄1 xᵀ
 	{
 		dy := &s.b3
@@ -961,6 +952,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 			for j := range 4 {
 				out[j] += di * in[j]
 			}
+		}
+	}
+
+	// B̄1 += z̄1
+	{
+		dy := &s.b3
+		out := &g.B1
+		for j := range 16 {
+			out[j] += dy[j]
 		}
 	}
 	return loss

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// short is a run that is quick but still learns: ten epochs reach about 97%.
+var short = func() options {
+	o := defaults
+	o.Epochs = 10
+	return o
+}()
+
+// shortRun runs short once; the tests that read its output share it.
+var shortRun = sync.OnceValue(func() (r struct {
+	out string
+	res result
+	err error
+}) {
+	var out bytes.Buffer
+	r.res, r.err = run(&out, short)
+	r.out = out.String()
+	return r
+})
+
+func TestRunLearns(t *testing.T) {
+	r := shortRun()
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.res.Generated < 0.95 || r.res.Generic < 0.95 {
+		t.Errorf("test accuracy after %d epochs: generated %.4f, generic %.4f, want ≥ 0.95 for both; output:\n%s",
+			short.Epochs, r.res.Generated, r.res.Generic, r.out)
+	}
+	if !strings.Contains(r.out, "determinism: the second run with seed 1 gave identical parameters (bit for bit)") {
+		t.Errorf("no determinism line in the output:\n%s", r.out)
+	}
+}
+
+func TestRunPrintsTheSameTwice(t *testing.T) {
+	r := shortRun()
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	var b bytes.Buffer
+	if _, err := run(&b, short); err != nil {
+		t.Fatal(err)
+	}
+	if ua, ub := untimed(r.out), untimed(b.String()); ua != ub {
+		t.Errorf("two runs with seed %d differ apart from timings:\n%s\nand\n%s", short.Seed, ua, ub)
+	}
+	if n := strings.Count(untimed(r.out), "\n"); n < 2*short.Epochs {
+		t.Errorf("only %d lines left after removing timings:\n%s", n, untimed(r.out))
+	}
+}
+
+// untimed returns out without what depends on the clock: the last column
+// (images per second) of the epoch lines and the lines of times.
+func untimed(out string) string {
+	var b strings.Builder
+	for line := range strings.Lines(out) {
+		fields := strings.Fields(line)
+		switch {
+		case strings.HasPrefix(line, "training time:"), strings.HasPrefix(line, "total time"):
+			continue
+		case len(fields) == 5 && isInt(fields[0]):
+			line = strings.Join(fields[:4], " ") + "\n"
+		}
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+// isInt reports whether s is a decimal integer.
+func isInt(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
+}
+
+func TestRunFloat64WritesPlot(t *testing.T) {
+	o := defaults
+	o.Epochs, o.Float64 = 3, true
+	o.Plot = filepath.Join(t.TempDir(), "digits.png")
+	var out bytes.Buffer
+	if _, err := run(&out, o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "float64") || !strings.Contains(out.String(), "package digitsnet64") {
+		t.Errorf("the output does not mention float64 and digitsnet64:\n%s", &out)
+	}
+	png, err := os.ReadFile(o.Plot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) || len(png) < 10000 {
+		t.Errorf("%s is not a PNG of a plot (%d bytes)", o.Plot, len(png))
+	}
+}
+
+func TestSplitIsStratified(t *testing.T) {
+	d, err := parseGzipCSV(digitsData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.labels) != 1797 {
+		t.Fatalf("%d images, want 1797", len(d.labels))
+	}
+	train, test := split(d, testShare, splitSeed)
+	var all, inTest [classes]int
+	seen := map[int]bool{}
+	for _, i := range append(append([]int(nil), train...), test...) {
+		if seen[i] {
+			t.Fatalf("image %d is in both sets or twice in one", i)
+		}
+		seen[i] = true
+		all[d.labels[i]]++
+	}
+	for _, i := range test {
+		inTest[d.labels[i]]++
+	}
+	for c := range classes {
+		if want := int(testShare*float64(all[c]) + 0.5); inTest[c] != want {
+			t.Errorf("class %d: %d of %d images in the test set, want %d", c, inTest[c], all[c], want)
+		}
+	}
+	again, _ := split(d, testShare, splitSeed)
+	if !slices.Equal(train, again) {
+		t.Error("the split is not reproducible")
+	}
+}
+
+// gzipped compresses s.
+func gzipped(s string) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte(s))
+	zw.Close()
+	return b.Bytes()
+}
+
+func TestRunMalformedData(t *testing.T) {
+	good := strings.Repeat("0,", pixels) + "3\n"
+	bad := func(field int, value string) string {
+		f := strings.Split(strings.TrimSpace(good), ",")
+		f[field] = value
+		return strings.Join(f, ",") + "\n"
+	}
+	truncated := gzipped(good + good + good)
+	truncated = truncated[:len(truncated)-10]
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"not gzip", []byte(good), "not gzip-compressed"},
+		{"truncated gzip", truncated, "line "},
+		{"empty", gzipped(""), "no images"},
+		{"missing field", gzipped(good + strings.Repeat("0,", pixels-1) + "3\n"), "line 2: 64 fields, want 65"},
+		{"extra field", gzipped(good + good + "1," + good), "line 3: 66 fields, want 65"},
+		{"bad pixel", gzipped(good + bad(5, "x")), `line 2: pixel 6: "x" is not an integer in [0, 16]`},
+		{"pixel too bright", gzipped(good + good + bad(63, "17")), `line 3: pixel 64: "17"`},
+		{"negative pixel", gzipped(bad(0, "-1")), `line 1: pixel 1: "-1"`},
+		{"fractional pixel", gzipped(good + bad(2, "1.5")), `line 2: pixel 3: "1.5"`},
+		{"class out of range", gzipped(good + "\n" + bad(pixels, "10")), `line 3: class "10" is not an integer in [0, 9]`},
+		{"class missing", gzipped(good + bad(pixels, "")), `line 2: class ""`},
+		{"too few to split", gzipped(good + good), "too few"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := short
+			o.Data = tc.data
+			_, err := run(new(bytes.Buffer), o)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("run = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestProgressBarLeavesLinesIntact(t *testing.T) {
+	o := defaults
+	o.Epochs = 2
+	var plain, bar bytes.Buffer
+	if _, err := run(&plain, o); err != nil {
+		t.Fatal(err)
+	}
+	o.Progress = true
+	if _, err := run(&bar, o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(bar.String(), "epoch 1 ") || !strings.Contains(bar.String(), "\r") {
+		t.Fatalf("no progress bar in the output:\n%q", bar.String())
+	}
+	// A terminal shows of each line what follows its last carriage return,
+	// over what came before unless that was blanked out.
+	var shown strings.Builder
+	for line := range strings.Lines(bar.String()) {
+		parts := strings.Split(line, "\r")
+		if n := len(parts); n > 1 && strings.TrimSpace(parts[n-2]) != "" {
+			t.Errorf("the bar is not cleared before the line %q", parts[n-1])
+		}
+		shown.WriteString(parts[len(parts)-1])
+	}
+	if got, want := untimed(shown.String()), untimed(plain.String()); got != want {
+		t.Errorf("with a progress bar the lines read\n%s\nwithout one\n%s", got, want)
+	}
+}
