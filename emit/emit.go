@@ -321,3 +321,20 @@ func goType(d ir.DType) string {
 	}
 	return "float32"
 }
+
+// FuncName is the Go name of f in the generated file.
+func FuncName(f *ir.Func) string { return goName(f) }
+
+// StorageName is the Go expression that holds v inside f's generated
+// function (s.b3, g.W1, xs, loss), or "" when v has no storage of its own.
+// gradgen explain uses it to point from the math to the code.
+func StorageName(p *ir.Program, f *ir.Func, v *ir.Value) string {
+	c := newFuncCtx(p, f)
+	switch {
+	case v.Type.Equal(ir.Scalar) && v.Op.Info().Class == ir.Reduction:
+		return "loss"
+	case v.Op == ir.OpParam, c.grads[v] != "", v.Op == ir.OpInput, v.Op == ir.OpTarget, v == c.pred, v.Buf >= 0:
+		return fmt.Sprintf("%#v", c.ref(v))
+	}
+	return ""
+}

@@ -123,6 +123,9 @@ type Value struct {
 	// Rule is the equation the value implements, in the notation of the
 	// derivation ("W̄1 += z̄1 xᵀ"); the emitter prints it beside the code.
 	Rule string
+	// Origin is the forward value whose vector-Jacobian rule made this
+	// value (set by the grad pass; nil for forward values).
+	Origin *Value
 	// Maps are element-wise ops applied to each result element inside
 	// this value's loop, in order; the fuse pass moves them here.
 	Maps []Map

@@ -102,3 +102,29 @@ func TestCheckFindsEveryViolation(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryOpHasMath: explain prints each op from its table entry, so every
+// op needs a definition, and every differentiated op its Jacobians and why.
+func TestEveryOpHasMath(t *testing.T) {
+	for _, op := range Ops() {
+		m := op.Math()
+		if m.Def == nil {
+			t.Errorf("op %s has no definition for explain", op)
+		}
+		if op.Info().VJP != nil && (m.Jacobians == nil || m.Why == "") {
+			t.Errorf("op %s has a rule but no Jacobians or explanation", op)
+		}
+	}
+}
+
+func TestFprintDot(t *testing.T) {
+	p, f, _ := small()
+	var b strings.Builder
+	FprintDot(&b, p, f)
+	out := b.String()
+	for _, want := range []string{`digraph "t.train" {`, `v2 [label="Affine\n[B][3]f32"`, "v0 -> v2;", "shape=doublecircle"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dot output lacks %q:\n%s", want, out)
+		}
+	}
+}

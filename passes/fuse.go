@@ -21,6 +21,9 @@ func Fuse(p *ir.Program, f *ir.Func) error {
 		}
 		m := ir.Map{Op: v.Op, Args: v.Args[1:], Aux: v.Aux, Name: v.Name, Rule: v.Rule}
 		v.Op, v.Args, v.Aux, v.Rule, v.Vector = u.Op, u.Args, u.Aux, u.Rule, u.Vector
+		if v.Origin == nil {
+			v.Origin = u.Origin
+		}
 		v.Maps = append(append([]ir.Map(nil), u.Maps...), m)
 		fused[u] = true
 	}

@@ -46,7 +46,12 @@ func Grad(p *ir.Program, f *ir.Func) error {
 		if info.VJP == nil {
 			return fmt.Errorf("%s: op %s has no vector-Jacobian rule (lower layers before grad)", v.Ref(), v.Op)
 		}
-		for j, g := range info.VJP(f, v, gy) {
+		made := len(f.Values)
+		grads := info.VJP(f, v, gy)
+		for _, g := range f.Values[made:] {
+			g.Origin = v
+		}
+		for j, g := range grads {
 			if g != nil {
 				a := v.Args[j]
 				contrib[a] = append(contrib[a], g)
@@ -66,6 +71,7 @@ func sum(f *ir.Func, v *ir.Value, gs []*ir.Value) *ir.Value {
 	total := gs[0]
 	for _, g := range gs[1:] {
 		total = f.NewValue(ir.OpAdd, v.Type, total, g)
+		total.Origin = v
 		total.Name = ir.Bar(v.Label())
 		total.Rule = fmt.Sprintf("%s = %s + %s", total.Name, total.Args[0].Label(), g.Label())
 		total.Pos = v.Pos

@@ -1,0 +1,137 @@
+package ir
+
+import "fmt"
+
+// Math is an op's part in the derivation, in LaTeX, as gradgen explain
+// prints it. Each function receives the LaTeX names of the result y and of
+// the arguments, and the op's parameter (leaky_relu's α).
+type Math struct {
+	// Def is the op's definition: what it computes, per sample.
+	Def func(y string, args []string, aux float64) string
+	// Jacobians, for an op the grad pass differentiates, gives for each
+	// argument that takes a gradient its Jacobian in the paper's form (""
+	// for an argument without one, such as a target).
+	Jacobians func(y string, args []string, aux float64) []string
+	// Why says how the vector-Jacobian product the rule computes follows
+	// from the Jacobians.
+	Why string
+}
+
+// Math returns op's entry in the derivation table; every op has one.
+func (op Op) Math() Math { return opMath[op] }
+
+func def(format string) func(y string, a []string, aux float64) string {
+	return func(y string, a []string, aux float64) string {
+		args := []any{y}
+		for _, s := range a {
+			args = append(args, s)
+		}
+		return fmt.Sprintf(format, args...)
+	}
+}
+
+// diagonal is the Jacobian of an element-wise map y = f(z).
+func diagonal(entry string) func(y string, a []string, aux float64) []string {
+	return func(y string, a []string, aux float64) []string {
+		return []string{fmt.Sprintf(`\frac{\partial %s}{\partial %s} = \operatorname{diag}\left(%s\right)`, y, a[0], fmt.Sprintf(entry, a[0], y, aux))}
+	}
+}
+
+const elementwiseWhy = `An element-wise op has a diagonal Jacobian, so the vector-Jacobian product ` +
+	`$\bar{y}^\top \operatorname{diag}(d)$ is the element-wise product $\bar{y} \odot d$: no matrix is ever formed.`
+
+const lossWhy = `The loss is the root of reverse mode, so its own gradient is the seed $\bar{L} = 1$; ` +
+	`the product is the loss's gradient itself. Targets take no gradient. The mean over the batch enters here, ` +
+	`once, as the factor $1/N$ (and $1/n$ for a mean over outputs): every gradient after it is a sum over samples.`
+
+var opMath = map[Op]Math{
+	OpInvalid: {Def: def(`%s = \text{invalid}`)},
+	OpInput:   {Def: def(`%s \text{ is an input sample}`)},
+	OpTarget:  {Def: def(`%s \text{ is the sample's target}`)},
+	OpParam:   {Def: def(`%s \text{ is a trainable parameter}`)},
+	OpDense: {Def: func(y string, a []string, _ float64) string {
+		return affineDef(y, a)
+	}},
+	OpAffine: {
+		Def: func(y string, a []string, _ float64) string { return affineDef(y, a) },
+		Jacobians: func(y string, a []string, _ float64) []string {
+			j := []string{
+				fmt.Sprintf(`\frac{\partial %s}{\partial %s} = %s`, y, a[0], a[1]),
+				fmt.Sprintf(`\frac{\partial (%s)_i}{\partial (%s)_{ij}} = (%s)_j`, y, a[1], a[0]),
+			}
+			if len(a) == 3 {
+				j = append(j, fmt.Sprintf(`\frac{\partial %s}{\partial %s} = I`, y, a[2]))
+			}
+			return j
+		},
+		Why: `The product with $\partial y/\partial x = W$ is $\bar{x} = W^\top \bar{y}$. Each $y_i$ depends ` +
+			`on row $i$ of $W$ only, through $x$, so $\bar{W}_{ij} = \bar{y}_i x_j$: the outer product ` +
+			`$\bar{W} = \bar{y}\,x^\top$. The bias has the identity Jacobian, so $\bar{b} = \bar{y}$. Over a batch, ` +
+			`$\bar{W}$ and $\bar{b}$ are sums over the samples (the rows).`,
+	},
+	OpReLU: {
+		Def:       def(`%s = \max(0, %s)`),
+		Jacobians: diagonal(`\mathbb{1}[%[1]s > 0]`),
+		Why: elementwiseWhy + ` Since $y = \max(0, z)$, $z > 0$ exactly when $y > 0$, so the saved output ` +
+			`serves; the derivative at 0 is 0, as in PyTorch.`,
+	},
+	OpLeakyReLU: {
+		Def: func(y string, a []string, aux float64) string {
+			return fmt.Sprintf(`%s = \max(%s, %g\,%s)`, y, a[0], aux, a[0])
+		},
+		Jacobians: diagonal(`\mathbb{1}[%[1]s > 0] + %[3]g\,\mathbb{1}[%[1]s \le 0]`),
+		Why:       elementwiseWhy + ` With $\alpha > 0$, $z > 0$ exactly when $y > 0$, so the saved output serves.`,
+	},
+	OpSigmoid: {
+		Def:       def(`%s = \sigma(%s) = \frac{1}{1 + e^{-%[2]s}}`),
+		Jacobians: diagonal(`\sigma(%[1]s) \odot (1 - \sigma(%[1]s)) = %[2]s \odot (1 - %[2]s)`),
+		Why:       elementwiseWhy + ` $\sigma' = \sigma(1 - \sigma)$ is written with the saved output $y$.`,
+	},
+	OpTanh: {
+		Def:       def(`%s = \tanh(%s)`),
+		Jacobians: diagonal(`1 - \tanh^2(%[1]s) = 1 - %[2]s^2`),
+		Why:       elementwiseWhy + ` $\tanh' = 1 - \tanh^2$ is written with the saved output $y$.`,
+	},
+	OpMSE: {
+		Def: def(`%s = \frac{1}{N n} \sum_{\text{batch}} \lVert %s - %s \rVert^2`),
+		Jacobians: func(y string, a []string, _ float64) []string {
+			return []string{fmt.Sprintf(`\frac{\partial %s}{\partial %s} = \frac{2}{N n} (%s - %s)^\top`, y, a[0], a[0], a[1]), ""}
+		},
+		Why: lossWhy,
+	},
+	OpSoftmaxCE: {
+		Def: def(`%s = -\frac{1}{N} \sum_{\text{batch}} %[3]s^\top \log \operatorname{softmax}(%[2]s)`),
+		Jacobians: func(y string, a []string, _ float64) []string {
+			return []string{fmt.Sprintf(`\frac{\partial %s}{\partial %s} = \frac{1}{N} \left(\operatorname{softmax}(%s)\,\mathbf{1}^\top %s - %s\right)^\top`, y, a[0], a[0], a[1], a[1]), ""}
+		},
+		Why: lossWhy + ` The log-sum-exp is computed shifted by $\max_i z_i$, so logits of $\pm 10^4$ stay finite.`,
+	},
+	OpBCELogits: {
+		Def: def(`%s = \frac{1}{N n} \sum_{\text{batch}} \mathbf{1}^\top \left(\max(%[2]s, 0) - %[2]s \odot %[3]s + \log(1 + e^{-|%[2]s|})\right)`),
+		Jacobians: func(y string, a []string, _ float64) []string {
+			return []string{fmt.Sprintf(`\frac{\partial %s}{\partial %s} = \frac{1}{N n} (\sigma(%s) - %s)^\top`, y, a[0], a[0], a[1]), ""}
+		},
+		Why: lossWhy + ` The stable form never evaluates $e^{z}$ for a large positive $z$.`,
+	},
+	OpMatMul:   {Def: def(`%s = %[3]s^\top %[2]s`)},
+	OpMatMulTN: {Def: def(`%s \mathrel{+}= %s\,%s^\top \quad\text{(summed over the batch)}`)},
+	OpSumRows:  {Def: def(`%s \mathrel{+}= %s \quad\text{(summed over the batch)}`)},
+	OpAdd:      {Def: def(`%s = %s + %s`)},
+	OpReLUGrad: {Def: def(`%s = %s \odot \mathbb{1}[%s > 0]`)},
+	OpLeakyReLUGrad: {Def: func(y string, a []string, aux float64) string {
+		return fmt.Sprintf(`%s = %s \odot (\mathbb{1}[%s > 0] + %g\,\mathbb{1}[%s \le 0])`, y, a[0], a[1], aux, a[1])
+	}},
+	OpSigmoidGrad:   {Def: def(`%s = %s \odot %[3]s \odot (1 - %[3]s)`)},
+	OpTanhGrad:      {Def: def(`%s = %s \odot (1 - %[3]s^2)`)},
+	OpMSEGrad:       {Def: def(`%s = \frac{2}{N n} (%s - %s)`)},
+	OpSoftmaxCEGrad: {Def: def(`%s = \frac{1}{N} \left(\operatorname{softmax}(%s)\,\mathbf{1}^\top %[3]s - %[3]s\right)`)},
+	OpBCELogitsGrad: {Def: def(`%s = \frac{1}{N n} (\sigma(%s) - %s)`)},
+	OpTranspose:     {Def: def(`%s = %s^\top`)},
+}
+
+func affineDef(y string, a []string) string {
+	if len(a) == 3 {
+		return fmt.Sprintf(`%s = %s\,%s + %s`, y, a[1], a[0], a[2])
+	}
+	return fmt.Sprintf(`%s = %s\,%s`, y, a[1], a[0])
+}
