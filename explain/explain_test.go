@@ -13,7 +13,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden derivations in testdata/")
 
-
 func explainSpec(t *testing.T, path string, format Format) []byte {
 	t.Helper()
 	n, err := spec.Load(path)
