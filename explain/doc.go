@@ -102,7 +102,7 @@ func (d *doc) text(s string) string {
 			math = !math
 			b.WriteRune(r)
 		case !math && strings.HasPrefix(s[i:], "\\texttt{"):
-			size = strings.IndexByte(s[i:], '}') + 1
+			size = group(s[i:])
 			b.WriteString(s[i : i+size])
 		case math:
 			b.WriteRune(r)
@@ -114,11 +114,30 @@ func (d *doc) text(s string) string {
 	return textUnicode.Replace(b.String())
 }
 
-var asciiNames = strings.NewReplacer("\u0304", "bar", "ᵀ", "T", "⊙", "*", "·", "*", "−", "-", "Σ", "sum ", "σ", "sigma", "²", "^2", "→", "->", "≤", "<=")
+var asciiNames = strings.NewReplacer("\u0304", "bar", "ᵀ", "T", "α", "alpha", "⊙", "*", "·", "*", "−", "-", "Σ", "sum ", "σ", "sigma", "²", "^2", "→", "->", "≤", "<=")
 
 // textUnicode spells the Unicode of running text for pdflatex.
 var textUnicode = strings.NewReplacer("→", `$\to$`, "—", "---", "’", "'")
 
 func texEscape(s string) string {
 	return strings.NewReplacer(`\`, `\textbackslash{}`, "_", `\_`, "#", `\#`, "%", `\%`, "&", `\&`, "{", `\{`, "}", `\}`, "~", `\~{}`, "^", `\^{}`).Replace(s)
+}
+
+// group returns the length of the \texttt{…} at the start of s, through
+// its closing brace: braces nest, and a backslash escapes the next byte.
+func group(s string) int {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '{':
+			depth++
+		case '}':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return len(s)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -55,6 +56,28 @@ func TestGolden(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Errorf("%s differs from %s (rerun with -update if intended):\n%s", name+ext, path, got)
 			}
+		}
+	}
+}
+
+// TestTeXCompiles runs pdflatex on the derivation of mixed64 (every
+// activation) when a TeX installation is present (Debian's
+// texlive-latex-base); elsewhere it is skipped.
+func TestTeXCompiles(t *testing.T) {
+	pdflatex, err := exec.LookPath("pdflatex")
+	if err != nil {
+		t.Skip("pdflatex not installed")
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"tiny", "digits", "mixed64", "softmax64", "binary64"} {
+		src := explainSpec(t, filepath.Join("..", "generated", name, name+".yaml"), TeX)
+		if err := os.WriteFile(filepath.Join(dir, name+".tex"), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(pdflatex, "-interaction=nonstopmode", "-halt-on-error", name+".tex")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("pdflatex %s.tex: %v\n%s", name, err, out)
 		}
 	}
 }

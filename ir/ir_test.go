@@ -1,6 +1,8 @@
 package ir
 
 import (
+	"bytes"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -126,5 +128,23 @@ func TestFprintDot(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("dot output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestDotRenders draws a graph with Graphviz when it is installed (Debian's
+// graphviz package); elsewhere it is skipped.
+func TestDotRenders(t *testing.T) {
+	dot, err := exec.LookPath("dot")
+	if err != nil {
+		t.Skip("graphviz not installed")
+	}
+	p, f, _ := small()
+	var b strings.Builder
+	FprintDot(&b, p, f)
+	cmd := exec.Command(dot, "-Tpng")
+	cmd.Stdin = strings.NewReader(b.String())
+	out, err := cmd.Output()
+	if err != nil || !bytes.HasPrefix(out, []byte("\x89PNG")) {
+		t.Errorf("dot -Tpng: %v", err)
 	}
 }
