@@ -3,13 +3,16 @@ package gospec
 import (
 	"bytes"
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,7 +43,14 @@ func Load(dir, ref string) (*spec.Network, error) {
 	}
 	n, err := evaluate(dir, pkg.PkgPath, r.Var, isPointer(obj.Type()))
 	if err != nil {
-		return nil, spec.ErrorList{{Pos: position(dir, pkg.Fset, obj.Pos()), Msg: err.Error()}}
+		pos := position(dir, pkg.Fset, obj.Pos())
+		var pe *panicError
+		if errors.As(err, &pe) {
+			if file, line, ok := pe.frameIn(pkg.GoFiles); ok {
+				pos = spec.Pos{File: relative(dir, file), Line: line}
+			}
+		}
+		return nil, spec.ErrorList{{Pos: pos, Msg: err.Error()}}
 	}
 	n.Ref = r.Raw
 	n.File = position(dir, pkg.Fset, obj.Pos()).File
@@ -61,6 +71,17 @@ func load(dir string, r Ref) (*packages.Package, spec.ErrorList) {
 		Mode: packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo,
 		Dir:  dir,
 	}
+	// A directory or file that does not exist: say so, rather than pass on
+	// the go command's message with an absolute path.
+	if path, what := localPath(r.Pattern); path != "" {
+		abs := path
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(dir, path)
+		}
+		if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+			return nil, spec.ErrorList{{Msg: fmt.Sprintf("%s: %s %s does not exist", r.Raw, what, path)}}
+		}
+	}
 	pkgs, err := packages.Load(cfg, r.Pattern)
 	if err != nil {
 		return nil, spec.ErrorList{{Msg: fmt.Sprintf("%s: %v", r.Raw, err)}}
@@ -78,7 +99,11 @@ func load(dir string, r Ref) (*packages.Package, spec.ErrorList) {
 	var errs spec.ErrorList
 	for _, e := range pkg.Errors {
 		if !positioned || e.Kind != packages.ListError {
-			errs = append(errs, &spec.Error{Pos: parsePos(dir, e.Pos), Msg: e.Msg})
+			pos, msg := parsePos(dir, e.Pos), e.Msg
+			if pos.File == "" {
+				msg = r.Raw + ": " + msg // say which spec, at least
+			}
+			errs = append(errs, &spec.Error{Pos: pos, Msg: msg})
 		}
 	}
 	if len(errs) > 0 {
@@ -89,6 +114,19 @@ func load(dir string, r Ref) (*packages.Package, spec.ErrorList) {
 		return nil, spec.ErrorList{{Msg: fmt.Sprintf("%s: package %s is a main package; put the spec in a package that can be imported", r.Raw, pkg.PkgPath)}}
 	}
 	return pkg, nil
+}
+
+// localPath returns the file or directory a package pattern names and
+// which of the two it is, or "" for an import path.
+func localPath(pattern string) (path, what string) {
+	if file, ok := strings.CutPrefix(pattern, "file="); ok {
+		return file, "file"
+	}
+	if filepath.IsAbs(pattern) || pattern == "." || pattern == ".." ||
+		strings.HasPrefix(pattern, "./") || strings.HasPrefix(pattern, "../") {
+		return pattern, "directory"
+	}
+	return "", ""
 }
 
 // findVar returns the package-level variable of r, which must be a
@@ -110,7 +148,8 @@ func findVar(dir string, pkg *packages.Package, r Ref) (*types.Var, spec.ErrorLi
 	}
 	if !isNetwork(obj.Type()) {
 		return nil, spec.ErrorList{{Pos: position(dir, pkg.Fset, obj.Pos()),
-			Msg: fmt.Sprintf("%s has type %s, want spec.Network or *spec.Network", r.Var, obj.Type())}}
+			Msg: fmt.Sprintf("%s has type %s, want spec.Network or *spec.Network", r.Var,
+				types.TypeString(obj.Type(), func(p *types.Package) string { return p.Name() }))}}
 	}
 	return obj, nil
 }
@@ -169,13 +208,54 @@ func main() {
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("computing %s: %v\n%s", name, err, strings.TrimSpace(stderr.String()))
+		out := strings.TrimSpace(stderr.String())
+		// A panic, perhaps after the package's own output.
+		if msg, trace, ok := strings.Cut("\n"+out, "\n\ngoroutine "); ok {
+			if i := strings.Index(msg, "\npanic: "); i >= 0 {
+				return nil, &panicError{name: name, msg: msg[i+len("\npanic: "):], trace: trace}
+			}
+		}
+		// go run's own exit status is always 1; out ends with the program's.
+		return nil, fmt.Errorf("computing %s failed:\n%s", name, out)
 	}
 	var n spec.Network
 	if err := gob.NewDecoder(&stdout).Decode(&n); err != nil {
 		return nil, fmt.Errorf("reading the value of %s: %v", name, err)
 	}
 	return &n, nil
+}
+
+// panicError is a panic of the program that computes the spec's value: of
+// the package's initialisation, which computes the variable.
+type panicError struct {
+	name  string
+	msg   string // the panic's message
+	trace string // the goroutine's stack
+}
+
+func (e *panicError) Error() string {
+	return fmt.Sprintf("computing %s panicked: %s", e.name, e.msg)
+}
+
+// frameIn returns the file and line of the innermost frame of the trace in
+// one of files (absolute paths).
+func (e *panicError) frameIn(files []string) (string, int, bool) {
+	for _, l := range strings.Split(e.trace, "\n") {
+		// A frame's location: "\t/path/file.go:12 +0x25".
+		loc, ok := strings.CutPrefix(l, "\t")
+		if !ok {
+			continue
+		}
+		loc, _, _ = strings.Cut(loc, " ")
+		i := strings.LastIndex(loc, ":")
+		if i < 0 || !slices.Contains(files, loc[:i]) {
+			continue
+		}
+		if line, err := strconv.Atoi(loc[i+1:]); err == nil {
+			return loc[:i], line, true
+		}
+	}
+	return "", 0, false
 }
 
 // position converts p to a spec position whose file is relative to dir

@@ -6,6 +6,7 @@ package passes
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gradgen/gradgen/ir"
 )
@@ -55,7 +56,7 @@ func Names() []string {
 // after every pass, as the tests do.
 func Run(p *ir.Program, after string, check bool) error {
 	if after != "" && find(after) < 0 {
-		return fmt.Errorf("unknown pass %q (passes: %v)", after, Names())
+		return fmt.Errorf("unknown pass %q (passes: %s)", after, strings.Join(Names(), ", "))
 	}
 	for _, ps := range Pipeline {
 		for _, f := range p.Funcs {

@@ -1,12 +1,16 @@
 package spec_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/gradgen/gradgen/spec"
 )
@@ -34,11 +38,21 @@ func seeds(t testing.TB) [][]byte {
 
 // checkParse checks the contract of Parse on src: it does not panic, and it
 // returns either a network that validates or a non-empty ErrorList whose every
-// message starts with the file name.
+// message starts with the file name and, when it has a line, with
+// "file:line:col: " at a line of src.
 func checkParse(t *testing.T, src []byte) {
 	t.Helper()
 	const file = "fuzz.yaml"
 	n, err := spec.Parse(file, src)
+	// YAML may be UTF-16 behind a byte order mark: the same text so
+	// encoded must give the same result, positions and all. (Not for text
+	// with characters YAML forbids: the decoder finds them up front in
+	// UTF-8, but only when it reaches them in UTF-16.)
+	if yamlText(src) && !bytes.HasPrefix(src, []byte("\ufeff")) {
+		if _, err16 := spec.Parse(file, utf16LE(src)); fmt.Sprint(err16) != fmt.Sprint(err) {
+			t.Fatalf("Parse(%q) in UTF-16 gives\n%v\nwant, as in UTF-8,\n%v", src, err16, err)
+		}
+	}
 	if err == nil {
 		if n == nil {
 			t.Fatalf("Parse(%q) returned neither a network nor an error", src)
@@ -52,11 +66,61 @@ func checkParse(t *testing.T, src []byte) {
 	if !errors.As(err, &list) || len(list) == 0 {
 		t.Fatalf("Parse(%q) error is %T %q, want a non-empty spec.ErrorList", src, err, err)
 	}
+	lines := lineCount(src)
 	for _, e := range list {
-		if !strings.HasPrefix(e.Error(), file+":") {
-			t.Fatalf("Parse(%q): error %q does not start with the file name", src, e)
+		prefix := file + ": "
+		if e.Pos.Line > 0 {
+			if e.Pos.Col < 1 || e.Pos.Line > lines {
+				t.Fatalf("Parse(%q): error %q is at line %d, column %d of a %d-line spec", src, e, e.Pos.Line, e.Pos.Col, lines)
+			}
+			prefix = fmt.Sprintf("%s:%d:%d: ", file, e.Pos.Line, e.Pos.Col)
+		}
+		if e.Pos.File != file || !strings.HasPrefix(e.Error(), prefix) || strings.TrimSpace(e.Msg) == "" {
+			t.Fatalf("Parse(%q): error %q does not start with %q and a message", src, e, prefix)
 		}
 	}
+}
+
+// yamlText reports whether src is UTF-8 text of characters YAML allows.
+func yamlText(src []byte) bool {
+	for _, r := range string(src) {
+		ok := r == '\t' || r == '\n' || r == '\r' || r == 0x85 || r >= 0x20 && r <= 0x7E ||
+			r >= 0xA0 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000
+		if !ok {
+			return false
+		}
+	}
+	return utf8.Valid(src)
+}
+
+// utf16LE encodes the UTF-8 text src as UTF-16LE behind a byte order mark.
+func utf16LE(src []byte) []byte {
+	b := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(string(src))) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return b
+}
+
+// lineCount returns the number of lines of src as YAML counts them: it
+// breaks lines at \n, \r\n, \r, NEL, LS and PS, and reads UTF-16 behind a
+// byte order mark.
+func lineCount(src []byte) int {
+	s := string(src)
+	if len(src) >= 2 && (src[0] == 0xFE && src[1] == 0xFF || src[0] == 0xFF && src[1] == 0xFE) {
+		units := make([]uint16, len(src)/2-1)
+		for i := range units {
+			hi, lo := src[2+2*i], src[3+2*i]
+			if src[0] == 0xFF {
+				hi, lo = lo, hi
+			}
+			units[i] = uint16(hi)<<8 | uint16(lo)
+		}
+		s = string(utf16.Decode(units))
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return 1 + strings.Count(s, "\n") + strings.Count(s, "\r") +
+		strings.Count(s, "\u0085") + strings.Count(s, "\u2028") + strings.Count(s, "\u2029")
 }
 
 func FuzzParse(f *testing.F) {

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -147,6 +149,7 @@ var parserProblems = []string{
 // syntaxError reports an error of the YAML decoder, of the form "yaml: line N:
 // problem" or "yaml: problem", at the best position it can find.
 func (p *parser) syntaxError(err error, src []byte) {
+	src = utf8Text(src)
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	pos := Pos{File: p.file}
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
@@ -160,7 +163,11 @@ func (p *parser) syntaxError(err error, src []byte) {
 			}
 		}
 	}
-	switch {
+	switch lines := yamlLines(src); {
+	case pos.Line > len(lines):
+		// yaml.v3 puts the end of an input that does not end in a line
+		// break on the line after the last: report it where it is.
+		pos.Line, pos.Col = len(lines), utf8.RuneCountInString(lines[len(lines)-1])+1
 	case pos.Line > 0:
 	case strings.Contains(msg, "UTF-8") || strings.Contains(msg, "control characters"):
 		pos.Line, pos.Col = badCharPos(src)
@@ -187,6 +194,44 @@ func (p *parser) syntaxError(err error, src []byte) {
 		}
 	}
 	p.errorf(pos, "invalid YAML: %s", msg)
+}
+
+// utf8Text returns src as UTF-8 text, for finding positions in it: YAML may
+// also be UTF-16 behind a byte order mark, which the decoder reads.
+func utf8Text(src []byte) []byte {
+	var order binary.ByteOrder
+	switch {
+	case bytes.HasPrefix(src, []byte{0xFE, 0xFF}):
+		order = binary.BigEndian
+	case bytes.HasPrefix(src, []byte{0xFF, 0xFE}):
+		order = binary.LittleEndian
+	default:
+		return src
+	}
+	units := make([]uint16, 0, len(src)/2)
+	for i := 2; i+1 < len(src); i += 2 {
+		units = append(units, order.Uint16(src[i:]))
+	}
+	return []byte(string(utf16.Decode(units)))
+}
+
+// yamlLines splits src into lines at the line breaks YAML counts: \r\n, \n,
+// \r, NEL, LS and PS. It returns at least one line.
+func yamlLines(src []byte) []string {
+	var lines []string
+	s := string(src)
+	for {
+		i := strings.IndexAny(s, "\r\n\u0085\u2028\u2029")
+		if i < 0 {
+			return append(lines, s)
+		}
+		lines = append(lines, s[:i])
+		_, size := utf8.DecodeRuneInString(s[i:])
+		if strings.HasPrefix(s[i:], "\r\n") {
+			size = 2
+		}
+		s = s[i+size:]
+	}
 }
 
 // badCharPos returns the line and column of the first byte of src that is not

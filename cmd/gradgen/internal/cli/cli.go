@@ -9,8 +9,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gradgen/gradgen"
@@ -89,7 +91,15 @@ func flags(name, synopsis string, args []string, stdout, stderr io.Writer, defin
 		return "", ExitUsage, false
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "gradgen %s: want exactly one SPEC argument, got %d\n", name, fs.NArg())
+		cmd, _, _ := strings.Cut(name, " ")
+		fmt.Fprintf(stderr, "gradgen %s: want exactly one SPEC argument, got %d", cmd, fs.NArg())
+		if fs.NArg() > 0 {
+			fmt.Fprintf(stderr, " (%s)", strings.Join(fs.Args(), " "))
+		}
+		if slices.ContainsFunc(fs.Args()[min(1, fs.NArg()):], func(a string) bool { return strings.HasPrefix(a, "-") }) {
+			fmt.Fprint(stderr, "; flags go before SPEC")
+		}
+		fmt.Fprintln(stderr)
 		fs.Usage()
 		return "", ExitUsage, false
 	}
@@ -101,7 +111,14 @@ func loadSpec(arg string) (*spec.Network, error) {
 	if gospec.IsRef(arg) {
 		return gospec.Load(".", arg)
 	}
-	return spec.Load(arg)
+	n, err := spec.Load(arg)
+	var pathErr *fs.PathError
+	if ext := strings.ToLower(filepath.Ext(arg)); errors.As(err, &pathErr) && ext != ".yaml" && ext != ".yml" {
+		// No file to read and no reference either: say what a reference is.
+		_, refErr := gospec.ParseRef(arg)
+		return nil, fmt.Errorf("%v, and %w", err, refErr)
+	}
+	return n, err
 }
 
 // generate loads the spec and returns it with the generated source.
