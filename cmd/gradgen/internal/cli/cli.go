@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/gradgen/gradgen"
+	"github.com/gradgen/gradgen/explain"
 	"github.com/gradgen/gradgen/gospec"
 	"github.com/gradgen/gradgen/ir"
 	"github.com/gradgen/gradgen/passes"
@@ -35,7 +36,10 @@ const usage = `gradgen compiles a network spec into Go code that trains and runs
 Usage:
   gradgen gen [-o FILE] SPEC      write the generated Go file
   gradgen check [-o FILE] SPEC    exit 1 with a short diff if FILE is missing or stale
-  gradgen ir [-after PASS] SPEC   print the IR (forward and backward)
+  gradgen ir [-after PASS] [-format text|dot] SPEC
+                                  print the IR (forward and backward), or draw it
+  gradgen explain [-format md|tex] SPEC
+                                  print the derivation of the backward pass
   gradgen version                 print the version
 
 SPEC is a YAML file (net.yaml) or a Go variable of type spec.Network:
@@ -62,6 +66,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return check(args, stdout, stderr)
 	case "ir":
 		return dumpIR(args, stdout, stderr)
+	case "explain":
+		return explainCmd(args, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "gradgen %s\n", runtime.Version)
 		return ExitOK
@@ -192,10 +198,12 @@ func check(args []string, stdout, stderr io.Writer) int {
 }
 
 func dumpIR(args []string, stdout, stderr io.Writer) int {
-	var after string
-	synopsis := "Ir prints the program's IR after every pass (or after PASS): the forward graph,\nthe derived backward graph and the buffer plan. Passes: " + strings.Join(passes.Names(), ", ") + "."
-	specPath, code, ok := flags("ir [-after PASS] SPEC", synopsis, args, stdout, stderr, func(fs *flag.FlagSet) {
+	var after, format string
+	synopsis := "Ir prints the program's IR after every pass (or after PASS): the forward graph,\nthe derived backward graph and the buffer plan. Passes: " + strings.Join(passes.Names(), ", ") + ".\n" +
+		"With -format dot it draws the training function for Graphviz (dot -Tpng), forward\nnodes blue, derived ones orange."
+	specPath, code, ok := flags("ir [-after PASS] [-format text|dot] SPEC", synopsis, args, stdout, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&after, "after", "", "stop after `PASS`")
+		fs.StringVar(&format, "format", "text", "output `format`: text or dot")
 	})
 	if !ok {
 		return code
@@ -205,11 +213,55 @@ func dumpIR(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return ExitUsage
 	}
+	if format != "text" && format != "dot" {
+		fmt.Fprintf(stderr, "gradgen ir: unknown format %q (allowed: text, dot)\n", format)
+		return ExitUsage
+	}
 	p, err := gradgen.Compile(n, gradgen.Options{After: after, Check: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "gradgen ir: %v\n", err)
 		return ExitUsage
 	}
+	if format == "dot" {
+		ir.FprintDot(stdout, p, p.Func("train"))
+		return ExitOK
+	}
 	ir.Fprint(stdout, p)
+	return ExitOK
+}
+
+func explainCmd(args []string, stdout, stderr io.Writer) int {
+	var format string
+	synopsis := "Explain prints the derivation of the network's backward pass in the notation of\n" +
+		"Parr and Howard, \"The Matrix Calculus You Need For Deep Learning\": the forward\n" +
+		"equations with their shapes, then each op's Jacobian, the chain rule, the product\n" +
+		"computed and the generated function and variable that compute it."
+	specPath, code, ok := flags("explain [-format md|tex] SPEC", synopsis, args, stdout, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&format, "format", "md", "output `format`: md (GitHub Markdown with $…$ math) or tex (LaTeX)")
+	})
+	if !ok {
+		return code
+	}
+	f, err := explain.ParseFormat(format)
+	if err != nil {
+		fmt.Fprintf(stderr, "gradgen explain: %v\n", err)
+		return ExitUsage
+	}
+	n, err := loadSpec(specPath)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return ExitUsage
+	}
+	derived, err := gradgen.Compile(n, gradgen.Options{After: "grad"})
+	if err == nil {
+		var final *ir.Program
+		if final, err = gradgen.Compile(n, gradgen.Options{}); err == nil {
+			err = explain.Write(stdout, derived, final, f)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gradgen explain: %v\n", err)
+		return ExitStale
+	}
 	return ExitOK
 }

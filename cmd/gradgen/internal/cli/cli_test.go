@@ -163,3 +163,25 @@ func TestUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestExplainAndDot(t *testing.T) {
+	_, spec := writeSpec(t, goodSpec)
+	code, stdout, stderr := run("explain", spec)
+	if code != ExitOK || !strings.Contains(stdout, "## Backward pass") || !strings.Contains(stdout, `\operatorname{diag}\left(1 - \tanh^2(z_{1})`) {
+		t.Errorf("explain: exit %d, stderr %q:\n%s", code, stderr, stdout)
+	}
+	code, stdout, _ = run("explain", "-format", "tex", spec)
+	if code != ExitOK || !strings.HasPrefix(stdout, `\documentclass{article}`) {
+		t.Errorf("explain -format tex: exit %d:\n%.200s", code, stdout)
+	}
+	if code, _, stderr := run("explain", "-format", "html", spec); code != ExitUsage || !strings.Contains(stderr, "allowed: md, tex") {
+		t.Errorf("explain -format html: exit %d, stderr %q", code, stderr)
+	}
+	code, stdout, _ = run("ir", "-format", "dot", spec)
+	if code != ExitOK || !strings.HasPrefix(stdout, `digraph "net.train" {`) || !strings.Contains(stdout, "TanhGrad") {
+		t.Errorf("ir -format dot: exit %d:\n%.300s", code, stdout)
+	}
+	if code, _, stderr := run("ir", "-format", "svg", spec); code != ExitUsage || !strings.Contains(stderr, "allowed: text, dot") {
+		t.Errorf("ir -format svg: exit %d, stderr %q", code, stderr)
+	}
+}
