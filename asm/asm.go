@@ -25,8 +25,12 @@ import (
 type kind struct {
 	name      string // F32, F64
 	goType    string
-	size      int // bytes per element
-	lanes     int // elements per YMM register
+	size      int                // bytes per element
+	lanes     int                // elements per YMM register
+	sub       func(a, b, dst Op) // dst = b - a
+	mul       func(a, b, dst Op)
+	div       func(a, b, dst Op) // dst = b / a
+	sqrt      func(a, dst Op)
 	zero      func(r Op)
 	load      func(m, r Op)
 	store     func(r, m Op)
@@ -39,6 +43,10 @@ type kind struct {
 
 var f32 = kind{
 	name: "F32", goType: "float32", size: 4, lanes: 8,
+	sub:       func(a, b, dst Op) { VSUBPS(a, b, dst) },
+	mul:       func(a, b, dst Op) { VMULPS(a, b, dst) },
+	div:       func(a, b, dst Op) { VDIVPS(a, b, dst) },
+	sqrt:      func(a, dst Op) { VSQRTPS(a, dst) },
 	zero:      func(r Op) { VXORPS(r, r, r) },
 	load:      func(m, r Op) { VMOVUPS(m, r) },
 	store:     func(r, m Op) { VMOVUPS(r, m) },
@@ -51,6 +59,10 @@ var f32 = kind{
 
 var f64 = kind{
 	name: "F64", goType: "float64", size: 8, lanes: 4,
+	sub:       func(a, b, dst Op) { VSUBPD(a, b, dst) },
+	mul:       func(a, b, dst Op) { VMULPD(a, b, dst) },
+	div:       func(a, b, dst Op) { VDIVPD(a, b, dst) },
+	sqrt:      func(a, dst Op) { VSQRTPD(a, dst) },
 	zero:      func(r Op) { VXORPD(r, r, r) },
 	load:      func(m, r Op) { VMOVUPD(m, r) },
 	store:     func(r, m Op) { VMOVUPD(r, m) },
@@ -68,6 +80,7 @@ func main() {
 		dot4(k)
 		axpy(k)
 		axpy4(k)
+		adam(k)
 	}
 	cpu()
 	Generate()
@@ -262,6 +275,62 @@ func axpy4(k kind) {
 	SUBQ(U32(k.lanes), n)
 	JMP(LabelRef("axpy4" + k.name + "loop"))
 	Label("axpy4" + k.name + "done")
+	VZEROUPPER()
+	RET()
+}
+
+// adam: one Adam step over vectors, in exactly the order and rounding of
+// the plain Go loop in runtime.Adam (separate multiplies and adds, no FMA;
+// VSQRTPS is correctly rounded, as is a float32 square root taken in
+// float64), so both paths give the same bits:
+//
+//	m += w·(g − m)
+//	v = v·b2 + (c2·g)·g
+//	p -= (stepSize·m) / (sqrt(v)/bc2sqrt + eps)
+func adam(k kind) {
+	T := k.goType
+	TEXT("adam"+k.name, NOSPLIT, fmt.Sprintf("func(p, g, m, v []%s, w, b2, c2, stepSize, bc2sqrt, eps %s)", T, T))
+	Doc(fmt.Sprintf("adam%s takes one Adam step; every length equals len(p), a multiple of %d.", k.name, k.lanes))
+	n := Load(Param("p").Len(), GP64())
+	ptr := map[string]Mem{}
+	for _, name := range []string{"p", "g", "m", "v"} {
+		ptr[name] = Mem{Base: Load(Param(name).Base(), GP64())}
+	}
+	scal := map[string]VecVirtual{}
+	for _, name := range []string{"w", "b2", "c2", "stepSize", "bc2sqrt", "eps"} {
+		scal[name] = YMM()
+		k.broadcast(addr(name), scal[name])
+	}
+	Label("adam" + k.name + "loop")
+	CMPQ(n, U32(0))
+	JE(LabelRef("adam" + k.name + "done"))
+	g, m, v, t, u := YMM(), YMM(), YMM(), YMM(), YMM()
+	k.load(ptr["g"], g)
+	k.load(ptr["m"], m)
+	k.sub(m, g, t)         // t = g - m
+	k.mul(scal["w"], t, t) // t = w·t
+	k.add(t, m, m)         // m = m + t
+	k.store(m, ptr["m"])
+	k.load(ptr["v"], v)
+	k.mul(scal["b2"], v, v) // v = v·b2
+	k.mul(scal["c2"], g, t) // t = c2·g
+	k.mul(g, t, t)          // t = t·g
+	k.add(t, v, v)          // v = v + t
+	k.store(v, ptr["v"])
+	k.sqrt(v, u)                  // u = sqrt(v)
+	k.div(scal["bc2sqrt"], u, u)  // u = u / bc2sqrt
+	k.add(scal["eps"], u, u)      // u = u + eps
+	k.mul(scal["stepSize"], m, t) // t = stepSize·m
+	k.div(u, t, t)                // t = t / u
+	k.load(ptr["p"], v)
+	k.sub(t, v, v) // p = p - t
+	k.store(v, ptr["p"])
+	for _, name := range []string{"p", "g", "m", "v"} {
+		ADDQ(U32(32), ptr[name].Base)
+	}
+	SUBQ(U32(k.lanes), n)
+	JMP(LabelRef("adam" + k.name + "loop"))
+	Label("adam" + k.name + "done")
 	VZEROUPPER()
 	RET()
 }

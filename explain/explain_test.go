@@ -63,6 +63,16 @@ func TestGolden(t *testing.T) {
 // TestTeXCompiles runs pdflatex on the derivation of mixed64 (every
 // activation) when a TeX installation is present (Debian's
 // texlive-latex-base); elsewhere it is skipped.
+// TestReadmeDerivationIsFresh: docs/tiny-derivation.md, which the README
+// links, is explain's output for the tiny network.
+func TestReadmeDerivationIsFresh(t *testing.T) {
+	want := explainSpec(t, filepath.Join("..", "generated", "tiny", "tiny.yaml"), Markdown)
+	got, err := os.ReadFile(filepath.Join("..", "docs", "tiny-derivation.md"))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("docs/tiny-derivation.md is stale: go run ./cmd/gradgen explain generated/tiny/tiny.yaml > docs/tiny-derivation.md (%v)", err)
+	}
+}
+
 func TestTeXCompiles(t *testing.T) {
 	pdflatex, err := exec.LookPath("pdflatex")
 	if err != nil {

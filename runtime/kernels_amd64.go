@@ -16,6 +16,9 @@ func axpyF32(y []float32, a float32, x []float32)
 // axpy4F32 adds a0·x0 + a1·x1 + a2·x2 + a3·x3 to y; every length equals len(y), a multiple of 8.
 func axpy4F32(y []float32, a0 float32, a1 float32, a2 float32, a3 float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32)
 
+// adamF32 takes one Adam step; every length equals len(p), a multiple of 8.
+func adamF32(p []float32, g []float32, m []float32, v []float32, w float32, b2 float32, c2 float32, stepSize float32, bc2sqrt float32, eps float32)
+
 // dotF64 returns Σ a[i]·b[i]; len(a) = len(b) is a multiple of 4.
 func dotF64(a []float64, b []float64) float64
 
@@ -27,6 +30,9 @@ func axpyF64(y []float64, a float64, x []float64)
 
 // axpy4F64 adds a0·x0 + a1·x1 + a2·x2 + a3·x3 to y; every length equals len(y), a multiple of 4.
 func axpy4F64(y []float64, a0 float64, a1 float64, a2 float64, a3 float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64)
+
+// adamF64 takes one Adam step; every length equals len(p), a multiple of 4.
+func adamF64(p []float64, g []float64, m []float64, v []float64, w float64, b2 float64, c2 float64, stepSize float64, bc2sqrt float64, eps float64)
 
 // hasAVX2FMA reports whether the processor and the operating system support AVX2 and FMA.
 func hasAVX2FMA() bool

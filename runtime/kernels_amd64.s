@@ -194,6 +194,55 @@ axpy4F32done:
 	VZEROUPPER
 	RET
 
+// func adamF32(p []float32, g []float32, m []float32, v []float32, w float32, b2 float32, c2 float32, stepSize float32, bc2sqrt float32, eps float32)
+// Requires: AVX
+TEXT ·adamF32(SB), NOSPLIT, $0-120
+	MOVQ         p_len+8(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         m_base+48(FP), BX
+	MOVQ         v_base+72(FP), SI
+	VBROADCASTSS w+96(FP), Y0
+	VBROADCASTSS b2+100(FP), Y1
+	VBROADCASTSS c2+104(FP), Y2
+	VBROADCASTSS stepSize+108(FP), Y3
+	VBROADCASTSS bc2sqrt+112(FP), Y4
+	VBROADCASTSS eps+116(FP), Y5
+
+adamF32loop:
+	CMPQ    AX, $0x00000000
+	JE      adamF32done
+	VMOVUPS (DX), Y6
+	VMOVUPS (BX), Y7
+	VSUBPS  Y7, Y6, Y9
+	VMULPS  Y0, Y9, Y9
+	VADDPS  Y9, Y7, Y7
+	VMOVUPS Y7, (BX)
+	VMOVUPS (SI), Y8
+	VMULPS  Y1, Y8, Y8
+	VMULPS  Y2, Y6, Y9
+	VMULPS  Y6, Y9, Y9
+	VADDPS  Y9, Y8, Y8
+	VMOVUPS Y8, (SI)
+	VSQRTPS Y8, Y6
+	VDIVPS  Y4, Y6, Y6
+	VADDPS  Y5, Y6, Y6
+	VMULPS  Y3, Y7, Y9
+	VDIVPS  Y6, Y9, Y9
+	VMOVUPS (CX), Y8
+	VSUBPS  Y9, Y8, Y8
+	VMOVUPS Y8, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	SUBQ    $0x00000008, AX
+	JMP     adamF32loop
+
+adamF32done:
+	VZEROUPPER
+	RET
+
 // func dotF64(a []float64, b []float64) float64
 // Requires: AVX, FMA3, SSE2
 TEXT ·dotF64(SB), NOSPLIT, $0-56
@@ -376,6 +425,55 @@ axpy4F64loop:
 	JMP         axpy4F64loop
 
 axpy4F64done:
+	VZEROUPPER
+	RET
+
+// func adamF64(p []float64, g []float64, m []float64, v []float64, w float64, b2 float64, c2 float64, stepSize float64, bc2sqrt float64, eps float64)
+// Requires: AVX
+TEXT ·adamF64(SB), NOSPLIT, $0-144
+	MOVQ         p_len+8(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         m_base+48(FP), BX
+	MOVQ         v_base+72(FP), SI
+	VBROADCASTSD w+96(FP), Y0
+	VBROADCASTSD b2+104(FP), Y1
+	VBROADCASTSD c2+112(FP), Y2
+	VBROADCASTSD stepSize+120(FP), Y3
+	VBROADCASTSD bc2sqrt+128(FP), Y4
+	VBROADCASTSD eps+136(FP), Y5
+
+adamF64loop:
+	CMPQ    AX, $0x00000000
+	JE      adamF64done
+	VMOVUPD (DX), Y6
+	VMOVUPD (BX), Y7
+	VSUBPD  Y7, Y6, Y9
+	VMULPD  Y0, Y9, Y9
+	VADDPD  Y9, Y7, Y7
+	VMOVUPD Y7, (BX)
+	VMOVUPD (SI), Y8
+	VMULPD  Y1, Y8, Y8
+	VMULPD  Y2, Y6, Y9
+	VMULPD  Y6, Y9, Y9
+	VADDPD  Y9, Y8, Y8
+	VMOVUPD Y8, (SI)
+	VSQRTPD Y8, Y6
+	VDIVPD  Y4, Y6, Y6
+	VADDPD  Y5, Y6, Y6
+	VMULPD  Y3, Y7, Y9
+	VDIVPD  Y6, Y9, Y9
+	VMOVUPD (CX), Y8
+	VSUBPD  Y9, Y8, Y8
+	VMOVUPD Y8, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	SUBQ    $0x00000004, AX
+	JMP     adamF64loop
+
+adamF64done:
 	VZEROUPPER
 	RET
 

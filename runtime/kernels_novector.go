@@ -23,3 +23,9 @@ func axpy4F32(y []float32, a0, a1, a2, a3 float32, x0, x1, x2, x3 []float32) {
 func axpy4F64(y []float64, a0, a1, a2, a3 float64, x0, x1, x2, x3 []float64) {
 	panic("gradgen: no vector kernels")
 }
+func adamF32(p, g, m, v []float32, w, b2, c2, stepSize, bc2sqrt, eps float32) {
+	panic("gradgen: no vector kernels")
+}
+func adamF64(p, g, m, v []float64, w, b2, c2, stepSize, bc2sqrt, eps float64) {
+	panic("gradgen: no vector kernels")
+}

@@ -73,7 +73,19 @@ func Adam[T Float](p, g, m, v []T, step int, lr, beta1, beta2, eps float64) {
 	stepSize := T(lr / bc1)
 	bc2Sqrt := T(math.Sqrt(bc2))
 	e := T(eps)
-	for i := range p {
+	// The vector kernel computes the same operations in the same order, so
+	// it gives the same bits; the loop below takes the rest.
+	start := vectorLen[T](len(p))
+	if start > 0 {
+		if is32[T]() {
+			adamF32(as32(p[:start]), as32(g[:start]), as32(m[:start]), as32(v[:start]),
+				float32(w), float32(b2), float32(c2), float32(stepSize), float32(bc2Sqrt), float32(e))
+		} else {
+			adamF64(as64(p[:start]), as64(g[:start]), as64(m[:start]), as64(v[:start]),
+				float64(w), float64(b2), float64(c2), float64(stepSize), float64(bc2Sqrt), float64(e))
+		}
+	}
+	for i := start; i < len(p); i++ {
 		gi := g[i]
 		m[i] += T(w * (gi - m[i]))
 		v[i] = T(v[i]*b2) + T(T(c2*gi)*gi)
