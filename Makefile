@@ -30,12 +30,12 @@ ASMGEN := $(GO) -C asm run . -pkg runtime
 
 ## generate: regenerate every committed package from its spec, and the vector kernels
 generate:
+	$(ASMGEN) -out ../runtime/kernels_amd64.s -stubs ../runtime/kernels_amd64.go
 	@for s in $(SPECS); do \
 		echo "gradgen gen $$s"; \
 		$(GO) run ./cmd/gradgen gen $$s || exit 1; \
 	done
 	cd examples/policy && $(GO) tool gradgen gen -o policy_gen.go ./netspec:Net
-	$(ASMGEN) -out ../runtime/kernels_amd64.s -stubs ../runtime/kernels_amd64.go
 
 ## check-generated: fail when a committed generated file is stale
 check-generated:

@@ -81,6 +81,8 @@ func main() {
 		axpy(k)
 		axpy4(k)
 		adam(k)
+		sgd(k)
+		momentum(k)
 	}
 	cpu()
 	Generate()
@@ -331,6 +333,66 @@ func adam(k kind) {
 	SUBQ(U32(k.lanes), n)
 	JMP(LabelRef("adam" + k.name + "loop"))
 	Label("adam" + k.name + "done")
+	VZEROUPPER()
+	RET()
+}
+
+// sgd: p -= a·g, a multiply then a subtraction as in runtime.SGD.
+func sgd(k kind) {
+	T := k.goType
+	TEXT("sgd"+k.name, NOSPLIT, fmt.Sprintf("func(p, g []%s, a %s)", T, T))
+	Doc(fmt.Sprintf("sgd%s subtracts a·g from p; len(g) = len(p) is a multiple of %d.", k.name, k.lanes))
+	n := Load(Param("p").Len(), GP64())
+	p := Mem{Base: Load(Param("p").Base(), GP64())}
+	g := Mem{Base: Load(Param("g").Base(), GP64())}
+	a := YMM()
+	k.broadcast(addr("a"), a)
+	Label("sgd" + k.name + "loop")
+	CMPQ(n, U32(0))
+	JE(LabelRef("sgd" + k.name + "done"))
+	t, q := YMM(), YMM()
+	k.mul(g, a, t) // t = a·g
+	k.load(p, q)
+	k.sub(t, q, q) // p = p - t
+	k.store(q, p)
+	ADDQ(U32(32), p.Base)
+	ADDQ(U32(32), g.Base)
+	SUBQ(U32(k.lanes), n)
+	JMP(LabelRef("sgd" + k.name + "loop"))
+	Label("sgd" + k.name + "done")
+	VZEROUPPER()
+	RET()
+}
+
+// momentum: v = mu·v + g; p -= a·v, as in runtime.Momentum.
+func momentum(k kind) {
+	T := k.goType
+	TEXT("momentum"+k.name, NOSPLIT, fmt.Sprintf("func(p, g, v []%s, a, mu %s)", T, T))
+	Doc(fmt.Sprintf("momentum%s takes one SGD-with-momentum step; every length equals len(p), a multiple of %d.", k.name, k.lanes))
+	n := Load(Param("p").Len(), GP64())
+	p := Mem{Base: Load(Param("p").Base(), GP64())}
+	g := Mem{Base: Load(Param("g").Base(), GP64())}
+	v := Mem{Base: Load(Param("v").Base(), GP64())}
+	a, mu := YMM(), YMM()
+	k.broadcast(addr("a"), a)
+	k.broadcast(addr("mu"), mu)
+	Label("momentum" + k.name + "loop")
+	CMPQ(n, U32(0))
+	JE(LabelRef("momentum" + k.name + "done"))
+	t, q := YMM(), YMM()
+	k.mul(v, mu, t) // t = mu·v
+	k.add(g, t, t)  // t = t + g
+	k.store(t, v)   // v = t
+	k.mul(a, t, t)  // t = a·v
+	k.load(p, q)
+	k.sub(t, q, q) // p = p - t
+	k.store(q, p)
+	ADDQ(U32(32), p.Base)
+	ADDQ(U32(32), g.Base)
+	ADDQ(U32(32), v.Base)
+	SUBQ(U32(k.lanes), n)
+	JMP(LabelRef("momentum" + k.name + "loop"))
+	Label("momentum" + k.name + "done")
 	VZEROUPPER()
 	RET()
 }

@@ -19,6 +19,12 @@ func axpy4F32(y []float32, a0 float32, a1 float32, a2 float32, a3 float32, x0 []
 // adamF32 takes one Adam step; every length equals len(p), a multiple of 8.
 func adamF32(p []float32, g []float32, m []float32, v []float32, w float32, b2 float32, c2 float32, stepSize float32, bc2sqrt float32, eps float32)
 
+// sgdF32 subtracts a·g from p; len(g) = len(p) is a multiple of 8.
+func sgdF32(p []float32, g []float32, a float32)
+
+// momentumF32 takes one SGD-with-momentum step; every length equals len(p), a multiple of 8.
+func momentumF32(p []float32, g []float32, v []float32, a float32, mu float32)
+
 // dotF64 returns Σ a[i]·b[i]; len(a) = len(b) is a multiple of 4.
 func dotF64(a []float64, b []float64) float64
 
@@ -33,6 +39,12 @@ func axpy4F64(y []float64, a0 float64, a1 float64, a2 float64, a3 float64, x0 []
 
 // adamF64 takes one Adam step; every length equals len(p), a multiple of 4.
 func adamF64(p []float64, g []float64, m []float64, v []float64, w float64, b2 float64, c2 float64, stepSize float64, bc2sqrt float64, eps float64)
+
+// sgdF64 subtracts a·g from p; len(g) = len(p) is a multiple of 4.
+func sgdF64(p []float64, g []float64, a float64)
+
+// momentumF64 takes one SGD-with-momentum step; every length equals len(p), a multiple of 4.
+func momentumF64(p []float64, g []float64, v []float64, a float64, mu float64)
 
 // hasAVX2FMA reports whether the processor and the operating system support AVX2 and FMA.
 func hasAVX2FMA() bool

@@ -243,6 +243,60 @@ adamF32done:
 	VZEROUPPER
 	RET
 
+// func sgdF32(p []float32, g []float32, a float32)
+// Requires: AVX
+TEXT ·sgdF32(SB), NOSPLIT, $0-52
+	MOVQ         p_len+8(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	VBROADCASTSS a+48(FP), Y0
+
+sgdF32loop:
+	CMPQ    AX, $0x00000000
+	JE      sgdF32done
+	VMULPS  (DX), Y0, Y1
+	VMOVUPS (CX), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMOVUPS Y2, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, AX
+	JMP     sgdF32loop
+
+sgdF32done:
+	VZEROUPPER
+	RET
+
+// func momentumF32(p []float32, g []float32, v []float32, a float32, mu float32)
+// Requires: AVX
+TEXT ·momentumF32(SB), NOSPLIT, $0-80
+	MOVQ         p_len+8(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         v_base+48(FP), BX
+	VBROADCASTSS a+72(FP), Y0
+	VBROADCASTSS mu+76(FP), Y1
+
+momentumF32loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF32done
+	VMULPS  (BX), Y1, Y2
+	VADDPS  (DX), Y2, Y2
+	VMOVUPS Y2, (BX)
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS (CX), Y3
+	VSUBPS  Y2, Y3, Y3
+	VMOVUPS Y3, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumF32loop
+
+momentumF32done:
+	VZEROUPPER
+	RET
+
 // func dotF64(a []float64, b []float64) float64
 // Requires: AVX, FMA3, SSE2
 TEXT ·dotF64(SB), NOSPLIT, $0-56
@@ -474,6 +528,60 @@ adamF64loop:
 	JMP     adamF64loop
 
 adamF64done:
+	VZEROUPPER
+	RET
+
+// func sgdF64(p []float64, g []float64, a float64)
+// Requires: AVX
+TEXT ·sgdF64(SB), NOSPLIT, $0-56
+	MOVQ         p_len+8(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	VBROADCASTSD a+48(FP), Y0
+
+sgdF64loop:
+	CMPQ    AX, $0x00000000
+	JE      sgdF64done
+	VMULPD  (DX), Y0, Y1
+	VMOVUPD (CX), Y2
+	VSUBPD  Y1, Y2, Y2
+	VMOVUPD Y2, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000004, AX
+	JMP     sgdF64loop
+
+sgdF64done:
+	VZEROUPPER
+	RET
+
+// func momentumF64(p []float64, g []float64, v []float64, a float64, mu float64)
+// Requires: AVX
+TEXT ·momentumF64(SB), NOSPLIT, $0-88
+	MOVQ         p_len+8(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         v_base+48(FP), BX
+	VBROADCASTSD a+72(FP), Y0
+	VBROADCASTSD mu+80(FP), Y1
+
+momentumF64loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF64done
+	VMULPD  (BX), Y1, Y2
+	VADDPD  (DX), Y2, Y2
+	VMOVUPD Y2, (BX)
+	VMULPD  Y0, Y2, Y2
+	VMOVUPD (CX), Y3
+	VSUBPD  Y2, Y3, Y3
+	VMOVUPD Y3, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, AX
+	JMP     momentumF64loop
+
+momentumF64done:
 	VZEROUPPER
 	RET
 

@@ -29,3 +29,7 @@ func adamF32(p, g, m, v []float32, w, b2, c2, stepSize, bc2sqrt, eps float32) {
 func adamF64(p, g, m, v []float64, w, b2, c2, stepSize, bc2sqrt, eps float64) {
 	panic("gradgen: no vector kernels")
 }
+func sgdF32(p, g []float32, a float32)             { panic("gradgen: no vector kernels") }
+func sgdF64(p, g []float64, a float64)             { panic("gradgen: no vector kernels") }
+func momentumF32(p, g, v []float32, a, mu float32) { panic("gradgen: no vector kernels") }
+func momentumF64(p, g, v []float64, a, mu float64) { panic("gradgen: no vector kernels") }

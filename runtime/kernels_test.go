@@ -97,8 +97,9 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 	}
 }
 
-// TestAdamVectorIsBitIdentical: the vector Adam step gives exactly the
-// bits of the plain loop, for every length up to 70 and three steps.
+// TestAdamVectorIsBitIdentical: the vector optimizer steps (Adam, SGD,
+// momentum) give exactly the bits of the plain loops, for every length up
+// to 70.
 func TestAdamVectorIsBitIdentical(t *testing.T) {
 	if !vector {
 		t.Skip("no vector kernels in this build or on this machine")
@@ -115,12 +116,19 @@ func testAdamBits[T Float](t *testing.T) {
 		for path := range state {
 			state[path] = [4][]T{append([]T(nil), p...), nil, make([]T, n), make([]T, n)}
 		}
-		for step := 1; step <= 3; step++ {
+		for step := 1; step <= 6; step++ {
 			g := randSlice[T](r, n)
 			for path, on := range []bool{true, false} {
 				vector = on
 				s := &state[path]
-				Adam(s[0], g, s[2], s[3], step, 0.01, 0.9, 0.999, 1e-8)
+				switch step % 3 { // each optimizer in turn, on the same state
+				case 0:
+					Adam(s[0], g, s[2], s[3], step, 0.01, 0.9, 0.999, 1e-8)
+				case 1:
+					SGD(s[0], g, 0.05)
+				case 2:
+					Momentum(s[0], g, s[2], 0.05, 0.9)
+				}
 			}
 			vector = true
 			for k := range 4 {
@@ -129,7 +137,7 @@ func testAdamBits[T Float](t *testing.T) {
 				}
 				for i := range n {
 					if state[0][k][i] != state[1][k][i] {
-						t.Fatalf("n=%d step %d: vector and plain Adam differ in slice %d at %d: %v vs %v", n, step, k, i, state[0][k][i], state[1][k][i])
+						t.Fatalf("n=%d step %d: vector and plain optimizer steps differ in slice %d at %d: %v vs %v", n, step, k, i, state[0][k][i], state[1][k][i])
 					}
 				}
 			}

@@ -17,7 +17,16 @@ func SGD[T Float](p, g []T, lr float64) {
 	checkLen("SGD", "p", "g", len(p), len(g))
 	g = g[:len(p)]
 	a := T(lr)
-	for i := range p {
+	// The vector kernel does the same multiply and subtraction: same bits.
+	start := vectorLen[T](len(p))
+	if start > 0 {
+		if is32[T]() {
+			sgdF32(as32(p[:start]), as32(g[:start]), float32(a))
+		} else {
+			sgdF64(as64(p[:start]), as64(g[:start]), float64(a))
+		}
+	}
+	for i := start; i < len(p); i++ {
 		// T(...) rounds the product, which forbids fusing it into an FMA.
 		p[i] -= T(a * g[i])
 	}
@@ -36,7 +45,15 @@ func Momentum[T Float](p, g, v []T, lr, mu float64) {
 	checkLen("Momentum", "p", "v", len(p), len(v))
 	g, v = g[:len(p)], v[:len(p)]
 	a, b := T(lr), T(mu)
-	for i := range p {
+	start := vectorLen[T](len(p))
+	if start > 0 {
+		if is32[T]() {
+			momentumF32(as32(p[:start]), as32(g[:start]), as32(v[:start]), float32(a), float32(b))
+		} else {
+			momentumF64(as64(p[:start]), as64(g[:start]), as64(v[:start]), float64(a), float64(b))
+		}
+	}
+	for i := start; i < len(p); i++ {
 		v[i] = T(b*v[i]) + g[i]
 		p[i] -= T(a * v[i])
 	}
