@@ -20,7 +20,8 @@ test: fmt-check vet staticcheck check-generated unit
 BENCH_COUNT ?= 6
 bench:
 	@mkdir -p docs/bench
-	GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) ./bench | tee docs/bench/raw.txt
+	GOMAXPROCS=1 $(GO) test -run '^$$' -bench '^Benchmark(Step|Predict)$$' -count $(BENCH_COUNT) ./bench | tee docs/bench/raw.txt
+	GOMAXPROCS=2 $(GO) test -run '^$$' -bench '^BenchmarkStepWorkers$$' -count $(BENCH_COUNT) ./bench | tee docs/bench/workers.txt
 	cd bench/peers && GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) . | tee ../../docs/bench/peers.txt
 	$(GO) run ./bench/report -md docs/bench/README.md -png docs/bench/chart.png -go "$$($(GO) env GOVERSION)" \
 		docs/bench/raw.txt docs/bench/peers.txt

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/gradgen/gradgen/bench/nets/mnist32"
 	"github.com/gradgen/gradgen/bench/nets/mnist64"
@@ -208,5 +209,26 @@ func TestSameStart(t *testing.T) {
 		if !gradtest.Close(lg, le, 1e-12) {
 			t.Errorf("%s: first loss %.15g (generated) vs %.15g (generic)", nw.name, lg, le)
 		}
+	}
+}
+
+// BenchmarkStepWorkers times wide_b128's training step split over both
+// cores with SetWorkers(2); run it with GOMAXPROCS=2.
+func BenchmarkStepWorkers(b *testing.B) {
+	n := load(b, specPath("wide", "f32"))
+	xs, ts := data[float32](n, 128)
+	for _, workers := range []int{1, 2} {
+		m := wide32.NewModel(seed)
+		m.SetWorkers(workers)
+		x := unsafe.Slice((*[wide32.Inputs]float32)(unsafe.Pointer(unsafe.SliceData(xs))), 128)
+		t := unsafe.Slice((*[wide32.Outputs]float32)(unsafe.Pointer(unsafe.SliceData(ts))), 128)
+		b.Run(fmt.Sprintf("wide_b128/workers%d/f32", workers), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				m.Train(x, t)
+			}
+			b.ReportMetric(flops(n, 128, true)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		m.Close()
 	}
 }

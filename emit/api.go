@@ -158,6 +158,11 @@ func api(file *File, p *ir.Program) {
 	for _, f := range p.Funcs {
 		modelFields = append(modelFields, Id(lowerFirst(workName(f))).Id(workName(f)))
 	}
+	modelFields = append(modelFields,
+		Line(),
+		Id("workers").Index().Op("*").Id("worker").Comment("started by SetWorkers"),
+		Id("wg").Qual("sync", "WaitGroup"),
+	)
 	doc(file, "Model is a network with its gradient, optimizer state and workspace. Make one with\n"+
 		"NewModel; after that none of its methods allocate. A Model is not safe for concurrent use.")
 	file.Type().Id("Model").Struct(modelFields...)
@@ -198,6 +203,12 @@ func api(file *File, p *ir.Program) {
 				Return(Id("loss")),
 			))
 		}
+		if grad {
+			// Long batches with workers: this goroutine takes the first share.
+			code = append(code, If(Len(Id("m").Dot("workers")).Op(">").Lit(0).Op("&&").Len(Id("xs")).Op(">=").Lit(2).Op("*").Id("tileRows")).Block(
+				Return(Id("m").Dot("backwardShared").Call(Id("xs"), Id("ts"))),
+			))
+		}
 		return append(code,
 			For(Id("lo").Op(":=").Lit(0), Id("lo").Op("<").Len(Id("xs")), Id("lo").Op("+=").Id("tileRows")).Block(
 				Id("hi").Op(":=").Min(Id("lo").Op("+").Id("tileRows"), Len(Id("xs"))),
@@ -232,6 +243,89 @@ func api(file *File, p *ir.Program) {
 		If(Len(Id("xs")).Op("==").Lit(0)).Block(Return(Lit(0))),
 		Id("loss").Op(":=").Id("m").Dot("Backward").Call(Id("xs"), Id("ts")),
 		Id("m").Dot("Step").Call(),
+		Return(Id("loss")),
+	)
+	workersAPI(file, p, train)
+}
+
+// workersAPI declares SetWorkers and Close, and the code that splits a
+// batch over them: each worker owns a gradient and a workspace, takes a
+// contiguous share of the batch's tiles, and the shares' gradients are
+// summed in a fixed order, so results depend on the number of workers but
+// not on scheduling.
+func workersAPI(file *File, p *ir.Program, train *ir.Func) {
+	c := &funcCtx{p: p}
+	elem := c.elem
+	doc(file, "worker trains a share of a batch on its own gradient and workspace.")
+	file.Type().Id("worker").Struct(
+		Id("grad").Id("Params"),
+		Id("work").Id(workName(train)),
+		Id("loss").Add(elem()),
+		Id("jobs").Chan().Id("share"),
+	)
+	doc(file, "share is a worker's part of a batch of batch samples.")
+	file.Type().Id("share").Struct(
+		Id("xs").Index().Index(Id("Inputs")).Add(elem()),
+		Id("ts").Index().Index(Id("Outputs")).Add(elem()),
+		Id("batch").Int(),
+	)
+	doc(file, "SetWorkers makes Backward and Train split each batch of at least 2·tileRows samples over n\n"+
+		"goroutines (this one and n−1 it starts now), each with its own gradient and workspace. The\n"+
+		"shares' gradients are added in a fixed order, so the results for a given n are the same on\n"+
+		"every run; they differ from another n's in the last bits. n ≤ 1 stops the workers. Steps\n"+
+		"allocate nothing and start no goroutines; call Close (or SetWorkers(1)) when done.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("SetWorkers").Params(Id("n").Int()).Block(
+		Id("m").Dot("Close").Call(),
+		For(Id("range").Id("n").Op("-").Lit(1)).Block(
+			Id("w").Op(":=").Op("&").Id("worker").Values(Dict{Id("jobs"): Make(Chan().Id("share"))}),
+			Id("m").Dot("workers").Op("=").Append(Id("m").Dot("workers"), Id("w")),
+			Go().Id("m").Dot("serve").Call(Id("w")),
+		),
+	)
+	doc(file, "Close stops the goroutines SetWorkers started; the model goes on working on one.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Close").Params().Block(
+		For(List(Id("_"), Id("w")).Op(":=").Range().Id("m").Dot("workers")).Block(Close(Id("w").Dot("jobs"))),
+		Id("m").Dot("workers").Op("=").Nil(),
+	)
+	tileLoop := func(grad, work Code, xs, ts, batch Code, loss Code) Code {
+		return For(Id("lo").Op(":=").Lit(0), Id("lo").Op("<").Len(xs), Id("lo").Op("+=").Id("tileRows")).Block(
+			Id("hi").Op(":=").Min(Id("lo").Op("+").Id("tileRows"), Len(xs)),
+			Add(loss).Op("+=").Id(goName(train)).Call(Op("&").Id("m").Dot("Params"), grad, work,
+				Add(xs).Index(Id("lo"), Id("hi")), Add(ts).Index(Id("lo"), Id("hi")), batch),
+		)
+	}
+	doc(file, "serve runs a worker's shares until Close.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("serve").Params(Id("w").Op("*").Id("worker")).Block(
+		For(Id("s").Op(":=").Range().Id("w").Dot("jobs")).Block(
+			Clear(Id("w").Dot("grad").Dot("Slice").Call()),
+			Id("w").Dot("loss").Op("=").Lit(0),
+			tileLoop(Op("&").Id("w").Dot("grad"), Op("&").Id("w").Dot("work"), Id("s").Dot("xs"), Id("s").Dot("ts"), Id("s").Dot("batch"), Id("w").Dot("loss")),
+			Id("m").Dot("wg").Dot("Done").Call(),
+		),
+	)
+	doc(file, "backwardShared is Backward over the workers: the batch's tiles are cut into\n"+
+		"len(m.workers)+1 contiguous shares, this goroutine takes the first into m.Grad, and the\n"+
+		"workers' gradients and losses are added to it in worker order. m.Grad is zero on entry.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("backwardShared").Params(Id("xs").Index().Index(Id("Inputs")).Add(elem()), Id("ts").Index().Index(Id("Outputs")).Add(elem())).Add(elem()).Block(
+		Id("tiles").Op(":=").Parens(Len(Id("xs")).Op("+").Id("tileRows").Op("-").Lit(1)).Op("/").Id("tileRows"),
+		Id("parts").Op(":=").Len(Id("m").Dot("workers")).Op("+").Lit(1),
+		Id("cut").Op(":=").Func().Params(Id("k").Int()).Int().Block(
+			Return(Min(Id("k").Op("*").Id("tiles").Op("/").Id("parts").Op("*").Id("tileRows"), Len(Id("xs")))),
+		),
+		Id("m").Dot("wg").Dot("Add").Call(Len(Id("m").Dot("workers"))),
+		For(List(Id("k"), Id("w")).Op(":=").Range().Id("m").Dot("workers")).Block(
+			List(Id("lo"), Id("hi")).Op(":=").List(Id("cut").Call(Id("k").Op("+").Lit(1)), Id("cut").Call(Id("k").Op("+").Lit(2))),
+			Id("w").Dot("jobs").Op("<-").Id("share").Values(Id("xs").Index(Id("lo"), Id("hi")), Id("ts").Index(Id("lo"), Id("hi")), Len(Id("xs"))),
+		),
+		Var().Id("loss").Add(elem()),
+		Id("own").Op(":=").Id("cut").Call(Lit(1)),
+		tileLoop(Op("&").Id("m").Dot("Grad"), Op("&").Id("m").Dot(lowerFirst(workName(train))), Id("xs").Index(Empty(), Id("own")), Id("ts").Index(Empty(), Id("own")), Len(Id("xs")), Id("loss")),
+		Id("m").Dot("wg").Dot("Wait").Call(),
+		Id("g").Op(":=").Id("m").Dot("Grad").Dot("Slice").Call(),
+		For(List(Id("_"), Id("w")).Op(":=").Range().Id("m").Dot("workers")).Block(
+			Qual(runtimePath, "Axpy").Call(Id("g"), Lit(1), Id("w").Dot("grad").Dot("Slice").Call()),
+			Id("loss").Op("+=").Id("w").Dot("loss"),
+		),
 		Return(Id("loss")),
 	)
 }

@@ -9,6 +9,7 @@ package softmax64
 
 import (
 	gradgen "github.com/gradgen/gradgen/runtime"
+	"sync"
 	"unsafe"
 )
 
@@ -109,6 +110,9 @@ type Model struct {
 	lossWork        lossWork
 	trainWork       trainWork
 	trainSampleWork trainSampleWork
+
+	workers []*worker // started by SetWorkers
+	wg      sync.WaitGroup
 }
 
 // NewModel returns a model whose parameters are initialised by Params.Init(seed).
@@ -152,6 +156,9 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 		}
 		return loss
 	}
+	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
+		return m.backwardShared(xs, ts)
+	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
 		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs))
@@ -186,6 +193,85 @@ func (m *Model) Train(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	}
 	loss := m.Backward(xs, ts)
 	m.Step()
+	return loss
+}
+
+// worker trains a share of a batch on its own gradient and workspace.
+type worker struct {
+	grad Params
+	work trainWork
+	loss float64
+	jobs chan share
+}
+
+// share is a worker's part of a batch of batch samples.
+type share struct {
+	xs    [][Inputs]float64
+	ts    [][Outputs]float64
+	batch int
+}
+
+// SetWorkers makes Backward and Train split each batch of at least 2·tileRows samples over n
+// goroutines (this one and n−1 it starts now), each with its own gradient and workspace. The
+// shares' gradients are added in a fixed order, so the results for a given n are the same on
+// every run; they differ from another n's in the last bits. n ≤ 1 stops the workers. Steps
+// allocate nothing and start no goroutines; call Close (or SetWorkers(1)) when done.
+func (m *Model) SetWorkers(n int) {
+	m.Close()
+	for range n - 1 {
+		w := &worker{jobs: make(chan share)}
+		m.workers = append(m.workers, w)
+		go m.serve(w)
+	}
+}
+
+// Close stops the goroutines SetWorkers started; the model goes on working on one.
+func (m *Model) Close() {
+	for _, w := range m.workers {
+		close(w.jobs)
+	}
+	m.workers = nil
+}
+
+// serve runs a worker's shares until Close.
+func (m *Model) serve(w *worker) {
+	for s := range w.jobs {
+		clear(w.grad.Slice())
+		w.loss = 0
+		for lo := 0; lo < len(s.xs); lo += tileRows {
+			hi := min(lo+tileRows, len(s.xs))
+			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch)
+		}
+		m.wg.Done()
+	}
+}
+
+// backwardShared is Backward over the workers: the batch's tiles are cut into
+// len(m.workers)+1 contiguous shares, this goroutine takes the first into m.Grad, and the
+// workers' gradients and losses are added to it in worker order. m.Grad is zero on entry.
+func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
+	tiles := (len(xs) + tileRows - 1) / tileRows
+	parts := len(m.workers) + 1
+	cut := func(k int) int {
+		return min(k*tiles/parts*tileRows, len(xs))
+	}
+	m.wg.Add(len(m.workers))
+	for k, w := range m.workers {
+		lo, hi := cut(k+1), cut(k+2)
+		w.jobs <- share{xs[lo:hi], ts[lo:hi], len(xs)}
+	}
+	var loss float64
+	own := cut(1)
+	for lo := 0; lo < len(xs[:own]); lo += tileRows {
+		hi := min(lo+tileRows, len(xs[:own]))
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs))
+	}
+	m.wg.Wait()
+	g := m.Grad.Slice()
+	for _, w := range m.workers {
+		gradgen.Axpy(g, 1, w.grad.Slice())
+		loss += w.loss
+	}
 	return loss
 }
 

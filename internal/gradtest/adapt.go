@@ -27,7 +27,7 @@ func Adapt[T Float, X, Y any](m API[T, X, Y], params, grad []T) Model[T] {
 	in, out := int(unsafe.Sizeof(x)/unsafe.Sizeof(t)), int(unsafe.Sizeof(y)/unsafe.Sizeof(t))
 	xs := func(flat []T) []X { return unsafe.Slice((*X)(unsafe.Pointer(unsafe.SliceData(flat))), len(flat)/in) }
 	ys := func(flat []T) []Y { return unsafe.Slice((*Y)(unsafe.Pointer(unsafe.SliceData(flat))), len(flat)/out) }
-	return Model[T]{
+	model := Model[T]{
 		Params: params, Grad: grad, Inputs: in, Outputs: out,
 		Predict:  func(x, y []T) { m.Predict(&xs(x)[0], &ys(y)[0]) },
 		Loss:     func(x, t []T) T { return m.Loss(xs(x), ys(t)) },
@@ -35,6 +35,13 @@ func Adapt[T Float, X, Y any](m API[T, X, Y], params, grad []T) Model[T] {
 		Step:     m.Step,
 		Train:    func(x, t []T) T { return m.Train(xs(x), ys(t)) },
 	}
+	if w, ok := m.(interface {
+		SetWorkers(int)
+		Close()
+	}); ok {
+		model.SetWorkers, model.Close = w.SetWorkers, w.Close
+	}
+	return model
 }
 
 // Run loads the spec a package was generated from, builds the reference

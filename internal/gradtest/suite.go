@@ -18,6 +18,10 @@ type Model[T Float] struct {
 	Backward        func(xs, ts []T) T
 	Step            func()
 	Train           func(xs, ts []T) T
+	// SetWorkers and Close control the model's worker goroutines; nil
+	// for a model without them.
+	SetWorkers func(n int)
+	Close      func()
 }
 
 // Optimizer describes the update rule of a network, for the reference step.
@@ -104,6 +108,7 @@ func (s Suite[T]) Run(t *testing.T) {
 	t.Run("ExtremeLogits", s.testExtremeLogits)
 	t.Run("Numerics", s.testNumerics)
 	t.Run("NoAllocations", s.testAllocs)
+	t.Run("Workers", s.testWorkers)
 }
 
 // testInit: PyTorch's nn.Linear bounds, and a seed fixes the parameters.
@@ -467,5 +472,56 @@ func (s Suite[T]) testNumerics(t *testing.T) {
 	}
 	if !Close(loss, want, tol) || !finite(m.Grad...) {
 		t.Errorf("batch of 10000: loss %.10g, reference %.10g", loss, want)
+	}
+}
+
+// testWorkers: with 2 and 3 workers a batch's loss and gradient equal the
+// single-goroutine ones to rounding, are the same bits on every run for a
+// given number of workers, and a step allocates nothing.
+func (s Suite[T]) testWorkers(t *testing.T) {
+	if s.New(0).SetWorkers == nil {
+		t.Skip("the model has no workers")
+	}
+	xs, ts := s.data(17, 150) // five tiles
+	one := s.New(18)
+	loss1 := float64(one.Backward(xs, ts))
+	grad1 := Float64s(one.Grad)
+	tol := 1e-12
+	if !s.f64() {
+		tol = 1e-5
+	}
+	for _, n := range []int{2, 3} {
+		var first []T
+		for run := range 2 {
+			m := s.New(18)
+			m.SetWorkers(n)
+			loss := float64(m.Backward(xs, ts))
+			if !Close(loss, loss1, tol) {
+				t.Errorf("%d workers: loss %.12g, one goroutine %.12g", n, loss, loss1)
+			}
+			scale := 0.0
+			for _, g := range grad1 {
+				scale = math.Max(scale, math.Abs(g))
+			}
+			for i, g := range m.Grad {
+				if math.Abs(float64(g)-grad1[i]) > tol*math.Max(scale, 1e-3) {
+					t.Errorf("%d workers: gradient %d = %g, one goroutine %g", n, i, g, grad1[i])
+					break
+				}
+			}
+			if run == 0 {
+				first = append([]T(nil), m.Grad...)
+				if a := testing.AllocsPerRun(5, func() { m.Train(xs, ts) }); a != 0 {
+					t.Errorf("%d workers: Train allocates %v times per run", n, a)
+				}
+			} else {
+				for i := range first {
+					if first[i] != m.Grad[i] {
+						t.Fatalf("%d workers: two runs differ at gradient %d", n, i)
+					}
+				}
+			}
+			m.Close()
+		}
 	}
 }
