@@ -79,6 +79,7 @@ func main() {
 		dot(k)
 		dot4(k)
 		axpy(k)
+		scale(k)
 		axpy4(k)
 		adam(k)
 		sgd(k)
@@ -242,6 +243,31 @@ func axpy(k kind) {
 	SUBQ(U32(k.lanes), n)
 	JMP(LabelRef("axpy" + k.name + "loop"))
 	Label("axpy" + k.name + "done")
+	VZEROUPPER()
+	RET()
+}
+
+// scale: func(y []T, a T, x []T), y = a·x.
+func scale(k kind) {
+	T := k.goType
+	TEXT("scale"+k.name, NOSPLIT, fmt.Sprintf("func(y []%s, a %s, x []%s)", T, T, T))
+	Doc(fmt.Sprintf("scale%s sets y to a·x; len(x) = len(y) is a multiple of %d.", k.name, k.lanes))
+	y := Mem{Base: Load(Param("y").Base(), GP64())}
+	x := Mem{Base: Load(Param("x").Base(), GP64())}
+	n := Load(Param("y").Len(), GP64())
+	a := YMM()
+	k.broadcast(addr("a"), a)
+	Label("scale" + k.name + "loop")
+	CMPQ(n, U32(0))
+	JE(LabelRef("scale" + k.name + "done"))
+	v := YMM()
+	k.mul(x, a, v)
+	k.store(v, y)
+	ADDQ(U32(32), y.Base)
+	ADDQ(U32(32), x.Base)
+	SUBQ(U32(k.lanes), n)
+	JMP(LabelRef("scale" + k.name + "loop"))
+	Label("scale" + k.name + "done")
 	VZEROUPPER()
 	RET()
 }

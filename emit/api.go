@@ -189,19 +189,32 @@ func api(file *File, p *ir.Program) {
 		args = append(args, Op("&").Id("m").Dot(lowerFirst(workName(f))),
 			Id("xs").Index(Id("lo"), Id("hi")), Id("ts").Index(Id("lo"), Id("hi")), Len(Id("xs")))
 		code := []Code{lengthCheck(p, method)}
-		if grad {
-			code = append(code, Clear(Id("m").Dot("Grad").Dot("Slice").Call()))
-		}
+		clearGrad := Clear(Id("m").Dot("Grad").Dot("Slice").Call())
 		code = append(code, Var().Id("loss").Add(elem()))
 		if grad && sample != nil && p.SmallBatch > 1 {
 			// Short batches skip the tile set-up: one per-sample pass each.
-			code = append(code, If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(
-				For(Id("i").Op(":=").Range().Id("xs")).Block(
-					Id("loss").Op("+=").Id(goName(sample)).Call(Op("&").Id("m").Dot("Params"), Op("&").Id("m").Dot("Grad"),
-						Op("&").Id("m").Dot(lowerFirst(workName(sample))), Op("&").Id("xs").Index(Id("i")), Op("&").Id("ts").Index(Id("i")), Len(Id("xs"))),
-				),
-				Return(Id("loss")),
-			))
+			call := func(first Code) Code {
+				args := []Code{Op("&").Id("m").Dot("Params"), Op("&").Id("m").Dot("Grad"),
+					Op("&").Id("m").Dot(lowerFirst(workName(sample))), Op("&").Id("xs").Index(Id("i")), Op("&").Id("ts").Index(Id("i")), Len(Id("xs"))}
+				if first != nil {
+					args = append(args, first)
+				}
+				return Id("loss").Op("+=").Id(goName(sample)).Call(args...)
+			}
+			var short []Code
+			if writesEveryGradient(p, sample) {
+				// The first sample writes every gradient: no clearing.
+				short = []Code{
+					If(Len(Id("xs")).Op("==").Lit(0)).Block(clearGrad.Clone(), Return(Lit(0))),
+					For(Id("i").Op(":=").Range().Id("xs")).Block(call(Id("i").Op("==").Lit(0))),
+				}
+			} else {
+				short = []Code{clearGrad.Clone(), For(Id("i").Op(":=").Range().Id("xs")).Block(call(nil))}
+			}
+			code = append(code, If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(append(short, Return(Id("loss")))...))
+		}
+		if grad {
+			code = append(code, clearGrad)
 		}
 		if grad {
 			// Long batches with workers: this goroutine takes the first share.

@@ -75,10 +75,14 @@ type funcCtx struct {
 	f     *ir.Func
 	grads map[*ir.Value]string // gradient outputs: value → parameter
 	pred  *ir.Value            // the prediction output, if any
+	// first marks, in a per-sample training function, each parameter's
+	// first gradient output: on a batch's first sample it is written, not
+	// added, so Backward need not clear the gradient first.
+	first map[*ir.Value]bool
 }
 
 func newFuncCtx(p *ir.Program, f *ir.Func) *funcCtx {
-	c := &funcCtx{p: p, f: f, grads: make(map[*ir.Value]string)}
+	c := &funcCtx{p: p, f: f, grads: make(map[*ir.Value]string), first: make(map[*ir.Value]bool)}
 	for _, o := range f.Outputs {
 		switch o.Kind {
 		case ir.GradOut:
@@ -87,7 +91,30 @@ func newFuncCtx(p *ir.Program, f *ir.Func) *funcCtx {
 			c.pred = o.Value
 		}
 	}
+	if f.Rows == 1 && len(c.grads) > 0 {
+		seen := make(map[string]bool)
+		for _, v := range f.Values {
+			if q := c.grads[v]; q != "" && !seen[q] {
+				seen[q] = true
+				c.first[v] = true
+			}
+		}
+	}
 	return c
+}
+
+// writesEveryGradient reports whether f, run on a batch's first sample,
+// writes the whole gradient of every parameter (so nothing needs clearing).
+func writesEveryGradient(p *ir.Program, f *ir.Func) bool {
+	c := newFuncCtx(p, f)
+	written := make(map[string]bool)
+	for v := range c.first {
+		if v.Op != ir.OpMatMulTN && v.Op != ir.OpSumRows {
+			return false
+		}
+		written[c.grads[v]] = true
+	}
+	return len(written) == len(p.Params)
 }
 
 // perSample reports whether f processes one sample per call; its batched
@@ -249,6 +276,9 @@ func (c *funcCtx) function(file *File) {
 	if targets {
 		params = append(params, Id("batch").Int())
 	}
+	if len(c.first) > 0 {
+		params = append(params, Id("first").Bool())
+	}
 
 	var body []Code
 	if batched {
@@ -286,7 +316,7 @@ func (c *funcCtx) function(file *File) {
 	case !batched && grads:
 		docf(file, "%s runs the forward pass and the derived backward pass on the sample (x, t) of a\n"+
 			"batch of batch samples. It returns the sample's share of the batch's mean loss and adds\n"+
-			"its share of the gradient to g.", name)
+			"its share of the gradient to g, or, for the batch's first sample, writes it there.", name)
 	case !batched:
 		docf(file, "%s computes the network's output y for the input x with parameters p, keeping\n"+
 			"activations in s. It allocates nothing and is safe for concurrent use with distinct s.", name)

@@ -345,6 +345,28 @@ func emitMatMulTN(c *funcCtx, v *ir.Value) []Code {
 			),
 		),
 	}
+	if c.first[v] {
+		// The first sample writes the gradient; later ones add to it.
+		assign, add := "Scale", "Axpy"
+		loop := func(kernel, op string) Code {
+			if v.Vector {
+				return For(Id("i").Op(":=").Range().Lit(nOut)).Block(
+					rt(kernel).Call(all(c.ref(v).Index(Id("i"))), Id("dy").Index(Id("i")), all(Id("in"))),
+				)
+			}
+			return For(Id("i").Op(":=").Range().Lit(nOut)).Block(
+				Id("di").Op(":=").Id("dy").Index(Id("i")),
+				Id("out").Op(":=").Op("&").Add(c.ref(v)).Index(Id("i")),
+				For(Id("j").Op(":=").Range().Lit(nIn)).Block(
+					Id("out").Index(Id("j")).Op(op).Id("di").Op("*").Id("in").Index(Id("j")),
+				),
+			)
+		}
+		return []Code{
+			c.rowOf("dy", g), c.rowOf("in", x),
+			If(Id("first")).Block(loop(assign, "=")).Else().Block(loop(add, "+=")),
+		}
+	}
 	if v.Vector {
 		block = []Code{
 			c.rowsOf("dy", g), c.rowsOf("in", x),

@@ -140,6 +140,16 @@ func operandNames(v *ir.Value) map[*ir.Value]string {
 // emitSumRows sums the rows of g into y.
 func emitSumRows(c *funcCtx, v *ir.Value) []Code {
 	n := v.Type.Dims[0]
+	if c.first[v] {
+		// The first sample writes the gradient; later ones add to it.
+		return []Code{
+			Id("dy").Op(":=").Add(c.row(v.Args[0])),
+			Id("out").Op(":=").Add(c.row(v)),
+			If(Id("first")).Block(Op("*").Id("out").Op("=").Op("*").Id("dy")).Else().Block(
+				For(Id("j").Op(":=").Range().Lit(n)).Block(Id("out").Index(Id("j")).Op("+=").Id("dy").Index(Id("j"))),
+			),
+		}
+	}
 	body := []Code{
 		Id("dy").Op(":=").Add(c.row(v.Args[0])),
 		Id("out").Op(":=").Add(c.row(v)),

@@ -104,6 +104,23 @@ func Axpy[T Float](y []T, a T, x []T) {
 	}
 }
 
+// Scale sets y to a·x; x must be at least as long as y. It is the first
+// contribution to a gradient, which Axpy would add to zeros.
+func Scale[T Float](y []T, a T, x []T) {
+	x = x[:len(y)]
+	n := vectorLen[T](len(y))
+	if n > 0 {
+		if is32[T]() {
+			scaleF32(as32(y[:n]), float32(a), as32(x[:n]))
+		} else {
+			scaleF64(as64(y[:n]), float64(a), as64(x[:n]))
+		}
+	}
+	for i := n; i < len(y); i++ {
+		y[i] = a * x[i]
+	}
+}
+
 // Axpy4 adds a0·x0 + a1·x1 + a2·x2 + a3·x3 to y in one pass over y; each x
 // must be at least as long as y.
 func Axpy4[T Float](y []T, a0, a1, a2, a3 T, x0, x1, x2, x3 []T) {

@@ -13,6 +13,9 @@ func dot4F32(w []float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32
 // axpyF32 adds a·x to y; len(x) = len(y) is a multiple of 8.
 func axpyF32(y []float32, a float32, x []float32)
 
+// scaleF32 sets y to a·x; len(x) = len(y) is a multiple of 8.
+func scaleF32(y []float32, a float32, x []float32)
+
 // axpy4F32 adds a0·x0 + a1·x1 + a2·x2 + a3·x3 to y; every length equals len(y), a multiple of 8.
 func axpy4F32(y []float32, a0 float32, a1 float32, a2 float32, a3 float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32)
 
@@ -33,6 +36,9 @@ func dot4F64(w []float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64
 
 // axpyF64 adds a·x to y; len(x) = len(y) is a multiple of 4.
 func axpyF64(y []float64, a float64, x []float64)
+
+// scaleF64 sets y to a·x; len(x) = len(y) is a multiple of 4.
+func scaleF64(y []float64, a float64, x []float64)
 
 // axpy4F64 adds a0·x0 + a1·x1 + a2·x2 + a3·x3 to y; every length equals len(y), a multiple of 4.
 func axpy4F64(y []float64, a0 float64, a1 float64, a2 float64, a3 float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64)

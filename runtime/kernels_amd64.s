@@ -159,6 +159,28 @@ axpyF32done:
 	VZEROUPPER
 	RET
 
+// func scaleF32(y []float32, a float32, x []float32)
+// Requires: AVX
+TEXT ·scaleF32(SB), NOSPLIT, $0-56
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+32(FP), CX
+	MOVQ         y_len+8(FP), DX
+	VBROADCASTSS a+24(FP), Y0
+
+scaleF32loop:
+	CMPQ    DX, $0x00000000
+	JE      scaleF32done
+	VMULPS  (CX), Y0, Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	SUBQ    $0x00000008, DX
+	JMP     scaleF32loop
+
+scaleF32done:
+	VZEROUPPER
+	RET
+
 // func axpy4F32(y []float32, a0 float32, a1 float32, a2 float32, a3 float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32)
 // Requires: AVX, FMA3
 TEXT ·axpy4F32(SB), NOSPLIT, $0-136
@@ -444,6 +466,28 @@ axpyF64loop:
 	JMP         axpyF64loop
 
 axpyF64done:
+	VZEROUPPER
+	RET
+
+// func scaleF64(y []float64, a float64, x []float64)
+// Requires: AVX
+TEXT ·scaleF64(SB), NOSPLIT, $0-56
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+32(FP), CX
+	MOVQ         y_len+8(FP), DX
+	VBROADCASTSD a+24(FP), Y0
+
+scaleF64loop:
+	CMPQ    DX, $0x00000000
+	JE      scaleF64done
+	VMULPD  (CX), Y0, Y1
+	VMOVUPD Y1, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	SUBQ    $0x00000004, DX
+	JMP     scaleF64loop
+
+scaleF64done:
 	VZEROUPPER
 	RET
 

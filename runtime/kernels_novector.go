@@ -33,3 +33,5 @@ func sgdF32(p, g []float32, a float32)             { panic("gradgen: no vector k
 func sgdF64(p, g []float64, a float64)             { panic("gradgen: no vector kernels") }
 func momentumF32(p, g, v []float32, a, mu float32) { panic("gradgen: no vector kernels") }
 func momentumF64(p, g, v []float64, a, mu float64) { panic("gradgen: no vector kernels") }
+func scaleF32(y []float32, a float32, x []float32) { panic("gradgen: no vector kernels") }
+func scaleF64(y []float64, a float64, x []float64) { panic("gradgen: no vector kernels") }

@@ -58,6 +58,13 @@ func testKernels[T Float](t *testing.T, tol float64) {
 		y := randSlice[T](r, n)
 		y1 := append([]T(nil), y...)
 		Axpy(y1, a[0], xs[1])
+		ys := append([]T(nil), y...)
+		Scale(ys, a[2], xs[3])
+		for i := range ys {
+			if want := float64(a[2]) * float64(xs[3][i]); !near(float64(ys[i]), want, 1, tol) {
+				t.Fatalf("Scale, n=%d, [%d]: %g, want %g", n, i, ys[i], want)
+			}
+		}
 		y4 := append([]T(nil), y...)
 		Axpy4(y4, a[0], a[1], a[2], a[3], xs[0], xs[1], xs[2], xs[3])
 		for i := range y {

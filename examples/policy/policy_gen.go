@@ -162,14 +162,18 @@ func (m *Model) Backward(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 	if len(xs) != len(ts) {
 		gradgen.PanicBatchLengths("policy", "Backward", len(xs), len(ts))
 	}
-	clear(m.Grad.Slice())
 	var loss float32
 	if len(xs) < 4 {
+		if len(xs) == 0 {
+			clear(m.Grad.Slice())
+			return 0
+		}
 		for i := range xs {
-			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs))
+			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs), i == 0)
 		}
 		return loss
 	}
+	clear(m.Grad.Slice())
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
 		return m.backwardShared(xs, ts)
 	}
@@ -1038,8 +1042,8 @@ type trainSampleWork struct {
 
 // trainSample runs the forward pass and the derived backward pass on the sample (x, t) of a
 // batch of batch samples. It returns the sample's share of the batch's mean loss and adds
-// its share of the gradient to g.
-func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t *[Outputs]float32, batch int) float32 {
+// its share of the gradient to g, or, for the batch's first sample, writes it there.
+func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t *[Outputs]float32, batch int, first bool) float32 {
 	var loss float32
 
 	// z1 = W1 x + B1
@@ -1157,8 +1161,14 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b4
 		in := &s.b2
-		for i := range 2 {
-			gradgen.Axpy(g.W4[i][:], dy[i], in[:])
+		if first {
+			for i := range 2 {
+				gradgen.Scale(g.W4[i][:], dy[i], in[:])
+			}
+		} else {
+			for i := range 2 {
+				gradgen.Axpy(g.W4[i][:], dy[i], in[:])
+			}
 		}
 	}
 
@@ -1166,8 +1176,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b4
 		out := &g.B4
-		for j := range 2 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 2 {
+				out[j] += dy[j]
+			}
 		}
 	}
 
@@ -1195,8 +1209,14 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b5
 		in := &s.b1
-		for i := range 32 {
-			gradgen.Axpy(g.W3[i][:], dy[i], in[:])
+		if first {
+			for i := range 32 {
+				gradgen.Scale(g.W3[i][:], dy[i], in[:])
+			}
+		} else {
+			for i := range 32 {
+				gradgen.Axpy(g.W3[i][:], dy[i], in[:])
+			}
 		}
 	}
 
@@ -1204,8 +1224,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b5
 		out := &g.B3
-		for j := range 32 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 32 {
+				out[j] += dy[j]
+			}
 		}
 	}
 
@@ -1233,8 +1257,14 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b2
 		in := &s.b0
-		for i := range 32 {
-			gradgen.Axpy(g.W2[i][:], dy[i], in[:])
+		if first {
+			for i := range 32 {
+				gradgen.Scale(g.W2[i][:], dy[i], in[:])
+			}
+		} else {
+			for i := range 32 {
+				gradgen.Axpy(g.W2[i][:], dy[i], in[:])
+			}
 		}
 	}
 
@@ -1242,8 +1272,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b2
 		out := &g.B2
-		for j := range 32 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 32 {
+				out[j] += dy[j]
+			}
 		}
 	}
 
@@ -1271,11 +1305,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b1
 		in := x
-		for i := range 32 {
-			di := dy[i]
-			out := &g.W1[i]
-			for j := range 8 {
-				out[j] += di * in[j]
+		if first {
+			for i := range 32 {
+				di := dy[i]
+				out := &g.W1[i]
+				for j := range 8 {
+					out[j] = di * in[j]
+				}
+			}
+		} else {
+			for i := range 32 {
+				di := dy[i]
+				out := &g.W1[i]
+				for j := range 8 {
+					out[j] += di * in[j]
+				}
 			}
 		}
 	}
@@ -1284,8 +1328,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b1
 		out := &g.B1
-		for j := range 32 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 32 {
+				out[j] += dy[j]
+			}
 		}
 	}
 	return loss

@@ -142,14 +142,18 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	if len(xs) != len(ts) {
 		gradgen.PanicBatchLengths("binary64", "Backward", len(xs), len(ts))
 	}
-	clear(m.Grad.Slice())
 	var loss float64
 	if len(xs) < 4 {
+		if len(xs) == 0 {
+			clear(m.Grad.Slice())
+			return 0
+		}
 		for i := range xs {
-			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs))
+			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs), i == 0)
 		}
 		return loss
 	}
+	clear(m.Grad.Slice())
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
 		return m.backwardShared(xs, ts)
 	}
@@ -875,8 +879,8 @@ type trainSampleWork struct {
 
 // trainSample runs the forward pass and the derived backward pass on the sample (x, t) of a
 // batch of batch samples. It returns the sample's share of the batch's mean loss and adds
-// its share of the gradient to g.
-func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int) float64 {
+// its share of the gradient to g, or, for the batch's first sample, writes it there.
+func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int, first bool) float64 {
 	var loss float64
 
 	// z1 = W1 x
@@ -981,11 +985,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b2
 		in := &s.b0
-		for i := range 3 {
-			di := dy[i]
-			out := &g.W2[i]
-			for j := range 10 {
-				out[j] += di * in[j]
+		if first {
+			for i := range 3 {
+				di := dy[i]
+				out := &g.W2[i]
+				for j := range 10 {
+					out[j] = di * in[j]
+				}
+			}
+		} else {
+			for i := range 3 {
+				di := dy[i]
+				out := &g.W2[i]
+				for j := range 10 {
+					out[j] += di * in[j]
+				}
 			}
 		}
 	}
@@ -994,8 +1008,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b2
 		out := &g.B2
-		for j := range 3 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 3 {
+				out[j] += dy[j]
+			}
 		}
 	}
 
@@ -1029,11 +1047,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b3
 		in := x
-		for i := range 10 {
-			di := dy[i]
-			out := &g.W1[i]
-			for j := range 7 {
-				out[j] += di * in[j]
+		if first {
+			for i := range 10 {
+				di := dy[i]
+				out := &g.W1[i]
+				for j := range 7 {
+					out[j] = di * in[j]
+				}
+			}
+		} else {
+			for i := range 10 {
+				di := dy[i]
+				out := &g.W1[i]
+				for j := range 7 {
+					out[j] += di * in[j]
+				}
 			}
 		}
 	}

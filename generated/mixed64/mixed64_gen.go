@@ -164,14 +164,18 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	if len(xs) != len(ts) {
 		gradgen.PanicBatchLengths("mixed64", "Backward", len(xs), len(ts))
 	}
-	clear(m.Grad.Slice())
 	var loss float64
 	if len(xs) < 4 {
+		if len(xs) == 0 {
+			clear(m.Grad.Slice())
+			return 0
+		}
 		for i := range xs {
-			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs))
+			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs), i == 0)
 		}
 		return loss
 	}
+	clear(m.Grad.Slice())
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
 		return m.backwardShared(xs, ts)
 	}
@@ -1781,8 +1785,8 @@ type trainSampleWork struct {
 
 // trainSample runs the forward pass and the derived backward pass on the sample (x, t) of a
 // batch of batch samples. It returns the sample's share of the batch's mean loss and adds
-// its share of the gradient to g.
-func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int) float64 {
+// its share of the gradient to g, or, for the batch's first sample, writes it there.
+func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int, first bool) float64 {
 	var loss float64
 
 	// z1 = W1 x + B1
@@ -1988,11 +1992,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b5
 		in := &s.b3
-		for i := range 3 {
-			di := dy[i]
-			out := &g.W5[i]
-			for j := range 4 {
-				out[j] += di * in[j]
+		if first {
+			for i := range 3 {
+				di := dy[i]
+				out := &g.W5[i]
+				for j := range 4 {
+					out[j] = di * in[j]
+				}
+			}
+		} else {
+			for i := range 3 {
+				di := dy[i]
+				out := &g.W5[i]
+				for j := range 4 {
+					out[j] += di * in[j]
+				}
 			}
 		}
 	}
@@ -2001,8 +2015,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b5
 		out := &g.B5
-		for j := range 3 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 3 {
+				out[j] += dy[j]
+			}
 		}
 	}
 
@@ -2036,11 +2054,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b6
 		in := &s.b2
-		for i := range 4 {
-			di := dy[i]
-			out := &g.W4[i]
-			for j := range 6 {
-				out[j] += di * in[j]
+		if first {
+			for i := range 4 {
+				di := dy[i]
+				out := &g.W4[i]
+				for j := range 6 {
+					out[j] = di * in[j]
+				}
+			}
+		} else {
+			for i := range 4 {
+				di := dy[i]
+				out := &g.W4[i]
+				for j := range 6 {
+					out[j] += di * in[j]
+				}
 			}
 		}
 	}
@@ -2049,8 +2077,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b6
 		out := &g.B4
-		for j := range 4 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 4 {
+				out[j] += dy[j]
+			}
 		}
 	}
 
@@ -2082,11 +2114,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b7
 		in := &s.b1
-		for i := range 6 {
-			di := dy[i]
-			out := &g.W3[i]
-			for j := range 7 {
-				out[j] += di * in[j]
+		if first {
+			for i := range 6 {
+				di := dy[i]
+				out := &g.W3[i]
+				for j := range 7 {
+					out[j] = di * in[j]
+				}
+			}
+		} else {
+			for i := range 6 {
+				di := dy[i]
+				out := &g.W3[i]
+				for j := range 7 {
+					out[j] += di * in[j]
+				}
 			}
 		}
 	}
@@ -2119,11 +2161,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b8
 		in := &s.b0
-		for i := range 7 {
-			di := dy[i]
-			out := &g.W2[i]
-			for j := range 8 {
-				out[j] += di * in[j]
+		if first {
+			for i := range 7 {
+				di := dy[i]
+				out := &g.W2[i]
+				for j := range 8 {
+					out[j] = di * in[j]
+				}
+			}
+		} else {
+			for i := range 7 {
+				di := dy[i]
+				out := &g.W2[i]
+				for j := range 8 {
+					out[j] += di * in[j]
+				}
 			}
 		}
 	}
@@ -2132,8 +2184,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b8
 		out := &g.B2
-		for j := range 7 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 7 {
+				out[j] += dy[j]
+			}
 		}
 	}
 
@@ -2167,11 +2223,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b9
 		in := x
-		for i := range 8 {
-			di := dy[i]
-			out := &g.W1[i]
-			for j := range 5 {
-				out[j] += di * in[j]
+		if first {
+			for i := range 8 {
+				di := dy[i]
+				out := &g.W1[i]
+				for j := range 5 {
+					out[j] = di * in[j]
+				}
+			}
+		} else {
+			for i := range 8 {
+				di := dy[i]
+				out := &g.W1[i]
+				for j := range 5 {
+					out[j] += di * in[j]
+				}
 			}
 		}
 	}
@@ -2180,8 +2246,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b9
 		out := &g.B1
-		for j := range 8 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 8 {
+				out[j] += dy[j]
+			}
 		}
 	}
 	return loss

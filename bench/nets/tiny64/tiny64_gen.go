@@ -152,14 +152,18 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	if len(xs) != len(ts) {
 		gradgen.PanicBatchLengths("tiny64", "Backward", len(xs), len(ts))
 	}
-	clear(m.Grad.Slice())
 	var loss float64
 	if len(xs) < 4 {
+		if len(xs) == 0 {
+			clear(m.Grad.Slice())
+			return 0
+		}
 		for i := range xs {
-			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs))
+			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs), i == 0)
 		}
 		return loss
 	}
+	clear(m.Grad.Slice())
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
 		return m.backwardShared(xs, ts)
 	}
@@ -1107,8 +1111,8 @@ type trainSampleWork struct {
 
 // trainSample runs the forward pass and the derived backward pass on the sample (x, t) of a
 // batch of batch samples. It returns the sample's share of the batch's mean loss and adds
-// its share of the gradient to g.
-func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int) float64 {
+// its share of the gradient to g, or, for the batch's first sample, writes it there.
+func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int, first bool) float64 {
 	var loss float64
 
 	// z1 = W1 x + B1
@@ -1230,11 +1234,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b3
 		in := &s.b1
-		for i := range 3 {
-			di := dy[i]
-			out := &g.W3[i]
-			for j := range 16 {
-				out[j] += di * in[j]
+		if first {
+			for i := range 3 {
+				di := dy[i]
+				out := &g.W3[i]
+				for j := range 16 {
+					out[j] = di * in[j]
+				}
+			}
+		} else {
+			for i := range 3 {
+				di := dy[i]
+				out := &g.W3[i]
+				for j := range 16 {
+					out[j] += di * in[j]
+				}
 			}
 		}
 	}
@@ -1243,8 +1257,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b3
 		out := &g.B3
-		for j := range 3 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 3 {
+				out[j] += dy[j]
+			}
 		}
 	}
 
@@ -1278,11 +1296,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b4
 		in := &s.b0
-		for i := range 16 {
-			di := dy[i]
-			out := &g.W2[i]
-			for j := range 16 {
-				out[j] += di * in[j]
+		if first {
+			for i := range 16 {
+				di := dy[i]
+				out := &g.W2[i]
+				for j := range 16 {
+					out[j] = di * in[j]
+				}
+			}
+		} else {
+			for i := range 16 {
+				di := dy[i]
+				out := &g.W2[i]
+				for j := range 16 {
+					out[j] += di * in[j]
+				}
 			}
 		}
 	}
@@ -1291,8 +1319,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b4
 		out := &g.B2
-		for j := range 16 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 16 {
+				out[j] += dy[j]
+			}
 		}
 	}
 
@@ -1326,11 +1358,21 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b1
 		in := x
-		for i := range 16 {
-			di := dy[i]
-			out := &g.W1[i]
-			for j := range 4 {
-				out[j] += di * in[j]
+		if first {
+			for i := range 16 {
+				di := dy[i]
+				out := &g.W1[i]
+				for j := range 4 {
+					out[j] = di * in[j]
+				}
+			}
+		} else {
+			for i := range 16 {
+				di := dy[i]
+				out := &g.W1[i]
+				for j := range 4 {
+					out[j] += di * in[j]
+				}
 			}
 		}
 	}
@@ -1339,8 +1381,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b1
 		out := &g.B1
-		for j := range 16 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 16 {
+				out[j] += dy[j]
+			}
 		}
 	}
 	return loss

@@ -148,14 +148,18 @@ func (m *Model) Backward(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 	if len(xs) != len(ts) {
 		gradgen.PanicBatchLengths("digitsnet", "Backward", len(xs), len(ts))
 	}
-	clear(m.Grad.Slice())
 	var loss float32
 	if len(xs) < 4 {
+		if len(xs) == 0 {
+			clear(m.Grad.Slice())
+			return 0
+		}
 		for i := range xs {
-			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs))
+			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs), i == 0)
 		}
 		return loss
 	}
+	clear(m.Grad.Slice())
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
 		return m.backwardShared(xs, ts)
 	}
@@ -694,8 +698,8 @@ type trainSampleWork struct {
 
 // trainSample runs the forward pass and the derived backward pass on the sample (x, t) of a
 // batch of batch samples. It returns the sample's share of the batch's mean loss and adds
-// its share of the gradient to g.
-func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t *[Outputs]float32, batch int) float32 {
+// its share of the gradient to g, or, for the batch's first sample, writes it there.
+func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t *[Outputs]float32, batch int, first bool) float32 {
 	var loss float32
 
 	// z1 = W1 x + B1
@@ -790,8 +794,14 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b2
 		in := &s.b0
-		for i := range 10 {
-			gradgen.Axpy(g.W2[i][:], dy[i], in[:])
+		if first {
+			for i := range 10 {
+				gradgen.Scale(g.W2[i][:], dy[i], in[:])
+			}
+		} else {
+			for i := range 10 {
+				gradgen.Axpy(g.W2[i][:], dy[i], in[:])
+			}
 		}
 	}
 
@@ -799,8 +809,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b2
 		out := &g.B2
-		for j := range 10 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 10 {
+				out[j] += dy[j]
+			}
 		}
 	}
 
@@ -833,8 +847,14 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b3
 		in := x
-		for i := range 128 {
-			gradgen.Axpy(g.W1[i][:], dy[i], in[:])
+		if first {
+			for i := range 128 {
+				gradgen.Scale(g.W1[i][:], dy[i], in[:])
+			}
+		} else {
+			for i := range 128 {
+				gradgen.Axpy(g.W1[i][:], dy[i], in[:])
+			}
 		}
 	}
 
@@ -842,8 +862,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b3
 		out := &g.B1
-		for j := range 128 {
-			out[j] += dy[j]
+		if first {
+			*out = *dy
+		} else {
+			for j := range 128 {
+				out[j] += dy[j]
+			}
 		}
 	}
 	return loss
