@@ -81,6 +81,9 @@ func main() {
 		axpy(k)
 		scale(k)
 		axpy4(k)
+		ger(k, true)
+		ger(k, false)
+		gemvT(k)
 		adam(k)
 		sgd(k)
 		momentum(k)
@@ -303,6 +306,97 @@ func axpy4(k kind) {
 	SUBQ(U32(k.lanes), n)
 	JMP(LabelRef("axpy4" + k.name + "loop"))
 	Label("axpy4" + k.name + "done")
+	VZEROUPPER()
+	RET()
+}
+
+// ger: func(out, d, x []T), the outer product out = d xᵀ (set) or
+// out += d xᵀ (add), out being len(d) rows of len(x): a whole weight
+// gradient in one call, for layers too narrow for one call per row.
+func ger(k kind, set bool) {
+	T := k.goType
+	name := "gerAdd" + k.name
+	what := "adds d xᵀ to out"
+	if set {
+		name, what = "gerSet"+k.name, "sets out to d xᵀ"
+	}
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(out, d, x []%s)", T))
+	Doc(fmt.Sprintf("%s %s, row by row; len(x) is a multiple of %d and len(out) = len(d)·len(x).", name, what, k.lanes))
+	out := Mem{Base: Load(Param("out").Base(), GP64())}
+	d := Mem{Base: Load(Param("d").Base(), GP64())}
+	rows := Load(Param("d").Len(), GP64())
+	xBase := Load(Param("x").Base(), GP64())
+	cols := Load(Param("x").Len(), GP64())
+	Label(name + "row")
+	CMPQ(rows, U32(0))
+	JE(LabelRef(name + "done"))
+	di := YMM()
+	k.broadcast(d, di)
+	x := Mem{Base: GP64()}
+	MOVQ(xBase, x.Base)
+	n := GP64()
+	MOVQ(cols, n)
+	Label(name + "col")
+	CMPQ(n, U32(0))
+	JE(LabelRef(name + "next"))
+	v := YMM()
+	if set {
+		k.mul(x, di, v)
+	} else {
+		k.load(out, v)
+		k.fma(x, di, v)
+	}
+	k.store(v, out)
+	ADDQ(U32(32), out.Base)
+	ADDQ(U32(32), x.Base)
+	SUBQ(U32(k.lanes), n)
+	JMP(LabelRef(name + "col"))
+	Label(name + "next")
+	ADDQ(U32(k.size), d.Base)
+	DECQ(rows)
+	JMP(LabelRef(name + "row"))
+	Label(name + "done")
+	VZEROUPPER()
+	RET()
+}
+
+// gemvT: func(out, w, dy []T), out += Σ_k dy[k]·w[k], w being len(dy) rows
+// of len(out): the product Wᵀ ȳ in one call.
+func gemvT(k kind) {
+	T := k.goType
+	name := "gemvT" + k.name
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(out, w, dy []%s)", T))
+	Doc(fmt.Sprintf("%s adds Σ_k dy[k]·w[k] to out; len(out) is a multiple of %d and len(w) = len(dy)·len(out).", name, k.lanes))
+	w := Mem{Base: Load(Param("w").Base(), GP64())}
+	dy := Mem{Base: Load(Param("dy").Base(), GP64())}
+	rows := Load(Param("dy").Len(), GP64())
+	outBase := Load(Param("out").Base(), GP64())
+	cols := Load(Param("out").Len(), GP64())
+	Label(name + "row")
+	CMPQ(rows, U32(0))
+	JE(LabelRef(name + "done"))
+	dk := YMM()
+	k.broadcast(dy, dk)
+	out := Mem{Base: GP64()}
+	MOVQ(outBase, out.Base)
+	n := GP64()
+	MOVQ(cols, n)
+	Label(name + "col")
+	CMPQ(n, U32(0))
+	JE(LabelRef(name + "next"))
+	v := YMM()
+	k.load(out, v)
+	k.fma(w, dk, v)
+	k.store(v, out)
+	ADDQ(U32(32), out.Base)
+	ADDQ(U32(32), w.Base)
+	SUBQ(U32(k.lanes), n)
+	JMP(LabelRef(name + "col"))
+	Label(name + "next")
+	ADDQ(U32(k.size), dy.Base)
+	DECQ(rows)
+	JMP(LabelRef(name + "row"))
+	Label(name + "done")
 	VZEROUPPER()
 	RET()
 }

@@ -267,6 +267,16 @@ func (c *funcCtx) epilogueLoop(v *ir.Value, n int) []Code {
 func emitMatMul(c *funcCtx, v *ir.Value) []Code {
 	g, w := v.Args[0], v.Args[1]
 	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
+	if v.Whole && c.perSample() {
+		// One call for the whole product: out = Wᵀ ȳ.
+		body := []Code{
+			Id("dy").Op(":=").Add(c.row(g)),
+			Id("out").Op(":=").Add(c.row(v)),
+			Op("*").Id("out").Op("=").Index(Lit(nIn)).Add(c.elem()).Values(),
+			rt("GemvT").Call(all(Id("out")), c.flat(w), all(Id("dy"))),
+		}
+		return append(body, c.epilogueLoop(v, nIn)...)
+	}
 	if v.Vector {
 		return append(c.rowLoop(vecMatMulRow(c, g, v, w, nOut, nIn)), c.epilogueLoop(v, nIn)...)
 	}
@@ -345,6 +355,17 @@ func emitMatMulTN(c *funcCtx, v *ir.Value) []Code {
 			),
 		),
 	}
+	if v.Whole && c.perSample() {
+		// One call for the whole outer product; the first sample writes it.
+		first := Id("first")
+		if !c.first[v] {
+			first = False()
+		}
+		return []Code{
+			c.rowOf("dy", g), c.rowOf("in", x),
+			rt("Ger").Call(c.flat(v), all(Id("dy")), all(Id("in")), first),
+		}
+	}
 	if c.first[v] {
 		// The first sample writes the gradient; later ones add to it.
 		assign, add := "Scale", "Axpy"
@@ -409,4 +430,21 @@ func emitTranspose(c *funcCtx, v *ir.Value) []Code {
 			),
 		),
 	}
+}
+
+// flat is the parameter v (or the gradient of one) as a flat slice of the
+// whole struct's Slice(): p.Slice()[80:336].
+func (c *funcCtx) flat(v *ir.Value) *Statement {
+	name, holder := v.Name, "p"
+	if q := c.grads[v]; q != "" {
+		name, holder = q, "g"
+	}
+	off := 0
+	for _, q := range c.p.Params {
+		if q.Name == name {
+			return Id(holder).Dot("Slice").Call().Index(Lit(off), Lit(off+q.Type.Elems()))
+		}
+		off += q.Type.Elems()
+	}
+	panic("emit: no parameter " + name)
 }

@@ -133,6 +133,10 @@ type Value struct {
 	// Vector marks a product whose inner loops call the runtime's vector
 	// kernels instead of inline scalar loops (set by the layout pass).
 	Vector bool
+	// Whole marks a product of a per-sample function whose rows are too
+	// short for a call each: one runtime call computes the whole matrix
+	// (set by the layout pass).
+	Whole bool
 	// Buf is the workspace buffer holding the value after the plan pass,
 	// or -1 when the value lives elsewhere (an input, a parameter, an
 	// output) or has not been planned.

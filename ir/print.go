@@ -78,6 +78,9 @@ func (v *Value) LongString(d DType) string {
 	if v.Vector {
 		b.WriteString(" vec")
 	}
+	if v.Whole {
+		b.WriteString(" whole")
+	}
 	for _, m := range v.Maps {
 		b.WriteString(" | " + m.Op.String())
 		for _, a := range m.Args {

@@ -9,8 +9,13 @@ import "github.com/gradgen/gradgen/ir"
 const minRowsForTranspose = 4
 
 // minVectorLen is the shortest contiguous run for which a product calls the
-// runtime's vector kernels; below it the call costs more than inline loops.
+// runtime's vector kernels one row at a time; below it the call costs more
+// than inline loops.
 const minVectorLen = 32
+
+// minWholeLen is the shortest row for which a per-sample function's
+// backward product calls one whole-matrix kernel instead of inline loops.
+const minWholeLen = 8
 
 // Layout chooses the memory layout and kernels of products by shape. In a batched
 // function it rewrites each MatMul(ȳ, W), whose rows would be added to the
@@ -20,7 +25,8 @@ const minVectorLen = 32
 //
 // Then it marks every product whose contiguous inner run (a weight row, or
 // a row of the result a scaled row is added to) is at least minVectorLen
-// long to use the vector kernels.
+// long to use the vector kernels, and, in per-sample functions, the shorter
+// backward products to use one whole-matrix kernel (Ger, GemvT).
 func Layout(p *ir.Program, f *ir.Func) error {
 	var out []*ir.Value
 	for _, v := range f.Values {
@@ -41,6 +47,9 @@ func Layout(p *ir.Program, f *ir.Func) error {
 			v.Vector = v.Args[1].Type.Dims[1] >= minVectorLen
 		case ir.OpMatMulTN:
 			v.Vector = v.Type.Dims[1] >= minVectorLen
+		}
+		if f.Rows == 1 && !v.Vector && (v.Op == ir.OpMatMulTN || v.Op == ir.OpMatMul) {
+			v.Whole = v.Type.Cols() >= minWholeLen
 		}
 	}
 	return nil

@@ -137,3 +137,57 @@ func Axpy4[T Float](y []T, a0, a1, a2, a3 T, x0, x1, x2, x3 []T) {
 		y[i] += a0*x0[i] + a1*x1[i] + a2*x2[i] + a3*x3[i]
 	}
 }
+
+// Ger writes the outer product d xᵀ to out (set) or adds it (add): out holds
+// len(d) rows of len(x). It is a whole weight gradient in one call, for
+// layers whose rows are too short for one call each.
+func Ger[T Float](out, d, x []T, set bool) {
+	cols := len(x)
+	out = out[:len(d)*cols]
+	if vector && cols%lanes[T]() == 0 && cols > 0 {
+		switch {
+		case is32[T]() && set:
+			gerSetF32(as32(out), as32(d), as32(x))
+		case is32[T]():
+			gerAddF32(as32(out), as32(d), as32(x))
+		case set:
+			gerSetF64(as64(out), as64(d), as64(x))
+		default:
+			gerAddF64(as64(out), as64(d), as64(x))
+		}
+		return
+	}
+	for i, di := range d {
+		row := out[i*cols : (i+1)*cols]
+		if set {
+			for j, xj := range x {
+				row[j] = di * xj
+			}
+		} else {
+			for j, xj := range x {
+				row[j] += di * xj
+			}
+		}
+	}
+}
+
+// GemvT adds Σ_k dy[k]·w[k] to out, where w holds len(dy) rows of
+// len(out): the product Wᵀ ȳ in one call.
+func GemvT[T Float](out, w, dy []T) {
+	cols := len(out)
+	w = w[:len(dy)*cols]
+	if vector && cols%lanes[T]() == 0 && cols > 0 {
+		if is32[T]() {
+			gemvTF32(as32(out), as32(w), as32(dy))
+		} else {
+			gemvTF64(as64(out), as64(w), as64(dy))
+		}
+		return
+	}
+	for k, dk := range dy {
+		row := w[k*cols : (k+1)*cols]
+		for j, wj := range row {
+			out[j] += dk * wj
+		}
+	}
+}

@@ -19,6 +19,15 @@ func scaleF32(y []float32, a float32, x []float32)
 // axpy4F32 adds a0·x0 + a1·x1 + a2·x2 + a3·x3 to y; every length equals len(y), a multiple of 8.
 func axpy4F32(y []float32, a0 float32, a1 float32, a2 float32, a3 float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32)
 
+// gerSetF32 sets out to d xᵀ, row by row; len(x) is a multiple of 8 and len(out) = len(d)·len(x).
+func gerSetF32(out []float32, d []float32, x []float32)
+
+// gerAddF32 adds d xᵀ to out, row by row; len(x) is a multiple of 8 and len(out) = len(d)·len(x).
+func gerAddF32(out []float32, d []float32, x []float32)
+
+// gemvTF32 adds Σ_k dy[k]·w[k] to out; len(out) is a multiple of 8 and len(w) = len(dy)·len(out).
+func gemvTF32(out []float32, w []float32, dy []float32)
+
 // adamF32 takes one Adam step; every length equals len(p), a multiple of 8.
 func adamF32(p []float32, g []float32, m []float32, v []float32, w float32, b2 float32, c2 float32, stepSize float32, bc2sqrt float32, eps float32)
 
@@ -42,6 +51,15 @@ func scaleF64(y []float64, a float64, x []float64)
 
 // axpy4F64 adds a0·x0 + a1·x1 + a2·x2 + a3·x3 to y; every length equals len(y), a multiple of 4.
 func axpy4F64(y []float64, a0 float64, a1 float64, a2 float64, a3 float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64)
+
+// gerSetF64 sets out to d xᵀ, row by row; len(x) is a multiple of 4 and len(out) = len(d)·len(x).
+func gerSetF64(out []float64, d []float64, x []float64)
+
+// gerAddF64 adds d xᵀ to out, row by row; len(x) is a multiple of 4 and len(out) = len(d)·len(x).
+func gerAddF64(out []float64, d []float64, x []float64)
+
+// gemvTF64 adds Σ_k dy[k]·w[k] to out; len(out) is a multiple of 4 and len(w) = len(dy)·len(out).
+func gemvTF64(out []float64, w []float64, dy []float64)
 
 // adamF64 takes one Adam step; every length equals len(p), a multiple of 4.
 func adamF64(p []float64, g []float64, m []float64, v []float64, w float64, b2 float64, c2 float64, stepSize float64, bc2sqrt float64, eps float64)

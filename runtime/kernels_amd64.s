@@ -216,6 +216,113 @@ axpy4F32done:
 	VZEROUPPER
 	RET
 
+// func gerSetF32(out []float32, d []float32, x []float32)
+// Requires: AVX
+TEXT ·gerSetF32(SB), NOSPLIT, $0-72
+	MOVQ out_base+0(FP), AX
+	MOVQ d_base+24(FP), CX
+	MOVQ d_len+32(FP), DX
+	MOVQ x_base+48(FP), BX
+	MOVQ x_len+56(FP), SI
+
+gerSetF32row:
+	CMPQ         DX, $0x00000000
+	JE           gerSetF32done
+	VBROADCASTSS (CX), Y0
+	MOVQ         BX, DI
+	MOVQ         SI, R8
+
+gerSetF32col:
+	CMPQ    R8, $0x00000000
+	JE      gerSetF32next
+	VMULPS  (DI), Y0, Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000008, R8
+	JMP     gerSetF32col
+
+gerSetF32next:
+	ADDQ $0x00000004, CX
+	DECQ DX
+	JMP  gerSetF32row
+
+gerSetF32done:
+	VZEROUPPER
+	RET
+
+// func gerAddF32(out []float32, d []float32, x []float32)
+// Requires: AVX, FMA3
+TEXT ·gerAddF32(SB), NOSPLIT, $0-72
+	MOVQ out_base+0(FP), AX
+	MOVQ d_base+24(FP), CX
+	MOVQ d_len+32(FP), DX
+	MOVQ x_base+48(FP), BX
+	MOVQ x_len+56(FP), SI
+
+gerAddF32row:
+	CMPQ         DX, $0x00000000
+	JE           gerAddF32done
+	VBROADCASTSS (CX), Y0
+	MOVQ         BX, DI
+	MOVQ         SI, R8
+
+gerAddF32col:
+	CMPQ        R8, $0x00000000
+	JE          gerAddF32next
+	VMOVUPS     (AX), Y1
+	VFMADD231PS (DI), Y0, Y1
+	VMOVUPS     Y1, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000008, R8
+	JMP         gerAddF32col
+
+gerAddF32next:
+	ADDQ $0x00000004, CX
+	DECQ DX
+	JMP  gerAddF32row
+
+gerAddF32done:
+	VZEROUPPER
+	RET
+
+// func gemvTF32(out []float32, w []float32, dy []float32)
+// Requires: AVX, FMA3
+TEXT ·gemvTF32(SB), NOSPLIT, $0-72
+	MOVQ w_base+24(FP), AX
+	MOVQ dy_base+48(FP), CX
+	MOVQ dy_len+56(FP), DX
+	MOVQ out_base+0(FP), BX
+	MOVQ out_len+8(FP), SI
+
+gemvTF32row:
+	CMPQ         DX, $0x00000000
+	JE           gemvTF32done
+	VBROADCASTSS (CX), Y0
+	MOVQ         BX, DI
+	MOVQ         SI, R8
+
+gemvTF32col:
+	CMPQ        R8, $0x00000000
+	JE          gemvTF32next
+	VMOVUPS     (DI), Y1
+	VFMADD231PS (AX), Y0, Y1
+	VMOVUPS     Y1, (DI)
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, AX
+	SUBQ        $0x00000008, R8
+	JMP         gemvTF32col
+
+gemvTF32next:
+	ADDQ $0x00000004, CX
+	DECQ DX
+	JMP  gemvTF32row
+
+gemvTF32done:
+	VZEROUPPER
+	RET
+
 // func adamF32(p []float32, g []float32, m []float32, v []float32, w float32, b2 float32, c2 float32, stepSize float32, bc2sqrt float32, eps float32)
 // Requires: AVX
 TEXT ·adamF32(SB), NOSPLIT, $0-120
@@ -523,6 +630,113 @@ axpy4F64loop:
 	JMP         axpy4F64loop
 
 axpy4F64done:
+	VZEROUPPER
+	RET
+
+// func gerSetF64(out []float64, d []float64, x []float64)
+// Requires: AVX
+TEXT ·gerSetF64(SB), NOSPLIT, $0-72
+	MOVQ out_base+0(FP), AX
+	MOVQ d_base+24(FP), CX
+	MOVQ d_len+32(FP), DX
+	MOVQ x_base+48(FP), BX
+	MOVQ x_len+56(FP), SI
+
+gerSetF64row:
+	CMPQ         DX, $0x00000000
+	JE           gerSetF64done
+	VBROADCASTSD (CX), Y0
+	MOVQ         BX, DI
+	MOVQ         SI, R8
+
+gerSetF64col:
+	CMPQ    R8, $0x00000000
+	JE      gerSetF64next
+	VMULPD  (DI), Y0, Y1
+	VMOVUPD Y1, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000004, R8
+	JMP     gerSetF64col
+
+gerSetF64next:
+	ADDQ $0x00000008, CX
+	DECQ DX
+	JMP  gerSetF64row
+
+gerSetF64done:
+	VZEROUPPER
+	RET
+
+// func gerAddF64(out []float64, d []float64, x []float64)
+// Requires: AVX, FMA3
+TEXT ·gerAddF64(SB), NOSPLIT, $0-72
+	MOVQ out_base+0(FP), AX
+	MOVQ d_base+24(FP), CX
+	MOVQ d_len+32(FP), DX
+	MOVQ x_base+48(FP), BX
+	MOVQ x_len+56(FP), SI
+
+gerAddF64row:
+	CMPQ         DX, $0x00000000
+	JE           gerAddF64done
+	VBROADCASTSD (CX), Y0
+	MOVQ         BX, DI
+	MOVQ         SI, R8
+
+gerAddF64col:
+	CMPQ        R8, $0x00000000
+	JE          gerAddF64next
+	VMOVUPD     (AX), Y1
+	VFMADD231PD (DI), Y0, Y1
+	VMOVUPD     Y1, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000004, R8
+	JMP         gerAddF64col
+
+gerAddF64next:
+	ADDQ $0x00000008, CX
+	DECQ DX
+	JMP  gerAddF64row
+
+gerAddF64done:
+	VZEROUPPER
+	RET
+
+// func gemvTF64(out []float64, w []float64, dy []float64)
+// Requires: AVX, FMA3
+TEXT ·gemvTF64(SB), NOSPLIT, $0-72
+	MOVQ w_base+24(FP), AX
+	MOVQ dy_base+48(FP), CX
+	MOVQ dy_len+56(FP), DX
+	MOVQ out_base+0(FP), BX
+	MOVQ out_len+8(FP), SI
+
+gemvTF64row:
+	CMPQ         DX, $0x00000000
+	JE           gemvTF64done
+	VBROADCASTSD (CX), Y0
+	MOVQ         BX, DI
+	MOVQ         SI, R8
+
+gemvTF64col:
+	CMPQ        R8, $0x00000000
+	JE          gemvTF64next
+	VMOVUPD     (DI), Y1
+	VFMADD231PD (AX), Y0, Y1
+	VMOVUPD     Y1, (DI)
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, AX
+	SUBQ        $0x00000004, R8
+	JMP         gemvTF64col
+
+gemvTF64next:
+	ADDQ $0x00000008, CX
+	DECQ DX
+	JMP  gemvTF64row
+
+gemvTF64done:
 	VZEROUPPER
 	RET
 

@@ -35,3 +35,9 @@ func momentumF32(p, g, v []float32, a, mu float32) { panic("gradgen: no vector k
 func momentumF64(p, g, v []float64, a, mu float64) { panic("gradgen: no vector kernels") }
 func scaleF32(y []float32, a float32, x []float32) { panic("gradgen: no vector kernels") }
 func scaleF64(y []float64, a float64, x []float64) { panic("gradgen: no vector kernels") }
+func gerSetF32(out, d, x []float32)                { panic("gradgen: no vector kernels") }
+func gerAddF32(out, d, x []float32)                { panic("gradgen: no vector kernels") }
+func gerSetF64(out, d, x []float64)                { panic("gradgen: no vector kernels") }
+func gerAddF64(out, d, x []float64)                { panic("gradgen: no vector kernels") }
+func gemvTF32(out, w, dy []float32)                { panic("gradgen: no vector kernels") }
+func gemvTF64(out, w, dy []float64)                { panic("gradgen: no vector kernels") }

@@ -151,3 +151,49 @@ func testAdamBits[T Float](t *testing.T) {
 		}
 	}
 }
+
+func testWhole[T Float](t *testing.T, tol float64) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, rows := range []int{1, 3, 16} {
+		for _, cols := range []int{1, 4, 7, 8, 16, 24} {
+			d, x := randSlice[T](r, rows), randSlice[T](r, cols)
+			base := randSlice[T](r, rows*cols)
+			for _, set := range []bool{true, false} {
+				out := append([]T(nil), base...)
+				Ger(out, d, x, set)
+				for i := range rows {
+					for j := range cols {
+						want := float64(d[i]) * float64(x[j])
+						if !set {
+							want += float64(base[i*cols+j])
+						}
+						if !near(float64(out[i*cols+j]), want, 1, tol) {
+							t.Fatalf("Ger %dx%d set=%v [%d][%d]: %g, want %g", rows, cols, set, i, j, out[i*cols+j], want)
+						}
+					}
+				}
+			}
+			w := randSlice[T](r, rows*cols)
+			out := append([]T(nil), base[:cols]...)
+			GemvT(out, w, d)
+			for j := range cols {
+				want := float64(base[j])
+				for k := range rows {
+					want += float64(d[k]) * float64(w[k*cols+j])
+				}
+				if !near(float64(out[j]), want, float64(rows), tol) {
+					t.Fatalf("GemvT %dx%d [%d]: %g, want %g", rows, cols, j, out[j], want)
+				}
+			}
+		}
+	}
+}
+
+// TestWholeKernels checks Ger and GemvT on shapes with and without vector
+// widths, on the vector and the plain path.
+func TestWholeKernels(t *testing.T) {
+	withVector(t, func(t *testing.T) {
+		testWhole[float32](t, 1e-5)
+		testWhole[float64](t, 1e-13)
+	})
+}

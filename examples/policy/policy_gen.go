@@ -1305,23 +1305,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b1
 		in := x
-		if first {
-			for i := range 32 {
-				di := dy[i]
-				out := &g.W1[i]
-				for j := range 8 {
-					out[j] = di * in[j]
-				}
-			}
-		} else {
-			for i := range 32 {
-				di := dy[i]
-				out := &g.W1[i]
-				for j := range 8 {
-					out[j] += di * in[j]
-				}
-			}
-		}
+		gradgen.Ger(g.Slice()[0:256], dy[:], in[:], first)
 	}
 
 	// B̄1 += z̄1

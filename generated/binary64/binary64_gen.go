@@ -985,23 +985,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b2
 		in := &s.b0
-		if first {
-			for i := range 3 {
-				di := dy[i]
-				out := &g.W2[i]
-				for j := range 10 {
-					out[j] = di * in[j]
-				}
-			}
-		} else {
-			for i := range 3 {
-				di := dy[i]
-				out := &g.W2[i]
-				for j := range 10 {
-					out[j] += di * in[j]
-				}
-			}
-		}
+		gradgen.Ger(g.Slice()[70:100], dy[:], in[:], first)
 	}
 
 	// B̄2 += z̄2
@@ -1023,13 +1007,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		dy := &s.b2
 		out := &s.b3
 		*out = [10]float64{}
-		for k := range 3 {
-			dk := dy[k]
-			w := &p.W2[k]
-			for j := range 10 {
-				out[j] += dk * w[j]
-			}
-		}
+		gradgen.GemvT(out[:], p.Slice()[70:100], dy[:])
 		{
 			out := &s.b3
 			a1 := &s.b0

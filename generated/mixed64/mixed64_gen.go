@@ -2161,23 +2161,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b8
 		in := &s.b0
-		if first {
-			for i := range 7 {
-				di := dy[i]
-				out := &g.W2[i]
-				for j := range 8 {
-					out[j] = di * in[j]
-				}
-			}
-		} else {
-			for i := range 7 {
-				di := dy[i]
-				out := &g.W2[i]
-				for j := range 8 {
-					out[j] += di * in[j]
-				}
-			}
-		}
+		gradgen.Ger(g.Slice()[48:104], dy[:], in[:], first)
 	}
 
 	// B̄2 += z̄2
@@ -2199,13 +2183,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		dy := &s.b8
 		out := &s.b9
 		*out = [8]float64{}
-		for k := range 7 {
-			dk := dy[k]
-			w := &p.W2[k]
-			for j := range 8 {
-				out[j] += dk * w[j]
-			}
-		}
+		gradgen.GemvT(out[:], p.Slice()[48:104], dy[:])
 		{
 			out := &s.b9
 			a1 := &s.b0

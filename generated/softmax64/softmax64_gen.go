@@ -1142,23 +1142,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		dy := &s.b2
 		in := &s.b0
-		if first {
-			for i := range 5 {
-				di := dy[i]
-				out := &g.W2[i]
-				for j := range 9 {
-					out[j] = di * in[j]
-				}
-			}
-		} else {
-			for i := range 5 {
-				di := dy[i]
-				out := &g.W2[i]
-				for j := range 9 {
-					out[j] += di * in[j]
-				}
-			}
-		}
+		gradgen.Ger(g.Slice()[63:108], dy[:], in[:], first)
 	}
 
 	// B̄2 += z̄2
@@ -1180,13 +1164,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		dy := &s.b2
 		out := &s.b3
 		*out = [9]float64{}
-		for k := range 5 {
-			dk := dy[k]
-			w := &p.W2[k]
-			for j := range 9 {
-				out[j] += dk * w[j]
-			}
-		}
+		gradgen.GemvT(out[:], p.Slice()[63:108], dy[:])
 		{
 			out := &s.b3
 			a1 := &s.b0

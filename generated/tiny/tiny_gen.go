@@ -1234,23 +1234,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b3
 		in := &s.b1
-		if first {
-			for i := range 3 {
-				di := dy[i]
-				out := &g.W3[i]
-				for j := range 16 {
-					out[j] = di * in[j]
-				}
-			}
-		} else {
-			for i := range 3 {
-				di := dy[i]
-				out := &g.W3[i]
-				for j := range 16 {
-					out[j] += di * in[j]
-				}
-			}
-		}
+		gradgen.Ger(g.Slice()[352:400], dy[:], in[:], first)
 	}
 
 	// B̄3 += z̄3
@@ -1272,13 +1256,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		dy := &s.b3
 		out := &s.b4
 		*out = [16]float32{}
-		for k := range 3 {
-			dk := dy[k]
-			w := &p.W3[k]
-			for j := range 16 {
-				out[j] += dk * w[j]
-			}
-		}
+		gradgen.GemvT(out[:], p.Slice()[352:400], dy[:])
 		{
 			out := &s.b4
 			a2 := &s.b1
@@ -1296,23 +1274,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b4
 		in := &s.b0
-		if first {
-			for i := range 16 {
-				di := dy[i]
-				out := &g.W2[i]
-				for j := range 16 {
-					out[j] = di * in[j]
-				}
-			}
-		} else {
-			for i := range 16 {
-				di := dy[i]
-				out := &g.W2[i]
-				for j := range 16 {
-					out[j] += di * in[j]
-				}
-			}
-		}
+		gradgen.Ger(g.Slice()[80:336], dy[:], in[:], first)
 	}
 
 	// B̄2 += z̄2
@@ -1334,13 +1296,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		dy := &s.b4
 		out := &s.b1
 		*out = [16]float32{}
-		for k := range 16 {
-			dk := dy[k]
-			w := &p.W2[k]
-			for j := range 16 {
-				out[j] += dk * w[j]
-			}
-		}
+		gradgen.GemvT(out[:], p.Slice()[80:336], dy[:])
 		{
 			out := &s.b1
 			a1 := &s.b0

@@ -988,23 +988,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 	{
 		dy := &s.b2
 		in := &s.b0
-		if first {
-			for i := range 3 {
-				di := dy[i]
-				out := &g.W2[i]
-				for j := range 16 {
-					out[j] = di * in[j]
-				}
-			}
-		} else {
-			for i := range 3 {
-				di := dy[i]
-				out := &g.W2[i]
-				for j := range 16 {
-					out[j] += di * in[j]
-				}
-			}
-		}
+		gradgen.Ger(g.Slice()[80:128], dy[:], in[:], first)
 	}
 
 	// B̄2 += z̄2
@@ -1026,13 +1010,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		dy := &s.b2
 		out := &s.b3
 		*out = [16]float32{}
-		for k := range 3 {
-			dk := dy[k]
-			w := &p.W2[k]
-			for j := range 16 {
-				out[j] += dk * w[j]
-			}
-		}
+		gradgen.GemvT(out[:], p.Slice()[80:128], dy[:])
 		{
 			out := &s.b3
 			a1 := &s.b0
