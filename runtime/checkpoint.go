@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"unsafe"
 )
@@ -107,32 +106,13 @@ func ReadParams[T Float](r io.Reader, specHash string, params []T) error {
 	return readParams(r, "checkpoint", specHash, params)
 }
 
-// SaveParams writes the checkpoint to path atomically: a temporary file in the
-// same directory, fsync, then rename over path (so an interrupted save leaves
-// the previous checkpoint intact).
+// SaveParams writes the checkpoint to path atomically (WriteFileAtomic), so
+// an interrupted save leaves the previous checkpoint intact.
 func SaveParams[T Float](path, specHash string, params []T) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	err := WriteFileAtomic(path, func(w io.Writer) error { return writeParams(w, specHash, params) })
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name()) // after a successful rename this fails harmlessly
-	err = writeParams(tmp, specHash, params)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	syncDir(filepath.Dir(path))
 	return nil
 }
 
@@ -144,18 +124,6 @@ func LoadParams[T Float](path, specHash string, params []T) error {
 	}
 	defer f.Close()
 	return readParams(f, "checkpoint "+path, specHash, params)
-}
-
-// rename is os.Rename; tests replace it to make a save fail at the last step.
-var rename = os.Rename
-
-// syncDir flushes the directory entry of a renamed file to disk, where the
-// system allows it; a failure only weakens durability, not atomicity.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
 }
 
 // readParams verifies the whole checkpoint before it judges the contents, so

@@ -3,6 +3,7 @@ package safetensors
 import (
 	"bytes"
 	"errors"
+	"io"
 	"maps"
 	"math"
 	"os"
@@ -298,13 +299,21 @@ func TestSaveParamsAtomic(t *testing.T) {
 		}
 	}
 
-	rename = func(string, string) error { return errors.New("simulated crash") }
+	// The save fails after the whole file is written, before the rename.
+	writeFile = func(path string, write func(io.Writer) error) error {
+		return runtime.WriteFileAtomic(path, func(w io.Writer) error {
+			if err := write(w); err != nil {
+				return err
+			}
+			return errors.New("simulated crash")
+		})
+	}
 	err := SaveParams(path, layout, make([]float32, numParams))
-	rename = os.Rename
+	writeFile = runtime.WriteFileAtomic
 	if want := "safetensors " + path + ": simulated crash"; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}
-	intact("failed rename")
+	intact("failed save")
 
 	sub := filepath.Join(dir, "sub")
 	if err := os.Mkdir(sub, 0o755); err != nil {
