@@ -19,6 +19,15 @@ import (
 // combinations cycle, so any count ≥ 18 covers each loss × optimizer × dtype).
 func randomSpecs(seed uint64, count int) []string {
 	r := rand.New(rand.NewPCG(seed, 11))
+	// Widths: half drawn from 1..40, half from sizes that hit every kernel
+	// path and tail (odd, one past a vector, above the vector threshold).
+	odd := []int{1, 7, 13, 17, 33, 40}
+	width := func() int {
+		if r.IntN(2) == 0 {
+			return odd[r.IntN(len(odd))]
+		}
+		return 1 + r.IntN(40)
+	}
 	activations := []string{"none", "relu", "leaky_relu", "sigmoid", "tanh"}
 	losses := []string{"mse", "softmax_cross_entropy", "binary_cross_entropy"}
 	var specs []string
@@ -26,14 +35,14 @@ func randomSpecs(seed uint64, count int) []string {
 		var b strings.Builder
 		dtype := []string{"float32", "float64"}[i%2]
 		loss := losses[(i/2)%3]
-		fmt.Fprintf(&b, "package: p%d\ndtype: %s\ninput: %d\nlayers:\n", i, dtype, 1+r.IntN(40))
+		fmt.Fprintf(&b, "package: p%d\ndtype: %s\ninput: %d\nlayers:\n", i, dtype, width())
 		depth := 1 + r.IntN(5)
 		for l := range depth {
 			act := activations[(i+l)%len(activations)]
 			if l == depth-1 && loss != "mse" {
 				act = "none"
 			}
-			fmt.Fprintf(&b, "  - dense: %d\n    activation: %s\n", 1+r.IntN(40), act)
+			fmt.Fprintf(&b, "  - dense: %d\n    activation: %s\n", width(), act)
 			if act == "leaky_relu" {
 				fmt.Fprintf(&b, "    slope: %.3f\n", 0.01+0.5*r.Float64())
 			}
@@ -110,16 +119,19 @@ func TestGeneratedAgreesWithGenericEngine(t *testing.T) {
 		write(t, filepath.Join(dir, pkg, "net_gen.go"), string(code))
 		write(t, filepath.Join(dir, pkg, "net_test.go"), test)
 	}
-	cmd := exec.Command("go", "test", "-count=1", "./...")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("go test in the generated module: %v\n%s", err, out)
-	}
-	t.Logf("%s", out)
-	if got := strings.Count("\n"+string(out), "\nok "); got < count {
-		t.Errorf("expected %d passing packages:\n%s", count, out)
+	// Once with the vector kernels, once with the portable ones (purego).
+	for _, tags := range []string{"", "purego"} {
+		cmd := exec.Command("go", "test", "-count=1", "-tags="+tags, "./...")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go test -tags=%q in the generated module: %v\n%s", tags, err, out)
+		}
+		t.Logf("-tags=%q:\n%s", tags, out)
+		if got := strings.Count("\n"+string(out), "\nok "); got < count {
+			t.Errorf("-tags=%q: expected %d passing packages:\n%s", tags, count, out)
+		}
 	}
 }
 
