@@ -15,6 +15,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -78,6 +79,7 @@ func main() {
 	for _, k := range []kind{f32, f64} {
 		dot(k)
 		dot4(k)
+		dot4x3(k)
 		axpy(k)
 		scale(k)
 		axpy4(k)
@@ -220,6 +222,74 @@ func dot4(k kind) {
 	VZEROUPPER() // before the scalar stores: no SSE code with a dirty upper state
 	for r, sum := range sums {
 		Store(sum, ReturnIndex(r))
+	}
+	RET()
+}
+
+// dot4x3: the twelve dot products of three weight rows with four input
+// rows, a register-blocked micro-kernel: each chunk loads three weight and
+// four input vectors and does twelve FMAs into twelve accumulators, so the
+// FMA units, not the loads, set the pace. Results come back row-major:
+// s00 = w0·x0, s01 = w0·x1, …, s23 = w2·x3.
+func dot4x3(k kind) {
+	T := k.goType
+	var results []string
+	for i := range 3 {
+		for r := range 4 {
+			results = append(results, fmt.Sprintf("s%d%d", i, r))
+		}
+	}
+	TEXT("dot4x3"+k.name, NOSPLIT, fmt.Sprintf("func(w0, w1, w2, x0, x1, x2, x3 []%s) (%s %s)", T, strings.Join(results, ", "), T))
+	Doc(fmt.Sprintf("dot4x3%s returns wᵢ·x_r for three w and four x; every length equals len(w0), a multiple of %d.", k.name, k.lanes))
+	n := Load(Param("w0").Len(), GP64())
+	ws := make([]Mem, 3)
+	for i := range ws {
+		ws[i] = Mem{Base: Load(Param(fmt.Sprintf("w%d", i)).Base(), GP64())}
+	}
+	xs := make([]Mem, 4)
+	for r := range xs {
+		xs[r] = Mem{Base: Load(Param(fmt.Sprintf("x%d", r)).Base(), GP64())}
+	}
+	acc := make([][4]VecVirtual, 3)
+	for i := range acc {
+		for r := range 4 {
+			acc[i][r] = YMM()
+			k.zero(acc[i][r])
+		}
+	}
+	Label("dot4x3" + k.name + "loop")
+	CMPQ(n, U32(0))
+	JE(LabelRef("dot4x3" + k.name + "reduce"))
+	wv := make([]VecVirtual, 3)
+	for i := range wv {
+		wv[i] = YMM()
+		k.load(ws[i], wv[i])
+	}
+	for r := range 4 {
+		x := YMM()
+		k.load(xs[r], x)
+		for i := range 3 {
+			k.fma(x, wv[i], acc[i][r])
+		}
+	}
+	for i := range ws {
+		ADDQ(U32(32), ws[i].Base)
+	}
+	for r := range xs {
+		ADDQ(U32(32), xs[r].Base)
+	}
+	SUBQ(U32(k.lanes), n)
+	JMP(LabelRef("dot4x3" + k.name + "loop"))
+	Label("dot4x3" + k.name + "reduce")
+	sums := make([]Register, 0, 12)
+	for i := range 3 {
+		for r := range 4 {
+			sums = append(sums, hsum(k, acc[i][r]))
+		}
+	}
+	VZEROUPPER() // before the scalar stores: no SSE code with a dirty upper state
+	for idx, sum := range sums {
+		Store(sum, ReturnIndex(idx))
 	}
 	RET()
 }

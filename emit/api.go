@@ -188,6 +188,9 @@ func api(file *File, p *ir.Program) {
 		}
 		args = append(args, Op("&").Id("m").Dot(lowerFirst(workName(f))),
 			Id("xs").Index(Id("lo"), Id("hi")), Id("ts").Index(Id("lo"), Id("hi")), Len(Id("xs")))
+		if hasOp(f, ir.OpTranspose) {
+			args = append(args, Id("lo").Op("==").Lit(0))
+		}
 		code := []Code{lengthCheck(p, method)}
 		clearGrad := Clear(Id("m").Dot("Grad").Dot("Slice").Call())
 		code = append(code, Var().Id("loss").Add(elem()))
@@ -301,10 +304,13 @@ func workersAPI(file *File, p *ir.Program, train *ir.Func) {
 		Id("m").Dot("workers").Op("=").Nil(),
 	)
 	tileLoop := func(grad, work Code, xs, ts, batch Code, loss Code) Code {
+		args := []Code{Op("&").Id("m").Dot("Params"), grad, work, Add(xs).Index(Id("lo"), Id("hi")), Add(ts).Index(Id("lo"), Id("hi")), batch}
+		if hasOp(train, ir.OpTranspose) {
+			args = append(args, Id("lo").Op("==").Lit(0))
+		}
 		return For(Id("lo").Op(":=").Lit(0), Id("lo").Op("<").Len(xs), Id("lo").Op("+=").Id("tileRows")).Block(
 			Id("hi").Op(":=").Min(Id("lo").Op("+").Id("tileRows"), Len(xs)),
-			Add(loss).Op("+=").Id(goName(train)).Call(Op("&").Id("m").Dot("Params"), grad, work,
-				Add(xs).Index(Id("lo"), Id("hi")), Add(ts).Index(Id("lo"), Id("hi")), batch),
+			Add(loss).Op("+=").Id(goName(train)).Call(args...),
 		)
 	}
 	doc(file, "serve runs a worker's shares until Close.")
@@ -380,4 +386,14 @@ func lowerFirst(s string) string {
 		return s
 	}
 	return string(s[0]|0x20) + s[1:]
+}
+
+// hasOp reports whether f computes a value with op.
+func hasOp(f *ir.Func, op ir.Op) bool {
+	for _, v := range f.Values {
+		if v.Op == op {
+			return true
+		}
+	}
+	return false
 }

@@ -279,6 +279,9 @@ func (c *funcCtx) function(file *File) {
 	if len(c.first) > 0 {
 		params = append(params, Id("first").Bool())
 	}
+	if batched && c.has(ir.OpTranspose) {
+		params = append(params, Id("fresh").Bool())
+	}
 
 	var body []Code
 	if batched {
@@ -323,7 +326,8 @@ func (c *funcCtx) function(file *File) {
 	case grads:
 		docf(file, "%s runs the forward pass and the derived backward pass on one tile of at most\n"+
 			"tileRows samples of a batch of batch samples. It returns the tile's share of the batch's\n"+
-			"mean loss and adds the tile's share of its gradient to g.", name)
+			"mean loss and adds the tile's share of its gradient to g. fresh marks a call's first tile,\n"+
+			"which makes the transposed weights later tiles reuse (p does not change during a call).", name)
 	default:
 		docf(file, "%s returns the share of one tile of at most tileRows samples in the mean\n"+
 			"loss of a batch of batch samples.", name)

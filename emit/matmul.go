@@ -98,17 +98,37 @@ func all(s *Statement) *Statement { return s.Index(Empty(), Empty()) }
 // rt names a function of the runtime.
 func rt(name string) *Statement { return Qual(runtimePath, name) }
 
-// vecDotBlock writes out0…out3[j] = W[j]·in0…in3 with the runtime's Dot4:
-// one pass over W[j] for the four rows.
+// vecDotBlock writes out0…out3[j] = W[j]·in0…in3: three weight rows at a
+// time with the runtime's Dot4x3 micro-kernel (twelve sums in registers),
+// the last one or two with Dot4.
 func vecDotBlock(c *funcCtx, w *ir.Value, nOut int) []Code {
-	var outs []Code
-	for r := range blockRows {
-		outs = append(outs, id("out%d", r).Index(Id("j")))
+	var code []Code
+	ins := []Code{all(Id("in0")), all(Id("in1")), all(Id("in2")), all(Id("in3"))}
+	if nOut >= 3 {
+		var stores []Code
+		for i := range 3 {
+			j := Id("j")
+			if i > 0 {
+				j = Id("j").Op("+").Lit(i)
+			}
+			for r := range blockRows {
+				stores = append(stores, id("out%d", r).Index(j.Clone()).Op("=").Id("s").Index(Lit(i)).Index(Lit(r)))
+			}
+		}
+		rows := []Code{all(c.ref(w).Index(Id("j"))), all(c.ref(w).Index(Id("j").Op("+").Lit(1))), all(c.ref(w).Index(Id("j").Op("+").Lit(2)))}
+		body := append([]Code{Id("s").Op(":=").Add(rt("Dot4x3")).Call(append(rows, ins...)...)}, stores...)
+		code = append(code, For(Id("j").Op(":=").Lit(0), Id("j").Op("<").Lit(nOut-2), Id("j").Op("+=").Lit(3)).Block(body...))
 	}
-	return []Code{For(Id("j").Op(":=").Range().Lit(nOut)).Block(
-		List(outs...).Op("=").Add(rt("Dot4")).Call(all(c.ref(w).Index(Id("j"))),
-			all(Id("in0")), all(Id("in1")), all(Id("in2")), all(Id("in3"))),
-	)}
+	if from := nOut - nOut%3; from < nOut {
+		var outs []Code
+		for r := range blockRows {
+			outs = append(outs, id("out%d", r).Index(Id("j")))
+		}
+		code = append(code, For(Id("j").Op(":=").Lit(from), Id("j").Op("<").Lit(nOut), Id("j").Op("++")).Block(
+			List(outs...).Op("=").Add(rt("Dot4")).Call(append([]Code{all(c.ref(w).Index(Id("j")))}, ins...)...),
+		))
+	}
+	return code
 }
 
 // vecDotRow writes out[j] = W[j]·in for one row: Dot4 against four weight
@@ -417,19 +437,33 @@ func emitMatMulTN(c *funcCtx, v *ir.Value) []Code {
 	return c.blocked(block, single)
 }
 
-// emitTranspose copies W [out][in] into y [in][out].
+// transposeBlock is the side of the square blocks a transpose copies, so
+// that the strided writes of a block stay in cache.
+const transposeBlock = 16
+
+// emitTranspose copies W [out][in] into y [in][out] block by block. In a
+// batched function it runs on a call's first tile only (fresh): the weights
+// do not change during a call, and the buffer is the transpose's alone.
 func emitTranspose(c *funcCtx, v *ir.Value) []Code {
 	w := v.Args[0]
 	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
-	return []Code{
+	copy := []Code{
 		Id("out").Op(":=").Op("&").Add(c.ref(v)),
-		For(Id("i").Op(":=").Range().Lit(nOut)).Block(
-			Id("w").Op(":=").Op("&").Add(c.ref(w)).Index(Id("i")),
-			For(Id("j").Op(":=").Range().Lit(nIn)).Block(
-				Id("out").Index(Id("j")).Index(Id("i")).Op("=").Id("w").Index(Id("j")),
+		For(Id("i0").Op(":=").Lit(0), Id("i0").Op("<").Lit(nOut), Id("i0").Op("+=").Lit(transposeBlock)).Block(
+			For(Id("j0").Op(":=").Lit(0), Id("j0").Op("<").Lit(nIn), Id("j0").Op("+=").Lit(transposeBlock)).Block(
+				For(Id("i").Op(":=").Id("i0"), Id("i").Op("<").Min(Id("i0").Op("+").Lit(transposeBlock), Lit(nOut)), Id("i").Op("++")).Block(
+					Id("w").Op(":=").Op("&").Add(c.ref(w)).Index(Id("i")),
+					For(Id("j").Op(":=").Id("j0"), Id("j").Op("<").Min(Id("j0").Op("+").Lit(transposeBlock), Lit(nIn)), Id("j").Op("++")).Block(
+						Id("out").Index(Id("j")).Index(Id("i")).Op("=").Id("w").Index(Id("j")),
+					),
+				),
 			),
 		),
 	}
+	if c.perSample() {
+		return copy
+	}
+	return []Code{If(Id("fresh")).Block(copy...)}
 }
 
 // flat is the parameter v (or the gradient of one) as a flat slice of the

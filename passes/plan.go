@@ -24,8 +24,10 @@ func Plan(p *ir.Program, f *ir.Func) error {
 				continue
 			}
 		}
+		// A transposed weight is made on a call's first tile and read by
+		// every tile after it, so its buffer is its own for the whole call.
 		for b, o := range owner {
-			if last[o] < i && f.Bufs[b].Type.Equal(v.Type) {
+			if v.Op != ir.OpTranspose && o.Op != ir.OpTranspose && last[o] < i && f.Bufs[b].Type.Equal(v.Type) {
 				v.Buf = b
 				break
 			}

@@ -88,6 +88,34 @@ func Dot4[T Float](w, x0, x1, x2, x3 []T) (s0, s1, s2, s3 T) {
 	return s0, s1, s2, s3
 }
 
+// Dot4x3 returns the twelve dot products s[i][r] = wᵢ·x_r of three weight
+// rows with four input rows (all at least as long as w0): a register-blocked
+// micro-kernel in which every load serves three or four products.
+func Dot4x3[T Float](w0, w1, w2, x0, x1, x2, x3 []T) (s [3][4]T) {
+	n0 := len(w0)
+	w1, w2 = w1[:n0], w2[:n0]
+	x0, x1, x2, x3 = x0[:n0], x1[:n0], x2[:n0], x3[:n0]
+	n := vectorLen[T](n0)
+	if n > 0 {
+		if is32[T]() {
+			a, b, c, d, e, f, g, h, i, j, k, l := dot4x3F32(as32(w0[:n]), as32(w1[:n]), as32(w2[:n]), as32(x0[:n]), as32(x1[:n]), as32(x2[:n]), as32(x3[:n]))
+			s = [3][4]T{{T(a), T(b), T(c), T(d)}, {T(e), T(f), T(g), T(h)}, {T(i), T(j), T(k), T(l)}}
+		} else {
+			a, b, c, d, e, f, g, h, i, j, k, l := dot4x3F64(as64(w0[:n]), as64(w1[:n]), as64(w2[:n]), as64(x0[:n]), as64(x1[:n]), as64(x2[:n]), as64(x3[:n]))
+			s = [3][4]T{{T(a), T(b), T(c), T(d)}, {T(e), T(f), T(g), T(h)}, {T(i), T(j), T(k), T(l)}}
+		}
+	}
+	for q := n; q < n0; q++ {
+		xs := [4]T{x0[q], x1[q], x2[q], x3[q]}
+		for i, w := range [3]T{w0[q], w1[q], w2[q]} {
+			for r, x := range xs {
+				s[i][r] += w * x
+			}
+		}
+	}
+	return s
+}
+
 // Axpy adds a·x to y; x must be at least as long as y.
 func Axpy[T Float](y []T, a T, x []T) {
 	x = x[:len(y)]

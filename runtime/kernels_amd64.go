@@ -10,6 +10,9 @@ func dotF32(a []float32, b []float32) float32
 // dot4F32 returns w·x0, w·x1, w·x2, w·x3; every length equals len(w), a multiple of 8.
 func dot4F32(w []float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32) (s0 float32, s1 float32, s2 float32, s3 float32)
 
+// dot4x3F32 returns wᵢ·x_r for three w and four x; every length equals len(w0), a multiple of 8.
+func dot4x3F32(w0 []float32, w1 []float32, w2 []float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32) (s00 float32, s01 float32, s02 float32, s03 float32, s10 float32, s11 float32, s12 float32, s13 float32, s20 float32, s21 float32, s22 float32, s23 float32)
+
 // axpyF32 adds a·x to y; len(x) = len(y) is a multiple of 8.
 func axpyF32(y []float32, a float32, x []float32)
 
@@ -42,6 +45,9 @@ func dotF64(a []float64, b []float64) float64
 
 // dot4F64 returns w·x0, w·x1, w·x2, w·x3; every length equals len(w), a multiple of 4.
 func dot4F64(w []float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64) (s0 float64, s1 float64, s2 float64, s3 float64)
+
+// dot4x3F64 returns wᵢ·x_r for three w and four x; every length equals len(w0), a multiple of 4.
+func dot4x3F64(w0 []float64, w1 []float64, w2 []float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64) (s00 float64, s01 float64, s02 float64, s03 float64, s10 float64, s11 float64, s12 float64, s13 float64, s20 float64, s21 float64, s22 float64, s23 float64)
 
 // axpyF64 adds a·x to y; len(x) = len(y) is a multiple of 4.
 func axpyF64(y []float64, a float64, x []float64)

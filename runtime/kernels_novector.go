@@ -41,3 +41,9 @@ func gerSetF64(out, d, x []float64)                { panic("gradgen: no vector k
 func gerAddF64(out, d, x []float64)                { panic("gradgen: no vector kernels") }
 func gemvTF32(out, w, dy []float32)                { panic("gradgen: no vector kernels") }
 func gemvTF64(out, w, dy []float64)                { panic("gradgen: no vector kernels") }
+func dot4x3F32(w0, w1, w2, x0, x1, x2, x3 []float32) (s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23 float32) {
+	panic("gradgen: no vector kernels")
+}
+func dot4x3F64(w0, w1, w2, x0, x1, x2, x3 []float64) (s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23 float64) {
+	panic("gradgen: no vector kernels")
+}

@@ -48,6 +48,15 @@ func testKernels[T Float](t *testing.T, tol float64) {
 		if got, want := float64(Dot(w, xs[0])), exact(w, xs[0]); !near(got, want, float64(n), tol) {
 			t.Errorf("Dot, n=%d: %g, want %g", n, got, want)
 		}
+		w1, w2 := randSlice[T](r, n+1), randSlice[T](r, n+2)
+		s12 := Dot4x3(w, w1, w2, xs[0], xs[1], xs[2], xs[3])
+		for i, wi := range [][]T{w, w1[:n], w2[:n]} {
+			for q := range 4 {
+				if want := exact(wi, xs[q]); !near(float64(s12[i][q]), want, float64(n), tol) {
+					t.Errorf("Dot4x3, n=%d, s[%d][%d]: %g, want %g", n, i, q, s12[i][q], want)
+				}
+			}
+		}
 		s0, s1, s2, s3 := Dot4(w, xs[0], xs[1], xs[2], xs[3])
 		for i, s := range []T{s0, s1, s2, s3} {
 			if want := exact(w, xs[i]); !near(float64(s), want, float64(n), tol) {

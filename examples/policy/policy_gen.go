@@ -179,7 +179,7 @@ func (m *Model) Backward(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs))
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs), lo == 0)
 	}
 	return loss
 }
@@ -258,7 +258,7 @@ func (m *Model) serve(w *worker) {
 		w.loss = 0
 		for lo := 0; lo < len(s.xs); lo += tileRows {
 			hi := min(lo+tileRows, len(s.xs))
-			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch)
+			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch, lo == 0)
 		}
 		m.wg.Done()
 	}
@@ -282,7 +282,7 @@ func (m *Model) backwardShared(xs [][Inputs]float32, ts [][Outputs]float32) floa
 	own := cut(1)
 	for lo := 0; lo < len(xs[:own]); lo += tileRows {
 		hi := min(lo+tileRows, len(xs[:own]))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs))
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs), lo == 0)
 	}
 	m.wg.Wait()
 	g := m.Grad.Slice()
@@ -468,7 +468,22 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
 			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := range 32 {
+			for j := 0; j < 30; j += 3 {
+				s := gradgen.Dot4x3(p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], in0[:], in1[:], in2[:], in3[:])
+				out0[j] = s[0][0]
+				out1[j] = s[0][1]
+				out2[j] = s[0][2]
+				out3[j] = s[0][3]
+				out0[j+1] = s[1][0]
+				out1[j+1] = s[1][1]
+				out2[j+1] = s[1][2]
+				out3[j+1] = s[1][3]
+				out0[j+2] = s[2][0]
+				out1[j+2] = s[2][1]
+				out2[j+2] = s[2][2]
+				out3[j+2] = s[2][3]
+			}
+			for j := 30; j < 32; j++ {
 				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
@@ -498,7 +513,22 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
 			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := range 32 {
+			for j := 0; j < 30; j += 3 {
+				s := gradgen.Dot4x3(p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], in0[:], in1[:], in2[:], in3[:])
+				out0[j] = s[0][0]
+				out1[j] = s[0][1]
+				out2[j] = s[0][2]
+				out3[j] = s[0][3]
+				out0[j+1] = s[1][0]
+				out1[j+1] = s[1][1]
+				out2[j+1] = s[1][2]
+				out3[j+1] = s[1][3]
+				out0[j+2] = s[2][0]
+				out1[j+2] = s[2][1]
+				out2[j+2] = s[2][2]
+				out3[j+2] = s[2][3]
+			}
+			for j := 30; j < 32; j++ {
 				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W3[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
@@ -527,7 +557,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
 			out0, out1, out2, out3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
-			for j := range 2 {
+			for j := 0; j < 2; j++ {
 				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W4[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
@@ -576,12 +606,14 @@ type trainWork struct {
 	b5 [32][2]float32
 	b6 [tileRows][32]float32
 	b7 [32][32]float32
+	b8 [32][32]float32
 }
 
 // trainTile runs the forward pass and the derived backward pass on one tile of at most
 // tileRows samples of a batch of batch samples. It returns the tile's share of the batch's
-// mean loss and adds the tile's share of its gradient to g.
-func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][Outputs]float32, batch int) float32 {
+// mean loss and adds the tile's share of its gradient to g. fresh marks a call's first tile,
+// which makes the transposed weights later tiles reuse (p does not change during a call).
+func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][Outputs]float32, batch int, fresh bool) float32 {
 	rows := len(xs)
 	var loss float32
 
@@ -650,7 +682,22 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
 			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := range 32 {
+			for j := 0; j < 30; j += 3 {
+				s := gradgen.Dot4x3(p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], in0[:], in1[:], in2[:], in3[:])
+				out0[j] = s[0][0]
+				out1[j] = s[0][1]
+				out2[j] = s[0][2]
+				out3[j] = s[0][3]
+				out0[j+1] = s[1][0]
+				out1[j+1] = s[1][1]
+				out2[j+1] = s[1][2]
+				out3[j+1] = s[1][3]
+				out0[j+2] = s[2][0]
+				out1[j+2] = s[2][1]
+				out2[j+2] = s[2][2]
+				out3[j+2] = s[2][3]
+			}
+			for j := 30; j < 32; j++ {
 				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
@@ -680,7 +727,22 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
 			out0, out1, out2, out3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
-			for j := range 32 {
+			for j := 0; j < 30; j += 3 {
+				s := gradgen.Dot4x3(p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], in0[:], in1[:], in2[:], in3[:])
+				out0[j] = s[0][0]
+				out1[j] = s[0][1]
+				out2[j] = s[0][2]
+				out3[j] = s[0][3]
+				out0[j+1] = s[1][0]
+				out1[j+1] = s[1][1]
+				out2[j+1] = s[1][2]
+				out3[j+1] = s[1][3]
+				out0[j+2] = s[2][0]
+				out1[j+2] = s[2][1]
+				out2[j+2] = s[2][2]
+				out3[j+2] = s[2][3]
+			}
+			for j := 30; j < 32; j++ {
 				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W3[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
@@ -709,7 +771,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
 			out0, out1, out2, out3 := &s.b3[r], &s.b3[r+1], &s.b3[r+2], &s.b3[r+3]
-			for j := range 2 {
+			for j := 0; j < 2; j++ {
 				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W4[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
@@ -761,12 +823,16 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	}
 
 	// W4ᵀ = transpose(W4), for contiguous rows
-	{
+	if fresh {
 		out := &s.b5
-		for i := range 2 {
-			w := &p.W4[i]
-			for j := range 32 {
-				out[j][i] = w[j]
+		for i0 := 0; i0 < 2; i0 += 16 {
+			for j0 := 0; j0 < 32; j0 += 16 {
+				for i := i0; i < min(i0+16, 2); i++ {
+					w := &p.W4[i]
+					for j := j0; j < min(j0+16, 32); j++ {
+						out[j][i] = w[j]
+					}
+				}
 			}
 		}
 	}
@@ -857,12 +923,16 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	}
 
 	// W3ᵀ = transpose(W3), for contiguous rows
-	{
+	if fresh {
 		out := &s.b7
-		for i := range 32 {
-			w := &p.W3[i]
-			for j := range 32 {
-				out[j][i] = w[j]
+		for i0 := 0; i0 < 32; i0 += 16 {
+			for j0 := 0; j0 < 32; j0 += 16 {
+				for i := i0; i < min(i0+16, 32); i++ {
+					w := &p.W3[i]
+					for j := j0; j < min(j0+16, 32); j++ {
+						out[j][i] = w[j]
+					}
+				}
 			}
 		}
 	}
@@ -902,7 +972,22 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b6[r], &s.b6[r+1], &s.b6[r+2], &s.b6[r+3]
 			out0, out1, out2, out3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
-			for j := range 32 {
+			for j := 0; j < 30; j += 3 {
+				s := gradgen.Dot4x3(s.b7[j][:], s.b7[j+1][:], s.b7[j+2][:], in0[:], in1[:], in2[:], in3[:])
+				out0[j] = s[0][0]
+				out1[j] = s[0][1]
+				out2[j] = s[0][2]
+				out3[j] = s[0][3]
+				out0[j+1] = s[1][0]
+				out1[j+1] = s[1][1]
+				out2[j+1] = s[1][2]
+				out3[j+1] = s[1][3]
+				out0[j+2] = s[2][0]
+				out1[j+2] = s[2][1]
+				out2[j+2] = s[2][2]
+				out3[j+2] = s[2][3]
+			}
+			for j := 30; j < 32; j++ {
 				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(s.b7[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
@@ -925,12 +1010,16 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	}
 
 	// W2ᵀ = transpose(W2), for contiguous rows
-	{
-		out := &s.b7
-		for i := range 32 {
-			w := &p.W2[i]
-			for j := range 32 {
-				out[j][i] = w[j]
+	if fresh {
+		out := &s.b8
+		for i0 := 0; i0 < 32; i0 += 16 {
+			for j0 := 0; j0 < 32; j0 += 16 {
+				for i := i0; i < min(i0+16, 32); i++ {
+					w := &p.W2[i]
+					for j := j0; j < min(j0+16, 32); j++ {
+						out[j][i] = w[j]
+					}
+				}
 			}
 		}
 	}
@@ -970,15 +1059,30 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
 			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := range 32 {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(s.b7[j][:], in0[:], in1[:], in2[:], in3[:])
+			for j := 0; j < 30; j += 3 {
+				s := gradgen.Dot4x3(s.b8[j][:], s.b8[j+1][:], s.b8[j+2][:], in0[:], in1[:], in2[:], in3[:])
+				out0[j] = s[0][0]
+				out1[j] = s[0][1]
+				out2[j] = s[0][2]
+				out3[j] = s[0][3]
+				out0[j+1] = s[1][0]
+				out1[j+1] = s[1][1]
+				out2[j+1] = s[1][2]
+				out3[j+1] = s[1][3]
+				out0[j+2] = s[2][0]
+				out1[j+2] = s[2][1]
+				out2[j+2] = s[2][2]
+				out3[j+2] = s[2][3]
+			}
+			for j := 30; j < 32; j++ {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(s.b8[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
 		for ; r < rows; r++ {
 			in := &s.b2[r]
 			out := &s.b1[r]
 			for j := 0; j < 29; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], s.b7[j][:], s.b7[j+1][:], s.b7[j+2][:], s.b7[j+3][:])
+				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], s.b8[j][:], s.b8[j+1][:], s.b8[j+2][:], s.b8[j+3][:])
 			}
 		}
 		for r := range rows {

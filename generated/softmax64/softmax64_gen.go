@@ -165,7 +165,7 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs))
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs), lo == 0)
 	}
 	return loss
 }
@@ -244,7 +244,7 @@ func (m *Model) serve(w *worker) {
 		w.loss = 0
 		for lo := 0; lo < len(s.xs); lo += tileRows {
 			hi := min(lo+tileRows, len(s.xs))
-			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch)
+			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch, lo == 0)
 		}
 		m.wg.Done()
 	}
@@ -268,7 +268,7 @@ func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64) floa
 	own := cut(1)
 	for lo := 0; lo < len(xs[:own]); lo += tileRows {
 		hi := min(lo+tileRows, len(xs[:own]))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs))
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs), lo == 0)
 	}
 	m.wg.Wait()
 	g := m.Grad.Slice()
@@ -595,8 +595,9 @@ type trainWork struct {
 
 // trainTile runs the forward pass and the derived backward pass on one tile of at most
 // tileRows samples of a batch of batch samples. It returns the tile's share of the batch's
-// mean loss and adds the tile's share of its gradient to g.
-func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][Outputs]float64, batch int) float64 {
+// mean loss and adds the tile's share of its gradient to g. fresh marks a call's first tile,
+// which makes the transposed weights later tiles reuse (p does not change during a call).
+func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][Outputs]float64, batch int, fresh bool) float64 {
 	rows := len(xs)
 	var loss float64
 
@@ -824,12 +825,16 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	}
 
 	// W2ᵀ = transpose(W2), for contiguous rows
-	{
+	if fresh {
 		out := &s.b3
-		for i := range 5 {
-			w := &p.W2[i]
-			for j := range 9 {
-				out[j][i] = w[j]
+		for i0 := 0; i0 < 5; i0 += 16 {
+			for j0 := 0; j0 < 9; j0 += 16 {
+				for i := i0; i < min(i0+16, 5); i++ {
+					w := &p.W2[i]
+					for j := j0; j < min(j0+16, 9); j++ {
+						out[j][i] = w[j]
+					}
+				}
 			}
 		}
 	}

@@ -165,7 +165,7 @@ func (m *Model) Backward(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs))
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs), lo == 0)
 	}
 	return loss
 }
@@ -244,7 +244,7 @@ func (m *Model) serve(w *worker) {
 		w.loss = 0
 		for lo := 0; lo < len(s.xs); lo += tileRows {
 			hi := min(lo+tileRows, len(s.xs))
-			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch)
+			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch, lo == 0)
 		}
 		m.wg.Done()
 	}
@@ -268,7 +268,7 @@ func (m *Model) backwardShared(xs [][Inputs]float32, ts [][Outputs]float32) floa
 	own := cut(1)
 	for lo := 0; lo < len(xs[:own]); lo += tileRows {
 		hi := min(lo+tileRows, len(xs[:own]))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs))
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs), lo == 0)
 	}
 	m.wg.Wait()
 	g := m.Grad.Slice()
@@ -351,7 +351,22 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
 			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := range 128 {
+			for j := 0; j < 126; j += 3 {
+				s := gradgen.Dot4x3(p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], in0[:], in1[:], in2[:], in3[:])
+				out0[j] = s[0][0]
+				out1[j] = s[0][1]
+				out2[j] = s[0][2]
+				out3[j] = s[0][3]
+				out0[j+1] = s[1][0]
+				out1[j+1] = s[1][1]
+				out2[j+1] = s[1][2]
+				out3[j+1] = s[1][3]
+				out0[j+2] = s[2][0]
+				out1[j+2] = s[2][1]
+				out2[j+2] = s[2][2]
+				out3[j+2] = s[2][3]
+			}
+			for j := 126; j < 128; j++ {
 				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W1[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
@@ -382,7 +397,22 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
 			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := range 10 {
+			for j := 0; j < 8; j += 3 {
+				s := gradgen.Dot4x3(p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], in0[:], in1[:], in2[:], in3[:])
+				out0[j] = s[0][0]
+				out1[j] = s[0][1]
+				out2[j] = s[0][2]
+				out3[j] = s[0][3]
+				out0[j+1] = s[1][0]
+				out1[j+1] = s[1][1]
+				out2[j+1] = s[1][2]
+				out3[j+1] = s[1][3]
+				out0[j+2] = s[2][0]
+				out1[j+2] = s[2][1]
+				out2[j+2] = s[2][2]
+				out3[j+2] = s[2][3]
+			}
+			for j := 9; j < 10; j++ {
 				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
@@ -443,8 +473,9 @@ type trainWork struct {
 
 // trainTile runs the forward pass and the derived backward pass on one tile of at most
 // tileRows samples of a batch of batch samples. It returns the tile's share of the batch's
-// mean loss and adds the tile's share of its gradient to g.
-func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][Outputs]float32, batch int) float32 {
+// mean loss and adds the tile's share of its gradient to g. fresh marks a call's first tile,
+// which makes the transposed weights later tiles reuse (p does not change during a call).
+func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][Outputs]float32, batch int, fresh bool) float32 {
 	rows := len(xs)
 	var loss float32
 
@@ -455,7 +486,22 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
 			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := range 128 {
+			for j := 0; j < 126; j += 3 {
+				s := gradgen.Dot4x3(p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], in0[:], in1[:], in2[:], in3[:])
+				out0[j] = s[0][0]
+				out1[j] = s[0][1]
+				out2[j] = s[0][2]
+				out3[j] = s[0][3]
+				out0[j+1] = s[1][0]
+				out1[j+1] = s[1][1]
+				out2[j+1] = s[1][2]
+				out3[j+1] = s[1][3]
+				out0[j+2] = s[2][0]
+				out1[j+2] = s[2][1]
+				out2[j+2] = s[2][2]
+				out3[j+2] = s[2][3]
+			}
+			for j := 126; j < 128; j++ {
 				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W1[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
@@ -486,7 +532,22 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		for ; r+4 <= rows; r += 4 {
 			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
 			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := range 10 {
+			for j := 0; j < 8; j += 3 {
+				s := gradgen.Dot4x3(p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], in0[:], in1[:], in2[:], in3[:])
+				out0[j] = s[0][0]
+				out1[j] = s[0][1]
+				out2[j] = s[0][2]
+				out3[j] = s[0][3]
+				out0[j+1] = s[1][0]
+				out1[j+1] = s[1][1]
+				out2[j+1] = s[1][2]
+				out3[j+1] = s[1][3]
+				out0[j+2] = s[2][0]
+				out1[j+2] = s[2][1]
+				out2[j+2] = s[2][2]
+				out3[j+2] = s[2][3]
+			}
+			for j := 9; j < 10; j++ {
 				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
 			}
 		}
@@ -561,12 +622,16 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	}
 
 	// W2ᵀ = transpose(W2), for contiguous rows
-	{
+	if fresh {
 		out := &s.b3
-		for i := range 10 {
-			w := &p.W2[i]
-			for j := range 128 {
-				out[j][i] = w[j]
+		for i0 := 0; i0 < 10; i0 += 16 {
+			for j0 := 0; j0 < 128; j0 += 16 {
+				for i := i0; i < min(i0+16, 10); i++ {
+					w := &p.W2[i]
+					for j := j0; j < min(j0+16, 128); j++ {
+						out[j][i] = w[j]
+					}
+				}
 			}
 		}
 	}
