@@ -90,7 +90,18 @@ func main() {
 		sgd(k)
 		momentum(k)
 	}
+	for _, z := range []zkind{z32, z64} {
+		for rows := 1; rows <= gemmRows; rows++ {
+			gemmKernel(z, rows)
+		}
+		for rows := 1; rows <= ntRows; rows++ {
+			for cols := 1; cols <= ntCols; cols++ {
+				ntKernel(z, rows, cols)
+			}
+		}
+	}
 	cpu()
+	hasAVX512()
 	Generate()
 }
 

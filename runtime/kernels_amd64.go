@@ -76,5 +76,368 @@ func sgdF64(p []float64, g []float64, a float64)
 // momentumF64 takes one SGD-with-momentum step; every length equals len(p), a multiple of 4.
 func momentumF64(p []float64, g []float64, v []float64, a float64, mu float64)
 
+// gemmF32R1 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 1 and the columns j < 32 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF32R1(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, mask uint32, add bool)
+
+// gemmF32R2 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 2 and the columns j < 32 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF32R2(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, mask uint32, add bool)
+
+// gemmF32R3 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 3 and the columns j < 32 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF32R3(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, mask uint32, add bool)
+
+// gemmF32R4 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 4 and the columns j < 32 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF32R4(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, mask uint32, add bool)
+
+// gemmF32R5 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 5 and the columns j < 32 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF32R5(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, mask uint32, add bool)
+
+// gemmF32R6 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 6 and the columns j < 32 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF32R6(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, mask uint32, add bool)
+
+// gemmF32R7 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 7 and the columns j < 32 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF32R7(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, mask uint32, add bool)
+
+// gemmF32R8 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 8 and the columns j < 32 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF32R8(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, mask uint32, add bool)
+
+// gemmF32R9 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 9 and the columns j < 32 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF32R9(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, mask uint32, add bool)
+
+// gemmF32R10 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 10 and the columns j < 32 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF32R10(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, mask uint32, add bool)
+
+// gemmF32R11 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 11 and the columns j < 32 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF32R11(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, mask uint32, add bool)
+
+// gemmF32R12 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 12 and the columns j < 32 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF32R12(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, mask uint32, add bool)
+
+// gemmNTF32R1C1 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 1, j < 1, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R1C1(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R1C2 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 1, j < 2, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R1C2(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R1C3 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 1, j < 3, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R1C3(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R1C4 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 1, j < 4, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R1C4(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R1C5 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 1, j < 5, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R1C5(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R1C6 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 1, j < 6, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R1C6(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R2C1 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 2, j < 1, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R2C1(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R2C2 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 2, j < 2, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R2C2(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R2C3 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 2, j < 3, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R2C3(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R2C4 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 2, j < 4, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R2C4(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R2C5 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 2, j < 5, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R2C5(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R2C6 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 2, j < 6, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R2C6(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R3C1 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 3, j < 1, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R3C1(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R3C2 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 3, j < 2, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R3C2(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R3C3 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 3, j < 3, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R3C3(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R3C4 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 3, j < 4, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R3C4(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R3C5 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 3, j < 5, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R3C5(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R3C6 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 3, j < 6, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R3C6(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R4C1 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 4, j < 1, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R4C1(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R4C2 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 4, j < 2, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R4C2(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R4C3 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 4, j < 3, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R4C3(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R4C4 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 4, j < 4, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R4C4(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R4C5 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 4, j < 5, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R4C5(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmNTF32R4C6 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 4, j < 6, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF32R4C6(n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool)
+
+// gemmF64R1 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 1 and the columns j < 16 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF64R1(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, mask uint32, add bool)
+
+// gemmF64R2 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 2 and the columns j < 16 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF64R2(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, mask uint32, add bool)
+
+// gemmF64R3 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 3 and the columns j < 16 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF64R3(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, mask uint32, add bool)
+
+// gemmF64R4 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 4 and the columns j < 16 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF64R4(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, mask uint32, add bool)
+
+// gemmF64R5 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 5 and the columns j < 16 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF64R5(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, mask uint32, add bool)
+
+// gemmF64R6 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 6 and the columns j < 16 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF64R6(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, mask uint32, add bool)
+
+// gemmF64R7 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 7 and the columns j < 16 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF64R7(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, mask uint32, add bool)
+
+// gemmF64R8 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 8 and the columns j < 16 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF64R8(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, mask uint32, add bool)
+
+// gemmF64R9 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 9 and the columns j < 16 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF64R9(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, mask uint32, add bool)
+
+// gemmF64R10 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 10 and the columns j < 16 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF64R10(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, mask uint32, add bool)
+
+// gemmF64R11 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 11 and the columns j < 16 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF64R11(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, mask uint32, add bool)
+
+// gemmF64R12 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 12 and the columns j < 16 whose mask bit is set; k ≥ 0.
+//
+//go:noescape
+func gemmF64R12(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, mask uint32, add bool)
+
+// gemmNTF64R1C1 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 1, j < 1, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R1C1(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R1C2 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 1, j < 2, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R1C2(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R1C3 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 1, j < 3, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R1C3(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R1C4 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 1, j < 4, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R1C4(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R1C5 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 1, j < 5, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R1C5(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R1C6 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 1, j < 6, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R1C6(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R2C1 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 2, j < 1, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R2C1(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R2C2 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 2, j < 2, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R2C2(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R2C3 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 2, j < 3, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R2C3(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R2C4 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 2, j < 4, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R2C4(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R2C5 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 2, j < 5, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R2C5(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R2C6 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 2, j < 6, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R2C6(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R3C1 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 3, j < 1, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R3C1(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R3C2 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 3, j < 2, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R3C2(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R3C3 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 3, j < 3, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R3C3(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R3C4 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 3, j < 4, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R3C4(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R3C5 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 3, j < 5, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R3C5(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R3C6 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 3, j < 6, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R3C6(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R4C1 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 4, j < 1, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R4C1(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R4C2 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 4, j < 2, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R4C2(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R4C3 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 4, j < 3, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R4C3(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R4C4 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 4, j < 4, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R4C4(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R4C5 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 4, j < 5, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R4C5(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
+// gemmNTF64R4C6 sets or adds (add) c[i·ldc+j] = Σ_p a[i·lda+p]·b[j·ldb+p] for i < 4, j < 6, over n whole vectors of p and a last one masked by mask.
+//
+//go:noescape
+func gemmNTF64R4C6(n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool)
+
 // hasAVX2FMA reports whether the processor and the operating system support AVX2 and FMA.
 func hasAVX2FMA() bool
+
+// hasAVX512 reports whether the processor and the operating system support AVX-512 F.
+func hasAVX512() bool
