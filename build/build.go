@@ -16,9 +16,10 @@ import (
 // workspace has a size fixed at build time.
 const TileRows = 32
 
-// SmallBatch is the batch length below which Backward trains sample by sample
-// with the per-sample function, whose flat loops need no tile set-up (such as
-// the transposed weights a tile's blocked products read).
+// SmallBatch is the batch length below which Loss and Backward run sample by
+// sample with the per-sample functions, whose flat loops need no tile set-up
+// (such as the transposed weights a tile's products may read). Both take the
+// same path, so Backward returns exactly the loss Loss does.
 const SmallBatch = 4
 
 // Options tune the program.
@@ -73,6 +74,7 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 		forward(n, "loss", rows, false),
 		forward(n, "train", rows, true),
 		forward(n, "trainSample", 1, true),
+		forward(n, "lossSample", 1, false),
 	}
 	p.SmallBatch = SmallBatch
 	return p, nil

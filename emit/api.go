@@ -15,7 +15,7 @@ func api(file *File, p *ir.Program) {
 	elem := c.elem
 	xs := func() *Statement { return Index().Index(Id("Inputs")).Add(elem()) }
 	ts := func() *Statement { return Index().Index(Id("Outputs")).Add(elem()) }
-	loss, train, sample := p.Func("loss"), p.Func("train"), p.Func("trainSample")
+	loss, train, sample, lossSample := p.Func("loss"), p.Func("train"), p.Func("trainSample"), p.Func("lossSample")
 
 	doc(file, "The generated code fails to build against a runtime it was not made for.")
 	file.Const().Defs(
@@ -194,6 +194,15 @@ func api(file *File, p *ir.Program) {
 		code := []Code{lengthCheck(p, method)}
 		clearGrad := Clear(Id("m").Dot("Grad").Dot("Slice").Call())
 		code = append(code, Var().Id("loss").Add(elem()))
+		if !grad && lossSample != nil && p.SmallBatch > 1 {
+			// Short batches: one per-sample pass each, as Backward takes.
+			call := Id("loss").Op("+=").Id(goName(lossSample)).Call(Op("&").Id("m").Dot("Params"),
+				Op("&").Id("m").Dot(lowerFirst(workName(lossSample))), Op("&").Id("xs").Index(Id("i")), Op("&").Id("ts").Index(Id("i")), Len(Id("xs")))
+			code = append(code, If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(
+				For(Id("i").Op(":=").Range().Id("xs")).Block(call),
+				Return(Id("loss")),
+			))
+		}
 		if grad && sample != nil && p.SmallBatch > 1 {
 			// Short batches skip the tile set-up: one per-sample pass each.
 			call := func(first Code) Code {

@@ -72,6 +72,11 @@ func (c *funcCtx) rowsOf(name string, v *ir.Value) Code {
 func emitAffine(c *funcCtx, v *ir.Value) []Code {
 	x, w := v.Args[0], v.Args[1]
 	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
+	if v.Gemm {
+		// The whole tile: y = x Wᵀ.
+		call := rt("MulNT").Call(c.tile(v), c.tile(x), c.flat(w), Id("rows"), Lit(nOut), Lit(nIn), False())
+		return append([]Code{call}, c.epilogueLoop(v, nOut)...)
+	}
 	block := []Code{c.rowsOf("in", x), c.rowsOf("out", v)}
 	single := []Code{c.rowOf("in", x), c.rowOf("out", v)}
 	if v.Vector {
@@ -287,6 +292,11 @@ func (c *funcCtx) epilogueLoop(v *ir.Value, n int) []Code {
 func emitMatMul(c *funcCtx, v *ir.Value) []Code {
 	g, w := v.Args[0], v.Args[1]
 	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
+	if v.Gemm {
+		// The whole tile: x̄ = ȳ W.
+		call := rt("MulNN").Call(c.tile(v), c.tile(g), c.flat(w), Id("rows"), Lit(nIn), Lit(nOut), False())
+		return append([]Code{call}, c.epilogueLoop(v, nIn)...)
+	}
 	if v.Whole && c.perSample() {
 		// One call for the whole product: out = Wᵀ ȳ.
 		body := []Code{
@@ -354,6 +364,10 @@ func vecMatMulRow(c *funcCtx, g, v, w *ir.Value, nOut, nIn int) []Code {
 func emitMatMulTN(c *funcCtx, v *ir.Value) []Code {
 	g, x := v.Args[0], v.Args[1]
 	nOut, nIn := v.Type.Dims[0], v.Type.Dims[1]
+	if v.Gemm {
+		// The whole tile: W̄ += ȳᵀ x.
+		return []Code{rt("MulTN").Call(c.flat(v), c.tile(g), c.tile(x), Lit(nOut), Lit(nIn), Id("rows"), True())}
+	}
 	var ds, dys, sum []Code
 	for r := range blockRows {
 		ds = append(ds, id("d%d", r))
@@ -464,6 +478,12 @@ func emitTranspose(c *funcCtx, v *ir.Value) []Code {
 		return copy
 	}
 	return []Code{If(Id("fresh")).Block(copy...)}
+}
+
+// tile is the rows of a batched value in a batched function as one flat
+// slice: unsafe.Slice(&s.b0[0][0], rows*512).
+func (c *funcCtx) tile(v *ir.Value) *Statement {
+	return Qual("unsafe", "Slice").Call(Op("&").Add(c.ref(v)).Index(Lit(0)).Index(Lit(0)), Id("rows").Op("*").Lit(v.Type.Cols()))
 }
 
 // flat is the parameter v (or the gradient of one) as a flat slice of the

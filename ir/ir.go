@@ -137,6 +137,11 @@ type Value struct {
 	// short for a call each: one runtime call computes the whole matrix
 	// (set by the layout pass).
 	Whole bool
+	// Gemm marks a product of a batched function computed for the whole
+	// tile by one call of the runtime's matrix products (MulNT for Affine,
+	// MulNN for MatMul, MulTN for MatMulTN), which block it for registers
+	// and caches (set by the layout pass).
+	Gemm bool
 	// Buf is the workspace buffer holding the value after the plan pass,
 	// or -1 when the value lives elsewhere (an input, a parameter, an
 	// output) or has not been planned.

@@ -81,6 +81,9 @@ func (v *Value) LongString(d DType) string {
 	if v.Whole {
 		b.WriteString(" whole")
 	}
+	if v.Gemm {
+		b.WriteString(" gemm")
+	}
 	for _, m := range v.Maps {
 		b.WriteString(" | " + m.Op.String())
 		for _, a := range m.Args {

@@ -13,24 +13,49 @@ const minRowsForTranspose = 4
 // than inline loops.
 const minVectorLen = 32
 
+// minGemmElems is the smallest weight matrix (elements) whose products a
+// batched function computes with one call of the runtime's blocked matrix
+// products (gemm): below it, a call and its tile set-up cost more than
+// the inline loops.
+const minGemmElems = 256
+
 // minWholeLen is the shortest row for which a per-sample function's
 // backward product calls one whole-matrix kernel instead of inline loops.
 const minWholeLen = 8
 
-// Layout chooses the memory layout and kernels of products by shape. In a batched
-// function it rewrites each MatMul(ȳ, W), whose rows would be added to the
-// result one weight row at a time, into Affine(ȳ, Wᵀ) with Wᵀ computed by a
-// Transpose just before it. Per-sample functions keep MatMul, where a
-// transpose would cost as much as the product.
+// Layout chooses the memory layout and kernels of products by shape.
 //
-// Then it marks every product whose contiguous inner run (a weight row, or
-// a row of the result a scaled row is added to) is at least minVectorLen
-// long to use the vector kernels, and, in per-sample functions, the shorter
-// backward products to use one whole-matrix kernel (Ger, GemvT).
+// In a batched function, a product with a weight matrix of at least
+// minGemmElems elements becomes one call of the runtime's blocked matrix
+// products for the whole tile (gemm): Affine as y = x Wᵀ (MulNT), MatMul as
+// x̄ = ȳ W (MulNN) and MatMulTN as W̄ += ȳᵀ x (MulTN), each reading W as
+// nn.Linear stores it. A smaller MatMul(ȳ, W), whose rows would be added to
+// the result one weight row at a time, becomes Affine(ȳ, Wᵀ) with Wᵀ
+// computed by a Transpose just before it. Per-sample functions keep MatMul,
+// where a transpose would cost as much as the product.
+//
+// Then it marks every other product whose contiguous inner run (a weight
+// row, or a row of the result a scaled row is added to) is at least
+// minVectorLen long to use the vector kernels, and, in per-sample
+// functions, the shorter backward products to use one whole-matrix kernel
+// (Ger, GemvT).
 func Layout(p *ir.Program, f *ir.Func) error {
+	batched := f.Rows >= minRowsForTranspose
+	gemm := func(v *ir.Value) bool {
+		if !batched {
+			return false
+		}
+		switch v.Op {
+		case ir.OpAffine, ir.OpMatMul:
+			return v.Args[1].Type.Elems() >= minGemmElems
+		case ir.OpMatMulTN:
+			return v.Type.Elems() >= minGemmElems
+		}
+		return false
+	}
 	var out []*ir.Value
 	for _, v := range f.Values {
-		if v.Op == ir.OpMatMul && f.Rows >= minRowsForTranspose {
+		if v.Op == ir.OpMatMul && batched && !gemm(v) {
 			w := v.Args[1]
 			wt := f.Alloc(ir.OpTranspose, ir.Matrix(w.Type.Dims[1], w.Type.Dims[0]), w)
 			wt.Name, wt.Pos = w.Name+"ᵀ", v.Pos
@@ -42,6 +67,10 @@ func Layout(p *ir.Program, f *ir.Func) error {
 	}
 	f.Values = out
 	for _, v := range f.Values {
+		if gemm(v) {
+			v.Gemm = true
+			continue
+		}
 		switch v.Op {
 		case ir.OpAffine, ir.OpMatMul:
 			v.Vector = v.Args[1].Type.Dims[1] >= minVectorLen

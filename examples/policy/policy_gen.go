@@ -124,6 +124,7 @@ type Model struct {
 	lossWork        lossWork
 	trainWork       trainWork
 	trainSampleWork trainSampleWork
+	lossSampleWork  lossSampleWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -149,6 +150,12 @@ func (m *Model) Loss(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 		gradgen.PanicBatchLengths("policy", "Loss", len(xs), len(ts))
 	}
 	var loss float32
+	if len(xs) < 4 {
+		for i := range xs {
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs))
+		}
+		return loss
+	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
 		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs))
@@ -406,49 +413,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 	// z1 = W1 x + B1
 	// a1 = tanh(z1)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
-			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := 0; j < 31; j += 2 {
-				w0, w1 := &p.W1[j], &p.W1[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float32
-				for k := range 8 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
-			}
-		}
-		for ; r < rows; r++ {
-			in := &xs[r]
-			out := &s.b0[r]
-			for j := 0; j < 29; j += 4 {
-				w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
-				var a0, a1, a2, a3 float32
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*32), unsafe.Slice(&xs[0][0], rows*8), p.Slice()[0:256], rows, 32, 8, false)
 		for r := range rows {
 			out := &s.b0[r]
 			b := &p.B1
@@ -464,36 +429,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 	// z2 = W2 a1 + B2
 	// a2 = tanh(z2)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 30; j += 3 {
-				s := gradgen.Dot4x3(p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 30; j < 32; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b0[r]
-			out := &s.b1[r]
-			for j := 0; j < 29; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*32), unsafe.Slice(&s.b0[0][0], rows*32), p.Slice()[288:1312], rows, 32, 32, false)
 		for r := range rows {
 			out := &s.b1[r]
 			b := &p.B2
@@ -509,36 +445,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 	// z3 = W3 a2 + B3
 	// a3 = tanh(z3)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := 0; j < 30; j += 3 {
-				s := gradgen.Dot4x3(p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 30; j < 32; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W3[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b1[r]
-			out := &s.b0[r]
-			for j := 0; j < 29; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], p.W3[j+3][:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*32), unsafe.Slice(&s.b1[0][0], rows*32), p.Slice()[1344:2368], rows, 32, 32, false)
 		for r := range rows {
 			out := &s.b0[r]
 			b := &p.B3
@@ -605,8 +512,6 @@ type trainWork struct {
 	b4 [tileRows][2]float32
 	b5 [32][2]float32
 	b6 [tileRows][32]float32
-	b7 [32][32]float32
-	b8 [32][32]float32
 }
 
 // trainTile runs the forward pass and the derived backward pass on one tile of at most
@@ -620,49 +525,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// z1 = W1 x + B1
 	// a1 = tanh(z1)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
-			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := 0; j < 31; j += 2 {
-				w0, w1 := &p.W1[j], &p.W1[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float32
-				for k := range 8 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
-			}
-		}
-		for ; r < rows; r++ {
-			in := &xs[r]
-			out := &s.b0[r]
-			for j := 0; j < 29; j += 4 {
-				w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
-				var a0, a1, a2, a3 float32
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*32), unsafe.Slice(&xs[0][0], rows*8), p.Slice()[0:256], rows, 32, 8, false)
 		for r := range rows {
 			out := &s.b0[r]
 			b := &p.B1
@@ -678,36 +541,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// z2 = W2 a1 + B2
 	// a2 = tanh(z2)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 30; j += 3 {
-				s := gradgen.Dot4x3(p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 30; j < 32; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b0[r]
-			out := &s.b1[r]
-			for j := 0; j < 29; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*32), unsafe.Slice(&s.b0[0][0], rows*32), p.Slice()[288:1312], rows, 32, 32, false)
 		for r := range rows {
 			out := &s.b1[r]
 			b := &p.B2
@@ -723,36 +557,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// z3 = W3 a2 + B3
 	// a3 = tanh(z3)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			out0, out1, out2, out3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
-			for j := 0; j < 30; j += 3 {
-				s := gradgen.Dot4x3(p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 30; j < 32; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W3[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b1[r]
-			out := &s.b2[r]
-			for j := 0; j < 29; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], p.W3[j+3][:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b2[0][0], rows*32), unsafe.Slice(&s.b1[0][0], rows*32), p.Slice()[1344:2368], rows, 32, 32, false)
 		for r := range rows {
 			out := &s.b2[r]
 			b := &p.B3
@@ -922,39 +727,8 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
-	// W3ᵀ = transpose(W3), for contiguous rows
-	if fresh {
-		out := &s.b7
-		for i0 := 0; i0 < 32; i0 += 16 {
-			for j0 := 0; j0 < 32; j0 += 16 {
-				for i := i0; i < min(i0+16, 32); i++ {
-					w := &p.W3[i]
-					for j := j0; j < min(j0+16, 32); j++ {
-						out[j][i] = w[j]
-					}
-				}
-			}
-		}
-	}
-
 	// W̄3 += z̄3 a2ᵀ
-	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			dy0, dy1, dy2, dy3 := &s.b6[r], &s.b6[r+1], &s.b6[r+2], &s.b6[r+3]
-			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for i := range 32 {
-				gradgen.Axpy4(g.W3[i][:], dy0[i], dy1[i], dy2[i], dy3[i], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			dy := &s.b6[r]
-			in := &s.b1[r]
-			for i := range 32 {
-				gradgen.Axpy(g.W3[i][:], dy[i], in[:])
-			}
-		}
-	}
+	gradgen.MulTN(g.Slice()[1344:2368], unsafe.Slice(&s.b6[0][0], rows*32), unsafe.Slice(&s.b1[0][0], rows*32), 32, 32, rows, true)
 
 	// B̄3 += z̄3
 	for r := range rows {
@@ -968,36 +742,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// ā2 = W3ᵀ z̄3
 	// z̄2 = ā2 ⊙ (1 − a2²)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b6[r], &s.b6[r+1], &s.b6[r+2], &s.b6[r+3]
-			out0, out1, out2, out3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
-			for j := 0; j < 30; j += 3 {
-				s := gradgen.Dot4x3(s.b7[j][:], s.b7[j+1][:], s.b7[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 30; j < 32; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(s.b7[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b6[r]
-			out := &s.b2[r]
-			for j := 0; j < 29; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], s.b7[j][:], s.b7[j+1][:], s.b7[j+2][:], s.b7[j+3][:])
-			}
-		}
+		gradgen.MulNN(unsafe.Slice(&s.b2[0][0], rows*32), unsafe.Slice(&s.b6[0][0], rows*32), p.Slice()[1344:2368], rows, 32, 32, false)
 		for r := range rows {
 			out := &s.b2[r]
 			a2 := &s.b1[r]
@@ -1009,39 +754,8 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
-	// W2ᵀ = transpose(W2), for contiguous rows
-	if fresh {
-		out := &s.b8
-		for i0 := 0; i0 < 32; i0 += 16 {
-			for j0 := 0; j0 < 32; j0 += 16 {
-				for i := i0; i < min(i0+16, 32); i++ {
-					w := &p.W2[i]
-					for j := j0; j < min(j0+16, 32); j++ {
-						out[j][i] = w[j]
-					}
-				}
-			}
-		}
-	}
-
 	// W̄2 += z̄2 a1ᵀ
-	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			dy0, dy1, dy2, dy3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
-			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for i := range 32 {
-				gradgen.Axpy4(g.W2[i][:], dy0[i], dy1[i], dy2[i], dy3[i], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			dy := &s.b2[r]
-			in := &s.b0[r]
-			for i := range 32 {
-				gradgen.Axpy(g.W2[i][:], dy[i], in[:])
-			}
-		}
-	}
+	gradgen.MulTN(g.Slice()[288:1312], unsafe.Slice(&s.b2[0][0], rows*32), unsafe.Slice(&s.b0[0][0], rows*32), 32, 32, rows, true)
 
 	// B̄2 += z̄2
 	for r := range rows {
@@ -1055,36 +769,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// ā1 = W2ᵀ z̄2
 	// z̄1 = ā1 ⊙ (1 − a1²)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
-			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 30; j += 3 {
-				s := gradgen.Dot4x3(s.b8[j][:], s.b8[j+1][:], s.b8[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 30; j < 32; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(s.b8[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b2[r]
-			out := &s.b1[r]
-			for j := 0; j < 29; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], s.b8[j][:], s.b8[j+1][:], s.b8[j+2][:], s.b8[j+3][:])
-			}
-		}
+		gradgen.MulNN(unsafe.Slice(&s.b1[0][0], rows*32), unsafe.Slice(&s.b2[0][0], rows*32), p.Slice()[288:1312], rows, 32, 32, false)
 		for r := range rows {
 			out := &s.b1[r]
 			a1 := &s.b0[r]
@@ -1097,31 +782,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	}
 
 	// W̄1 += z̄1 xᵀ
-	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			dy0, dy1, dy2, dy3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
-			for i := range 32 {
-				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
-				out := &g.W1[i]
-				for j := range 8 {
-					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
-				}
-			}
-		}
-		for ; r < rows; r++ {
-			dy := &s.b1[r]
-			in := &xs[r]
-			for i := range 32 {
-				di := dy[i]
-				out := &g.W1[i]
-				for j := range 8 {
-					out[j] += di * in[j]
-				}
-			}
-		}
-	}
+	gradgen.MulTN(g.Slice()[0:256], unsafe.Slice(&s.b1[0][0], rows*32), unsafe.Slice(&xs[0][0], rows*8), 32, 8, rows, true)
 
 	// B̄1 += z̄1
 	for r := range rows {
@@ -1423,6 +1084,119 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 				out[j] += dy[j]
 			}
 		}
+	}
+	return loss
+}
+
+// lossSampleWork is the workspace of lossSample: the buffers the plan pass assigned.
+type lossSampleWork struct {
+	b0 [32]float32
+	b1 [32]float32
+	b2 [2]float32
+}
+
+// lossSample computes the network's output y for the input x with parameters p, keeping
+// activations in s. It allocates nothing and is safe for concurrent use with distinct s.
+func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]float32, batch int) float32 {
+	var loss float32
+
+	// z1 = W1 x + B1
+	// a1 = tanh(z1)
+	{
+		in := x
+		out := &s.b0
+		for j := 0; j < 29; j += 4 {
+			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+			var a0, a1, a2, a3 float32
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		{
+			out := &s.b0
+			b := &p.B1
+			for j := range 32 {
+				acc := out[j]
+				acc += b[j]
+				acc = gradgen.Tanh(acc)
+				out[j] = acc
+			}
+		}
+	}
+
+	// z2 = W2 a1 + B2
+	// a2 = tanh(z2)
+	{
+		in := &s.b0
+		out := &s.b1
+		for j := 0; j < 29; j += 4 {
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
+		}
+		{
+			out := &s.b1
+			b := &p.B2
+			for j := range 32 {
+				acc := out[j]
+				acc += b[j]
+				acc = gradgen.Tanh(acc)
+				out[j] = acc
+			}
+		}
+	}
+
+	// z3 = W3 a2 + B3
+	// a3 = tanh(z3)
+	{
+		in := &s.b1
+		out := &s.b0
+		for j := 0; j < 29; j += 4 {
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], p.W3[j+3][:])
+		}
+		{
+			out := &s.b0
+			b := &p.B3
+			for j := range 32 {
+				acc := out[j]
+				acc += b[j]
+				acc = gradgen.Tanh(acc)
+				out[j] = acc
+			}
+		}
+	}
+
+	// z4 = W4 a3 + B4
+	{
+		in := &s.b0
+		out := &s.b2
+		for j := 0; j < 2; j++ {
+			out[j] = gradgen.Dot(p.W4[j][:], in[:])
+		}
+		{
+			out := &s.b2
+			b := &p.B4
+			for j := range 2 {
+				acc := out[j]
+				acc += b[j]
+				out[j] = acc
+			}
+		}
+	}
+
+	// L = Σ (z4 − t)² / (N·n)
+	{
+		var sum float32
+		zr := &s.b2
+		tr := t
+		for j := range 2 {
+			d := zr[j] - tr[j]
+			sum += d * d
+		}
+		scale := float32(1.0 / float64(batch*2))
+		loss += sum * scale
 	}
 	return loss
 }

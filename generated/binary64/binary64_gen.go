@@ -104,6 +104,7 @@ type Model struct {
 	lossWork        lossWork
 	trainWork       trainWork
 	trainSampleWork trainSampleWork
+	lossSampleWork  lossSampleWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -129,6 +130,12 @@ func (m *Model) Loss(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 		gradgen.PanicBatchLengths("binary64", "Loss", len(xs), len(ts))
 	}
 	var loss float64
+	if len(xs) < 4 {
+		for i := range xs {
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs))
+		}
+		return loss
+	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
 		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs))
@@ -1047,6 +1054,105 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 				}
 			}
 		}
+	}
+	return loss
+}
+
+// lossSampleWork is the workspace of lossSample: the buffers the plan pass assigned.
+type lossSampleWork struct {
+	b0 [10]float64
+	b1 [3]float64
+}
+
+// lossSample computes the network's output y for the input x with parameters p, keeping
+// activations in s. It allocates nothing and is safe for concurrent use with distinct s.
+func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int) float64 {
+	var loss float64
+
+	// z1 = W1 x
+	// a1 = max(0, z1)
+	{
+		in := x
+		out := &s.b0
+		for j := 0; j < 7; j += 4 {
+			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		for j := 8; j < 10; j++ {
+			w := &p.W1[j]
+			var a0, a1, a2, a3 float64
+			k := 0
+			for ; k <= 3; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 7; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b0
+			for j := range 10 {
+				acc := out[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// z2 = W2 a1 + B2
+	{
+		in := &s.b0
+		out := &s.b1
+		for j := 0; j < 3; j++ {
+			w := &p.W2[j]
+			var a0, a1, a2, a3 float64
+			k := 0
+			for ; k <= 6; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 10; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b1
+			b := &p.B2
+			for j := range 3 {
+				acc := out[j]
+				acc += b[j]
+				out[j] = acc
+			}
+		}
+	}
+
+	// L = Σ max(z2, 0) − z2 t + log(1 + e^−|z2|) / (N·n)
+	{
+		var sum float64
+		zr := &s.b1
+		tr := t
+		for j := range 3 {
+			zj := zr[j]
+			sum += max(zj, 0) - zj*tr[j] + gradgen.Log1p(gradgen.Exp(-gradgen.Abs(zj)))
+		}
+		scale := float64(1.0 / float64(batch*3))
+		loss += sum * scale
 	}
 	return loss
 }

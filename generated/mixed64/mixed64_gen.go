@@ -126,6 +126,7 @@ type Model struct {
 	lossWork        lossWork
 	trainWork       trainWork
 	trainSampleWork trainSampleWork
+	lossSampleWork  lossSampleWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -151,6 +152,12 @@ func (m *Model) Loss(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 		gradgen.PanicBatchLengths("mixed64", "Loss", len(xs), len(ts))
 	}
 	var loss float64
+	if len(xs) < 4 {
+		for i := range xs {
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs))
+		}
+		return loss
+	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
 		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs))
@@ -2248,6 +2255,209 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 				out[j] += dy[j]
 			}
 		}
+	}
+	return loss
+}
+
+// lossSampleWork is the workspace of lossSample: the buffers the plan pass assigned.
+type lossSampleWork struct {
+	b0 [8]float64
+	b1 [7]float64
+	b2 [6]float64
+	b3 [4]float64
+	b4 [3]float64
+}
+
+// lossSample computes the network's output y for the input x with parameters p, keeping
+// activations in s. It allocates nothing and is safe for concurrent use with distinct s.
+func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int) float64 {
+	var loss float64
+
+	// z1 = W1 x + B1
+	// a1 = z1 > 0 ? z1 : α z1
+	{
+		in := x
+		out := &s.b0
+		for j := 0; j < 5; j += 4 {
+			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		{
+			out := &s.b0
+			b := &p.B1
+			for j := range 8 {
+				acc := out[j]
+				acc += b[j]
+				if acc < 0 {
+					acc *= 0.2
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// z2 = W2 a1 + B2
+	// a2 = σ(z2)
+	{
+		in := &s.b0
+		out := &s.b1
+		for j := 0; j < 4; j += 4 {
+			w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		for j := 4; j < 7; j++ {
+			w := &p.W2[j]
+			var a0, a1, a2, a3 float64
+			k := 0
+			for ; k <= 4; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 8; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b1
+			b := &p.B2
+			for j := range 7 {
+				acc := out[j]
+				acc += b[j]
+				acc = gradgen.Sigmoid(acc)
+				out[j] = acc
+			}
+		}
+	}
+
+	// z3 = W3 a2
+	// a3 = tanh(z3)
+	{
+		in := &s.b1
+		out := &s.b2
+		for j := 0; j < 3; j += 4 {
+			w0, w1, w2, w3 := &p.W3[j], &p.W3[j+1], &p.W3[j+2], &p.W3[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		for j := 4; j < 6; j++ {
+			w := &p.W3[j]
+			var a0, a1, a2, a3 float64
+			k := 0
+			for ; k <= 3; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 7; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b2
+			for j := range 6 {
+				acc := out[j]
+				acc = gradgen.Tanh(acc)
+				out[j] = acc
+			}
+		}
+	}
+
+	// z4 = W4 a3 + B4
+	// a4 = max(0, z4)
+	{
+		in := &s.b2
+		out := &s.b3
+		for j := 0; j < 1; j += 4 {
+			w0, w1, w2, w3 := &p.W4[j], &p.W4[j+1], &p.W4[j+2], &p.W4[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		{
+			out := &s.b3
+			b := &p.B4
+			for j := range 4 {
+				acc := out[j]
+				acc += b[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// z5 = W5 a4 + B5
+	{
+		in := &s.b3
+		out := &s.b4
+		for j := 0; j < 3; j++ {
+			w := &p.W5[j]
+			var a0, a1, a2, a3 float64
+			k := 0
+			for ; k <= 0; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 4; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b4
+			b := &p.B5
+			for j := range 3 {
+				acc := out[j]
+				acc += b[j]
+				out[j] = acc
+			}
+		}
+	}
+
+	// L = Σ (z5 − t)² / (N·n)
+	{
+		var sum float64
+		zr := &s.b4
+		tr := t
+		for j := range 3 {
+			d := zr[j] - tr[j]
+			sum += d * d
+		}
+		scale := float64(1.0 / float64(batch*3))
+		loss += sum * scale
 	}
 	return loss
 }

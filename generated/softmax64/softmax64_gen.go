@@ -110,6 +110,7 @@ type Model struct {
 	lossWork        lossWork
 	trainWork       trainWork
 	trainSampleWork trainSampleWork
+	lossSampleWork  lossSampleWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -135,6 +136,12 @@ func (m *Model) Loss(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 		gradgen.PanicBatchLengths("softmax64", "Loss", len(xs), len(ts))
 	}
 	var loss float64
+	if len(xs) < 4 {
+		for i := range xs {
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs))
+		}
+		return loss
+	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
 		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs))
@@ -1215,6 +1222,124 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 				out[j] += dy[j]
 			}
 		}
+	}
+	return loss
+}
+
+// lossSampleWork is the workspace of lossSample: the buffers the plan pass assigned.
+type lossSampleWork struct {
+	b0 [9]float64
+	b1 [5]float64
+}
+
+// lossSample computes the network's output y for the input x with parameters p, keeping
+// activations in s. It allocates nothing and is safe for concurrent use with distinct s.
+func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int) float64 {
+	var loss float64
+
+	// z1 = W1 x + B1
+	// a1 = tanh(z1)
+	{
+		in := x
+		out := &s.b0
+		for j := 0; j < 6; j += 4 {
+			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		for j := 8; j < 9; j++ {
+			w := &p.W1[j]
+			var a0, a1, a2, a3 float64
+			k := 0
+			for ; k <= 2; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 6; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b0
+			b := &p.B1
+			for j := range 9 {
+				acc := out[j]
+				acc += b[j]
+				acc = gradgen.Tanh(acc)
+				out[j] = acc
+			}
+		}
+	}
+
+	// z2 = W2 a1 + B2
+	{
+		in := &s.b0
+		out := &s.b1
+		for j := 0; j < 2; j += 4 {
+			w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
+			var a0, a1, a2, a3 float64
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		for j := 4; j < 5; j++ {
+			w := &p.W2[j]
+			var a0, a1, a2, a3 float64
+			k := 0
+			for ; k <= 5; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 9; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b1
+			b := &p.B2
+			for j := range 5 {
+				acc := out[j]
+				acc += b[j]
+				out[j] = acc
+			}
+		}
+	}
+
+	// L = −Σ t · log softmax(z2) / N
+	{
+		var sum float64
+		zr := &s.b1
+		tr := t
+		mx := zr[0]
+		for _, zj := range zr[1:] {
+			mx = max(mx, zj)
+		}
+		var se float64
+		for j := range 5 {
+			se += gradgen.Exp(zr[j] - mx)
+		}
+		lse := mx + gradgen.Log(se)
+		for j := range 5 {
+			sum += tr[j] * (lse - zr[j])
+		}
+		scale := float64(1.0 / float64(batch))
+		loss += sum * scale
 	}
 	return loss
 }

@@ -107,6 +107,7 @@ type Model struct {
 	lossWork        lossWork
 	trainWork       trainWork
 	trainSampleWork trainSampleWork
+	lossSampleWork  lossSampleWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -132,6 +133,12 @@ func (m *Model) Loss(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 		gradgen.PanicBatchLengths("mnist32", "Loss", len(xs), len(ts))
 	}
 	var loss float32
+	if len(xs) < 4 {
+		for i := range xs {
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs))
+		}
+		return loss
+	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
 		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs))
@@ -162,7 +169,7 @@ func (m *Model) Backward(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs), lo == 0)
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs))
 	}
 	return loss
 }
@@ -240,7 +247,7 @@ func (m *Model) serve(w *worker) {
 		w.loss = 0
 		for lo := 0; lo < len(s.xs); lo += tileRows {
 			hi := min(lo+tileRows, len(s.xs))
-			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch, lo == 0)
+			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch)
 		}
 		m.wg.Done()
 	}
@@ -264,7 +271,7 @@ func (m *Model) backwardShared(xs [][Inputs]float32, ts [][Outputs]float32) floa
 	own := cut(1)
 	for lo := 0; lo < len(xs[:own]); lo += tileRows {
 		hi := min(lo+tileRows, len(xs[:own]))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs), lo == 0)
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs))
 	}
 	m.wg.Wait()
 	g := m.Grad.Slice()
@@ -343,36 +350,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 	// z1 = W1 x + B1
 	// a1 = max(0, z1)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
-			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := 0; j < 126; j += 3 {
-				s := gradgen.Dot4x3(p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 126; j < 128; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W1[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &xs[r]
-			out := &s.b0[r]
-			for j := 0; j < 125; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*128), unsafe.Slice(&xs[0][0], rows*784), p.Slice()[0:100352], rows, 128, 784, false)
 		for r := range rows {
 			out := &s.b0[r]
 			b := &p.B1
@@ -389,39 +367,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 
 	// z2 = W2 a1 + B2
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 8; j += 3 {
-				s := gradgen.Dot4x3(p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 9; j < 10; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b0[r]
-			out := &s.b1[r]
-			for j := 0; j < 7; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
-			}
-			for j := 8; j < 10; j++ {
-				out[j] = gradgen.Dot(p.W2[j][:], in[:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*10), unsafe.Slice(&s.b0[0][0], rows*128), p.Slice()[100480:101760], rows, 10, 128, false)
 		for r := range rows {
 			out := &s.b1[r]
 			b := &p.B2
@@ -463,51 +409,21 @@ type trainWork struct {
 	b0 [tileRows][128]float32
 	b1 [tileRows][10]float32
 	b2 [tileRows][10]float32
-	b3 [128][10]float32
-	b4 [tileRows][128]float32
+	b3 [tileRows][128]float32
 }
 
 // trainTile runs the forward pass and the derived backward pass on one tile of at most
 // tileRows samples of a batch of batch samples. It returns the tile's share of the batch's
 // mean loss and adds the tile's share of its gradient to g. fresh marks a call's first tile,
 // which makes the transposed weights later tiles reuse (p does not change during a call).
-func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][Outputs]float32, batch int, fresh bool) float32 {
+func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][Outputs]float32, batch int) float32 {
 	rows := len(xs)
 	var loss float32
 
 	// z1 = W1 x + B1
 	// a1 = max(0, z1)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
-			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := 0; j < 126; j += 3 {
-				s := gradgen.Dot4x3(p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 126; j < 128; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W1[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &xs[r]
-			out := &s.b0[r]
-			for j := 0; j < 125; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*128), unsafe.Slice(&xs[0][0], rows*784), p.Slice()[0:100352], rows, 128, 784, false)
 		for r := range rows {
 			out := &s.b0[r]
 			b := &p.B1
@@ -524,39 +440,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 
 	// z2 = W2 a1 + B2
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 8; j += 3 {
-				s := gradgen.Dot4x3(p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 9; j < 10; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b0[r]
-			out := &s.b1[r]
-			for j := 0; j < 7; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
-			}
-			for j := 8; j < 10; j++ {
-				out[j] = gradgen.Dot(p.W2[j][:], in[:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*10), unsafe.Slice(&s.b0[0][0], rows*128), p.Slice()[100480:101760], rows, 10, 128, false)
 		for r := range rows {
 			out := &s.b1[r]
 			b := &p.B2
@@ -617,39 +501,8 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
-	// W2ᵀ = transpose(W2), for contiguous rows
-	if fresh {
-		out := &s.b3
-		for i0 := 0; i0 < 10; i0 += 16 {
-			for j0 := 0; j0 < 128; j0 += 16 {
-				for i := i0; i < min(i0+16, 10); i++ {
-					w := &p.W2[i]
-					for j := j0; j < min(j0+16, 128); j++ {
-						out[j][i] = w[j]
-					}
-				}
-			}
-		}
-	}
-
 	// W̄2 += z̄2 a1ᵀ
-	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			dy0, dy1, dy2, dy3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
-			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for i := range 10 {
-				gradgen.Axpy4(g.W2[i][:], dy0[i], dy1[i], dy2[i], dy3[i], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			dy := &s.b2[r]
-			in := &s.b0[r]
-			for i := range 10 {
-				gradgen.Axpy(g.W2[i][:], dy[i], in[:])
-			}
-		}
-	}
+	gradgen.MulTN(g.Slice()[100480:101760], unsafe.Slice(&s.b2[0][0], rows*10), unsafe.Slice(&s.b0[0][0], rows*128), 10, 128, rows, true)
 
 	// B̄2 += z̄2
 	for r := range rows {
@@ -663,51 +516,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// ā1 = W2ᵀ z̄2
 	// z̄1 = ā1 ⊙ 1[a1 > 0]
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
-			out0, out1, out2, out3 := &s.b4[r], &s.b4[r+1], &s.b4[r+2], &s.b4[r+3]
-			for j := 0; j < 127; j += 2 {
-				w0, w1 := &s.b3[j], &s.b3[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float32
-				for k := range 10 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b2[r]
-			out := &s.b4[r]
-			for j := 0; j < 125; j += 4 {
-				w0, w1, w2, w3 := &s.b3[j], &s.b3[j+1], &s.b3[j+2], &s.b3[j+3]
-				var a0, a1, a2, a3 float32
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
-			}
-		}
+		gradgen.MulNN(unsafe.Slice(&s.b3[0][0], rows*128), unsafe.Slice(&s.b2[0][0], rows*10), p.Slice()[100480:101760], rows, 128, 10, false)
 		for r := range rows {
-			out := &s.b4[r]
+			out := &s.b3[r]
 			a1 := &s.b0[r]
 			for j := range 128 {
 				acc := out[j]
@@ -720,27 +531,11 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	}
 
 	// W̄1 += z̄1 xᵀ
-	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			dy0, dy1, dy2, dy3 := &s.b4[r], &s.b4[r+1], &s.b4[r+2], &s.b4[r+3]
-			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
-			for i := range 128 {
-				gradgen.Axpy4(g.W1[i][:], dy0[i], dy1[i], dy2[i], dy3[i], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			dy := &s.b4[r]
-			in := &xs[r]
-			for i := range 128 {
-				gradgen.Axpy(g.W1[i][:], dy[i], in[:])
-			}
-		}
-	}
+	gradgen.MulTN(g.Slice()[0:100352], unsafe.Slice(&s.b3[0][0], rows*128), unsafe.Slice(&xs[0][0], rows*784), 128, 784, rows, true)
 
 	// B̄1 += z̄1
 	for r := range rows {
-		dy := &s.b4[r]
+		dy := &s.b3[r]
 		out := &g.B1
 		for j := range 128 {
 			out[j] += dy[j]
@@ -930,6 +725,83 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 				out[j] += dy[j]
 			}
 		}
+	}
+	return loss
+}
+
+// lossSampleWork is the workspace of lossSample: the buffers the plan pass assigned.
+type lossSampleWork struct {
+	b0 [128]float32
+	b1 [10]float32
+}
+
+// lossSample computes the network's output y for the input x with parameters p, keeping
+// activations in s. It allocates nothing and is safe for concurrent use with distinct s.
+func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]float32, batch int) float32 {
+	var loss float32
+
+	// z1 = W1 x + B1
+	// a1 = max(0, z1)
+	{
+		in := x
+		out := &s.b0
+		for j := 0; j < 125; j += 4 {
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
+		}
+		{
+			out := &s.b0
+			b := &p.B1
+			for j := range 128 {
+				acc := out[j]
+				acc += b[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// z2 = W2 a1 + B2
+	{
+		in := &s.b0
+		out := &s.b1
+		for j := 0; j < 7; j += 4 {
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
+		}
+		for j := 8; j < 10; j++ {
+			out[j] = gradgen.Dot(p.W2[j][:], in[:])
+		}
+		{
+			out := &s.b1
+			b := &p.B2
+			for j := range 10 {
+				acc := out[j]
+				acc += b[j]
+				out[j] = acc
+			}
+		}
+	}
+
+	// L = −Σ t · log softmax(z2) / N
+	{
+		var sum float32
+		zr := &s.b1
+		tr := t
+		mx := zr[0]
+		for _, zj := range zr[1:] {
+			mx = max(mx, zj)
+		}
+		var se float32
+		for j := range 10 {
+			se += gradgen.Exp(zr[j] - mx)
+		}
+		lse := mx + gradgen.Log(se)
+		for j := range 10 {
+			sum += tr[j] * (lse - zr[j])
+		}
+		scale := float32(1.0 / float64(batch))
+		loss += sum * scale
 	}
 	return loss
 }

@@ -114,6 +114,7 @@ type Model struct {
 	lossWork        lossWork
 	trainWork       trainWork
 	trainSampleWork trainSampleWork
+	lossSampleWork  lossSampleWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -139,6 +140,12 @@ func (m *Model) Loss(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 		gradgen.PanicBatchLengths("tiny32", "Loss", len(xs), len(ts))
 	}
 	var loss float32
+	if len(xs) < 4 {
+		for i := range xs {
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs))
+		}
+		return loss
+	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
 		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs))
@@ -459,49 +466,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 	// z2 = W2 a1 + B2
 	// a2 = max(0, z2)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 15; j += 2 {
-				w0, w1 := &p.W2[j], &p.W2[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float32
-				for k := range 16 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b0[r]
-			out := &s.b1[r]
-			for j := 0; j < 13; j += 4 {
-				w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
-				var a0, a1, a2, a3 float32
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*16), unsafe.Slice(&s.b0[0][0], rows*16), p.Slice()[80:336], rows, 16, 16, false)
 		for r := range rows {
 			out := &s.b1[r]
 			b := &p.B2
@@ -616,7 +581,6 @@ type trainWork struct {
 	b3 [tileRows][3]float32
 	b4 [16][3]float32
 	b5 [tileRows][16]float32
-	b6 [16][16]float32
 }
 
 // trainTile runs the forward pass and the derived backward pass on one tile of at most
@@ -690,49 +654,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// z2 = W2 a1 + B2
 	// a2 = max(0, z2)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 15; j += 2 {
-				w0, w1 := &p.W2[j], &p.W2[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float32
-				for k := range 16 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b0[r]
-			out := &s.b1[r]
-			for j := 0; j < 13; j += 4 {
-				w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
-				var a0, a1, a2, a3 float32
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*16), unsafe.Slice(&s.b0[0][0], rows*16), p.Slice()[80:336], rows, 16, 16, false)
 		for r := range rows {
 			out := &s.b1[r]
 			b := &p.B2
@@ -961,47 +883,8 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 		}
 	}
 
-	// W2ᵀ = transpose(W2), for contiguous rows
-	if fresh {
-		out := &s.b6
-		for i0 := 0; i0 < 16; i0 += 16 {
-			for j0 := 0; j0 < 16; j0 += 16 {
-				for i := i0; i < min(i0+16, 16); i++ {
-					w := &p.W2[i]
-					for j := j0; j < min(j0+16, 16); j++ {
-						out[j][i] = w[j]
-					}
-				}
-			}
-		}
-	}
-
 	// W̄2 += z̄2 a1ᵀ
-	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			dy0, dy1, dy2, dy3 := &s.b5[r], &s.b5[r+1], &s.b5[r+2], &s.b5[r+3]
-			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for i := range 16 {
-				d0, d1, d2, d3 := dy0[i], dy1[i], dy2[i], dy3[i]
-				out := &g.W2[i]
-				for j := range 16 {
-					out[j] += d0*in0[j] + d1*in1[j] + d2*in2[j] + d3*in3[j]
-				}
-			}
-		}
-		for ; r < rows; r++ {
-			dy := &s.b5[r]
-			in := &s.b0[r]
-			for i := range 16 {
-				di := dy[i]
-				out := &g.W2[i]
-				for j := range 16 {
-					out[j] += di * in[j]
-				}
-			}
-		}
-	}
+	gradgen.MulTN(g.Slice()[80:336], unsafe.Slice(&s.b5[0][0], rows*16), unsafe.Slice(&s.b0[0][0], rows*16), 16, 16, rows, true)
 
 	// B̄2 += z̄2
 	for r := range rows {
@@ -1015,49 +898,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// ā1 = W2ᵀ z̄2
 	// z̄1 = ā1 ⊙ 1[a1 > 0]
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b5[r], &s.b5[r+1], &s.b5[r+2], &s.b5[r+3]
-			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 15; j += 2 {
-				w0, w1 := &s.b6[j], &s.b6[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float32
-				for k := range 16 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b5[r]
-			out := &s.b1[r]
-			for j := 0; j < 13; j += 4 {
-				w0, w1, w2, w3 := &s.b6[j], &s.b6[j+1], &s.b6[j+2], &s.b6[j+3]
-				var a0, a1, a2, a3 float32
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
-			}
-		}
+		gradgen.MulNN(unsafe.Slice(&s.b1[0][0], rows*16), unsafe.Slice(&s.b5[0][0], rows*16), p.Slice()[80:336], rows, 16, 16, false)
 		for r := range rows {
 			out := &s.b1[r]
 			a1 := &s.b0[r]
@@ -1353,6 +1194,123 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 				out[j] += dy[j]
 			}
 		}
+	}
+	return loss
+}
+
+// lossSampleWork is the workspace of lossSample: the buffers the plan pass assigned.
+type lossSampleWork struct {
+	b0 [16]float32
+	b1 [16]float32
+	b2 [3]float32
+}
+
+// lossSample computes the network's output y for the input x with parameters p, keeping
+// activations in s. It allocates nothing and is safe for concurrent use with distinct s.
+func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]float32, batch int) float32 {
+	var loss float32
+
+	// z1 = W1 x + B1
+	// a1 = max(0, z1)
+	{
+		in := x
+		out := &s.b0
+		for j := 0; j < 13; j += 4 {
+			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+			var a0, a1, a2, a3 float32
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		{
+			out := &s.b0
+			b := &p.B1
+			for j := range 16 {
+				acc := out[j]
+				acc += b[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// z2 = W2 a1 + B2
+	// a2 = max(0, z2)
+	{
+		in := &s.b0
+		out := &s.b1
+		for j := 0; j < 13; j += 4 {
+			w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
+			var a0, a1, a2, a3 float32
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		{
+			out := &s.b1
+			b := &p.B2
+			for j := range 16 {
+				acc := out[j]
+				acc += b[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// z3 = W3 a2 + B3
+	{
+		in := &s.b1
+		out := &s.b2
+		for j := 0; j < 3; j++ {
+			w := &p.W3[j]
+			var a0, a1, a2, a3 float32
+			k := 0
+			for ; k <= 12; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 16; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b2
+			b := &p.B3
+			for j := range 3 {
+				acc := out[j]
+				acc += b[j]
+				out[j] = acc
+			}
+		}
+	}
+
+	// L = Σ (z3 − t)² / (N·n)
+	{
+		var sum float32
+		zr := &s.b2
+		tr := t
+		for j := range 3 {
+			d := zr[j] - tr[j]
+			sum += d * d
+		}
+		scale := float32(1.0 / float64(batch*3))
+		loss += sum * scale
 	}
 	return loss
 }

@@ -114,6 +114,7 @@ type Model struct {
 	lossWork        lossWork
 	trainWork       trainWork
 	trainSampleWork trainSampleWork
+	lossSampleWork  lossSampleWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -139,6 +140,12 @@ func (m *Model) Loss(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 		gradgen.PanicBatchLengths("wide64", "Loss", len(xs), len(ts))
 	}
 	var loss float64
+	if len(xs) < 4 {
+		for i := range xs {
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs))
+		}
+		return loss
+	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
 		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs))
@@ -169,7 +176,7 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs), lo == 0)
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs))
 	}
 	return loss
 }
@@ -247,7 +254,7 @@ func (m *Model) serve(w *worker) {
 		w.loss = 0
 		for lo := 0; lo < len(s.xs); lo += tileRows {
 			hi := min(lo+tileRows, len(s.xs))
-			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch, lo == 0)
+			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch)
 		}
 		m.wg.Done()
 	}
@@ -271,7 +278,7 @@ func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64) floa
 	own := cut(1)
 	for lo := 0; lo < len(xs[:own]); lo += tileRows {
 		hi := min(lo+tileRows, len(xs[:own]))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs), lo == 0)
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs))
 	}
 	m.wg.Wait()
 	g := m.Grad.Slice()
@@ -374,36 +381,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 	// z1 = W1 x + B1
 	// a1 = max(0, z1)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
-			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := 0; j < 510; j += 3 {
-				s := gradgen.Dot4x3(p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 510; j < 512; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W1[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &xs[r]
-			out := &s.b0[r]
-			for j := 0; j < 509; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*512), unsafe.Slice(&xs[0][0], rows*784), p.Slice()[0:401408], rows, 512, 784, false)
 		for r := range rows {
 			out := &s.b0[r]
 			b := &p.B1
@@ -421,36 +399,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 	// z2 = W2 a1 + B2
 	// a2 = max(0, z2)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 510; j += 3 {
-				s := gradgen.Dot4x3(p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 510; j < 512; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b0[r]
-			out := &s.b1[r]
-			for j := 0; j < 509; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*512), unsafe.Slice(&s.b0[0][0], rows*512), p.Slice()[401920:664064], rows, 512, 512, false)
 		for r := range rows {
 			out := &s.b1[r]
 			b := &p.B2
@@ -467,39 +416,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 
 	// z3 = W3 a2 + B3
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			out0, out1, out2, out3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
-			for j := 0; j < 8; j += 3 {
-				s := gradgen.Dot4x3(p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 9; j < 10; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W3[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b1[r]
-			out := &s.b2[r]
-			for j := 0; j < 7; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], p.W3[j+3][:])
-			}
-			for j := 8; j < 10; j++ {
-				out[j] = gradgen.Dot(p.W3[j][:], in[:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b2[0][0], rows*10), unsafe.Slice(&s.b1[0][0], rows*512), p.Slice()[664576:669696], rows, 10, 512, false)
 		for r := range rows {
 			out := &s.b2[r]
 			b := &p.B3
@@ -542,52 +459,21 @@ type trainWork struct {
 	b1 [tileRows][512]float64
 	b2 [tileRows][10]float64
 	b3 [tileRows][10]float64
-	b4 [512][10]float64
-	b5 [tileRows][512]float64
-	b6 [512][512]float64
+	b4 [tileRows][512]float64
 }
 
 // trainTile runs the forward pass and the derived backward pass on one tile of at most
 // tileRows samples of a batch of batch samples. It returns the tile's share of the batch's
 // mean loss and adds the tile's share of its gradient to g. fresh marks a call's first tile,
 // which makes the transposed weights later tiles reuse (p does not change during a call).
-func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][Outputs]float64, batch int, fresh bool) float64 {
+func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][Outputs]float64, batch int) float64 {
 	rows := len(xs)
 	var loss float64
 
 	// z1 = W1 x + B1
 	// a1 = max(0, z1)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
-			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for j := 0; j < 510; j += 3 {
-				s := gradgen.Dot4x3(p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 510; j < 512; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W1[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &xs[r]
-			out := &s.b0[r]
-			for j := 0; j < 509; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*512), unsafe.Slice(&xs[0][0], rows*784), p.Slice()[0:401408], rows, 512, 784, false)
 		for r := range rows {
 			out := &s.b0[r]
 			b := &p.B1
@@ -605,36 +491,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	// z2 = W2 a1 + B2
 	// a2 = max(0, z2)
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 510; j += 3 {
-				s := gradgen.Dot4x3(p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 510; j < 512; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W2[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b0[r]
-			out := &s.b1[r]
-			for j := 0; j < 509; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*512), unsafe.Slice(&s.b0[0][0], rows*512), p.Slice()[401920:664064], rows, 512, 512, false)
 		for r := range rows {
 			out := &s.b1[r]
 			b := &p.B2
@@ -651,39 +508,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 
 	// z3 = W3 a2 + B3
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			out0, out1, out2, out3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
-			for j := 0; j < 8; j += 3 {
-				s := gradgen.Dot4x3(p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 9; j < 10; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W3[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b1[r]
-			out := &s.b2[r]
-			for j := 0; j < 7; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], p.W3[j+3][:])
-			}
-			for j := 8; j < 10; j++ {
-				out[j] = gradgen.Dot(p.W3[j][:], in[:])
-			}
-		}
+		gradgen.MulNT(unsafe.Slice(&s.b2[0][0], rows*10), unsafe.Slice(&s.b1[0][0], rows*512), p.Slice()[664576:669696], rows, 10, 512, false)
 		for r := range rows {
 			out := &s.b2[r]
 			b := &p.B3
@@ -744,39 +569,8 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// W3ᵀ = transpose(W3), for contiguous rows
-	if fresh {
-		out := &s.b4
-		for i0 := 0; i0 < 10; i0 += 16 {
-			for j0 := 0; j0 < 512; j0 += 16 {
-				for i := i0; i < min(i0+16, 10); i++ {
-					w := &p.W3[i]
-					for j := j0; j < min(j0+16, 512); j++ {
-						out[j][i] = w[j]
-					}
-				}
-			}
-		}
-	}
-
 	// W̄3 += z̄3 a2ᵀ
-	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			dy0, dy1, dy2, dy3 := &s.b3[r], &s.b3[r+1], &s.b3[r+2], &s.b3[r+3]
-			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for i := range 10 {
-				gradgen.Axpy4(g.W3[i][:], dy0[i], dy1[i], dy2[i], dy3[i], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			dy := &s.b3[r]
-			in := &s.b1[r]
-			for i := range 10 {
-				gradgen.Axpy(g.W3[i][:], dy[i], in[:])
-			}
-		}
-	}
+	gradgen.MulTN(g.Slice()[664576:669696], unsafe.Slice(&s.b3[0][0], rows*10), unsafe.Slice(&s.b1[0][0], rows*512), 10, 512, rows, true)
 
 	// B̄3 += z̄3
 	for r := range rows {
@@ -790,51 +584,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	// ā2 = W3ᵀ z̄3
 	// z̄2 = ā2 ⊙ 1[a2 > 0]
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b3[r], &s.b3[r+1], &s.b3[r+2], &s.b3[r+3]
-			out0, out1, out2, out3 := &s.b5[r], &s.b5[r+1], &s.b5[r+2], &s.b5[r+3]
-			for j := 0; j < 511; j += 2 {
-				w0, w1 := &s.b4[j], &s.b4[j+1]
-				var a00, a01, a10, a11, a20, a21, a30, a31 float64
-				for k := range 10 {
-					u0, u1 := w0[k], w1[k]
-					x0 := in0[k]
-					a00 += u0 * x0
-					a01 += u1 * x0
-					x1 := in1[k]
-					a10 += u0 * x1
-					a11 += u1 * x1
-					x2 := in2[k]
-					a20 += u0 * x2
-					a21 += u1 * x2
-					x3 := in3[k]
-					a30 += u0 * x3
-					a31 += u1 * x3
-				}
-				out0[j], out0[j+1] = a00, a01
-				out1[j], out1[j+1] = a10, a11
-				out2[j], out2[j+1] = a20, a21
-				out3[j], out3[j+1] = a30, a31
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b3[r]
-			out := &s.b5[r]
-			for j := 0; j < 509; j += 4 {
-				w0, w1, w2, w3 := &s.b4[j], &s.b4[j+1], &s.b4[j+2], &s.b4[j+3]
-				var a0, a1, a2, a3 float64
-				for k, xk := range in {
-					a0 += w0[k] * xk
-					a1 += w1[k] * xk
-					a2 += w2[k] * xk
-					a3 += w3[k] * xk
-				}
-				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
-			}
-		}
+		gradgen.MulNN(unsafe.Slice(&s.b4[0][0], rows*512), unsafe.Slice(&s.b3[0][0], rows*10), p.Slice()[664576:669696], rows, 512, 10, false)
 		for r := range rows {
-			out := &s.b5[r]
+			out := &s.b4[r]
 			a2 := &s.b1[r]
 			for j := range 512 {
 				acc := out[j]
@@ -846,43 +598,12 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		}
 	}
 
-	// W2ᵀ = transpose(W2), for contiguous rows
-	if fresh {
-		out := &s.b6
-		for i0 := 0; i0 < 512; i0 += 16 {
-			for j0 := 0; j0 < 512; j0 += 16 {
-				for i := i0; i < min(i0+16, 512); i++ {
-					w := &p.W2[i]
-					for j := j0; j < min(j0+16, 512); j++ {
-						out[j][i] = w[j]
-					}
-				}
-			}
-		}
-	}
-
 	// W̄2 += z̄2 a1ᵀ
-	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			dy0, dy1, dy2, dy3 := &s.b5[r], &s.b5[r+1], &s.b5[r+2], &s.b5[r+3]
-			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
-			for i := range 512 {
-				gradgen.Axpy4(g.W2[i][:], dy0[i], dy1[i], dy2[i], dy3[i], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			dy := &s.b5[r]
-			in := &s.b0[r]
-			for i := range 512 {
-				gradgen.Axpy(g.W2[i][:], dy[i], in[:])
-			}
-		}
-	}
+	gradgen.MulTN(g.Slice()[401920:664064], unsafe.Slice(&s.b4[0][0], rows*512), unsafe.Slice(&s.b0[0][0], rows*512), 512, 512, rows, true)
 
 	// B̄2 += z̄2
 	for r := range rows {
-		dy := &s.b5[r]
+		dy := &s.b4[r]
 		out := &g.B2
 		for j := range 512 {
 			out[j] += dy[j]
@@ -892,36 +613,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	// ā1 = W2ᵀ z̄2
 	// z̄1 = ā1 ⊙ 1[a1 > 0]
 	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			in0, in1, in2, in3 := &s.b5[r], &s.b5[r+1], &s.b5[r+2], &s.b5[r+3]
-			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			for j := 0; j < 510; j += 3 {
-				s := gradgen.Dot4x3(s.b6[j][:], s.b6[j+1][:], s.b6[j+2][:], in0[:], in1[:], in2[:], in3[:])
-				out0[j] = s[0][0]
-				out1[j] = s[0][1]
-				out2[j] = s[0][2]
-				out3[j] = s[0][3]
-				out0[j+1] = s[1][0]
-				out1[j+1] = s[1][1]
-				out2[j+1] = s[1][2]
-				out3[j+1] = s[1][3]
-				out0[j+2] = s[2][0]
-				out1[j+2] = s[2][1]
-				out2[j+2] = s[2][2]
-				out3[j+2] = s[2][3]
-			}
-			for j := 510; j < 512; j++ {
-				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(s.b6[j][:], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			in := &s.b5[r]
-			out := &s.b1[r]
-			for j := 0; j < 509; j += 4 {
-				out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], s.b6[j][:], s.b6[j+1][:], s.b6[j+2][:], s.b6[j+3][:])
-			}
-		}
+		gradgen.MulNN(unsafe.Slice(&s.b1[0][0], rows*512), unsafe.Slice(&s.b4[0][0], rows*512), p.Slice()[401920:664064], rows, 512, 512, false)
 		for r := range rows {
 			out := &s.b1[r]
 			a1 := &s.b0[r]
@@ -936,23 +628,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	}
 
 	// W̄1 += z̄1 xᵀ
-	{
-		r := 0
-		for ; r+4 <= rows; r += 4 {
-			dy0, dy1, dy2, dy3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
-			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
-			for i := range 512 {
-				gradgen.Axpy4(g.W1[i][:], dy0[i], dy1[i], dy2[i], dy3[i], in0[:], in1[:], in2[:], in3[:])
-			}
-		}
-		for ; r < rows; r++ {
-			dy := &s.b1[r]
-			in := &xs[r]
-			for i := range 512 {
-				gradgen.Axpy(g.W1[i][:], dy[i], in[:])
-			}
-		}
-	}
+	gradgen.MulTN(g.Slice()[0:401408], unsafe.Slice(&s.b1[0][0], rows*512), unsafe.Slice(&xs[0][0], rows*784), 512, 784, rows, true)
 
 	// B̄1 += z̄1
 	for r := range rows {
@@ -1219,6 +895,106 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 				out[j] += dy[j]
 			}
 		}
+	}
+	return loss
+}
+
+// lossSampleWork is the workspace of lossSample: the buffers the plan pass assigned.
+type lossSampleWork struct {
+	b0 [512]float64
+	b1 [512]float64
+	b2 [10]float64
+}
+
+// lossSample computes the network's output y for the input x with parameters p, keeping
+// activations in s. It allocates nothing and is safe for concurrent use with distinct s.
+func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int) float64 {
+	var loss float64
+
+	// z1 = W1 x + B1
+	// a1 = max(0, z1)
+	{
+		in := x
+		out := &s.b0
+		for j := 0; j < 509; j += 4 {
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W1[j][:], p.W1[j+1][:], p.W1[j+2][:], p.W1[j+3][:])
+		}
+		{
+			out := &s.b0
+			b := &p.B1
+			for j := range 512 {
+				acc := out[j]
+				acc += b[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// z2 = W2 a1 + B2
+	// a2 = max(0, z2)
+	{
+		in := &s.b0
+		out := &s.b1
+		for j := 0; j < 509; j += 4 {
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W2[j][:], p.W2[j+1][:], p.W2[j+2][:], p.W2[j+3][:])
+		}
+		{
+			out := &s.b1
+			b := &p.B2
+			for j := range 512 {
+				acc := out[j]
+				acc += b[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// z3 = W3 a2 + B3
+	{
+		in := &s.b1
+		out := &s.b2
+		for j := 0; j < 7; j += 4 {
+			out[j], out[j+1], out[j+2], out[j+3] = gradgen.Dot4(in[:], p.W3[j][:], p.W3[j+1][:], p.W3[j+2][:], p.W3[j+3][:])
+		}
+		for j := 8; j < 10; j++ {
+			out[j] = gradgen.Dot(p.W3[j][:], in[:])
+		}
+		{
+			out := &s.b2
+			b := &p.B3
+			for j := range 10 {
+				acc := out[j]
+				acc += b[j]
+				out[j] = acc
+			}
+		}
+	}
+
+	// L = −Σ t · log softmax(z3) / N
+	{
+		var sum float64
+		zr := &s.b2
+		tr := t
+		mx := zr[0]
+		for _, zj := range zr[1:] {
+			mx = max(mx, zj)
+		}
+		var se float64
+		for j := range 10 {
+			se += gradgen.Exp(zr[j] - mx)
+		}
+		lse := mx + gradgen.Log(se)
+		for j := range 10 {
+			sum += tr[j] * (lse - zr[j])
+		}
+		scale := float64(1.0 / float64(batch))
+		loss += sum * scale
 	}
 	return loss
 }

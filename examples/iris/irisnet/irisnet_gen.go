@@ -110,6 +110,7 @@ type Model struct {
 	lossWork        lossWork
 	trainWork       trainWork
 	trainSampleWork trainSampleWork
+	lossSampleWork  lossSampleWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -135,6 +136,12 @@ func (m *Model) Loss(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 		gradgen.PanicBatchLengths("irisnet", "Loss", len(xs), len(ts))
 	}
 	var loss float32
+	if len(xs) < 4 {
+		for i := range xs {
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs))
+		}
+		return loss
+	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
 		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs))
@@ -1063,6 +1070,100 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 				out[j] += dy[j]
 			}
 		}
+	}
+	return loss
+}
+
+// lossSampleWork is the workspace of lossSample: the buffers the plan pass assigned.
+type lossSampleWork struct {
+	b0 [16]float32
+	b1 [3]float32
+}
+
+// lossSample computes the network's output y for the input x with parameters p, keeping
+// activations in s. It allocates nothing and is safe for concurrent use with distinct s.
+func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]float32, batch int) float32 {
+	var loss float32
+
+	// z1 = W1 x + B1
+	// a1 = max(0, z1)
+	{
+		in := x
+		out := &s.b0
+		for j := 0; j < 13; j += 4 {
+			w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+			var a0, a1, a2, a3 float32
+			for k, xk := range in {
+				a0 += w0[k] * xk
+				a1 += w1[k] * xk
+				a2 += w2[k] * xk
+				a3 += w3[k] * xk
+			}
+			out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+		}
+		{
+			out := &s.b0
+			b := &p.B1
+			for j := range 16 {
+				acc := out[j]
+				acc += b[j]
+				if acc < 0 {
+					acc = 0
+				}
+				out[j] = acc
+			}
+		}
+	}
+
+	// z2 = W2 a1 + B2
+	{
+		in := &s.b0
+		out := &s.b1
+		for j := 0; j < 3; j++ {
+			w := &p.W2[j]
+			var a0, a1, a2, a3 float32
+			k := 0
+			for ; k <= 12; k += 4 {
+				a0 += w[k] * in[k]
+				a1 += w[k+1] * in[k+1]
+				a2 += w[k+2] * in[k+2]
+				a3 += w[k+3] * in[k+3]
+			}
+			for ; k < 16; k++ {
+				a0 += w[k] * in[k]
+			}
+			out[j] = (a0 + a1) + (a2 + a3)
+		}
+		{
+			out := &s.b1
+			b := &p.B2
+			for j := range 3 {
+				acc := out[j]
+				acc += b[j]
+				out[j] = acc
+			}
+		}
+	}
+
+	// L = −Σ t · log softmax(z2) / N
+	{
+		var sum float32
+		zr := &s.b1
+		tr := t
+		mx := zr[0]
+		for _, zj := range zr[1:] {
+			mx = max(mx, zj)
+		}
+		var se float32
+		for j := range 3 {
+			se += gradgen.Exp(zr[j] - mx)
+		}
+		lse := mx + gradgen.Log(se)
+		for j := range 3 {
+			sum += tr[j] * (lse - zr[j])
+		}
+		scale := float32(1.0 / float64(batch))
+		loss += sum * scale
 	}
 	return loss
 }
