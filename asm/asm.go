@@ -39,6 +39,9 @@ type kind struct {
 	add       func(a, b, dst Op)
 	hadd      func(a, b, dst Op)
 	broadcast func(src, dst Op)
+	max       func(a, b, dst Op)       // dst = b > a ? b : a, in Go operand order; a when unordered
+	cmp       func(pred, a, b, dst Op) // dst = b pred a (Go operand order), lane by lane: all ones or zeros
+	and       func(a, b, dst Op)
 	hsumSteps int // horizontal adds after folding 256 bits into 128
 }
 
@@ -55,6 +58,9 @@ var f32 = kind{
 	add:       func(a, b, dst Op) { VADDPS(a, b, dst) },
 	hadd:      func(a, b, dst Op) { VHADDPS(a, b, dst) },
 	broadcast: func(src, dst Op) { VBROADCASTSS(src, dst) },
+	max:       func(a, b, dst Op) { VMAXPS(a, b, dst) },
+	cmp:       func(pred, a, b, dst Op) { VCMPPS(pred, a, b, dst) },
+	and:       func(a, b, dst Op) { VANDPS(a, b, dst) },
 	hsumSteps: 2,
 }
 
@@ -71,6 +77,9 @@ var f64 = kind{
 	add:       func(a, b, dst Op) { VADDPD(a, b, dst) },
 	hadd:      func(a, b, dst Op) { VHADDPD(a, b, dst) },
 	broadcast: func(src, dst Op) { VBROADCASTSD(src, dst) },
+	max:       func(a, b, dst Op) { VMAXPD(a, b, dst) },
+	cmp:       func(pred, a, b, dst Op) { VCMPPD(pred, a, b, dst) },
+	and:       func(a, b, dst Op) { VANDPD(a, b, dst) },
 	hsumSteps: 1,
 }
 
@@ -89,6 +98,8 @@ func main() {
 		adam(k)
 		sgd(k)
 		momentum(k)
+		relu(k)
+		reluGrad(k)
 	}
 	for _, z := range []zkind{z32, z64} {
 		for rows := 1; rows <= gemmRows; rows++ {

@@ -268,6 +268,9 @@ func (c *funcCtx) epilogueLoop(v *ir.Value, n int) []Code {
 	if len(v.Maps) == 0 && b == nil {
 		return nil
 	}
+	if code, ok := c.tileEpilogue(v); ok {
+		return code
+	}
 	body := []Code{Id("out").Op(":=").Add(c.row(v))}
 	if b != nil {
 		body = append(body, Id("b").Op(":=").Add(c.row(b)))
@@ -284,6 +287,36 @@ func (c *funcCtx) epilogueLoop(v *ir.Value, n int) []Code {
 		return []Code{Block(body...)} // a scope of its own beside the kernel's
 	}
 	return c.rowLoop(body)
+}
+
+// tileMaps are the maps with a runtime kernel for a whole tile, which a
+// batched function calls instead of a loop whose branches the data decides.
+var tileMaps = map[ir.Op]string{ir.OpReLU: "ReLU", ir.OpReLUGrad: "ReLUGrad"}
+
+// tileEpilogue adds the bias and applies the maps of v in a batched function
+// with one runtime call each over the whole tile, when every map has a tile
+// kernel; the kernels give the bits of the scalar loop.
+func (c *funcCtx) tileEpilogue(v *ir.Value) ([]Code, bool) {
+	if c.perSample() {
+		return nil, false
+	}
+	for _, m := range v.Maps {
+		if tileMaps[m.Op] == "" {
+			return nil, false
+		}
+	}
+	var code []Code
+	if b := bias(v); b != nil {
+		code = append(code, rt("AddBias").Call(c.tile(v), all(c.ref(b))))
+	}
+	for _, m := range v.Maps {
+		args := []Code{c.tile(v)}
+		for _, a := range m.Args {
+			args = append(args, c.tile(a))
+		}
+		code = append(code, rt(tileMaps[m.Op]).Call(args...))
+	}
+	return code, true
 }
 
 // emitMatMul computes y = Wᵀ g for each row g by adding row k of W, scaled

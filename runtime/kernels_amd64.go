@@ -40,6 +40,12 @@ func sgdF32(p []float32, g []float32, a float32)
 // momentumF32 takes one SGD-with-momentum step; every length equals len(p), a multiple of 8.
 func momentumF32(p []float32, g []float32, v []float32, a float32, mu float32)
 
+// reluF32 sets the negative elements of y to 0; len(y) is a multiple of 8.
+func reluF32(y []float32)
+
+// reluGradF32 sets y to 0 where a <= 0; len(a) = len(y) is a multiple of 8.
+func reluGradF32(y []float32, a []float32)
+
 // dotF64 returns Σ a[i]·b[i]; len(a) = len(b) is a multiple of 4.
 func dotF64(a []float64, b []float64) float64
 
@@ -75,6 +81,12 @@ func sgdF64(p []float64, g []float64, a float64)
 
 // momentumF64 takes one SGD-with-momentum step; every length equals len(p), a multiple of 4.
 func momentumF64(p []float64, g []float64, v []float64, a float64, mu float64)
+
+// reluF64 sets the negative elements of y to 0; len(y) is a multiple of 4.
+func reluF64(y []float64)
+
+// reluGradF64 sets y to 0 where a <= 0; len(a) = len(y) is a multiple of 4.
+func reluGradF64(y []float64, a []float64)
 
 // gemmF32R1 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 1 and the columns j < 32 whose mask bit is set; k ≥ 0.
 //

@@ -546,6 +546,50 @@ momentumF32done:
 	VZEROUPPER
 	RET
 
+// func reluF32(y []float32)
+// Requires: AVX
+TEXT ·reluF32(SB), NOSPLIT, $0-24
+	MOVQ   y_base+0(FP), AX
+	MOVQ   y_len+8(FP), CX
+	VXORPS Y0, Y0, Y0
+
+reluF32loop:
+	CMPQ    CX, $0x00000000
+	JE      reluF32done
+	VMOVUPS (AX), Y1
+	VMAXPS  Y1, Y0, Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000008, CX
+	JMP     reluF32loop
+
+reluF32done:
+	VZEROUPPER
+	RET
+
+// func reluGradF32(y []float32, a []float32)
+// Requires: AVX
+TEXT ·reluGradF32(SB), NOSPLIT, $0-48
+	MOVQ   y_base+0(FP), AX
+	MOVQ   a_base+24(FP), CX
+	MOVQ   y_len+8(FP), DX
+	VXORPS Y0, Y0, Y0
+
+reluGradF32loop:
+	CMPQ    DX, $0x00000000
+	JE      reluGradF32done
+	VCMPPS  $0x09, (CX), Y0, Y1
+	VANDPS  (AX), Y1, Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	SUBQ    $0x00000008, DX
+	JMP     reluGradF32loop
+
+reluGradF32done:
+	VZEROUPPER
+	RET
+
 // func dotF64(a []float64, b []float64) float64
 // Requires: AVX, FMA3, SSE2
 TEXT ·dotF64(SB), NOSPLIT, $0-56
@@ -1068,6 +1112,50 @@ momentumF64loop:
 	JMP     momentumF64loop
 
 momentumF64done:
+	VZEROUPPER
+	RET
+
+// func reluF64(y []float64)
+// Requires: AVX
+TEXT ·reluF64(SB), NOSPLIT, $0-24
+	MOVQ   y_base+0(FP), AX
+	MOVQ   y_len+8(FP), CX
+	VXORPD Y0, Y0, Y0
+
+reluF64loop:
+	CMPQ    CX, $0x00000000
+	JE      reluF64done
+	VMOVUPD (AX), Y1
+	VMAXPD  Y1, Y0, Y1
+	VMOVUPD Y1, (AX)
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000004, CX
+	JMP     reluF64loop
+
+reluF64done:
+	VZEROUPPER
+	RET
+
+// func reluGradF64(y []float64, a []float64)
+// Requires: AVX
+TEXT ·reluGradF64(SB), NOSPLIT, $0-48
+	MOVQ   y_base+0(FP), AX
+	MOVQ   a_base+24(FP), CX
+	MOVQ   y_len+8(FP), DX
+	VXORPD Y0, Y0, Y0
+
+reluGradF64loop:
+	CMPQ    DX, $0x00000000
+	JE      reluGradF64done
+	VCMPPD  $0x09, (CX), Y0, Y1
+	VANDPD  (AX), Y1, Y1
+	VMOVUPD Y1, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	SUBQ    $0x00000004, DX
+	JMP     reluGradF64loop
+
+reluGradF64done:
 	VZEROUPPER
 	RET
 

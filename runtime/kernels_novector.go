@@ -64,3 +64,7 @@ func kernelNTF32(rows, cols, n int, mask uint32, a *float32, lda int, b *float32
 func kernelNTF64(rows, cols, n int, mask uint32, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, add bool) {
 	panic("gradgen: no vector kernels")
 }
+func reluF32(y []float32)        { panic("gradgen: no vector kernels") }
+func reluF64(y []float64)        { panic("gradgen: no vector kernels") }
+func reluGradF32(y, a []float32) { panic("gradgen: no vector kernels") }
+func reluGradF64(y, a []float64) { panic("gradgen: no vector kernels") }

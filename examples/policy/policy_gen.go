@@ -475,15 +475,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 				out[j] = gradgen.Dot(p.W4[j][:], in[:])
 			}
 		}
-		for r := range rows {
-			out := &s.b2[r]
-			b := &p.B4
-			for j := range 2 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b2[0][0], rows*2), p.B4[:])
 	}
 
 	// L = Σ (z4 − t)² / (N·n)
@@ -587,15 +579,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 				out[j] = gradgen.Dot(p.W4[j][:], in[:])
 			}
 		}
-		for r := range rows {
-			out := &s.b3[r]
-			b := &p.B4
-			for j := range 2 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b3[0][0], rows*2), p.B4[:])
 	}
 
 	// L = Σ (z4 − t)² / (N·n)

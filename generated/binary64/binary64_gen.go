@@ -435,16 +435,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 				out[j] = (a0 + a1) + (a2 + a3)
 			}
 		}
-		for r := range rows {
-			out := &s.b0[r]
-			for j := range 10 {
-				acc := out[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*10))
 	}
 
 	// z2 = W2 a1 + B2
@@ -511,15 +502,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 				out[j] = (a0 + a1) + (a2 + a3)
 			}
 		}
-		for r := range rows {
-			out := &s.b1[r]
-			b := &p.B2
-			for j := range 3 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*3), p.B2[:])
 	}
 
 	// L = Σ max(z2, 0) − z2 t + log(1 + e^−|z2|) / (N·n)
@@ -617,16 +600,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				out[j] = (a0 + a1) + (a2 + a3)
 			}
 		}
-		for r := range rows {
-			out := &s.b0[r]
-			for j := range 10 {
-				acc := out[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*10))
 	}
 
 	// z2 = W2 a1 + B2
@@ -693,15 +667,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				out[j] = (a0 + a1) + (a2 + a3)
 			}
 		}
-		for r := range rows {
-			out := &s.b1[r]
-			b := &p.B2
-			for j := range 3 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*3), p.B2[:])
 	}
 
 	// L = Σ max(z2, 0) − z2 t + log(1 + e^−|z2|) / (N·n)
@@ -839,17 +805,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				out[j] = (a0 + a1) + (a2 + a3)
 			}
 		}
-		for r := range rows {
-			out := &s.b4[r]
-			a1 := &s.b0[r]
-			for j := range 10 {
-				acc := out[j]
-				if a1[j] <= 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.ReLUGrad(unsafe.Slice(&s.b4[0][0], rows*10), unsafe.Slice(&s.b0[0][0], rows*10))
 	}
 
 	// W̄1 += z̄1 xᵀ

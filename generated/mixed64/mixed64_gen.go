@@ -768,18 +768,8 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
 		}
-		for r := range rows {
-			out := &s.b3[r]
-			b := &p.B4
-			for j := range 4 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b3[0][0], rows*4), p.B4[:])
+		gradgen.ReLU(unsafe.Slice(&s.b3[0][0], rows*4))
 	}
 
 	// z5 = W5 a4 + B5
@@ -846,15 +836,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 				out[j] = (a0 + a1) + (a2 + a3)
 			}
 		}
-		for r := range rows {
-			out := &s.b4[r]
-			b := &p.B5
-			for j := range 3 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b4[0][0], rows*3), p.B5[:])
 	}
 
 	// L = Σ (z5 − t)² / (N·n)
@@ -1165,18 +1147,8 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
 		}
-		for r := range rows {
-			out := &s.b3[r]
-			b := &p.B4
-			for j := range 4 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b3[0][0], rows*4), p.B4[:])
+		gradgen.ReLU(unsafe.Slice(&s.b3[0][0], rows*4))
 	}
 
 	// z5 = W5 a4 + B5
@@ -1243,15 +1215,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				out[j] = (a0 + a1) + (a2 + a3)
 			}
 		}
-		for r := range rows {
-			out := &s.b4[r]
-			b := &p.B5
-			for j := range 3 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b4[0][0], rows*3), p.B5[:])
 	}
 
 	// L = Σ (z5 − t)² / (N·n)
@@ -1380,17 +1344,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
 		}
-		for r := range rows {
-			out := &s.b7[r]
-			a4 := &s.b3[r]
-			for j := range 4 {
-				acc := out[j]
-				if a4[j] <= 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.ReLUGrad(unsafe.Slice(&s.b7[0][0], rows*4), unsafe.Slice(&s.b3[0][0], rows*4))
 	}
 
 	// W4ᵀ = transpose(W4), for contiguous rows

@@ -555,15 +555,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 				out[j] = (a0 + a1) + (a2 + a3)
 			}
 		}
-		for r := range rows {
-			out := &s.b1[r]
-			b := &p.B2
-			for j := range 5 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*5), p.B2[:])
 	}
 
 	// L = −Σ t · log softmax(z2) / N
@@ -771,15 +763,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				out[j] = (a0 + a1) + (a2 + a3)
 			}
 		}
-		for r := range rows {
-			out := &s.b1[r]
-			b := &p.B2
-			for j := range 5 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*5), p.B2[:])
 	}
 
 	// L = −Σ t · log softmax(z2) / N

@@ -449,36 +449,16 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
 		}
-		for r := range rows {
-			out := &s.b0[r]
-			b := &p.B1
-			for j := range 16 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*16), p.B1[:])
+		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*16))
 	}
 
 	// z2 = W2 a1 + B2
 	// a2 = max(0, z2)
 	{
 		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*16), unsafe.Slice(&s.b0[0][0], rows*16), p.Slice()[80:336], rows, 16, 16, false)
-		for r := range rows {
-			out := &s.b1[r]
-			b := &p.B2
-			for j := range 16 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*16), p.B2[:])
+		gradgen.ReLU(unsafe.Slice(&s.b1[0][0], rows*16))
 	}
 
 	// z3 = W3 a2 + B3
@@ -545,15 +525,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 				out[j] = (a0 + a1) + (a2 + a3)
 			}
 		}
-		for r := range rows {
-			out := &s.b2[r]
-			b := &p.B3
-			for j := range 3 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b2[0][0], rows*3), p.B3[:])
 	}
 
 	// L = Σ (z3 − t)² / (N·n)
@@ -637,36 +609,16 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
 		}
-		for r := range rows {
-			out := &s.b0[r]
-			b := &p.B1
-			for j := range 16 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*16), p.B1[:])
+		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*16))
 	}
 
 	// z2 = W2 a1 + B2
 	// a2 = max(0, z2)
 	{
 		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*16), unsafe.Slice(&s.b0[0][0], rows*16), p.Slice()[80:336], rows, 16, 16, false)
-		for r := range rows {
-			out := &s.b1[r]
-			b := &p.B2
-			for j := range 16 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*16), p.B2[:])
+		gradgen.ReLU(unsafe.Slice(&s.b1[0][0], rows*16))
 	}
 
 	// z3 = W3 a2 + B3
@@ -733,15 +685,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 				out[j] = (a0 + a1) + (a2 + a3)
 			}
 		}
-		for r := range rows {
-			out := &s.b2[r]
-			b := &p.B3
-			for j := range 3 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b2[0][0], rows*3), p.B3[:])
 	}
 
 	// L = Σ (z3 − t)² / (N·n)
@@ -870,17 +814,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
 		}
-		for r := range rows {
-			out := &s.b5[r]
-			a2 := &s.b1[r]
-			for j := range 16 {
-				acc := out[j]
-				if a2[j] <= 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.ReLUGrad(unsafe.Slice(&s.b5[0][0], rows*16), unsafe.Slice(&s.b1[0][0], rows*16))
 	}
 
 	// W̄2 += z̄2 a1ᵀ
@@ -899,17 +833,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// z̄1 = ā1 ⊙ 1[a1 > 0]
 	{
 		gradgen.MulNN(unsafe.Slice(&s.b1[0][0], rows*16), unsafe.Slice(&s.b5[0][0], rows*16), p.Slice()[80:336], rows, 16, 16, false)
-		for r := range rows {
-			out := &s.b1[r]
-			a1 := &s.b0[r]
-			for j := range 16 {
-				acc := out[j]
-				if a1[j] <= 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.ReLUGrad(unsafe.Slice(&s.b1[0][0], rows*16), unsafe.Slice(&s.b0[0][0], rows*16))
 	}
 
 	// W̄1 += z̄1 xᵀ

@@ -351,32 +351,14 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 	// a1 = max(0, z1)
 	{
 		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*128), unsafe.Slice(&xs[0][0], rows*784), p.Slice()[0:100352], rows, 128, 784, false)
-		for r := range rows {
-			out := &s.b0[r]
-			b := &p.B1
-			for j := range 128 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*128), p.B1[:])
+		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*128))
 	}
 
 	// z2 = W2 a1 + B2
 	{
 		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*10), unsafe.Slice(&s.b0[0][0], rows*128), p.Slice()[100480:101760], rows, 10, 128, false)
-		for r := range rows {
-			out := &s.b1[r]
-			b := &p.B2
-			for j := range 10 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*10), p.B2[:])
 	}
 
 	// L = −Σ t · log softmax(z2) / N
@@ -424,32 +406,14 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// a1 = max(0, z1)
 	{
 		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*128), unsafe.Slice(&xs[0][0], rows*784), p.Slice()[0:100352], rows, 128, 784, false)
-		for r := range rows {
-			out := &s.b0[r]
-			b := &p.B1
-			for j := range 128 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*128), p.B1[:])
+		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*128))
 	}
 
 	// z2 = W2 a1 + B2
 	{
 		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*10), unsafe.Slice(&s.b0[0][0], rows*128), p.Slice()[100480:101760], rows, 10, 128, false)
-		for r := range rows {
-			out := &s.b1[r]
-			b := &p.B2
-			for j := range 10 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*10), p.B2[:])
 	}
 
 	// L = −Σ t · log softmax(z2) / N
@@ -517,17 +481,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// z̄1 = ā1 ⊙ 1[a1 > 0]
 	{
 		gradgen.MulNN(unsafe.Slice(&s.b3[0][0], rows*128), unsafe.Slice(&s.b2[0][0], rows*10), p.Slice()[100480:101760], rows, 128, 10, false)
-		for r := range rows {
-			out := &s.b3[r]
-			a1 := &s.b0[r]
-			for j := range 128 {
-				acc := out[j]
-				if a1[j] <= 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.ReLUGrad(unsafe.Slice(&s.b3[0][0], rows*128), unsafe.Slice(&s.b0[0][0], rows*128))
 	}
 
 	// W̄1 += z̄1 xᵀ

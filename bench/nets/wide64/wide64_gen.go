@@ -382,50 +382,22 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 	// a1 = max(0, z1)
 	{
 		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*512), unsafe.Slice(&xs[0][0], rows*784), p.Slice()[0:401408], rows, 512, 784, false)
-		for r := range rows {
-			out := &s.b0[r]
-			b := &p.B1
-			for j := range 512 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*512), p.B1[:])
+		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*512))
 	}
 
 	// z2 = W2 a1 + B2
 	// a2 = max(0, z2)
 	{
 		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*512), unsafe.Slice(&s.b0[0][0], rows*512), p.Slice()[401920:664064], rows, 512, 512, false)
-		for r := range rows {
-			out := &s.b1[r]
-			b := &p.B2
-			for j := range 512 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*512), p.B2[:])
+		gradgen.ReLU(unsafe.Slice(&s.b1[0][0], rows*512))
 	}
 
 	// z3 = W3 a2 + B3
 	{
 		gradgen.MulNT(unsafe.Slice(&s.b2[0][0], rows*10), unsafe.Slice(&s.b1[0][0], rows*512), p.Slice()[664576:669696], rows, 10, 512, false)
-		for r := range rows {
-			out := &s.b2[r]
-			b := &p.B3
-			for j := range 10 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b2[0][0], rows*10), p.B3[:])
 	}
 
 	// L = −Σ t · log softmax(z3) / N
@@ -474,50 +446,22 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	// a1 = max(0, z1)
 	{
 		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*512), unsafe.Slice(&xs[0][0], rows*784), p.Slice()[0:401408], rows, 512, 784, false)
-		for r := range rows {
-			out := &s.b0[r]
-			b := &p.B1
-			for j := range 512 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*512), p.B1[:])
+		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*512))
 	}
 
 	// z2 = W2 a1 + B2
 	// a2 = max(0, z2)
 	{
 		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*512), unsafe.Slice(&s.b0[0][0], rows*512), p.Slice()[401920:664064], rows, 512, 512, false)
-		for r := range rows {
-			out := &s.b1[r]
-			b := &p.B2
-			for j := range 512 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*512), p.B2[:])
+		gradgen.ReLU(unsafe.Slice(&s.b1[0][0], rows*512))
 	}
 
 	// z3 = W3 a2 + B3
 	{
 		gradgen.MulNT(unsafe.Slice(&s.b2[0][0], rows*10), unsafe.Slice(&s.b1[0][0], rows*512), p.Slice()[664576:669696], rows, 10, 512, false)
-		for r := range rows {
-			out := &s.b2[r]
-			b := &p.B3
-			for j := range 10 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b2[0][0], rows*10), p.B3[:])
 	}
 
 	// L = −Σ t · log softmax(z3) / N
@@ -585,17 +529,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	// z̄2 = ā2 ⊙ 1[a2 > 0]
 	{
 		gradgen.MulNN(unsafe.Slice(&s.b4[0][0], rows*512), unsafe.Slice(&s.b3[0][0], rows*10), p.Slice()[664576:669696], rows, 512, 10, false)
-		for r := range rows {
-			out := &s.b4[r]
-			a2 := &s.b1[r]
-			for j := range 512 {
-				acc := out[j]
-				if a2[j] <= 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.ReLUGrad(unsafe.Slice(&s.b4[0][0], rows*512), unsafe.Slice(&s.b1[0][0], rows*512))
 	}
 
 	// W̄2 += z̄2 a1ᵀ
@@ -614,17 +548,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	// z̄1 = ā1 ⊙ 1[a1 > 0]
 	{
 		gradgen.MulNN(unsafe.Slice(&s.b1[0][0], rows*512), unsafe.Slice(&s.b4[0][0], rows*512), p.Slice()[401920:664064], rows, 512, 512, false)
-		for r := range rows {
-			out := &s.b1[r]
-			a1 := &s.b0[r]
-			for j := range 512 {
-				acc := out[j]
-				if a1[j] <= 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.ReLUGrad(unsafe.Slice(&s.b1[0][0], rows*512), unsafe.Slice(&s.b0[0][0], rows*512))
 	}
 
 	// W̄1 += z̄1 xᵀ

@@ -414,18 +414,8 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
 		}
-		for r := range rows {
-			out := &s.b0[r]
-			b := &p.B1
-			for j := range 16 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*16), p.B1[:])
+		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*16))
 	}
 
 	// z2 = W2 a1 + B2
@@ -492,15 +482,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 				out[j] = (a0 + a1) + (a2 + a3)
 			}
 		}
-		for r := range rows {
-			out := &s.b1[r]
-			b := &p.B2
-			for j := range 3 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*3), p.B2[:])
 	}
 
 	// L = −Σ t · log softmax(z2) / N
@@ -591,18 +573,8 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
 		}
-		for r := range rows {
-			out := &s.b0[r]
-			b := &p.B1
-			for j := range 16 {
-				acc := out[j]
-				acc += b[j]
-				if acc < 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*16), p.B1[:])
+		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*16))
 	}
 
 	// z2 = W2 a1 + B2
@@ -669,15 +641,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 				out[j] = (a0 + a1) + (a2 + a3)
 			}
 		}
-		for r := range rows {
-			out := &s.b1[r]
-			b := &p.B2
-			for j := range 3 {
-				acc := out[j]
-				acc += b[j]
-				out[j] = acc
-			}
-		}
+		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*3), p.B2[:])
 	}
 
 	// L = −Σ t · log softmax(z2) / N
@@ -826,17 +790,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
 			}
 		}
-		for r := range rows {
-			out := &s.b4[r]
-			a1 := &s.b0[r]
-			for j := range 16 {
-				acc := out[j]
-				if a1[j] <= 0 {
-					acc = 0
-				}
-				out[j] = acc
-			}
-		}
+		gradgen.ReLUGrad(unsafe.Slice(&s.b4[0][0], rows*16), unsafe.Slice(&s.b0[0][0], rows*16))
 	}
 
 	// W̄1 += z̄1 xᵀ
