@@ -231,7 +231,7 @@ func api(file *File, p *ir.Program) {
 		if grad {
 			// Long batches with workers: this goroutine takes the first share.
 			code = append(code, If(Len(Id("m").Dot("workers")).Op(">").Lit(0).Op("&&").Len(Id("xs")).Op(">=").Lit(2).Op("*").Id("tileRows")).Block(
-				Return(Id("m").Dot("backwardShared").Call(Id("xs"), Id("ts"))),
+				Return(Id("m").Dot("backwardShared").Call(Id("xs"), Id("ts"), False())),
 			))
 		}
 		return append(code,
@@ -253,7 +253,11 @@ func api(file *File, p *ir.Program) {
 		Block(tiles("Backward", train, true)...)
 
 	docf(file, "Step applies one optimizer step to m.Params using m.Grad: %s,\nwith torch.optim's semantics.", p.Optimizer)
-	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Step").Params().Block(step(p)...)
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Step").Params().Block(
+		append(stepStart(p), Id("m").Dot("stepRange").Call(Lit(0), Len(Id("m").Dot("Params").Dot("Slice").Call())))...)
+	doc(file, "stepRange applies the optimizer's update to the elements [lo, hi) of the flat parameters.\n"+
+		"The update is element-wise, so disjoint ranges may run concurrently and give Step's bits.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("stepRange").Params(Id("lo"), Id("hi").Int()).Block(stepRange(p)...)
 
 	doc(file, "CheckFinite returns an error naming the first NaN or infinity in m.Params or m.Grad,\n"+
 		"such as \"Grad.B2[1] is +Inf\", or nil: call it before saving a checkpoint.")
@@ -266,6 +270,11 @@ func api(file *File, p *ir.Program) {
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Train").Params(Id("xs").Add(xs()), Id("ts").Add(ts())).Add(elem()).Block(
 		lengthCheck(p, "Train"),
 		If(Len(Id("xs")).Op("==").Lit(0)).Block(Return(Lit(0))),
+		If(Len(Id("m").Dot("workers")).Op(">").Lit(0).Op("&&").Len(Id("xs")).Op(">=").Lit(2).Op("*").Id("tileRows")).Block(
+			Comment("The workers also sum the gradients and step, each on a range of the parameters."),
+			Clear(Id("m").Dot("Grad").Dot("Slice").Call()),
+			Return(Id("m").Dot("backwardShared").Call(Id("xs"), Id("ts"), True())),
+		),
 		Id("loss").Op(":=").Id("m").Dot("Backward").Call(Id("xs"), Id("ts")),
 		Id("m").Dot("Step").Call(),
 		Return(Id("loss")),
@@ -288,11 +297,16 @@ func workersAPI(file *File, p *ir.Program, train *ir.Func) {
 		Id("loss").Add(elem()),
 		Id("jobs").Chan().Id("share"),
 	)
-	doc(file, "share is a worker's part of a batch of batch samples.")
+	doc(file, "share is a worker's job: a part of a batch of batch samples to train, or (finish) a\n"+
+		"range of the parameters whose gradients to sum, and to step when step is set.")
 	file.Type().Id("share").Struct(
 		Id("xs").Index().Index(Id("Inputs")).Add(elem()),
 		Id("ts").Index().Index(Id("Outputs")).Add(elem()),
 		Id("batch").Int(),
+		Line(),
+		Id("finish").Bool(),
+		List(Id("lo"), Id("hi")).Int(),
+		Id("step").Bool(),
 	)
 	doc(file, "SetWorkers makes Backward and Train split each batch of at least 2·tileRows samples over n\n"+
 		"goroutines (this one and n−1 it starts now), each with its own gradient and workspace. The\n"+
@@ -325,16 +339,31 @@ func workersAPI(file *File, p *ir.Program, train *ir.Func) {
 	doc(file, "serve runs a worker's shares until Close.")
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("serve").Params(Id("w").Op("*").Id("worker")).Block(
 		For(Id("s").Op(":=").Range().Id("w").Dot("jobs")).Block(
+			If(Id("s").Dot("finish")).Block(
+				Id("m").Dot("finish").Call(Id("s").Dot("lo"), Id("s").Dot("hi"), Id("s").Dot("step")),
+				Id("m").Dot("wg").Dot("Done").Call(),
+				Continue(),
+			),
 			Clear(Id("w").Dot("grad").Dot("Slice").Call()),
 			Id("w").Dot("loss").Op("=").Lit(0),
 			tileLoop(Op("&").Id("w").Dot("grad"), Op("&").Id("w").Dot("work"), Id("s").Dot("xs"), Id("s").Dot("ts"), Id("s").Dot("batch"), Id("w").Dot("loss")),
 			Id("m").Dot("wg").Dot("Done").Call(),
 		),
 	)
+	doc(file, "finish adds the workers' gradients to m.Grad over the parameters [lo, hi), in worker\n"+
+		"order, and then steps that range when step is set.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("finish").Params(List(Id("lo"), Id("hi")).Int(), Id("step").Bool()).Block(
+		Id("g").Op(":=").Id("m").Dot("Grad").Dot("Slice").Call().Index(Id("lo"), Id("hi")),
+		For(List(Id("_"), Id("w")).Op(":=").Range().Id("m").Dot("workers")).Block(
+			Qual(runtimePath, "Axpy").Call(Id("g"), Lit(1), Id("w").Dot("grad").Dot("Slice").Call().Index(Id("lo"), Id("hi"))),
+		),
+		If(Id("step")).Block(Id("m").Dot("stepRange").Call(Id("lo"), Id("hi"))),
+	)
 	doc(file, "backwardShared is Backward over the workers: the batch's tiles are cut into\n"+
-		"len(m.workers)+1 contiguous shares, this goroutine takes the first into m.Grad, and the\n"+
-		"workers' gradients and losses are added to it in worker order. m.Grad is zero on entry.")
-	file.Func().Params(Id("m").Op("*").Id("Model")).Id("backwardShared").Params(Id("xs").Index().Index(Id("Inputs")).Add(elem()), Id("ts").Index().Index(Id("Outputs")).Add(elem())).Add(elem()).Block(
+		"len(m.workers)+1 contiguous shares, this goroutine takes the first into m.Grad. Then the\n"+
+		"parameters are cut likewise and each goroutine adds the workers' gradients to m.Grad on its\n"+
+		"range, in worker order, and steps it when step is set (Train). m.Grad is zero on entry.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("backwardShared").Params(Id("xs").Index().Index(Id("Inputs")).Add(elem()), Id("ts").Index().Index(Id("Outputs")).Add(elem()), Id("step").Bool()).Add(elem()).Block(
 		Id("tiles").Op(":=").Parens(Len(Id("xs")).Op("+").Id("tileRows").Op("-").Lit(1)).Op("/").Id("tileRows"),
 		Id("parts").Op(":=").Len(Id("m").Dot("workers")).Op("+").Lit(1),
 		Id("cut").Op(":=").Func().Params(Id("k").Int()).Int().Block(
@@ -343,32 +372,62 @@ func workersAPI(file *File, p *ir.Program, train *ir.Func) {
 		Id("m").Dot("wg").Dot("Add").Call(Len(Id("m").Dot("workers"))),
 		For(List(Id("k"), Id("w")).Op(":=").Range().Id("m").Dot("workers")).Block(
 			List(Id("lo"), Id("hi")).Op(":=").List(Id("cut").Call(Id("k").Op("+").Lit(1)), Id("cut").Call(Id("k").Op("+").Lit(2))),
-			Id("w").Dot("jobs").Op("<-").Id("share").Values(Id("xs").Index(Id("lo"), Id("hi")), Id("ts").Index(Id("lo"), Id("hi")), Len(Id("xs"))),
+			Id("w").Dot("jobs").Op("<-").Id("share").Values(Id("xs").Op(":").Id("xs").Index(Id("lo"), Id("hi")), Id("ts").Op(":").Id("ts").Index(Id("lo"), Id("hi")), Id("batch").Op(":").Len(Id("xs"))),
 		),
 		Var().Id("loss").Add(elem()),
 		Id("own").Op(":=").Id("cut").Call(Lit(1)),
 		tileLoop(Op("&").Id("m").Dot("Grad"), Op("&").Id("m").Dot(lowerFirst(workName(train))), Id("xs").Index(Empty(), Id("own")), Id("ts").Index(Empty(), Id("own")), Len(Id("xs")), Id("loss")),
 		Id("m").Dot("wg").Dot("Wait").Call(),
-		Id("g").Op(":=").Id("m").Dot("Grad").Dot("Slice").Call(),
+		Line(),
+		Add(stepStartIf(p)),
+		Id("n").Op(":=").Len(Id("m").Dot("Grad").Dot("Slice").Call()),
+		Id("at").Op(":=").Func().Params(Id("k").Int()).Int().Block(
+			Comment("whole vectors of 16 elements, the last range up to n"),
+			If(Id("k").Op("==").Id("parts")).Block(Return(Id("n"))),
+			Return(Id("k").Op("*").Id("n").Op("/").Id("parts").Op("&^").Lit(15)),
+		),
+		Id("m").Dot("wg").Dot("Add").Call(Len(Id("m").Dot("workers"))),
+		For(List(Id("k"), Id("w")).Op(":=").Range().Id("m").Dot("workers")).Block(
+			Id("w").Dot("jobs").Op("<-").Id("share").Values(Id("finish").Op(":").True(), Id("lo").Op(":").Id("at").Call(Id("k").Op("+").Lit(1)),
+				Id("hi").Op(":").Id("at").Call(Id("k").Op("+").Lit(2)), Id("step").Op(":").Id("step")),
+		),
+		Id("m").Dot("finish").Call(Lit(0), Id("at").Call(Lit(1)), Id("step")),
+		Id("m").Dot("wg").Dot("Wait").Call(),
 		For(List(Id("_"), Id("w")).Op(":=").Range().Id("m").Dot("workers")).Block(
-			Qual(runtimePath, "Axpy").Call(Id("g"), Lit(1), Id("w").Dot("grad").Dot("Slice").Call()),
 			Id("loss").Op("+=").Id("w").Dot("loss"),
 		),
 		Return(Id("loss")),
 	)
 }
 
-// step is the body of Model.Step: one call into the runtime's optimizer over
-// the flat parameter, gradient and state slices.
-func step(p *ir.Program) []Code {
+// stepStart is what Step does once before updating any range: Adam counts
+// the step.
+func stepStart(p *ir.Program) []Code {
+	if p.Optimizer.Kind == ir.Adam {
+		return []Code{Id("m").Dot("adamStep").Op("++")}
+	}
+	return nil
+}
+
+// stepStartIf is stepStart when step is set, in a function that may step.
+func stepStartIf(p *ir.Program) Code {
+	if start := stepStart(p); start != nil {
+		return If(Id("step")).Block(start...)
+	}
+	return Null()
+}
+
+// stepRange is the body of Model.stepRange: one call into the runtime's
+// optimizer over the range [lo, hi) of the flat parameter, gradient and
+// state slices.
+func stepRange(p *ir.Program) []Code {
 	o := p.Optimizer
-	slice := func(field string) Code { return Id("m").Dot(field).Dot("Slice").Call() }
+	slice := func(field string) Code { return Id("m").Dot(field).Dot("Slice").Call().Index(Id("lo"), Id("hi")) }
 	switch o.Kind {
 	case ir.Momentum:
 		return []Code{Qual(runtimePath, "Momentum").Call(slice("Params"), slice("Grad"), slice("velocity"), Lit(o.LR), Lit(o.Momentum))}
 	case ir.Adam:
 		return []Code{
-			Id("m").Dot("adamStep").Op("++"),
 			Qual(runtimePath, "Adam").Call(slice("Params"), slice("Grad"), slice("adamM"), slice("adamV"), Id("m").Dot("adamStep"),
 				Lit(o.LR), Lit(o.Beta1), Lit(o.Beta2), Lit(o.Epsilon)),
 		}

@@ -162,7 +162,7 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	}
 	clear(m.Grad.Slice())
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
-		return m.backwardShared(xs, ts)
+		return m.backwardShared(xs, ts, false)
 	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
@@ -174,7 +174,13 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 // Step applies one optimizer step to m.Params using m.Grad: sgd lr=0.1,
 // with torch.optim's semantics.
 func (m *Model) Step() {
-	gradgen.SGD(m.Params.Slice(), m.Grad.Slice(), 0.1)
+	m.stepRange(0, len(m.Params.Slice()))
+}
+
+// stepRange applies the optimizer's update to the elements [lo, hi) of the flat parameters.
+// The update is element-wise, so disjoint ranges may run concurrently and give Step's bits.
+func (m *Model) stepRange(lo, hi int) {
+	gradgen.SGD(m.Params.Slice()[lo:hi], m.Grad.Slice()[lo:hi], 0.1)
 }
 
 // CheckFinite returns an error naming the first NaN or infinity in m.Params or m.Grad,
@@ -195,6 +201,11 @@ func (m *Model) Train(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	if len(xs) == 0 {
 		return 0
 	}
+	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
+		// The workers also sum the gradients and step, each on a range of the parameters.
+		clear(m.Grad.Slice())
+		return m.backwardShared(xs, ts, true)
+	}
 	loss := m.Backward(xs, ts)
 	m.Step()
 	return loss
@@ -208,11 +219,16 @@ type worker struct {
 	jobs chan share
 }
 
-// share is a worker's part of a batch of batch samples.
+// share is a worker's job: a part of a batch of batch samples to train, or (finish) a
+// range of the parameters whose gradients to sum, and to step when step is set.
 type share struct {
 	xs    [][Inputs]float64
 	ts    [][Outputs]float64
 	batch int
+
+	finish bool
+	lo, hi int
+	step   bool
 }
 
 // SetWorkers makes Backward and Train split each batch of at least 2·tileRows samples over n
@@ -240,6 +256,11 @@ func (m *Model) Close() {
 // serve runs a worker's shares until Close.
 func (m *Model) serve(w *worker) {
 	for s := range w.jobs {
+		if s.finish {
+			m.finish(s.lo, s.hi, s.step)
+			m.wg.Done()
+			continue
+		}
 		clear(w.grad.Slice())
 		w.loss = 0
 		for lo := 0; lo < len(s.xs); lo += tileRows {
@@ -250,10 +271,23 @@ func (m *Model) serve(w *worker) {
 	}
 }
 
+// finish adds the workers' gradients to m.Grad over the parameters [lo, hi), in worker
+// order, and then steps that range when step is set.
+func (m *Model) finish(lo, hi int, step bool) {
+	g := m.Grad.Slice()[lo:hi]
+	for _, w := range m.workers {
+		gradgen.Axpy(g, 1, w.grad.Slice()[lo:hi])
+	}
+	if step {
+		m.stepRange(lo, hi)
+	}
+}
+
 // backwardShared is Backward over the workers: the batch's tiles are cut into
-// len(m.workers)+1 contiguous shares, this goroutine takes the first into m.Grad, and the
-// workers' gradients and losses are added to it in worker order. m.Grad is zero on entry.
-func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
+// len(m.workers)+1 contiguous shares, this goroutine takes the first into m.Grad. Then the
+// parameters are cut likewise and each goroutine adds the workers' gradients to m.Grad on its
+// range, in worker order, and steps it when step is set (Train). m.Grad is zero on entry.
+func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64, step bool) float64 {
 	tiles := (len(xs) + tileRows - 1) / tileRows
 	parts := len(m.workers) + 1
 	cut := func(k int) int {
@@ -262,7 +296,7 @@ func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64) floa
 	m.wg.Add(len(m.workers))
 	for k, w := range m.workers {
 		lo, hi := cut(k+1), cut(k+2)
-		w.jobs <- share{xs[lo:hi], ts[lo:hi], len(xs)}
+		w.jobs <- share{xs: xs[lo:hi], ts: ts[lo:hi], batch: len(xs)}
 	}
 	var loss float64
 	own := cut(1)
@@ -271,9 +305,22 @@ func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64) floa
 		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs), lo == 0)
 	}
 	m.wg.Wait()
-	g := m.Grad.Slice()
+
+	n := len(m.Grad.Slice())
+	at := func(k int) int {
+		// whole vectors of 16 elements, the last range up to n
+		if k == parts {
+			return n
+		}
+		return k * n / parts &^ 15
+	}
+	m.wg.Add(len(m.workers))
+	for k, w := range m.workers {
+		w.jobs <- share{finish: true, lo: at(k + 1), hi: at(k + 2), step: step}
+	}
+	m.finish(0, at(1), step)
+	m.wg.Wait()
 	for _, w := range m.workers {
-		gradgen.Axpy(g, 1, w.grad.Slice())
 		loss += w.loss
 	}
 	return loss

@@ -477,7 +477,8 @@ func (s Suite[T]) testNumerics(t *testing.T) {
 
 // testWorkers: with 2 and 3 workers a batch's loss and gradient equal the
 // single-goroutine ones to rounding, are the same bits on every run for a
-// given number of workers, and a step allocates nothing.
+// given number of workers, Train gives the bits of Backward and Step, and a
+// step allocates nothing.
 func (s Suite[T]) testWorkers(t *testing.T) {
 	if s.New(0).SetWorkers == nil {
 		t.Skip("the model has no workers")
@@ -523,5 +524,26 @@ func (s Suite[T]) testWorkers(t *testing.T) {
 			}
 			m.Close()
 		}
+
+		// Train, whose workers also sum the gradients and step a range of the
+		// parameters each, gives the bits of Backward and then Step.
+		fused, split := s.New(19), s.New(19)
+		fused.SetWorkers(n)
+		split.SetWorkers(n)
+		for step := range 3 {
+			lf := fused.Train(xs, ts)
+			ls := split.Backward(xs, ts)
+			split.Step()
+			if lf != ls {
+				t.Fatalf("%d workers, step %d: Train returned %v, Backward %v", n, step, lf, ls)
+			}
+			for i := range fused.Params {
+				if fused.Params[i] != split.Params[i] || fused.Grad[i] != split.Grad[i] {
+					t.Fatalf("%d workers, step %d: Train and Backward+Step differ at parameter %d", n, step, i)
+				}
+			}
+		}
+		fused.Close()
+		split.Close()
 	}
 }
