@@ -1,25 +1,10 @@
 package runtime
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 )
-
-// withVector runs f with the vector kernels on (where this build and
-// machine have them) and off.
-func withVector(t *testing.T, f func(t *testing.T)) {
-	saved := vector
-	defer func() { vector = saved }()
-	for _, on := range []bool{true, false} {
-		if on && !saved {
-			continue
-		}
-		vector = on
-		t.Run(fmt.Sprintf("vector=%v", on), f)
-	}
-}
 
 func randSlice[T Float](r *rand.Rand, n int) []T {
 	s := make([]T, n)
@@ -95,7 +80,7 @@ func testKernels[T Float](t *testing.T, tol float64) {
 // TestKernels checks every kernel on every length from 0 to 70 (all vector
 // tails) against float64 sums, on the vector and the plain path.
 func TestKernels(t *testing.T) {
-	withVector(t, func(t *testing.T) {
+	withPaths(t, func(t *testing.T) {
 		testKernels[float32](t, 1e-5)
 		testKernels[float64](t, 1e-13)
 	})
@@ -125,17 +110,21 @@ func TestAdamVectorIsBitIdentical(t *testing.T) {
 }
 
 func testAdamBits[T Float](t *testing.T) {
+	saved512 := avx512
+	defer func() { vector, avx512 = true, saved512 }()
 	r := rand.New(rand.NewPCG(3, 4))
 	for n := 0; n <= 70; n++ {
 		p := randSlice[T](r, n)
-		var state [2][4][]T // per path: p, g, m, v
+		// Per path (AVX-512, AVX2, plain): p, g, m, v.
+		paths := [][2]bool{{true, true}, {true, false}, {false, false}}
+		var state [3][4][]T
 		for path := range state {
 			state[path] = [4][]T{append([]T(nil), p...), nil, make([]T, n), make([]T, n)}
 		}
 		for step := 1; step <= 6; step++ {
 			g := randSlice[T](r, n)
-			for path, on := range []bool{true, false} {
-				vector = on
+			for path, on := range paths {
+				vector, avx512 = on[0], on[1] && saved512
 				s := &state[path]
 				switch step % 3 { // each optimizer in turn, on the same state
 				case 0:
@@ -146,14 +135,16 @@ func testAdamBits[T Float](t *testing.T) {
 					Momentum(s[0], g, s[2], 0.05, 0.9)
 				}
 			}
-			vector = true
-			for k := range 4 {
-				if k == 1 {
-					continue
-				}
-				for i := range n {
-					if state[0][k][i] != state[1][k][i] {
-						t.Fatalf("n=%d step %d: vector and plain optimizer steps differ in slice %d at %d: %v vs %v", n, step, k, i, state[0][k][i], state[1][k][i])
+			vector, avx512 = true, saved512
+			for path := range 2 {
+				for k := range 4 {
+					if k == 1 {
+						continue
+					}
+					for i := range n {
+						if state[path][k][i] != state[2][k][i] {
+							t.Fatalf("n=%d step %d: path %d and plain optimizer steps differ in slice %d at %d: %v vs %v", n, step, path, k, i, state[path][k][i], state[2][k][i])
+						}
 					}
 				}
 			}
@@ -201,7 +192,7 @@ func testWhole[T Float](t *testing.T, tol float64) {
 // TestWholeKernels checks Ger and GemvT on shapes with and without vector
 // widths, on the vector and the plain path.
 func TestWholeKernels(t *testing.T) {
-	withVector(t, func(t *testing.T) {
+	withPaths(t, func(t *testing.T) {
 		testWhole[float32](t, 1e-5)
 		testWhole[float64](t, 1e-13)
 	})

@@ -72,7 +72,7 @@ func testMaps[T Float](t *testing.T) {
 // TestMaps checks the tile maps element by element against the generated
 // scalar code's rule, special values included, on the vector and plain path.
 func TestMaps(t *testing.T) {
-	withVector(t, func(t *testing.T) {
+	withPaths(t, func(t *testing.T) {
 		t.Run("float32", testMaps[float32])
 		t.Run("float64", testMaps[float64])
 	})
