@@ -211,6 +211,9 @@ func api(file *File, p *ir.Program) {
 				if first != nil {
 					args = append(args, first)
 				}
+				if stepsAny(sample) {
+					args = append(args, Nil()) // Backward does not step
+				}
 				return Id("loss").Op("+=").Id(goName(sample)).Call(args...)
 			}
 			var short []Code
@@ -270,6 +273,7 @@ func api(file *File, p *ir.Program) {
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Train").Params(Id("xs").Add(xs()), Id("ts").Add(ts())).Add(elem()).Block(
 		lengthCheck(p, "Train"),
 		If(Len(Id("xs")).Op("==").Lit(0)).Block(Return(Lit(0))),
+		shortTrain(p, sample),
 		If(Len(Id("m").Dot("workers")).Op(">").Lit(0).Op("&&").Len(Id("xs")).Op(">=").Lit(2).Op("*").Id("tileRows")).Block(
 			Comment("The workers also sum the gradients and step, each on a range of the parameters."),
 			Clear(Id("m").Dot("Grad").Dot("Slice").Call()),
@@ -398,6 +402,60 @@ func workersAPI(file *File, p *ir.Program, train *ir.Func) {
 		),
 		Return(Id("loss")),
 	)
+}
+
+// shortTrain is Train's path for batches shorter than SmallBatch when the
+// per-sample function fuses optimizer steps (ir.Value.Step): the batch's
+// last sample steps those weights row by row as it makes their gradients,
+// and the other parameters step afterwards. Every update is element-wise,
+// so this gives the bits of Backward and then Step.
+func shortTrain(p *ir.Program, sample *ir.Func) Code {
+	if sample == nil || !stepsAny(sample) || p.SmallBatch <= 1 {
+		return Null()
+	}
+	c := newFuncCtx(p, sample)
+	fused := make(map[string]bool)
+	for _, v := range sample.Values {
+		if v.Step {
+			fused[c.grads[v]] = true
+		}
+	}
+	args := []Code{Op("&").Id("m").Dot("Params"), Op("&").Id("m").Dot("Grad"),
+		Op("&").Id("m").Dot(lowerFirst(workName(sample))), Op("&").Id("xs").Index(Id("i")), Op("&").Id("ts").Index(Id("i")), Len(Id("xs"))}
+	var code []Code
+	if writesEveryGradient(p, sample) {
+		args = append(args, Id("i").Op("==").Lit(0))
+	} else {
+		code = append(code, Clear(Id("m").Dot("Grad").Dot("Slice").Call()))
+	}
+	args = append(args, Id("step"))
+	code = append(code, stepStart(p)...)
+	code = append(code,
+		Var().Id("loss").Add(c.elem()),
+		For(Id("i").Op(":=").Range().Id("xs")).Block(
+			Var().Id("step").Op("*").Id("Model"),
+			If(Id("i").Op("==").Len(Id("xs")).Op("-").Lit(1)).Block(Id("step").Op("=").Id("m")),
+			Id("loss").Op("+=").Id(goName(sample)).Call(args...),
+		),
+	)
+	// Step the parameters the sample did not, in contiguous ranges.
+	off, from := 0, -1
+	for _, q := range p.Params {
+		switch {
+		case fused[q.Name] && from >= 0:
+			code = append(code, Id("m").Dot("stepRange").Call(Lit(from), Lit(off)))
+			from = -1
+		case !fused[q.Name] && from < 0:
+			from = off
+		}
+		off += q.Type.Elems()
+	}
+	if from >= 0 {
+		code = append(code, Id("m").Dot("stepRange").Call(Lit(from), Lit(off)))
+	}
+	code = append(code, Return(Id("loss")))
+	return If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(
+		append([]Code{Comment("The last sample steps the weights it fuses (see trainSample); the rest step after.")}, code...)...)
 }
 
 // stepStart is what Step does once before updating any range: Adam counts

@@ -103,6 +103,17 @@ func newFuncCtx(p *ir.Program, f *ir.Func) *funcCtx {
 	return c
 }
 
+// stepsAny reports whether f has gradients marked Step, whose caller may
+// pass the model to take the optimizer step as they are made.
+func stepsAny(f *ir.Func) bool {
+	for _, v := range f.Values {
+		if v.Step {
+			return true
+		}
+	}
+	return false
+}
+
 // writesEveryGradient reports whether f, run on a batch's first sample,
 // writes the whole gradient of every parameter (so nothing needs clearing).
 func writesEveryGradient(p *ir.Program, f *ir.Func) bool {
@@ -279,6 +290,9 @@ func (c *funcCtx) function(file *File) {
 	if len(c.first) > 0 {
 		params = append(params, Id("first").Bool())
 	}
+	if stepsAny(c.f) {
+		params = append(params, Id("step").Op("*").Id("Model"))
+	}
 	if batched && c.has(ir.OpTranspose) {
 		params = append(params, Id("fresh").Bool())
 	}
@@ -316,6 +330,12 @@ func (c *funcCtx) function(file *File) {
 
 	name := goName(c.f)
 	switch {
+	case !batched && grads && stepsAny(c.f):
+		docf(file, "%s runs the forward pass and the derived backward pass on the sample (x, t) of a\n"+
+			"batch of batch samples. It returns the sample's share of the batch's mean loss and adds\n"+
+			"its share of the gradient to g, or, for the batch's first sample, writes it there. When\n"+
+			"step is not nil (Train's last sample), each weight marked step in the IR takes step's\n"+
+			"optimizer step row by row as soon as the row's gradient is final, while it is in cache.", name)
 	case !batched && grads:
 		docf(file, "%s runs the forward pass and the derived backward pass on the sample (x, t) of a\n"+
 			"batch of batch samples. It returns the sample's share of the batch's mean loss and adds\n"+

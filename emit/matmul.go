@@ -431,15 +431,20 @@ func emitMatMulTN(c *funcCtx, v *ir.Value) []Code {
 		return []Code{
 			c.rowOf("dy", g), c.rowOf("in", x),
 			rt("Ger").Call(c.flat(v), all(Id("dy")), all(Id("in")), first),
+			c.stepRows(v, Lit(0), Lit(nOut*nIn)),
 		}
 	}
 	if c.first[v] {
 		// The first sample writes the gradient; later ones add to it.
 		assign, add := "Scale", "Axpy"
+		// With step, each row of the weight takes its optimizer step
+		// right after its gradient row is made.
+		step := c.stepRows(v, Id("i").Op("*").Lit(nIn), Parens(Id("i").Op("+").Lit(1)).Op("*").Lit(nIn))
 		loop := func(kernel, op string) Code {
 			if v.Vector {
 				return For(Id("i").Op(":=").Range().Lit(nOut)).Block(
 					rt(kernel).Call(all(c.ref(v).Index(Id("i"))), Id("dy").Index(Id("i")), all(Id("in"))),
+					step.Clone(),
 				)
 			}
 			return For(Id("i").Op(":=").Range().Lit(nOut)).Block(
@@ -448,6 +453,7 @@ func emitMatMulTN(c *funcCtx, v *ir.Value) []Code {
 				For(Id("j").Op(":=").Range().Lit(nIn)).Block(
 					Id("out").Index(Id("j")).Op(op).Id("di").Op("*").Id("in").Index(Id("j")),
 				),
+				step.Clone(),
 			)
 		}
 		return []Code{
@@ -526,12 +532,34 @@ func (c *funcCtx) flat(v *ir.Value) *Statement {
 	if q := c.grads[v]; q != "" {
 		name, holder = q, "g"
 	}
+	off := paramOffset(c.p, name)
+	return Id(holder).Dot("Slice").Call().Index(Lit(off), Lit(off+v.Type.Elems()))
+}
+
+// paramOffset is where parameter name starts in Params.Slice().
+func paramOffset(p *ir.Program, name string) int {
 	off := 0
-	for _, q := range c.p.Params {
+	for _, q := range p.Params {
 		if q.Name == name {
-			return Id(holder).Dot("Slice").Call().Index(Lit(off), Lit(off+q.Type.Elems()))
+			return off
 		}
 		off += q.Type.Elems()
 	}
 	panic("emit: no parameter " + name)
+}
+
+// stepRows is the fused optimizer step of a Step gradient v (see
+// ir.Value.Step): when the caller passes step, it updates the parameter's
+// elements [from, to) once their gradient is final.
+func (c *funcCtx) stepRows(v *ir.Value, from, to Code) *Statement {
+	if !v.Step {
+		return Null()
+	}
+	at := func(x Code) Code {
+		if off := paramOffset(c.p, c.grads[v]); off > 0 {
+			return Lit(off).Op("+").Add(x)
+		}
+		return x
+	}
+	return If(Id("step").Op("!=").Nil()).Block(Id("step").Dot("stepRange").Call(at(from), at(to)))
 }

@@ -142,6 +142,12 @@ type Value struct {
 	// MulNN for MatMul, MulTN for MatMulTN), which block it for registers
 	// and caches (set by the layout pass).
 	Gemm bool
+	// Step marks a weight gradient of a per-sample training function after
+	// which nothing reads the weight: in Train, the batch's last sample
+	// takes the optimizer step on each row of the weight as soon as the
+	// row's gradient is final, while it is still in cache (set by the
+	// layout pass).
+	Step bool
 	// Buf is the workspace buffer holding the value after the plan pass,
 	// or -1 when the value lives elsewhere (an input, a parameter, an
 	// output) or has not been planned.

@@ -84,6 +84,9 @@ func (v *Value) LongString(d DType) string {
 	if v.Gemm {
 		b.WriteString(" gemm")
 	}
+	if v.Step {
+		b.WriteString(" step")
+	}
 	for _, m := range v.Maps {
 		b.WriteString(" | " + m.Op.String())
 		for _, a := range m.Args {

@@ -20,7 +20,7 @@ func Fuse(p *ir.Program, f *ir.Func) error {
 			continue
 		}
 		m := ir.Map{Op: v.Op, Args: v.Args[1:], Aux: v.Aux, Name: v.Name, Rule: v.Rule}
-		v.Op, v.Args, v.Aux, v.Rule, v.Vector, v.Whole, v.Gemm = u.Op, u.Args, u.Aux, u.Rule, u.Vector, u.Whole, u.Gemm
+		v.Op, v.Args, v.Aux, v.Rule, v.Vector, v.Whole, v.Gemm, v.Step = u.Op, u.Args, u.Aux, u.Rule, u.Vector, u.Whole, u.Gemm, u.Step
 		if v.Origin == nil {
 			v.Origin = u.Origin
 		}

@@ -1,6 +1,10 @@
 package passes
 
-import "github.com/gradgen/gradgen/ir"
+import (
+	"slices"
+
+	"github.com/gradgen/gradgen/ir"
+)
 
 // minRowsForTranspose is the tile size from which a batched function
 // transposes a weight once per tile, so that x̄ = Wᵀ ȳ runs as dot
@@ -18,6 +22,12 @@ const minVectorLen = 32
 // products (gemm): below it, a call and its tile set-up cost more than
 // the inline loops.
 const minGemmElems = 256
+
+// minStepElems is the smallest weight (elements) whose optimizer step a
+// per-sample training function takes row by row as its gradient is made
+// (step): below it the whole weight and gradient stay in the first-level
+// cache anyway, and a call per row costs more than it saves.
+const minStepElems = 4096
 
 // minWholeLen is the shortest row for which a per-sample function's
 // backward product calls one whole-matrix kernel instead of inline loops.
@@ -81,5 +91,52 @@ func Layout(p *ir.Program, f *ir.Func) error {
 			v.Whole = v.Type.Cols() >= minWholeLen
 		}
 	}
+	markSteps(f)
 	return nil
+}
+
+// markSteps marks, in a per-sample training function, the weight gradients
+// after which the function no longer reads the weight (the first layer's,
+// whose x̄ nobody needs), so that Train may step each row of the weight as
+// soon as the batch's last sample has made its gradient: the row is then
+// read from the first-level cache instead of another pass over memory.
+// A weight with more than one gradient output is left alone.
+func markSteps(f *ir.Func) {
+	if f.Rows != 1 || !f.Grad {
+		return
+	}
+	outputs := make(map[string]int)
+	for _, o := range f.Outputs {
+		if o.Kind == ir.GradOut {
+			outputs[o.Param]++
+		}
+	}
+	lastUse := make(map[*ir.Value]int)
+	for i, v := range f.Values {
+		for _, a := range v.Args {
+			lastUse[a] = i
+		}
+		for _, m := range v.Maps {
+			for _, a := range m.Args {
+				lastUse[a] = i
+			}
+		}
+	}
+	params := make(map[string]*ir.Value)
+	for _, v := range f.Values {
+		if v.Op == ir.OpParam {
+			params[v.Name] = v
+		}
+	}
+	for _, o := range f.Outputs {
+		v := o.Value
+		if o.Kind != ir.GradOut || v.Op != ir.OpMatMulTN || outputs[o.Param] != 1 || v.Type.Elems() < minStepElems {
+			continue
+		}
+		w := params[o.Param]
+		at := slices.Index(f.Values, v)
+		if w != nil && lastUse[w] < at {
+			v.Step = true
+		}
+	}
 }

@@ -325,21 +325,28 @@ func (s Suite[T]) testStep(t *testing.T) {
 }
 
 func (s Suite[T]) testTrain(t *testing.T) {
-	m, twin := s.New(10), s.New(10)
-	xs, ts := s.data(10, 16)
-	first := m.Loss(xs, ts)
-	for range 50 {
-		m.Train(xs, ts)
-		twin.Backward(xs, ts)
-		twin.Step()
-	}
-	last := m.Loss(xs, ts)
-	if !(last < first) {
-		t.Errorf("50 training steps took the loss from %g to %g", first, last)
-	}
-	for i := range m.Params {
-		if m.Params[i] != twin.Params[i] {
-			t.Fatalf("Train and Backward+Step differ at parameter %d", i)
+	// Batches of 1 and 3 take the per-sample path, where Train may step
+	// weights row by row as their gradients are made; 16 takes a tile.
+	for _, n := range []int{1, 3, 16} {
+		m, twin := s.New(10), s.New(10)
+		xs, ts := s.data(10, n)
+		first := m.Loss(xs, ts)
+		for step := range 50 {
+			got := m.Train(xs, ts)
+			want := twin.Backward(xs, ts)
+			twin.Step()
+			if got != want {
+				t.Fatalf("batch of %d, step %d: Train returned %v, Backward %v", n, step, got, want)
+			}
+		}
+		last := m.Loss(xs, ts)
+		if !(last < first) {
+			t.Errorf("batch of %d: 50 training steps took the loss from %g to %g", n, first, last)
+		}
+		for i := range m.Params {
+			if m.Params[i] != twin.Params[i] || m.Grad[i] != twin.Grad[i] {
+				t.Fatalf("batch of %d: Train and Backward+Step differ at parameter %d", n, i)
+			}
 		}
 	}
 }

@@ -162,7 +162,7 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 			return 0
 		}
 		for i := range xs {
-			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs), i == 0)
+			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs), i == 0, nil)
 		}
 		return loss
 	}
@@ -207,6 +207,20 @@ func (m *Model) Train(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	}
 	if len(xs) == 0 {
 		return 0
+	}
+	if len(xs) < 4 {
+		// The last sample steps the weights it fuses (see trainSample); the rest step after.
+		m.adamStep++
+		var loss float64
+		for i := range xs {
+			var step *Model
+			if i == len(xs)-1 {
+				step = m
+			}
+			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs), i == 0, step)
+		}
+		m.stepRange(8192, 9610)
+		return loss
 	}
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
 		// The workers also sum the gradients and step, each on a range of the parameters.
@@ -562,8 +576,10 @@ type trainSampleWork struct {
 
 // trainSample runs the forward pass and the derived backward pass on the sample (x, t) of a
 // batch of batch samples. It returns the sample's share of the batch's mean loss and adds
-// its share of the gradient to g, or, for the batch's first sample, writes it there.
-func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int, first bool) float64 {
+// its share of the gradient to g, or, for the batch's first sample, writes it there. When
+// step is not nil (Train's last sample), each weight marked step in the IR takes step's
+// optimizer step row by row as soon as the row's gradient is final, while it is in cache.
+func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int, first bool, step *Model) float64 {
 	var loss float64
 
 	// z1 = W1 x + B1
@@ -714,10 +730,16 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		if first {
 			for i := range 128 {
 				gradgen.Scale(g.W1[i][:], dy[i], in[:])
+				if step != nil {
+					step.stepRange(i*64, (i+1)*64)
+				}
 			}
 		} else {
 			for i := range 128 {
 				gradgen.Axpy(g.W1[i][:], dy[i], in[:])
+				if step != nil {
+					step.stepRange(i*64, (i+1)*64)
+				}
 			}
 		}
 	}
