@@ -188,8 +188,11 @@ func api(file *File, p *ir.Program) {
 		}
 		args = append(args, Op("&").Id("m").Dot(lowerFirst(workName(f))),
 			Id("xs").Index(Id("lo"), Id("hi")), Id("ts").Index(Id("lo"), Id("hi")), Len(Id("xs")))
+		if grad && tileFirst(p, f) {
+			args = append(args, Id("lo").Op("==").Lit(0)) // first: the first tile writes the gradient
+		}
 		if hasOp(f, ir.OpTranspose) {
-			args = append(args, Id("lo").Op("==").Lit(0))
+			args = append(args, Id("lo").Op("==").Lit(0)) // fresh
 		}
 		code := []Code{lengthCheck(p, method)}
 		clearGrad := Clear(Id("m").Dot("Grad").Dot("Slice").Call())
@@ -229,13 +232,11 @@ func api(file *File, p *ir.Program) {
 			code = append(code, If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(append(short, Return(Id("loss")))...))
 		}
 		if grad {
-			code = append(code, clearGrad)
-		}
-		if grad {
 			// Long batches with workers: this goroutine takes the first share.
 			code = append(code, If(Len(Id("m").Dot("workers")).Op(">").Lit(0).Op("&&").Len(Id("xs")).Op(">=").Lit(2).Op("*").Id("tileRows")).Block(
 				Return(Id("m").Dot("backwardShared").Call(Id("xs"), Id("ts"), False())),
 			))
+			code = append(code, clearUnlessFirst(p, f, Id("m").Dot("Grad"), Id("xs")))
 		}
 		return append(code,
 			For(Id("lo").Op(":=").Lit(0), Id("lo").Op("<").Len(Id("xs")), Id("lo").Op("+=").Id("tileRows")).Block(
@@ -276,7 +277,6 @@ func api(file *File, p *ir.Program) {
 		shortTrain(p, sample),
 		If(Len(Id("m").Dot("workers")).Op(">").Lit(0).Op("&&").Len(Id("xs")).Op(">=").Lit(2).Op("*").Id("tileRows")).Block(
 			Comment("The workers also sum the gradients and step, each on a range of the parameters."),
-			Clear(Id("m").Dot("Grad").Dot("Slice").Call()),
 			Return(Id("m").Dot("backwardShared").Call(Id("xs"), Id("ts"), True())),
 		),
 		Id("loss").Op(":=").Id("m").Dot("Backward").Call(Id("xs"), Id("ts")),
@@ -332,6 +332,9 @@ func workersAPI(file *File, p *ir.Program, train *ir.Func) {
 	)
 	tileLoop := func(grad, work Code, xs, ts, batch Code, loss Code) Code {
 		args := []Code{Op("&").Id("m").Dot("Params"), grad, work, Add(xs).Index(Id("lo"), Id("hi")), Add(ts).Index(Id("lo"), Id("hi")), batch}
+		if tileFirst(p, train) {
+			args = append(args, Id("lo").Op("==").Lit(0))
+		}
 		if hasOp(train, ir.OpTranspose) {
 			args = append(args, Id("lo").Op("==").Lit(0))
 		}
@@ -348,7 +351,7 @@ func workersAPI(file *File, p *ir.Program, train *ir.Func) {
 				Id("m").Dot("wg").Dot("Done").Call(),
 				Continue(),
 			),
-			Clear(Id("w").Dot("grad").Dot("Slice").Call()),
+			clearUnlessFirst(p, train, Id("w").Dot("grad"), Id("s").Dot("xs")),
 			Id("w").Dot("loss").Op("=").Lit(0),
 			tileLoop(Op("&").Id("w").Dot("grad"), Op("&").Id("w").Dot("work"), Id("s").Dot("xs"), Id("s").Dot("ts"), Id("s").Dot("batch"), Id("w").Dot("loss")),
 			Id("m").Dot("wg").Dot("Done").Call(),
@@ -366,7 +369,7 @@ func workersAPI(file *File, p *ir.Program, train *ir.Func) {
 	doc(file, "backwardShared is Backward over the workers: the batch's tiles are cut into\n"+
 		"len(m.workers)+1 contiguous shares, this goroutine takes the first into m.Grad. Then the\n"+
 		"parameters are cut likewise and each goroutine adds the workers' gradients to m.Grad on its\n"+
-		"range, in worker order, and steps it when step is set (Train). m.Grad is zero on entry.")
+		"range, in worker order, and steps it when step is set (Train).")
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("backwardShared").Params(Id("xs").Index().Index(Id("Inputs")).Add(elem()), Id("ts").Index().Index(Id("Outputs")).Add(elem()), Id("step").Bool()).Add(elem()).Block(
 		Id("tiles").Op(":=").Parens(Len(Id("xs")).Op("+").Id("tileRows").Op("-").Lit(1)).Op("/").Id("tileRows"),
 		Id("parts").Op(":=").Len(Id("m").Dot("workers")).Op("+").Lit(1),
@@ -380,6 +383,7 @@ func workersAPI(file *File, p *ir.Program, train *ir.Func) {
 		),
 		Var().Id("loss").Add(elem()),
 		Id("own").Op(":=").Id("cut").Call(Lit(1)),
+		clearUnlessFirst(p, train, Id("m").Dot("Grad"), Id("xs").Index(Empty(), Id("own"))),
 		tileLoop(Op("&").Id("m").Dot("Grad"), Op("&").Id("m").Dot(lowerFirst(workName(train))), Id("xs").Index(Empty(), Id("own")), Id("ts").Index(Empty(), Id("own")), Len(Id("xs")), Id("loss")),
 		Id("m").Dot("wg").Dot("Wait").Call(),
 		Line(),
@@ -456,6 +460,24 @@ func shortTrain(p *ir.Program, sample *ir.Func) Code {
 	code = append(code, Return(Id("loss")))
 	return If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(
 		append([]Code{Comment("The last sample steps the weights it fuses (see trainSample); the rest step after.")}, code...)...)
+}
+
+// tileFirst reports whether the batched training function f writes every
+// gradient on a share's first tile (its first parameter), so that nothing
+// needs clearing before it.
+func tileFirst(p *ir.Program, f *ir.Func) bool {
+	return len(newFuncCtx(p, f).first) > 0
+}
+
+// clearUnlessFirst clears the gradient grad before the tiles of xs run,
+// unless the first tile writes it; then only an empty xs, which runs no
+// tile, clears it.
+func clearUnlessFirst(p *ir.Program, train *ir.Func, grad, xs *Statement) Code {
+	clear := Clear(grad.Clone().Dot("Slice").Call())
+	if !tileFirst(p, train) {
+		return clear
+	}
+	return If(Len(xs).Op("==").Lit(0)).Block(clear)
 }
 
 // stepStart is what Step does once before updating any range: Adam counts

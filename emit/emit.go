@@ -77,7 +77,9 @@ type funcCtx struct {
 	pred  *ir.Value            // the prediction output, if any
 	// first marks, in a per-sample training function, each parameter's
 	// first gradient output: on a batch's first sample it is written, not
-	// added, so Backward need not clear the gradient first.
+	// added, so Backward need not clear the gradient first. A batched
+	// training function does the same on a share's first tile when every
+	// gradient is one call that can write it (gemm MatMulTN, SumRows).
 	first map[*ir.Value]bool
 }
 
@@ -98,6 +100,16 @@ func newFuncCtx(p *ir.Program, f *ir.Func) *funcCtx {
 				seen[q] = true
 				c.first[v] = true
 			}
+		}
+	}
+	if f.Rows > 1 && len(c.grads) == len(p.Params) {
+		for v := range c.grads {
+			if !(v.Op == ir.OpMatMulTN && v.Gemm || v.Op == ir.OpSumRows) {
+				return c
+			}
+		}
+		for v := range c.grads {
+			c.first[v] = true
 		}
 	}
 	return c
@@ -344,10 +356,17 @@ func (c *funcCtx) function(file *File) {
 		docf(file, "%s computes the network's output y for the input x with parameters p, keeping\n"+
 			"activations in s. It allocates nothing and is safe for concurrent use with distinct s.", name)
 	case grads:
-		docf(file, "%s runs the forward pass and the derived backward pass on one tile of at most\n"+
-			"tileRows samples of a batch of batch samples. It returns the tile's share of the batch's\n"+
-			"mean loss and adds the tile's share of its gradient to g. fresh marks a call's first tile,\n"+
-			"which makes the transposed weights later tiles reuse (p does not change during a call).", name)
+		text := "%s runs the forward pass and the derived backward pass on one tile of at most\n" +
+			"tileRows samples of a batch of batch samples. It returns the tile's share of the batch's\n" +
+			"mean loss and adds the tile's share of its gradient to g"
+		if len(c.first) > 0 {
+			text += ", or, on a share's first tile\n(first), writes it there, so g need not be cleared"
+		}
+		text += "."
+		if c.has(ir.OpTranspose) {
+			text += " fresh marks a call's first tile, which makes the\ntransposed weights later tiles reuse (p does not change during a call)."
+		}
+		docf(file, text, name)
 	default:
 		docf(file, "%s returns the share of one tile of at most tileRows samples in the mean\n"+
 			"loss of a batch of batch samples.", name)

@@ -398,8 +398,12 @@ func emitMatMulTN(c *funcCtx, v *ir.Value) []Code {
 	g, x := v.Args[0], v.Args[1]
 	nOut, nIn := v.Type.Dims[0], v.Type.Dims[1]
 	if v.Gemm {
-		// The whole tile: W̄ += ȳᵀ x.
-		return []Code{rt("MulTN").Call(c.flat(v), c.tile(g), c.tile(x), Lit(nOut), Lit(nIn), Id("rows"), True())}
+		// The whole tile: W̄ += ȳᵀ x, or W̄ = ȳᵀ x on the first tile.
+		add := True()
+		if c.first[v] {
+			add = Op("!").Id("first")
+		}
+		return []Code{rt("MulTN").Call(c.flat(v), c.tile(g), c.tile(x), Lit(nOut), Lit(nIn), Id("rows"), add)}
 	}
 	var ds, dys, sum []Code
 	for r := range blockRows {

@@ -140,7 +140,7 @@ func operandNames(v *ir.Value) map[*ir.Value]string {
 // emitSumRows sums the rows of g into y.
 func emitSumRows(c *funcCtx, v *ir.Value) []Code {
 	n := v.Type.Dims[0]
-	if c.first[v] {
+	if c.first[v] && c.perSample() {
 		// The first sample writes the gradient; later ones add to it.
 		return []Code{
 			Id("dy").Op(":=").Add(c.row(v.Args[0])),
@@ -154,6 +154,10 @@ func emitSumRows(c *funcCtx, v *ir.Value) []Code {
 		Id("dy").Op(":=").Add(c.row(v.Args[0])),
 		Id("out").Op(":=").Add(c.row(v)),
 		For(Id("j").Op(":=").Range().Lit(n)).Block(Id("out").Index(Id("j")).Op("+=").Id("dy").Index(Id("j"))),
+	}
+	if c.first[v] {
+		// A share's first tile starts the sum from zero.
+		return append([]Code{If(Id("first")).Block(Op("*").Add(c.row(v)).Op("=").Index(Lit(n)).Add(c.elem()).Values())}, c.rowLoop(body)...)
 	}
 	return c.rowLoop(body)
 }

@@ -180,10 +180,10 @@ func (m *Model) Backward(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 		}
 		return loss
 	}
-	clear(m.Grad.Slice())
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
 		return m.backwardShared(xs, ts, false)
 	}
+	clear(m.Grad.Slice())
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
 		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs), lo == 0)
@@ -224,7 +224,6 @@ func (m *Model) Train(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 	}
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
 		// The workers also sum the gradients and step, each on a range of the parameters.
-		clear(m.Grad.Slice())
 		return m.backwardShared(xs, ts, true)
 	}
 	loss := m.Backward(xs, ts)
@@ -307,7 +306,7 @@ func (m *Model) finish(lo, hi int, step bool) {
 // backwardShared is Backward over the workers: the batch's tiles are cut into
 // len(m.workers)+1 contiguous shares, this goroutine takes the first into m.Grad. Then the
 // parameters are cut likewise and each goroutine adds the workers' gradients to m.Grad on its
-// range, in worker order, and steps it when step is set (Train). m.Grad is zero on entry.
+// range, in worker order, and steps it when step is set (Train).
 func (m *Model) backwardShared(xs [][Inputs]float32, ts [][Outputs]float32, step bool) float32 {
 	tiles := (len(xs) + tileRows - 1) / tileRows
 	parts := len(m.workers) + 1
@@ -321,6 +320,7 @@ func (m *Model) backwardShared(xs [][Inputs]float32, ts [][Outputs]float32, step
 	}
 	var loss float32
 	own := cut(1)
+	clear(m.Grad.Slice())
 	for lo := 0; lo < len(xs[:own]); lo += tileRows {
 		hi := min(lo+tileRows, len(xs[:own]))
 		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs), lo == 0)
@@ -558,8 +558,8 @@ type trainWork struct {
 
 // trainTile runs the forward pass and the derived backward pass on one tile of at most
 // tileRows samples of a batch of batch samples. It returns the tile's share of the batch's
-// mean loss and adds the tile's share of its gradient to g. fresh marks a call's first tile,
-// which makes the transposed weights later tiles reuse (p does not change during a call).
+// mean loss and adds the tile's share of its gradient to g. fresh marks a call's first tile, which makes the
+// transposed weights later tiles reuse (p does not change during a call).
 func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][Outputs]float32, batch int, fresh bool) float32 {
 	rows := len(xs)
 	var loss float32

@@ -553,4 +553,22 @@ func (s Suite[T]) testWorkers(t *testing.T) {
 		fused.Close()
 		split.Close()
 	}
+
+	// More goroutines than tiles: some shares are empty, and their
+	// gradients must not keep a previous batch's values.
+	m, ref := s.New(20), s.New(20)
+	m.SetWorkers(3)
+	defer m.Close()
+	for _, seed := range []uint64{21, 22} {
+		xs, ts := s.data(seed, 64) // two tiles for three goroutines
+		loss, want := float64(m.Backward(xs, ts)), float64(ref.Backward(xs, ts))
+		if !Close(loss, want, tol) {
+			t.Errorf("3 workers, 2 tiles: loss %.12g, one goroutine %.12g", loss, want)
+		}
+		for i, g := range ref.Grad {
+			if math.Abs(float64(m.Grad[i]-g)) > tol*math.Max(math.Abs(float64(g)), 1e-3) {
+				t.Fatalf("3 workers, 2 tiles, batch %d: gradient %d = %g, one goroutine %g", seed, i, m.Grad[i], g)
+			}
+		}
+	}
 }

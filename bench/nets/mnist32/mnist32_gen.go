@@ -163,13 +163,15 @@ func (m *Model) Backward(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 		}
 		return loss
 	}
-	clear(m.Grad.Slice())
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
 		return m.backwardShared(xs, ts, false)
 	}
+	if len(xs) == 0 {
+		clear(m.Grad.Slice())
+	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs))
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs), lo == 0)
 	}
 	return loss
 }
@@ -219,7 +221,6 @@ func (m *Model) Train(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 	}
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
 		// The workers also sum the gradients and step, each on a range of the parameters.
-		clear(m.Grad.Slice())
 		return m.backwardShared(xs, ts, true)
 	}
 	loss := m.Backward(xs, ts)
@@ -277,11 +278,13 @@ func (m *Model) serve(w *worker) {
 			m.wg.Done()
 			continue
 		}
-		clear(w.grad.Slice())
+		if len(s.xs) == 0 {
+			clear(w.grad.Slice())
+		}
 		w.loss = 0
 		for lo := 0; lo < len(s.xs); lo += tileRows {
 			hi := min(lo+tileRows, len(s.xs))
-			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch)
+			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch, lo == 0)
 		}
 		m.wg.Done()
 	}
@@ -302,7 +305,7 @@ func (m *Model) finish(lo, hi int, step bool) {
 // backwardShared is Backward over the workers: the batch's tiles are cut into
 // len(m.workers)+1 contiguous shares, this goroutine takes the first into m.Grad. Then the
 // parameters are cut likewise and each goroutine adds the workers' gradients to m.Grad on its
-// range, in worker order, and steps it when step is set (Train). m.Grad is zero on entry.
+// range, in worker order, and steps it when step is set (Train).
 func (m *Model) backwardShared(xs [][Inputs]float32, ts [][Outputs]float32, step bool) float32 {
 	tiles := (len(xs) + tileRows - 1) / tileRows
 	parts := len(m.workers) + 1
@@ -316,9 +319,12 @@ func (m *Model) backwardShared(xs [][Inputs]float32, ts [][Outputs]float32, step
 	}
 	var loss float32
 	own := cut(1)
+	if len(xs[:own]) == 0 {
+		clear(m.Grad.Slice())
+	}
 	for lo := 0; lo < len(xs[:own]); lo += tileRows {
 		hi := min(lo+tileRows, len(xs[:own]))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs))
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs), lo == 0)
 	}
 	m.wg.Wait()
 
@@ -456,9 +462,9 @@ type trainWork struct {
 
 // trainTile runs the forward pass and the derived backward pass on one tile of at most
 // tileRows samples of a batch of batch samples. It returns the tile's share of the batch's
-// mean loss and adds the tile's share of its gradient to g. fresh marks a call's first tile,
-// which makes the transposed weights later tiles reuse (p does not change during a call).
-func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][Outputs]float32, batch int) float32 {
+// mean loss and adds the tile's share of its gradient to g, or, on a share's first tile
+// (first), writes it there, so g need not be cleared.
+func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][Outputs]float32, batch int, first bool) float32 {
 	rows := len(xs)
 	var loss float32
 
@@ -526,14 +532,19 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	}
 
 	// W̄2 += z̄2 a1ᵀ
-	gradgen.MulTN(g.Slice()[100480:101760], unsafe.Slice(&s.b2[0][0], rows*10), unsafe.Slice(&s.b0[0][0], rows*128), 10, 128, rows, true)
+	gradgen.MulTN(g.Slice()[100480:101760], unsafe.Slice(&s.b2[0][0], rows*10), unsafe.Slice(&s.b0[0][0], rows*128), 10, 128, rows, !first)
 
 	// B̄2 += z̄2
-	for r := range rows {
-		dy := &s.b2[r]
-		out := &g.B2
-		for j := range 10 {
-			out[j] += dy[j]
+	{
+		if first {
+			*&g.B2 = [10]float32{}
+		}
+		for r := range rows {
+			dy := &s.b2[r]
+			out := &g.B2
+			for j := range 10 {
+				out[j] += dy[j]
+			}
 		}
 	}
 
@@ -545,14 +556,19 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	}
 
 	// W̄1 += z̄1 xᵀ
-	gradgen.MulTN(g.Slice()[0:100352], unsafe.Slice(&s.b3[0][0], rows*128), unsafe.Slice(&xs[0][0], rows*784), 128, 784, rows, true)
+	gradgen.MulTN(g.Slice()[0:100352], unsafe.Slice(&s.b3[0][0], rows*128), unsafe.Slice(&xs[0][0], rows*784), 128, 784, rows, !first)
 
 	// B̄1 += z̄1
-	for r := range rows {
-		dy := &s.b3[r]
-		out := &g.B1
-		for j := range 128 {
-			out[j] += dy[j]
+	{
+		if first {
+			*&g.B1 = [128]float32{}
+		}
+		for r := range rows {
+			dy := &s.b3[r]
+			out := &g.B1
+			for j := range 128 {
+				out[j] += dy[j]
+			}
 		}
 	}
 	return loss
