@@ -157,7 +157,7 @@ func emitSumRows(c *funcCtx, v *ir.Value) []Code {
 	}
 	if c.first[v] {
 		// A share's first tile starts the sum from zero.
-		return append([]Code{If(Id("first")).Block(Op("*").Add(c.row(v)).Op("=").Index(Lit(n)).Add(c.elem()).Values())}, c.rowLoop(body)...)
+		return append([]Code{If(Id("first")).Block(c.ref(v).Op("=").Index(Lit(n)).Add(c.elem()).Values())}, c.rowLoop(body)...)
 	}
 	return c.rowLoop(body)
 }

@@ -545,7 +545,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// B̄2 += z̄2
 	{
 		if first {
-			*&g.B2 = [10]float32{}
+			g.B2 = [10]float32{}
 		}
 		for r := range rows {
 			dy := &s.b2[r]
@@ -569,7 +569,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// B̄1 += z̄1
 	{
 		if first {
-			*&g.B1 = [128]float32{}
+			g.B1 = [128]float32{}
 		}
 		for r := range rows {
 			dy := &s.b3[r]

@@ -587,7 +587,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	// B̄3 += z̄3
 	{
 		if first {
-			*&g.B3 = [10]float64{}
+			g.B3 = [10]float64{}
 		}
 		for r := range rows {
 			dy := &s.b3[r]
@@ -611,7 +611,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	// B̄2 += z̄2
 	{
 		if first {
-			*&g.B2 = [512]float64{}
+			g.B2 = [512]float64{}
 		}
 		for r := range rows {
 			dy := &s.b4[r]
@@ -635,7 +635,7 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 	// B̄1 += z̄1
 	{
 		if first {
-			*&g.B1 = [512]float64{}
+			g.B1 = [512]float64{}
 		}
 		for r := range rows {
 			dy := &s.b1[r]
