@@ -28,7 +28,7 @@ func withPaths(t *testing.T, f func(t *testing.T)) {
 // micro-kernel tile and its tails, column counts around the vector widths,
 // and inner sizes from empty past one packed block (gemmDepth).
 var gemmSizes = struct{ m, n, k []int }{
-	m: []int{1, 2, 3, 5, 7, 11, 12, 13, 17, 25},
+	m: []int{1, 2, 3, 5, 7, 11, 12, 13, 17, 25, 33},
 	n: []int{1, 6, 7, 13, 16, 17, 31, 33, 47, 70},
 	k: []int{0, 1, 4, 7, 16, 33, 300},
 }
