@@ -74,8 +74,7 @@ func emitAffine(c *funcCtx, v *ir.Value) []Code {
 	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
 	if v.Gemm {
 		// The whole tile: y = x Wᵀ.
-		call := rt("MulNT").Call(c.tile(v), c.tile(x), c.flat(w), Id("rows"), Lit(nOut), Lit(nIn), False())
-		return append([]Code{call}, c.epilogueLoop(v, nOut)...)
+		return c.gemm(v, nOut, rt("MulNT").Call(Id("out"), c.tile(x), c.flat(w), Id("rows"), Lit(nOut), Lit(nIn), False()))
 	}
 	block := []Code{c.rowsOf("in", x), c.rowsOf("out", v)}
 	single := []Code{c.rowOf("in", x), c.rowOf("out", v)}
@@ -268,7 +267,7 @@ func (c *funcCtx) epilogueLoop(v *ir.Value, n int) []Code {
 	if len(v.Maps) == 0 && b == nil {
 		return nil
 	}
-	if code, ok := c.tileEpilogue(v); ok {
+	if code, ok := c.tileEpilogue(v, c.tile(v)); ok {
 		return code
 	}
 	body := []Code{Id("out").Op(":=").Add(c.row(v))}
@@ -289,6 +288,16 @@ func (c *funcCtx) epilogueLoop(v *ir.Value, n int) []Code {
 	return c.rowLoop(body)
 }
 
+// gemm is a product computed for the whole tile by call, which writes out,
+// a flat view of the tile of v (n columns), followed by v's bias and maps.
+func (c *funcCtx) gemm(v *ir.Value, n int, call Code) []Code {
+	code := []Code{Id("out").Op(":=").Add(c.tile(v)), call}
+	if epilogue, ok := c.tileEpilogue(v, Id("out")); ok {
+		return append(code, epilogue...)
+	}
+	return append(code, c.epilogueLoop(v, n)...)
+}
+
 // tileMaps are the maps with a runtime kernel for a whole tile, which a
 // batched function calls instead of a loop whose branches the data decides.
 var tileMaps = map[ir.Op]string{ir.OpReLU: "ReLU", ir.OpReLUGrad: "ReLUGrad"}
@@ -296,7 +305,7 @@ var tileMaps = map[ir.Op]string{ir.OpReLU: "ReLU", ir.OpReLUGrad: "ReLUGrad"}
 // tileEpilogue adds the bias and applies the maps of v in a batched function
 // with one runtime call each over the whole tile, when every map has a tile
 // kernel; the kernels give the bits of the scalar loop.
-func (c *funcCtx) tileEpilogue(v *ir.Value) ([]Code, bool) {
+func (c *funcCtx) tileEpilogue(v *ir.Value, out *Statement) ([]Code, bool) {
 	if c.perSample() {
 		return nil, false
 	}
@@ -307,10 +316,10 @@ func (c *funcCtx) tileEpilogue(v *ir.Value) ([]Code, bool) {
 	}
 	var code []Code
 	if b := bias(v); b != nil {
-		code = append(code, rt("AddBias").Call(c.tile(v), all(c.ref(b))))
+		code = append(code, rt("AddBias").Call(out.Clone(), all(c.ref(b))))
 	}
 	for _, m := range v.Maps {
-		args := []Code{c.tile(v)}
+		args := []Code{out.Clone()}
 		for _, a := range m.Args {
 			args = append(args, c.tile(a))
 		}
@@ -327,8 +336,7 @@ func emitMatMul(c *funcCtx, v *ir.Value) []Code {
 	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
 	if v.Gemm {
 		// The whole tile: x̄ = ȳ W.
-		call := rt("MulNN").Call(c.tile(v), c.tile(g), c.flat(w), Id("rows"), Lit(nIn), Lit(nOut), False())
-		return append([]Code{call}, c.epilogueLoop(v, nIn)...)
+		return c.gemm(v, nIn, rt("MulNN").Call(Id("out"), c.tile(g), c.flat(w), Id("rows"), Lit(nIn), Lit(nOut), False()))
 	}
 	if v.Whole && c.perSample() {
 		// One call for the whole product: out = Wᵀ ȳ.

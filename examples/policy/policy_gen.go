@@ -463,7 +463,8 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 	// z1 = W1 x + B1
 	// a1 = tanh(z1)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*32), unsafe.Slice(&xs[0][0], rows*8), p.Slice()[0:256], rows, 32, 8, false)
+		out := unsafe.Slice(&s.b0[0][0], rows*32)
+		gradgen.MulNT(out, unsafe.Slice(&xs[0][0], rows*8), p.Slice()[0:256], rows, 32, 8, false)
 		for r := range rows {
 			out := &s.b0[r]
 			b := &p.B1
@@ -479,7 +480,8 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 	// z2 = W2 a1 + B2
 	// a2 = tanh(z2)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*32), unsafe.Slice(&s.b0[0][0], rows*32), p.Slice()[288:1312], rows, 32, 32, false)
+		out := unsafe.Slice(&s.b1[0][0], rows*32)
+		gradgen.MulNT(out, unsafe.Slice(&s.b0[0][0], rows*32), p.Slice()[288:1312], rows, 32, 32, false)
 		for r := range rows {
 			out := &s.b1[r]
 			b := &p.B2
@@ -495,7 +497,8 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 	// z3 = W3 a2 + B3
 	// a3 = tanh(z3)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*32), unsafe.Slice(&s.b1[0][0], rows*32), p.Slice()[1344:2368], rows, 32, 32, false)
+		out := unsafe.Slice(&s.b0[0][0], rows*32)
+		gradgen.MulNT(out, unsafe.Slice(&s.b1[0][0], rows*32), p.Slice()[1344:2368], rows, 32, 32, false)
 		for r := range rows {
 			out := &s.b0[r]
 			b := &p.B3
@@ -567,7 +570,8 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// z1 = W1 x + B1
 	// a1 = tanh(z1)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*32), unsafe.Slice(&xs[0][0], rows*8), p.Slice()[0:256], rows, 32, 8, false)
+		out := unsafe.Slice(&s.b0[0][0], rows*32)
+		gradgen.MulNT(out, unsafe.Slice(&xs[0][0], rows*8), p.Slice()[0:256], rows, 32, 8, false)
 		for r := range rows {
 			out := &s.b0[r]
 			b := &p.B1
@@ -583,7 +587,8 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// z2 = W2 a1 + B2
 	// a2 = tanh(z2)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*32), unsafe.Slice(&s.b0[0][0], rows*32), p.Slice()[288:1312], rows, 32, 32, false)
+		out := unsafe.Slice(&s.b1[0][0], rows*32)
+		gradgen.MulNT(out, unsafe.Slice(&s.b0[0][0], rows*32), p.Slice()[288:1312], rows, 32, 32, false)
 		for r := range rows {
 			out := &s.b1[r]
 			b := &p.B2
@@ -599,7 +604,8 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// z3 = W3 a2 + B3
 	// a3 = tanh(z3)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b2[0][0], rows*32), unsafe.Slice(&s.b1[0][0], rows*32), p.Slice()[1344:2368], rows, 32, 32, false)
+		out := unsafe.Slice(&s.b2[0][0], rows*32)
+		gradgen.MulNT(out, unsafe.Slice(&s.b1[0][0], rows*32), p.Slice()[1344:2368], rows, 32, 32, false)
 		for r := range rows {
 			out := &s.b2[r]
 			b := &p.B3
@@ -776,7 +782,8 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// ā2 = W3ᵀ z̄3
 	// z̄2 = ā2 ⊙ (1 − a2²)
 	{
-		gradgen.MulNN(unsafe.Slice(&s.b2[0][0], rows*32), unsafe.Slice(&s.b6[0][0], rows*32), p.Slice()[1344:2368], rows, 32, 32, false)
+		out := unsafe.Slice(&s.b2[0][0], rows*32)
+		gradgen.MulNN(out, unsafe.Slice(&s.b6[0][0], rows*32), p.Slice()[1344:2368], rows, 32, 32, false)
 		for r := range rows {
 			out := &s.b2[r]
 			a2 := &s.b1[r]
@@ -803,7 +810,8 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// ā1 = W2ᵀ z̄2
 	// z̄1 = ā1 ⊙ (1 − a1²)
 	{
-		gradgen.MulNN(unsafe.Slice(&s.b1[0][0], rows*32), unsafe.Slice(&s.b2[0][0], rows*32), p.Slice()[288:1312], rows, 32, 32, false)
+		out := unsafe.Slice(&s.b1[0][0], rows*32)
+		gradgen.MulNN(out, unsafe.Slice(&s.b2[0][0], rows*32), p.Slice()[288:1312], rows, 32, 32, false)
 		for r := range rows {
 			out := &s.b1[r]
 			a1 := &s.b0[r]

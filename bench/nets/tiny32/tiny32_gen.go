@@ -503,9 +503,10 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 	// z2 = W2 a1 + B2
 	// a2 = max(0, z2)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*16), unsafe.Slice(&s.b0[0][0], rows*16), p.Slice()[80:336], rows, 16, 16, false)
-		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*16), p.B2[:])
-		gradgen.ReLU(unsafe.Slice(&s.b1[0][0], rows*16))
+		out := unsafe.Slice(&s.b1[0][0], rows*16)
+		gradgen.MulNT(out, unsafe.Slice(&s.b0[0][0], rows*16), p.Slice()[80:336], rows, 16, 16, false)
+		gradgen.AddBias(out, p.B2[:])
+		gradgen.ReLU(out)
 	}
 
 	// z3 = W3 a2 + B3
@@ -663,9 +664,10 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// z2 = W2 a1 + B2
 	// a2 = max(0, z2)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*16), unsafe.Slice(&s.b0[0][0], rows*16), p.Slice()[80:336], rows, 16, 16, false)
-		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*16), p.B2[:])
-		gradgen.ReLU(unsafe.Slice(&s.b1[0][0], rows*16))
+		out := unsafe.Slice(&s.b1[0][0], rows*16)
+		gradgen.MulNT(out, unsafe.Slice(&s.b0[0][0], rows*16), p.Slice()[80:336], rows, 16, 16, false)
+		gradgen.AddBias(out, p.B2[:])
+		gradgen.ReLU(out)
 	}
 
 	// z3 = W3 a2 + B3
@@ -879,8 +881,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// ā1 = W2ᵀ z̄2
 	// z̄1 = ā1 ⊙ 1[a1 > 0]
 	{
-		gradgen.MulNN(unsafe.Slice(&s.b1[0][0], rows*16), unsafe.Slice(&s.b5[0][0], rows*16), p.Slice()[80:336], rows, 16, 16, false)
-		gradgen.ReLUGrad(unsafe.Slice(&s.b1[0][0], rows*16), unsafe.Slice(&s.b0[0][0], rows*16))
+		out := unsafe.Slice(&s.b1[0][0], rows*16)
+		gradgen.MulNN(out, unsafe.Slice(&s.b5[0][0], rows*16), p.Slice()[80:336], rows, 16, 16, false)
+		gradgen.ReLUGrad(out, unsafe.Slice(&s.b0[0][0], rows*16))
 	}
 
 	// W̄1 += z̄1 xᵀ

@@ -449,23 +449,26 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 	// z1 = W1 x + B1
 	// a1 = max(0, z1)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*512), unsafe.Slice(&xs[0][0], rows*784), p.Slice()[0:401408], rows, 512, 784, false)
-		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*512), p.B1[:])
-		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*512))
+		out := unsafe.Slice(&s.b0[0][0], rows*512)
+		gradgen.MulNT(out, unsafe.Slice(&xs[0][0], rows*784), p.Slice()[0:401408], rows, 512, 784, false)
+		gradgen.AddBias(out, p.B1[:])
+		gradgen.ReLU(out)
 	}
 
 	// z2 = W2 a1 + B2
 	// a2 = max(0, z2)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*512), unsafe.Slice(&s.b0[0][0], rows*512), p.Slice()[401920:664064], rows, 512, 512, false)
-		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*512), p.B2[:])
-		gradgen.ReLU(unsafe.Slice(&s.b1[0][0], rows*512))
+		out := unsafe.Slice(&s.b1[0][0], rows*512)
+		gradgen.MulNT(out, unsafe.Slice(&s.b0[0][0], rows*512), p.Slice()[401920:664064], rows, 512, 512, false)
+		gradgen.AddBias(out, p.B2[:])
+		gradgen.ReLU(out)
 	}
 
 	// z3 = W3 a2 + B3
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b2[0][0], rows*10), unsafe.Slice(&s.b1[0][0], rows*512), p.Slice()[664576:669696], rows, 10, 512, false)
-		gradgen.AddBias(unsafe.Slice(&s.b2[0][0], rows*10), p.B3[:])
+		out := unsafe.Slice(&s.b2[0][0], rows*10)
+		gradgen.MulNT(out, unsafe.Slice(&s.b1[0][0], rows*512), p.Slice()[664576:669696], rows, 10, 512, false)
+		gradgen.AddBias(out, p.B3[:])
 	}
 
 	// L = −Σ t · log softmax(z3) / N
@@ -513,23 +516,26 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// z1 = W1 x + B1
 	// a1 = max(0, z1)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*512), unsafe.Slice(&xs[0][0], rows*784), p.Slice()[0:401408], rows, 512, 784, false)
-		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*512), p.B1[:])
-		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*512))
+		out := unsafe.Slice(&s.b0[0][0], rows*512)
+		gradgen.MulNT(out, unsafe.Slice(&xs[0][0], rows*784), p.Slice()[0:401408], rows, 512, 784, false)
+		gradgen.AddBias(out, p.B1[:])
+		gradgen.ReLU(out)
 	}
 
 	// z2 = W2 a1 + B2
 	// a2 = max(0, z2)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*512), unsafe.Slice(&s.b0[0][0], rows*512), p.Slice()[401920:664064], rows, 512, 512, false)
-		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*512), p.B2[:])
-		gradgen.ReLU(unsafe.Slice(&s.b1[0][0], rows*512))
+		out := unsafe.Slice(&s.b1[0][0], rows*512)
+		gradgen.MulNT(out, unsafe.Slice(&s.b0[0][0], rows*512), p.Slice()[401920:664064], rows, 512, 512, false)
+		gradgen.AddBias(out, p.B2[:])
+		gradgen.ReLU(out)
 	}
 
 	// z3 = W3 a2 + B3
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b2[0][0], rows*10), unsafe.Slice(&s.b1[0][0], rows*512), p.Slice()[664576:669696], rows, 10, 512, false)
-		gradgen.AddBias(unsafe.Slice(&s.b2[0][0], rows*10), p.B3[:])
+		out := unsafe.Slice(&s.b2[0][0], rows*10)
+		gradgen.MulNT(out, unsafe.Slice(&s.b1[0][0], rows*512), p.Slice()[664576:669696], rows, 10, 512, false)
+		gradgen.AddBias(out, p.B3[:])
 	}
 
 	// L = −Σ t · log softmax(z3) / N
@@ -601,8 +607,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// ā2 = W3ᵀ z̄3
 	// z̄2 = ā2 ⊙ 1[a2 > 0]
 	{
-		gradgen.MulNN(unsafe.Slice(&s.b4[0][0], rows*512), unsafe.Slice(&s.b3[0][0], rows*10), p.Slice()[664576:669696], rows, 512, 10, false)
-		gradgen.ReLUGrad(unsafe.Slice(&s.b4[0][0], rows*512), unsafe.Slice(&s.b1[0][0], rows*512))
+		out := unsafe.Slice(&s.b4[0][0], rows*512)
+		gradgen.MulNN(out, unsafe.Slice(&s.b3[0][0], rows*10), p.Slice()[664576:669696], rows, 512, 10, false)
+		gradgen.ReLUGrad(out, unsafe.Slice(&s.b1[0][0], rows*512))
 	}
 
 	// W̄2 += z̄2 a1ᵀ
@@ -625,8 +632,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// ā1 = W2ᵀ z̄2
 	// z̄1 = ā1 ⊙ 1[a1 > 0]
 	{
-		gradgen.MulNN(unsafe.Slice(&s.b1[0][0], rows*512), unsafe.Slice(&s.b4[0][0], rows*512), p.Slice()[401920:664064], rows, 512, 512, false)
-		gradgen.ReLUGrad(unsafe.Slice(&s.b1[0][0], rows*512), unsafe.Slice(&s.b0[0][0], rows*512))
+		out := unsafe.Slice(&s.b1[0][0], rows*512)
+		gradgen.MulNN(out, unsafe.Slice(&s.b4[0][0], rows*512), p.Slice()[401920:664064], rows, 512, 512, false)
+		gradgen.ReLUGrad(out, unsafe.Slice(&s.b0[0][0], rows*512))
 	}
 
 	// W̄1 += z̄1 xᵀ

@@ -424,15 +424,17 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 	// z1 = W1 x + B1
 	// a1 = max(0, z1)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*128), unsafe.Slice(&xs[0][0], rows*64), p.Slice()[0:8192], rows, 128, 64, false)
-		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*128), p.B1[:])
-		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*128))
+		out := unsafe.Slice(&s.b0[0][0], rows*128)
+		gradgen.MulNT(out, unsafe.Slice(&xs[0][0], rows*64), p.Slice()[0:8192], rows, 128, 64, false)
+		gradgen.AddBias(out, p.B1[:])
+		gradgen.ReLU(out)
 	}
 
 	// z2 = W2 a1 + B2
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*10), unsafe.Slice(&s.b0[0][0], rows*128), p.Slice()[8320:9600], rows, 10, 128, false)
-		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*10), p.B2[:])
+		out := unsafe.Slice(&s.b1[0][0], rows*10)
+		gradgen.MulNT(out, unsafe.Slice(&s.b0[0][0], rows*128), p.Slice()[8320:9600], rows, 10, 128, false)
+		gradgen.AddBias(out, p.B2[:])
 	}
 
 	// L = −Σ t · log softmax(z2) / N
@@ -479,15 +481,17 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// z1 = W1 x + B1
 	// a1 = max(0, z1)
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b0[0][0], rows*128), unsafe.Slice(&xs[0][0], rows*64), p.Slice()[0:8192], rows, 128, 64, false)
-		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*128), p.B1[:])
-		gradgen.ReLU(unsafe.Slice(&s.b0[0][0], rows*128))
+		out := unsafe.Slice(&s.b0[0][0], rows*128)
+		gradgen.MulNT(out, unsafe.Slice(&xs[0][0], rows*64), p.Slice()[0:8192], rows, 128, 64, false)
+		gradgen.AddBias(out, p.B1[:])
+		gradgen.ReLU(out)
 	}
 
 	// z2 = W2 a1 + B2
 	{
-		gradgen.MulNT(unsafe.Slice(&s.b1[0][0], rows*10), unsafe.Slice(&s.b0[0][0], rows*128), p.Slice()[8320:9600], rows, 10, 128, false)
-		gradgen.AddBias(unsafe.Slice(&s.b1[0][0], rows*10), p.B2[:])
+		out := unsafe.Slice(&s.b1[0][0], rows*10)
+		gradgen.MulNT(out, unsafe.Slice(&s.b0[0][0], rows*128), p.Slice()[8320:9600], rows, 10, 128, false)
+		gradgen.AddBias(out, p.B2[:])
 	}
 
 	// L = −Σ t · log softmax(z2) / N
@@ -559,8 +563,9 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float32, ts [][O
 	// ā1 = W2ᵀ z̄2
 	// z̄1 = ā1 ⊙ 1[a1 > 0]
 	{
-		gradgen.MulNN(unsafe.Slice(&s.b3[0][0], rows*128), unsafe.Slice(&s.b2[0][0], rows*10), p.Slice()[8320:9600], rows, 128, 10, false)
-		gradgen.ReLUGrad(unsafe.Slice(&s.b3[0][0], rows*128), unsafe.Slice(&s.b0[0][0], rows*128))
+		out := unsafe.Slice(&s.b3[0][0], rows*128)
+		gradgen.MulNN(out, unsafe.Slice(&s.b2[0][0], rows*10), p.Slice()[8320:9600], rows, 128, 10, false)
+		gradgen.ReLUGrad(out, unsafe.Slice(&s.b0[0][0], rows*128))
 	}
 
 	// W̄1 += z̄1 xᵀ
