@@ -232,3 +232,32 @@ func BenchmarkStepWorkers(b *testing.B) {
 		m.Close()
 	}
 }
+
+// TestFusedStep: mnist's per-sample training steps W1 row by row as its
+// gradient is made (the layout pass marks it step); with SGD, in both
+// dtypes, Train on batches of 1 and 3 gives the bits of Backward and Step.
+func TestFusedStep(t *testing.T) {
+	t.Run("f32", testFusedStep[float32])
+	t.Run("f64", testFusedStep[float64])
+}
+
+func testFusedStep[T gradtest.Float](t *testing.T) {
+	n := load(t, specPath("mnist", dtypeOf[T]()))
+	for _, batch := range []int{1, 3} {
+		xs, ts := data[T](n, batch)
+		fused, split := generated[T]("mnist"), generated[T]("mnist")
+		for step := range 3 {
+			lf := fused.Train(xs, ts)
+			ls := split.Backward(xs, ts)
+			split.Step()
+			if lf != ls {
+				t.Fatalf("batch of %d, step %d: Train returned %v, Backward %v", batch, step, lf, ls)
+			}
+			for i := range fused.Params {
+				if fused.Params[i] != split.Params[i] {
+					t.Fatalf("batch of %d, step %d: parameter %d is %v after Train, %v after Backward+Step", batch, step, i, fused.Params[i], split.Params[i])
+				}
+			}
+		}
+	}
+}

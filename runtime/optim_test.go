@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -262,3 +263,46 @@ func conv[T Float](xs []float64) []T {
 }
 
 func clone(xs []float64) []float64 { return append([]float64(nil), xs...) }
+
+// TestOptimizersByRange: every optimizer is element-wise, so stepping two
+// ranges of the parameters one after the other gives the bits of one step
+// over all of them, on every kernel path and wherever the cut falls. The
+// generated code relies on it to step ranges in parallel (workers) and
+// row by row (a weight whose gradient the per-sample path fuses).
+func TestOptimizersByRange(t *testing.T) {
+	withPaths(t, func(t *testing.T) {
+		t.Run("float32", testOptimizersByRange[float32])
+		t.Run("float64", testOptimizersByRange[float64])
+	})
+}
+
+func testOptimizersByRange[T Float](t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	const n = 53
+	steps := map[string]func(p, g, m, v []T, lo, hi int){
+		"sgd": func(p, g, _, _ []T, lo, hi int) { SGD(p[lo:hi], g[lo:hi], 0.05) },
+		"momentum": func(p, g, m, _ []T, lo, hi int) {
+			Momentum(p[lo:hi], g[lo:hi], m[lo:hi], 0.05, 0.9)
+		},
+		"adam": func(p, g, m, v []T, lo, hi int) {
+			Adam(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], 3, 0.01, 0.9, 0.999, 1e-8)
+		},
+	}
+	for name, step := range steps {
+		for cut := 0; cut <= n; cut++ {
+			p, g, m, v := randSlice[T](r, n), randSlice[T](r, n), randSlice[T](r, n), randSlice[T](r, n)
+			for i := range v {
+				v[i] *= v[i] // a second moment is not negative
+			}
+			whole := [4][]T{append([]T(nil), p...), g, append([]T(nil), m...), append([]T(nil), v...)}
+			step(whole[0], whole[1], whole[2], whole[3], 0, n)
+			step(p, g, m, v, 0, cut)
+			step(p, g, m, v, cut, n)
+			for i := range n {
+				if p[i] != whole[0][i] || m[i] != whole[2][i] || v[i] != whole[3][i] {
+					t.Fatalf("%s cut at %d: element %d differs from one step over all", name, cut, i)
+				}
+			}
+		}
+	}
+}
