@@ -245,19 +245,6 @@ func testFusedStep[T gradtest.Float](t *testing.T) {
 	n := load(t, specPath("mnist", dtypeOf[T]()))
 	for _, batch := range []int{1, 3} {
 		xs, ts := data[T](n, batch)
-		fused, split := generated[T]("mnist"), generated[T]("mnist")
-		for step := range 3 {
-			lf := fused.Train(xs, ts)
-			ls := split.Backward(xs, ts)
-			split.Step()
-			if lf != ls {
-				t.Fatalf("batch of %d, step %d: Train returned %v, Backward %v", batch, step, lf, ls)
-			}
-			for i := range fused.Params {
-				if fused.Params[i] != split.Params[i] {
-					t.Fatalf("batch of %d, step %d: parameter %d is %v after Train, %v after Backward+Step", batch, step, i, fused.Params[i], split.Params[i])
-				}
-			}
-		}
+		gradtest.TrainIsBackwardStep(t, fmt.Sprintf("batch of %d", batch), generated[T]("mnist"), generated[T]("mnist"), xs, ts, 3)
 	}
 }

@@ -111,17 +111,7 @@ func markSteps(f *ir.Func) {
 			outputs[o.Param]++
 		}
 	}
-	lastUse := make(map[*ir.Value]int)
-	for i, v := range f.Values {
-		for _, a := range v.Args {
-			lastUse[a] = i
-		}
-		for _, m := range v.Maps {
-			for _, a := range m.Args {
-				lastUse[a] = i
-			}
-		}
-	}
+	lastUse := ir.LastUses(f) // a parameter is never an output
 	params := make(map[string]*ir.Value)
 	for _, v := range f.Values {
 		if v.Op == ir.OpParam {

@@ -331,21 +331,31 @@ func (s Suite[T]) testTrain(t *testing.T) {
 		m, twin := s.New(10), s.New(10)
 		xs, ts := s.data(10, n)
 		first := m.Loss(xs, ts)
-		for step := range 50 {
-			got := m.Train(xs, ts)
-			want := twin.Backward(xs, ts)
-			twin.Step()
-			if got != want {
-				t.Fatalf("batch of %d, step %d: Train returned %v, Backward %v", n, step, got, want)
-			}
-		}
+		TrainIsBackwardStep(t, fmt.Sprintf("batch of %d", n), m, twin, xs, ts, 50)
 		last := m.Loss(xs, ts)
 		if !(last < first) {
 			t.Errorf("batch of %d: 50 training steps took the loss from %g to %g", n, first, last)
 		}
-		for i := range m.Params {
-			if m.Params[i] != twin.Params[i] || m.Grad[i] != twin.Grad[i] {
-				t.Fatalf("batch of %d: Train and Backward+Step differ at parameter %d", n, i)
+	}
+}
+
+// TrainIsBackwardStep runs steps of Train on fused and of Backward then Step
+// on split, two models that start equal, and fails unless every step's loss
+// and the parameters and gradients after it are the same bits: the fused
+// paths of Train (workers that step, weights stepped row by row) must not
+// change a result.
+func TrainIsBackwardStep[T Float](t *testing.T, what string, fused, split Model[T], xs, ts []T, steps int) {
+	t.Helper()
+	for step := range steps {
+		got := fused.Train(xs, ts)
+		want := split.Backward(xs, ts)
+		split.Step()
+		if got != want {
+			t.Fatalf("%s, step %d: Train returned %v, Backward %v", what, step, got, want)
+		}
+		for i := range fused.Params {
+			if fused.Params[i] != split.Params[i] || fused.Grad[i] != split.Grad[i] {
+				t.Fatalf("%s, step %d: Train and Backward+Step differ at parameter %d", what, step, i)
 			}
 		}
 	}
@@ -537,19 +547,7 @@ func (s Suite[T]) testWorkers(t *testing.T) {
 		fused, split := s.New(19), s.New(19)
 		fused.SetWorkers(n)
 		split.SetWorkers(n)
-		for step := range 3 {
-			lf := fused.Train(xs, ts)
-			ls := split.Backward(xs, ts)
-			split.Step()
-			if lf != ls {
-				t.Fatalf("%d workers, step %d: Train returned %v, Backward %v", n, step, lf, ls)
-			}
-			for i := range fused.Params {
-				if fused.Params[i] != split.Params[i] || fused.Grad[i] != split.Grad[i] {
-					t.Fatalf("%d workers, step %d: Train and Backward+Step differ at parameter %d", n, step, i)
-				}
-			}
-		}
+		TrainIsBackwardStep(t, fmt.Sprintf("%d workers", n), fused, split, xs, ts, 3)
 		fused.Close()
 		split.Close()
 	}
