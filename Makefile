@@ -67,6 +67,8 @@ staticcheck:
 unit:
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags purego ./runtime ./generated/... ./bench ./generic
+	@# The generated code on the AVX2 kernels, where the machine has AVX-512.
+	GRADGEN_KERNELS=avx2 $(GO) test -count=1 ./generated/... ./bench
 
 build:
 	$(GO) build ./...

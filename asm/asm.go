@@ -100,6 +100,9 @@ func main() {
 		momentum(k)
 		relu(k)
 		reluGrad(k)
+		for rows := 1; rows <= gemm2Rows; rows++ {
+			gemm2Kernel(k, rows)
+		}
 	}
 	for _, z := range []zkind{z32, z64} {
 		for rows := 1; rows <= gemmRows; rows++ {

@@ -350,3 +350,80 @@ func ntKernel(z zkind, rows, cols int) {
 	VZEROUPPER()
 	RET()
 }
+
+// gemm2Rows is the most rows of C the AVX2 micro-kernel keeps in
+// registers: 2·gemm2Rows accumulators, two vectors of b and a broadcast
+// fill 15 of the 16 YMM registers.
+const gemm2Rows = 6
+
+// gemm2Kernel is the AVX2/FMA twin of gemmKernel for processors without
+// AVX-512: func(k int, a *T, sa int, b *T, sb int, c *T, ldc int, add bool)
+// on a tile of rows rows and two 256-bit vectors of columns, all of them
+// (AVX2 has no cheap masks; the Go side pads a narrower tile).
+func gemm2Kernel(k kind, rows int) {
+	name := fmt.Sprintf("gemm2%sR%d", k.name, rows)
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(k int, a *%[1]s, sa int, b *%[1]s, sb int, c *%[1]s, ldc int, add bool)", k.goType))
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < %d and j < %d; k ≥ 0.", name, rows, 2*k.lanes))
+
+	n := Load(Param("k"), GP64())
+	a := Load(Param("a"), GP64())
+	sa := Load(Param("sa"), GP64())
+	b := Load(Param("b"), GP64())
+	sb := Load(Param("sb"), GP64())
+	SHLQ(U8(log2(k.size)), sa)
+	SHLQ(U8(log2(k.size)), sb)
+
+	acc := make([][2]VecVirtual, rows)
+	for i := range acc {
+		for h := range 2 {
+			acc[i][h] = YMM()
+			k.zero(acc[i][h])
+		}
+	}
+	loop, done := name+"loop", name+"store"
+	Label(loop)
+	TESTQ(n, n)
+	JE(LabelRef(done))
+	b0, b1 := YMM(), YMM()
+	k.load(Mem{Base: b}, b0)
+	k.load(Mem{Base: b, Disp: 32}, b1)
+	for i := range rows {
+		t := YMM()
+		k.broadcast(Mem{Base: a, Disp: i * k.size}, t)
+		k.fma(b0, t, acc[i][0])
+		k.fma(b1, t, acc[i][1])
+	}
+	ADDQ(sa, a)
+	ADDQ(sb, b)
+	DECQ(n)
+	JMP(LabelRef(loop))
+
+	Label(done)
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(log2(k.size)), ldc)
+	addFlag := Load(Param("add"), GP8())
+	TESTB(addFlag, addFlag)
+	JE(LabelRef(name + "set"))
+	ci := GP64()
+	MOVQ(c, ci)
+	for i := range rows {
+		for h := range 2 {
+			k.add(Mem{Base: ci, Disp: 32 * h}, acc[i][h], acc[i][h])
+		}
+		if i+1 < rows {
+			ADDQ(ldc, ci)
+		}
+	}
+	Label(name + "set")
+	for i := range rows {
+		k.store(acc[i][0], Mem{Base: c})
+		k.store(acc[i][1], Mem{Base: c, Disp: 32})
+		if i+1 < rows {
+			ADDQ(ldc, c)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}

@@ -30,6 +30,9 @@ const (
 	ntCols = 6
 )
 
+// gemm2Rows is the most rows of c the AVX2 micro-kernel computes at once.
+const gemm2Rows = 6
+
 // gemmDepth is how much of the inner dimension MulNN packs at once: a
 // packed block of a (gemmDepth × gemmRows elements, at most 24 KiB) stays in
 // the first-level cache while the kernel sweeps the columns of b.
@@ -99,6 +102,14 @@ func MulTN[T Float](c, a, b []T, m, n, k int, add bool) {
 		}
 		return
 	}
+	if vector {
+		// AVX2: the micro-kernel straight from a and b.
+		for i0 := 0; i0 < m; i0 += gemm2Rows {
+			rows := min(gemm2Rows, m-i0)
+			rankUpdate2(rows, k, a[i0:], m, b, n, c[i0*n:], n, n, add)
+		}
+		return
+	}
 	if !add {
 		clear(c)
 	}
@@ -132,6 +143,10 @@ func MulNN[T Float](c, a, b []T, m, n, k int, add bool) {
 	}
 	if avx512 {
 		mulNN512(c, a, b, m, n, k, add)
+		return
+	}
+	if vector {
+		mulNN2(c, a, b, m, n, k, add)
 		return
 	}
 	for i := range m {
@@ -230,6 +245,59 @@ func MulNT[T Float](c, a, b []T, m, n, k int, add bool) {
 	for ; i < m; i++ {
 		for j := range n {
 			set(i, j, Dot(row(b, j), row(a, i)))
+		}
+	}
+}
+
+// kernel2 runs the AVX2 micro-kernel for tiles of rows rows (1 ≤ rows ≤
+// gemm2Rows) and two 256-bit vectors of columns.
+func kernel2[T Float](rows, k int, a *T, sa int, b *T, sb int, c *T, ldc int, add bool) {
+	if is32[T]() {
+		kernel2F32(rows, k, (*float32)(unsafe.Pointer(a)), sa, (*float32)(unsafe.Pointer(b)), sb, (*float32)(unsafe.Pointer(c)), ldc, add)
+	} else {
+		kernel2F64(rows, k, (*float64)(unsafe.Pointer(a)), sa, (*float64)(unsafe.Pointer(b)), sb, (*float64)(unsafe.Pointer(c)), ldc, add)
+	}
+}
+
+// rankUpdate2 sets or adds c[i][j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < rows
+// and j < n (c's rows ldc apart) with the AVX2 micro-kernel on whole
+// panels of two vectors of columns; the columns past the last whole panel
+// are summed in Go, in the same order.
+func rankUpdate2[T Float](rows, k int, a []T, sa int, b []T, sb int, c []T, ldc int, n int, add bool) {
+	cols := 2 * lanes[T]()
+	full := n - n%cols
+	for j0 := 0; j0 < full; j0 += cols {
+		kernel2(rows, k, &a[0], sa, &b[j0], sb, &c[j0], ldc, add)
+	}
+	for i := range rows {
+		for j := full; j < n; j++ {
+			var s T
+			for p := range k {
+				s += a[p*sa+i] * b[p*sb+j]
+			}
+			if add {
+				c[i*ldc+j] += s
+			} else {
+				c[i*ldc+j] = s
+			}
+		}
+	}
+}
+
+// mulNN2 is MulNN with the AVX2 micro-kernel: like mulNN512, it packs a
+// block of rows of a column by column, then runs the kernel across c.
+func mulNN2[T Float](c, a, b []T, m, n, k int, add bool) {
+	var pack [gemmDepth * gemm2Rows]T
+	for i0 := 0; i0 < m; i0 += gemm2Rows {
+		rows := min(gemm2Rows, m-i0)
+		for p0 := 0; p0 < k; p0 += gemmDepth {
+			depth := min(gemmDepth, k-p0)
+			for i := range rows {
+				for p, v := range a[(i0+i)*k+p0 : (i0+i)*k+p0+depth] {
+					pack[p*rows+i] = v
+				}
+			}
+			rankUpdate2(rows, depth, pack[:], rows, b[p0*n:], n, c[i0*n:], n, n, add || p0 > 0)
 		}
 	}
 }

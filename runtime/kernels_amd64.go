@@ -46,6 +46,36 @@ func reluF32(y []float32)
 // reluGradF32 sets y to 0 where a <= 0; len(a) = len(y) is a multiple of 8.
 func reluGradF32(y []float32, a []float32)
 
+// gemm2F32R1 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 1 and j < 16; k ≥ 0.
+//
+//go:noescape
+func gemm2F32R1(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool)
+
+// gemm2F32R2 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 2 and j < 16; k ≥ 0.
+//
+//go:noescape
+func gemm2F32R2(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool)
+
+// gemm2F32R3 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 3 and j < 16; k ≥ 0.
+//
+//go:noescape
+func gemm2F32R3(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool)
+
+// gemm2F32R4 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 4 and j < 16; k ≥ 0.
+//
+//go:noescape
+func gemm2F32R4(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool)
+
+// gemm2F32R5 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 5 and j < 16; k ≥ 0.
+//
+//go:noescape
+func gemm2F32R5(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool)
+
+// gemm2F32R6 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 6 and j < 16; k ≥ 0.
+//
+//go:noescape
+func gemm2F32R6(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool)
+
 // dotF64 returns Σ a[i]·b[i]; len(a) = len(b) is a multiple of 4.
 func dotF64(a []float64, b []float64) float64
 
@@ -87,6 +117,36 @@ func reluF64(y []float64)
 
 // reluGradF64 sets y to 0 where a <= 0; len(a) = len(y) is a multiple of 4.
 func reluGradF64(y []float64, a []float64)
+
+// gemm2F64R1 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 1 and j < 8; k ≥ 0.
+//
+//go:noescape
+func gemm2F64R1(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool)
+
+// gemm2F64R2 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 2 and j < 8; k ≥ 0.
+//
+//go:noescape
+func gemm2F64R2(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool)
+
+// gemm2F64R3 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 3 and j < 8; k ≥ 0.
+//
+//go:noescape
+func gemm2F64R3(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool)
+
+// gemm2F64R4 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 4 and j < 8; k ≥ 0.
+//
+//go:noescape
+func gemm2F64R4(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool)
+
+// gemm2F64R5 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 5 and j < 8; k ≥ 0.
+//
+//go:noescape
+func gemm2F64R5(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool)
+
+// gemm2F64R6 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 6 and j < 8; k ≥ 0.
+//
+//go:noescape
+func gemm2F64R6(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool)
 
 // gemmF32R1 sets or adds (add) c[i·ldc+j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < 1 and the columns j < 32 whose mask bit is set; k ≥ 0.
 //

@@ -590,6 +590,429 @@ reluGradF32done:
 	VZEROUPPER
 	RET
 
+// func gemm2F32R1(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm2F32R1(SB), NOSPLIT, $0-57
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   sa+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x02, DX
+	SHLQ   $0x02, SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+gemm2F32R1loop:
+	TESTQ        AX, AX
+	JE           gemm2F32R1store
+	VMOVUPS      (BX), Y2
+	VMOVUPS      32(BX), Y3
+	VBROADCASTSS (CX), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          gemm2F32R1loop
+
+gemm2F32R1store:
+	MOVQ   c+40(FP), AX
+	MOVQ   ldc+48(FP), CX
+	SHLQ   $0x02, CX
+	MOVB   add+56(FP), CL
+	TESTB  CL, CL
+	JE     gemm2F32R1set
+	MOVQ   AX, CX
+	VADDPS (CX), Y0, Y0
+	VADDPS 32(CX), Y1, Y1
+
+gemm2F32R1set:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm2F32R2(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm2F32R2(SB), NOSPLIT, $0-57
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   sa+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x02, DX
+	SHLQ   $0x02, SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+gemm2F32R2loop:
+	TESTQ        AX, AX
+	JE           gemm2F32R2store
+	VMOVUPS      (BX), Y4
+	VMOVUPS      32(BX), Y5
+	VBROADCASTSS (CX), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(CX), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          gemm2F32R2loop
+
+gemm2F32R2store:
+	MOVQ   c+40(FP), AX
+	MOVQ   ldc+48(FP), CX
+	SHLQ   $0x02, CX
+	MOVB   add+56(FP), DL
+	TESTB  DL, DL
+	JE     gemm2F32R2set
+	MOVQ   AX, DX
+	VADDPS (DX), Y0, Y0
+	VADDPS 32(DX), Y1, Y1
+	ADDQ   CX, DX
+	VADDPS (DX), Y2, Y2
+	VADDPS 32(DX), Y3, Y3
+
+gemm2F32R2set:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm2F32R3(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm2F32R3(SB), NOSPLIT, $0-57
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   sa+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x02, DX
+	SHLQ   $0x02, SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+gemm2F32R3loop:
+	TESTQ        AX, AX
+	JE           gemm2F32R3store
+	VMOVUPS      (BX), Y6
+	VMOVUPS      32(BX), Y7
+	VBROADCASTSS (CX), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS 4(CX), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 8(CX), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          gemm2F32R3loop
+
+gemm2F32R3store:
+	MOVQ   c+40(FP), AX
+	MOVQ   ldc+48(FP), CX
+	SHLQ   $0x02, CX
+	MOVB   add+56(FP), DL
+	TESTB  DL, DL
+	JE     gemm2F32R3set
+	MOVQ   AX, DX
+	VADDPS (DX), Y0, Y0
+	VADDPS 32(DX), Y1, Y1
+	ADDQ   CX, DX
+	VADDPS (DX), Y2, Y2
+	VADDPS 32(DX), Y3, Y3
+	ADDQ   CX, DX
+	VADDPS (DX), Y4, Y4
+	VADDPS 32(DX), Y5, Y5
+
+gemm2F32R3set:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm2F32R4(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm2F32R4(SB), NOSPLIT, $0-57
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   sa+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x02, DX
+	SHLQ   $0x02, SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+gemm2F32R4loop:
+	TESTQ        AX, AX
+	JE           gemm2F32R4store
+	VMOVUPS      (BX), Y8
+	VMOVUPS      32(BX), Y9
+	VBROADCASTSS (CX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(CX), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 8(CX), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 12(CX), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          gemm2F32R4loop
+
+gemm2F32R4store:
+	MOVQ   c+40(FP), AX
+	MOVQ   ldc+48(FP), CX
+	SHLQ   $0x02, CX
+	MOVB   add+56(FP), DL
+	TESTB  DL, DL
+	JE     gemm2F32R4set
+	MOVQ   AX, DX
+	VADDPS (DX), Y0, Y0
+	VADDPS 32(DX), Y1, Y1
+	ADDQ   CX, DX
+	VADDPS (DX), Y2, Y2
+	VADDPS 32(DX), Y3, Y3
+	ADDQ   CX, DX
+	VADDPS (DX), Y4, Y4
+	VADDPS 32(DX), Y5, Y5
+	ADDQ   CX, DX
+	VADDPS (DX), Y6, Y6
+	VADDPS 32(DX), Y7, Y7
+
+gemm2F32R4set:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm2F32R5(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm2F32R5(SB), NOSPLIT, $0-57
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   sa+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x02, DX
+	SHLQ   $0x02, SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+
+gemm2F32R5loop:
+	TESTQ        AX, AX
+	JE           gemm2F32R5store
+	VMOVUPS      (BX), Y10
+	VMOVUPS      32(BX), Y11
+	VBROADCASTSS (CX), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS 4(CX), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 8(CX), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 12(CX), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS 16(CX), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          gemm2F32R5loop
+
+gemm2F32R5store:
+	MOVQ   c+40(FP), AX
+	MOVQ   ldc+48(FP), CX
+	SHLQ   $0x02, CX
+	MOVB   add+56(FP), DL
+	TESTB  DL, DL
+	JE     gemm2F32R5set
+	MOVQ   AX, DX
+	VADDPS (DX), Y0, Y0
+	VADDPS 32(DX), Y1, Y1
+	ADDQ   CX, DX
+	VADDPS (DX), Y2, Y2
+	VADDPS 32(DX), Y3, Y3
+	ADDQ   CX, DX
+	VADDPS (DX), Y4, Y4
+	VADDPS 32(DX), Y5, Y5
+	ADDQ   CX, DX
+	VADDPS (DX), Y6, Y6
+	VADDPS 32(DX), Y7, Y7
+	ADDQ   CX, DX
+	VADDPS (DX), Y8, Y8
+	VADDPS 32(DX), Y9, Y9
+
+gemm2F32R5set:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y8, (AX)
+	VMOVUPS Y9, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm2F32R6(k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm2F32R6(SB), NOSPLIT, $0-57
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   sa+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x02, DX
+	SHLQ   $0x02, SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+gemm2F32R6loop:
+	TESTQ        AX, AX
+	JE           gemm2F32R6store
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(CX), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 16(CX), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 20(CX), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          gemm2F32R6loop
+
+gemm2F32R6store:
+	MOVQ   c+40(FP), AX
+	MOVQ   ldc+48(FP), CX
+	SHLQ   $0x02, CX
+	MOVB   add+56(FP), DL
+	TESTB  DL, DL
+	JE     gemm2F32R6set
+	MOVQ   AX, DX
+	VADDPS (DX), Y0, Y0
+	VADDPS 32(DX), Y1, Y1
+	ADDQ   CX, DX
+	VADDPS (DX), Y2, Y2
+	VADDPS 32(DX), Y3, Y3
+	ADDQ   CX, DX
+	VADDPS (DX), Y4, Y4
+	VADDPS 32(DX), Y5, Y5
+	ADDQ   CX, DX
+	VADDPS (DX), Y6, Y6
+	VADDPS 32(DX), Y7, Y7
+	ADDQ   CX, DX
+	VADDPS (DX), Y8, Y8
+	VADDPS 32(DX), Y9, Y9
+	ADDQ   CX, DX
+	VADDPS (DX), Y10, Y10
+	VADDPS 32(DX), Y11, Y11
+
+gemm2F32R6set:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y8, (AX)
+	VMOVUPS Y9, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y10, (AX)
+	VMOVUPS Y11, 32(AX)
+	VZEROUPPER
+	RET
+
 // func dotF64(a []float64, b []float64) float64
 // Requires: AVX, FMA3, SSE2
 TEXT ·dotF64(SB), NOSPLIT, $0-56
@@ -1156,6 +1579,429 @@ reluGradF64loop:
 	JMP     reluGradF64loop
 
 reluGradF64done:
+	VZEROUPPER
+	RET
+
+// func gemm2F64R1(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm2F64R1(SB), NOSPLIT, $0-57
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   sa+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x03, DX
+	SHLQ   $0x03, SI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+
+gemm2F64R1loop:
+	TESTQ        AX, AX
+	JE           gemm2F64R1store
+	VMOVUPD      (BX), Y2
+	VMOVUPD      32(BX), Y3
+	VBROADCASTSD (CX), Y4
+	VFMADD231PD  Y2, Y4, Y0
+	VFMADD231PD  Y3, Y4, Y1
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          gemm2F64R1loop
+
+gemm2F64R1store:
+	MOVQ   c+40(FP), AX
+	MOVQ   ldc+48(FP), CX
+	SHLQ   $0x03, CX
+	MOVB   add+56(FP), CL
+	TESTB  CL, CL
+	JE     gemm2F64R1set
+	MOVQ   AX, CX
+	VADDPD (CX), Y0, Y0
+	VADDPD 32(CX), Y1, Y1
+
+gemm2F64R1set:
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y1, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm2F64R2(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm2F64R2(SB), NOSPLIT, $0-57
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   sa+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x03, DX
+	SHLQ   $0x03, SI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+
+gemm2F64R2loop:
+	TESTQ        AX, AX
+	JE           gemm2F64R2store
+	VMOVUPD      (BX), Y4
+	VMOVUPD      32(BX), Y5
+	VBROADCASTSD (CX), Y6
+	VFMADD231PD  Y4, Y6, Y0
+	VFMADD231PD  Y5, Y6, Y1
+	VBROADCASTSD 8(CX), Y6
+	VFMADD231PD  Y4, Y6, Y2
+	VFMADD231PD  Y5, Y6, Y3
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          gemm2F64R2loop
+
+gemm2F64R2store:
+	MOVQ   c+40(FP), AX
+	MOVQ   ldc+48(FP), CX
+	SHLQ   $0x03, CX
+	MOVB   add+56(FP), DL
+	TESTB  DL, DL
+	JE     gemm2F64R2set
+	MOVQ   AX, DX
+	VADDPD (DX), Y0, Y0
+	VADDPD 32(DX), Y1, Y1
+	ADDQ   CX, DX
+	VADDPD (DX), Y2, Y2
+	VADDPD 32(DX), Y3, Y3
+
+gemm2F64R2set:
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y2, (AX)
+	VMOVUPD Y3, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm2F64R3(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm2F64R3(SB), NOSPLIT, $0-57
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   sa+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x03, DX
+	SHLQ   $0x03, SI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+
+gemm2F64R3loop:
+	TESTQ        AX, AX
+	JE           gemm2F64R3store
+	VMOVUPD      (BX), Y6
+	VMOVUPD      32(BX), Y7
+	VBROADCASTSD (CX), Y8
+	VFMADD231PD  Y6, Y8, Y0
+	VFMADD231PD  Y7, Y8, Y1
+	VBROADCASTSD 8(CX), Y8
+	VFMADD231PD  Y6, Y8, Y2
+	VFMADD231PD  Y7, Y8, Y3
+	VBROADCASTSD 16(CX), Y8
+	VFMADD231PD  Y6, Y8, Y4
+	VFMADD231PD  Y7, Y8, Y5
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          gemm2F64R3loop
+
+gemm2F64R3store:
+	MOVQ   c+40(FP), AX
+	MOVQ   ldc+48(FP), CX
+	SHLQ   $0x03, CX
+	MOVB   add+56(FP), DL
+	TESTB  DL, DL
+	JE     gemm2F64R3set
+	MOVQ   AX, DX
+	VADDPD (DX), Y0, Y0
+	VADDPD 32(DX), Y1, Y1
+	ADDQ   CX, DX
+	VADDPD (DX), Y2, Y2
+	VADDPD 32(DX), Y3, Y3
+	ADDQ   CX, DX
+	VADDPD (DX), Y4, Y4
+	VADDPD 32(DX), Y5, Y5
+
+gemm2F64R3set:
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y2, (AX)
+	VMOVUPD Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y4, (AX)
+	VMOVUPD Y5, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm2F64R4(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm2F64R4(SB), NOSPLIT, $0-57
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   sa+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x03, DX
+	SHLQ   $0x03, SI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+
+gemm2F64R4loop:
+	TESTQ        AX, AX
+	JE           gemm2F64R4store
+	VMOVUPD      (BX), Y8
+	VMOVUPD      32(BX), Y9
+	VBROADCASTSD (CX), Y10
+	VFMADD231PD  Y8, Y10, Y0
+	VFMADD231PD  Y9, Y10, Y1
+	VBROADCASTSD 8(CX), Y10
+	VFMADD231PD  Y8, Y10, Y2
+	VFMADD231PD  Y9, Y10, Y3
+	VBROADCASTSD 16(CX), Y10
+	VFMADD231PD  Y8, Y10, Y4
+	VFMADD231PD  Y9, Y10, Y5
+	VBROADCASTSD 24(CX), Y10
+	VFMADD231PD  Y8, Y10, Y6
+	VFMADD231PD  Y9, Y10, Y7
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          gemm2F64R4loop
+
+gemm2F64R4store:
+	MOVQ   c+40(FP), AX
+	MOVQ   ldc+48(FP), CX
+	SHLQ   $0x03, CX
+	MOVB   add+56(FP), DL
+	TESTB  DL, DL
+	JE     gemm2F64R4set
+	MOVQ   AX, DX
+	VADDPD (DX), Y0, Y0
+	VADDPD 32(DX), Y1, Y1
+	ADDQ   CX, DX
+	VADDPD (DX), Y2, Y2
+	VADDPD 32(DX), Y3, Y3
+	ADDQ   CX, DX
+	VADDPD (DX), Y4, Y4
+	VADDPD 32(DX), Y5, Y5
+	ADDQ   CX, DX
+	VADDPD (DX), Y6, Y6
+	VADDPD 32(DX), Y7, Y7
+
+gemm2F64R4set:
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y2, (AX)
+	VMOVUPD Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y4, (AX)
+	VMOVUPD Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y6, (AX)
+	VMOVUPD Y7, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm2F64R5(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm2F64R5(SB), NOSPLIT, $0-57
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   sa+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x03, DX
+	SHLQ   $0x03, SI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+
+gemm2F64R5loop:
+	TESTQ        AX, AX
+	JE           gemm2F64R5store
+	VMOVUPD      (BX), Y10
+	VMOVUPD      32(BX), Y11
+	VBROADCASTSD (CX), Y12
+	VFMADD231PD  Y10, Y12, Y0
+	VFMADD231PD  Y11, Y12, Y1
+	VBROADCASTSD 8(CX), Y12
+	VFMADD231PD  Y10, Y12, Y2
+	VFMADD231PD  Y11, Y12, Y3
+	VBROADCASTSD 16(CX), Y12
+	VFMADD231PD  Y10, Y12, Y4
+	VFMADD231PD  Y11, Y12, Y5
+	VBROADCASTSD 24(CX), Y12
+	VFMADD231PD  Y10, Y12, Y6
+	VFMADD231PD  Y11, Y12, Y7
+	VBROADCASTSD 32(CX), Y12
+	VFMADD231PD  Y10, Y12, Y8
+	VFMADD231PD  Y11, Y12, Y9
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          gemm2F64R5loop
+
+gemm2F64R5store:
+	MOVQ   c+40(FP), AX
+	MOVQ   ldc+48(FP), CX
+	SHLQ   $0x03, CX
+	MOVB   add+56(FP), DL
+	TESTB  DL, DL
+	JE     gemm2F64R5set
+	MOVQ   AX, DX
+	VADDPD (DX), Y0, Y0
+	VADDPD 32(DX), Y1, Y1
+	ADDQ   CX, DX
+	VADDPD (DX), Y2, Y2
+	VADDPD 32(DX), Y3, Y3
+	ADDQ   CX, DX
+	VADDPD (DX), Y4, Y4
+	VADDPD 32(DX), Y5, Y5
+	ADDQ   CX, DX
+	VADDPD (DX), Y6, Y6
+	VADDPD 32(DX), Y7, Y7
+	ADDQ   CX, DX
+	VADDPD (DX), Y8, Y8
+	VADDPD 32(DX), Y9, Y9
+
+gemm2F64R5set:
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y2, (AX)
+	VMOVUPD Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y4, (AX)
+	VMOVUPD Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y6, (AX)
+	VMOVUPD Y7, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y8, (AX)
+	VMOVUPD Y9, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm2F64R6(k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm2F64R6(SB), NOSPLIT, $0-57
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   sa+16(FP), DX
+	MOVQ   b+24(FP), BX
+	MOVQ   sb+32(FP), SI
+	SHLQ   $0x03, DX
+	SHLQ   $0x03, SI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+
+gemm2F64R6loop:
+	TESTQ        AX, AX
+	JE           gemm2F64R6store
+	VMOVUPD      (BX), Y12
+	VMOVUPD      32(BX), Y13
+	VBROADCASTSD (CX), Y14
+	VFMADD231PD  Y12, Y14, Y0
+	VFMADD231PD  Y13, Y14, Y1
+	VBROADCASTSD 8(CX), Y14
+	VFMADD231PD  Y12, Y14, Y2
+	VFMADD231PD  Y13, Y14, Y3
+	VBROADCASTSD 16(CX), Y14
+	VFMADD231PD  Y12, Y14, Y4
+	VFMADD231PD  Y13, Y14, Y5
+	VBROADCASTSD 24(CX), Y14
+	VFMADD231PD  Y12, Y14, Y6
+	VFMADD231PD  Y13, Y14, Y7
+	VBROADCASTSD 32(CX), Y14
+	VFMADD231PD  Y12, Y14, Y8
+	VFMADD231PD  Y13, Y14, Y9
+	VBROADCASTSD 40(CX), Y14
+	VFMADD231PD  Y12, Y14, Y10
+	VFMADD231PD  Y13, Y14, Y11
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          gemm2F64R6loop
+
+gemm2F64R6store:
+	MOVQ   c+40(FP), AX
+	MOVQ   ldc+48(FP), CX
+	SHLQ   $0x03, CX
+	MOVB   add+56(FP), DL
+	TESTB  DL, DL
+	JE     gemm2F64R6set
+	MOVQ   AX, DX
+	VADDPD (DX), Y0, Y0
+	VADDPD 32(DX), Y1, Y1
+	ADDQ   CX, DX
+	VADDPD (DX), Y2, Y2
+	VADDPD 32(DX), Y3, Y3
+	ADDQ   CX, DX
+	VADDPD (DX), Y4, Y4
+	VADDPD 32(DX), Y5, Y5
+	ADDQ   CX, DX
+	VADDPD (DX), Y6, Y6
+	VADDPD 32(DX), Y7, Y7
+	ADDQ   CX, DX
+	VADDPD (DX), Y8, Y8
+	VADDPD 32(DX), Y9, Y9
+	ADDQ   CX, DX
+	VADDPD (DX), Y10, Y10
+	VADDPD 32(DX), Y11, Y11
+
+gemm2F64R6set:
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y2, (AX)
+	VMOVUPD Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y4, (AX)
+	VMOVUPD Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y6, (AX)
+	VMOVUPD Y7, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y8, (AX)
+	VMOVUPD Y9, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPD Y10, (AX)
+	VMOVUPD Y11, 32(AX)
 	VZEROUPPER
 	RET
 

@@ -68,3 +68,9 @@ func reluF32(y []float32)        { panic("gradgen: no vector kernels") }
 func reluF64(y []float64)        { panic("gradgen: no vector kernels") }
 func reluGradF32(y, a []float32) { panic("gradgen: no vector kernels") }
 func reluGradF64(y, a []float64) { panic("gradgen: no vector kernels") }
+func kernel2F32(rows, k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool) {
+	panic("gradgen: no vector kernels")
+}
+func kernel2F64(rows, k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool) {
+	panic("gradgen: no vector kernels")
+}

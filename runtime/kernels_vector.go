@@ -3,12 +3,12 @@
 package runtime
 
 // vector reports whether the vector kernels run: the processor and the
-// operating system support AVX2 and FMA. Tests switch it off to check the
-// plain Go path on the same machine.
-var vector = hasAVX2FMA()
+// operating system support AVX2 and FMA, and GRADGEN_KERNELS allows them.
+// Tests switch it off to check the plain Go path on the same machine.
+var vector = hasAVX2FMA() && kernelsAllowed("avx2")
 
 // avx512 reports whether the AVX-512 matrix kernels run (see gemm.go).
-var avx512 = vector && hasAVX512()
+var avx512 = vector && hasAVX512() && kernelsAllowed("avx512")
 
 // kernelF32 calls the micro-kernel gemmF32R<rows>. The calls are direct, so
 // that pointers to a caller's stack need not escape.
@@ -177,5 +177,41 @@ func kernelNTF64(rows, cols, n int, mask uint32, a *float64, lda int, b *float64
 		gemmNTF64R4C5(n, mask, a, lda, b, ldb, c, ldc, add)
 	case 4*8 + 6:
 		gemmNTF64R4C6(n, mask, a, lda, b, ldb, c, ldc, add)
+	}
+}
+
+// kernel2F32 calls the AVX2 micro-kernel gemm2F32R<rows>.
+func kernel2F32(rows, k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, add bool) {
+	switch rows {
+	case 1:
+		gemm2F32R1(k, a, sa, b, sb, c, ldc, add)
+	case 2:
+		gemm2F32R2(k, a, sa, b, sb, c, ldc, add)
+	case 3:
+		gemm2F32R3(k, a, sa, b, sb, c, ldc, add)
+	case 4:
+		gemm2F32R4(k, a, sa, b, sb, c, ldc, add)
+	case 5:
+		gemm2F32R5(k, a, sa, b, sb, c, ldc, add)
+	case 6:
+		gemm2F32R6(k, a, sa, b, sb, c, ldc, add)
+	}
+}
+
+// kernel2F64 calls the AVX2 micro-kernel gemm2F64R<rows>.
+func kernel2F64(rows, k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, add bool) {
+	switch rows {
+	case 1:
+		gemm2F64R1(k, a, sa, b, sb, c, ldc, add)
+	case 2:
+		gemm2F64R2(k, a, sa, b, sb, c, ldc, add)
+	case 3:
+		gemm2F64R3(k, a, sa, b, sb, c, ldc, add)
+	case 4:
+		gemm2F64R4(k, a, sa, b, sb, c, ldc, add)
+	case 5:
+		gemm2F64R5(k, a, sa, b, sb, c, ldc, add)
+	case 6:
+		gemm2F64R6(k, a, sa, b, sb, c, ldc, add)
 	}
 }
