@@ -10,16 +10,16 @@ import "unsafe"
 //	MulTN: W̄ += ȳᵀ x   (c = aᵀ b, a: the tile's ȳ, b: the tile's x)
 //
 // On a processor with AVX-512 they run register-blocked micro-kernels
-// (../asm/gemm.go): a tile of up to gemmRows rows and two vectors of
-// columns of c stays in registers while the kernel adds the outer products
-// of a's and b's rows; MulNN first packs a block of a's rows so that each
-// step's column of a is contiguous. Elsewhere they run the row kernels
-// (Axpy4 and Axpy), or plain Go.
+// (../asm/gemm.go). MulNN and MulTN keep a tile of up to gemmRows rows and
+// two vectors of columns of c in registers while the kernel adds the outer
+// products of a's and b's rows; MulNN first packs a block of a's rows so
+// that each step's column of a is contiguous. MulNT keeps a 4×6 tile of dot
+// products. With AVX2 only, MulNN and MulTN run a 6-row, two-vector AVX2
+// micro-kernel and MulNT the Dot4x3 row kernel; without AVX2, plain Go.
 //
-// Every path sums each element of c in increasing order of the inner
-// index, starting from c's old value when add is set, so the results are
-// the same on every run; paths may differ from each other in the last bits
-// where they fuse multiplies and adds differently.
+// Every path sums in a fixed order, so its results are the same on every
+// run. The paths order and fuse the sums differently, so they may differ
+// from each other in the last bits (GRADGEN_KERNELS picks one).
 
 // gemmRows is the most rows of c a micro-kernel computes at once.
 const gemmRows = 12
@@ -262,7 +262,7 @@ func kernel2[T Float](rows, k int, a *T, sa int, b *T, sb int, c *T, ldc int, ad
 // rankUpdate2 sets or adds c[i][j] = Σ_p a[p·sa+i]·b[p·sb+j] for i < rows
 // and j < n (c's rows ldc apart) with the AVX2 micro-kernel on whole
 // panels of two vectors of columns; the columns past the last whole panel
-// are summed in Go, in the same order.
+// are summed in Go, in the same order (without fused multiply-adds).
 func rankUpdate2[T Float](rows, k int, a []T, sa int, b []T, sb int, c []T, ldc int, n int, add bool) {
 	cols := 2 * lanes[T]()
 	full := n - n%cols
