@@ -19,8 +19,11 @@ const minVectorLen = 32
 
 // minGemmElems is the smallest weight matrix (elements) whose products a
 // batched function computes with one call of the runtime's blocked matrix
-// products (gemm): below it, a call and its tile set-up cost more than
-// the inline loops.
+// products (gemm). Smaller ones keep inline loops with constant bounds,
+// which beat a call on CPUs without AVX-512. Measured on the tiny network
+// (4→16→16→3) at batch 32, train step with AVX-512 / AVX2 / plain Go:
+// every product gemm 6.0 / 11.1 / 33.6 µs, from 64 elements 7.5 / 13.6 /
+// 32 µs, from 256 (the 16×16 layer) 8.3 / 8.7 / 26.3 µs.
 const minGemmElems = 256
 
 // minStepElems is the smallest weight (elements) whose optimizer step a
@@ -48,7 +51,8 @@ const minWholeLen = 8
 // row, or a row of the result a scaled row is added to) is at least
 // minVectorLen long to use the vector kernels, and, in per-sample
 // functions, the shorter backward products to use one whole-matrix kernel
-// (Ger, GemvT).
+// (Ger, GemvT). Last, markSteps picks the weights a per-sample training
+// function may step row by row (step).
 func Layout(p *ir.Program, f *ir.Func) error {
 	batched := f.Rows >= minRowsForTranspose
 	gemm := func(v *ir.Value) bool {

@@ -102,8 +102,9 @@ func MulTN[T Float](c, a, b []T, m, n, k int, add bool) {
 		}
 		return
 	}
-	if vector {
-		// AVX2: the micro-kernel straight from a and b.
+	if vector && n >= 2*lanes[T]() {
+		// AVX2: the micro-kernel straight from a and b. Narrower products
+		// take the row kernels, which handle short rows better.
 		for i0 := 0; i0 < m; i0 += gemm2Rows {
 			rows := min(gemm2Rows, m-i0)
 			rankUpdate2(rows, k, a[i0:], m, b, n, c[i0*n:], n, n, add)
@@ -145,7 +146,7 @@ func MulNN[T Float](c, a, b []T, m, n, k int, add bool) {
 		mulNN512(c, a, b, m, n, k, add)
 		return
 	}
-	if vector {
+	if vector && n >= 2*lanes[T]() {
 		mulNN2(c, a, b, m, n, k, add)
 		return
 	}
