@@ -208,26 +208,16 @@ func api(file *File, p *ir.Program) {
 		}
 		if grad && sample != nil && p.SmallBatch > 1 {
 			// Short batches skip the tile set-up: one per-sample pass each.
-			call := func(first Code) Code {
-				args := []Code{Op("&").Id("m").Dot("Params"), Op("&").Id("m").Dot("Grad"),
-					Op("&").Id("m").Dot(lowerFirst(workName(sample))), Op("&").Id("xs").Index(Id("i")), Op("&").Id("ts").Index(Id("i")), Len(Id("xs"))}
-				if first != nil {
-					args = append(args, first)
-				}
-				if stepsAny(sample) {
-					args = append(args, Nil()) // Backward does not step
-				}
-				return Id("loss").Op("+=").Id(goName(sample)).Call(args...)
-			}
+			call := sampleCall(p, sample, Nil()) // Backward does not step
 			var short []Code
 			if writesEveryGradient(p, sample) {
 				// The first sample writes every gradient: no clearing.
 				short = []Code{
 					If(Len(Id("xs")).Op("==").Lit(0)).Block(clearGrad.Clone(), Return(Lit(0))),
-					For(Id("i").Op(":=").Range().Id("xs")).Block(call(Id("i").Op("==").Lit(0))),
+					For(Id("i").Op(":=").Range().Id("xs")).Block(call),
 				}
 			} else {
-				short = []Code{clearGrad.Clone(), For(Id("i").Op(":=").Range().Id("xs")).Block(call(nil))}
+				short = []Code{clearGrad.Clone(), For(Id("i").Op(":=").Range().Id("xs")).Block(call)}
 			}
 			code = append(code, If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(append(short, Return(Id("loss")))...))
 		}
@@ -424,22 +414,17 @@ func shortTrain(p *ir.Program, sample *ir.Func) Code {
 			fused[c.grads[v]] = true
 		}
 	}
-	args := []Code{Op("&").Id("m").Dot("Params"), Op("&").Id("m").Dot("Grad"),
-		Op("&").Id("m").Dot(lowerFirst(workName(sample))), Op("&").Id("xs").Index(Id("i")), Op("&").Id("ts").Index(Id("i")), Len(Id("xs"))}
 	var code []Code
-	if writesEveryGradient(p, sample) {
-		args = append(args, Id("i").Op("==").Lit(0))
-	} else {
+	if !writesEveryGradient(p, sample) {
 		code = append(code, Clear(Id("m").Dot("Grad").Dot("Slice").Call()))
 	}
-	args = append(args, Id("step"))
 	code = append(code, stepStart(p)...)
 	code = append(code,
 		Var().Id("loss").Add(c.elem()),
 		For(Id("i").Op(":=").Range().Id("xs")).Block(
 			Var().Id("step").Op("*").Id("Model"),
 			If(Id("i").Op("==").Len(Id("xs")).Op("-").Lit(1)).Block(Id("step").Op("=").Id("m")),
-			Id("loss").Op("+=").Id(goName(sample)).Call(args...),
+			sampleCall(p, sample, Id("step")),
 		),
 	)
 	// Step the parameters the sample did not, in contiguous ranges.
@@ -478,6 +463,27 @@ func clearUnlessFirst(p *ir.Program, train *ir.Func, grad, xs *Statement) Code {
 		return clear
 	}
 	return If(Len(xs).Op("==").Lit(0)).Block(clear)
+}
+
+// sampleCall is loss += trainSample(…) for sample xs[i] of the batch, in
+// Backward's and Train's short-batch loops. The first sample writes the
+// gradient when the function writes every one (first = i == 0); otherwise
+// the caller cleared it and every sample adds. step is passed to a function
+// that fuses optimizer steps (nil: no step).
+func sampleCall(p *ir.Program, sample *ir.Func, step Code) Code {
+	args := []Code{Op("&").Id("m").Dot("Params"), Op("&").Id("m").Dot("Grad"),
+		Op("&").Id("m").Dot(lowerFirst(workName(sample))), Op("&").Id("xs").Index(Id("i")), Op("&").Id("ts").Index(Id("i")), Len(Id("xs"))}
+	if len(newFuncCtx(p, sample).first) > 0 {
+		first := Code(False())
+		if writesEveryGradient(p, sample) {
+			first = Id("i").Op("==").Lit(0)
+		}
+		args = append(args, first)
+	}
+	if stepsAny(sample) {
+		args = append(args, step)
+	}
+	return Id("loss").Op("+=").Id(goName(sample)).Call(args...)
 }
 
 // stepStart is what Step does once before updating any range: Adam counts
