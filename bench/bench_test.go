@@ -248,3 +248,19 @@ func testFusedStep[T gradtest.Float](t *testing.T) {
 		gradtest.TrainIsBackwardStep(t, fmt.Sprintf("batch of %d", batch), generated[T]("mnist"), generated[T]("mnist"), xs, ts, 3)
 	}
 }
+
+// BenchmarkTinyBatch times the tiny network's training step on a batch of
+// 32, one tile of the batched function: the case behind the layout pass's
+// minGemmElems. Run it with GRADGEN_KERNELS=avx2 or portable to compare the
+// kernel paths.
+func BenchmarkTinyBatch(b *testing.B) {
+	n := load(b, specPath("tiny", "f32"))
+	xs, ts := data[float32](n, 32)
+	m := tiny32.NewModel(seed)
+	x := unsafe.Slice((*[tiny32.Inputs]float32)(unsafe.Pointer(unsafe.SliceData(xs))), 32)
+	t := unsafe.Slice((*[tiny32.Outputs]float32)(unsafe.Pointer(unsafe.SliceData(ts))), 32)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Train(x, t)
+	}
+}

@@ -21,7 +21,8 @@ const minVectorLen = 32
 // batched function computes with one call of the runtime's blocked matrix
 // products (gemm). Smaller ones keep inline loops with constant bounds,
 // which beat a call on CPUs without AVX-512. Measured on the tiny network
-// (4→16→16→3) at batch 32, train step with AVX-512 / AVX2 / plain Go:
+// (4→16→16→3) at batch 32 (BenchmarkTinyBatch in ../bench, with
+// GRADGEN_KERNELS), train step with AVX-512 / AVX2 / plain Go:
 // every product gemm 6.0 / 11.1 / 33.6 µs, from 64 elements 7.5 / 13.6 /
 // 32 µs, from 256 (the 16×16 layer) 8.3 / 8.7 / 26.3 µs.
 const minGemmElems = 256
