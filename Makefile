@@ -5,7 +5,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Every spec whose generated code is committed, with its output beside it.
 SPECS       := $(shell find generated examples bench/nets -name '*.yaml' | sort)
 
-.PHONY: all demo test bench generate check-generated fmt-check vet staticcheck unit build
+.PHONY: all demo test test-ports test-arm64 test-js test-wasip1 vet-ports bench generate check-generated fmt-check vet staticcheck unit build
 
 all: test
 
@@ -15,6 +15,36 @@ demo:
 
 ## test: formatting, vet, staticcheck, stale generated code, then every test
 test: fmt-check vet staticcheck check-generated unit
+
+# The packages whose tests run on every port: the runtime, checkpoints, and
+# every generated package (./bench tests bench/nets).
+PORT_PKGS  := ./runtime ./safetensors ./generated/... ./examples/... ./bench
+# Go's own wrappers that run js/wasm under Node and wasip1/wasm under a WASI runtime.
+WASM_EXEC  := $(shell $(GO) env GOROOT)/lib/wasm
+WAZERO     := github.com/tetratelabs/wazero/cmd/wazero@v1.12.0
+QEMU_ARM64 ?= qemu-aarch64-static
+
+## test-ports: the PORT_PKGS tests on linux/arm64 (qemu-user), js/wasm (Node), wasip1/wasm (wazero); vet on darwin/arm64, windows/amd64, linux/386
+test-ports: test-arm64 test-js test-wasip1 vet-ports
+
+test-arm64:
+	GOARCH=arm64 $(GO) test -count=1 -exec $(QEMU_ARM64) $(PORT_PKGS)
+
+test-js:
+	PATH="$(WASM_EXEC):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 $(PORT_PKGS)
+
+# wazero is installed, at a pinned version, into a temporary directory, so it
+# stays out of go.mod; go test finds Go's go_wasip1_wasm_exec on PATH.
+test-wasip1:
+	@bin=$$(mktemp -d) && trap 'rm -rf "$$bin"' EXIT && \
+	GOBIN="$$bin" $(GO) install $(WAZERO) && \
+	echo "GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 $(PORT_PKGS)  # under wazero" && \
+	PATH="$$bin:$(WASM_EXEC):$$PATH" GOWASIRUNTIME=wazero GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 $(PORT_PKGS)
+
+vet-ports:
+	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
+	GOOS=windows GOARCH=amd64 $(GO) vet ./...
+	GOOS=linux GOARCH=386 $(GO) vet ./...
 
 ## bench: generated vs generic engine vs Gorgonia, one core; writes docs/bench/
 BENCH_COUNT ?= 6

@@ -132,7 +132,7 @@ func (v *validator) network() {
 	if widthsOK && dtypeOK {
 		if need := n.modelBytes(); need.Cmp(big.NewInt(MaxModelBytes)) > 0 {
 			v.errorf(v.at(nil, "", n.Pos), "network needs %s bytes for parameters, gradients, optimizer state and workspace; the limit is %d bytes",
-				need, MaxModelBytes)
+				need, int64(MaxModelBytes))
 		}
 	}
 }

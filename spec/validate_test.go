@@ -42,11 +42,11 @@ func TestValidateGoBuilt(t *testing.T) {
 			`loss must be one of mse, softmax_cross_entropy, binary_cross_entropy, got ""`,
 		}},
 		{"widths", func(n *spec.Network) {
-			n.Input = 1e15
+			n.Input = 1 << 30
 			n.Layers[0].Dense = 0
 			n.Layers[1].Dense = -3
 		}, []string{
-			"input must be <= 16777216, got 1000000000000000",
+			"input must be <= 16777216, got 1073741824",
 			"layer 1: dense must be >= 1, got 0",
 			"layer 2: dense must be >= 1, got -3",
 		}},
@@ -202,7 +202,7 @@ func TestNumParamsAndWidths(t *testing.T) {
 	if got := huge.NumParams(); got != math.MaxInt64 {
 		t.Errorf("NumParams of absurd widths = %d, want saturation at MaxInt64", got)
 	}
-	sum := &spec.Network{Input: 1 << 31, Layers: []spec.Layer{{Dense: 1 << 31}, {Dense: 1 << 31}, {Dense: 1 << 31}}}
+	sum := &spec.Network{Input: math.MaxInt32, Layers: []spec.Layer{{Dense: math.MaxInt32}, {Dense: math.MaxInt32}, {Dense: math.MaxInt32}}}
 	if got := sum.NumParams(); got != math.MaxInt64 {
 		t.Errorf("NumParams of overflowing sum = %d, want saturation at MaxInt64", got)
 	}

@@ -6,11 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/gradgen/gradgen"
+	"github.com/gradgen/gradgen/internal/testmod"
 	"github.com/gradgen/gradgen/spec"
 )
 
@@ -97,9 +97,10 @@ func TestGeneratedAgreesWithGenericEngine(t *testing.T) {
 	if s := os.Getenv("E2E_SPECS"); s != "" {
 		fmt.Sscan(s, &count)
 	}
-	root := repoRoot(t)
 	dir := t.TempDir()
-	writeModule(t, dir, root)
+	// Inside gradgen's import path, so that it may import gradgen's internal test helpers.
+	testmod.Write(t, dir, testmod.Module{Path: "github.com/gradgen/gradgen/e2emod"})
+	env := testmod.Env(t)
 	for i, src := range randomSpecs(1, count) {
 		n, err := spec.Parse("net.yaml", []byte(src))
 		if err != nil {
@@ -123,7 +124,7 @@ func TestGeneratedAgreesWithGenericEngine(t *testing.T) {
 	for _, tags := range []string{"", "purego"} {
 		cmd := exec.Command("go", "test", "-count=1", "-tags="+tags, "./...")
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+		cmd.Env = env
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("go test -tags=%q in the generated module: %v\n%s", tags, err, out)
@@ -133,29 +134,6 @@ func TestGeneratedAgreesWithGenericEngine(t *testing.T) {
 			t.Errorf("-tags=%q: expected %d passing packages:\n%s", tags, count, out)
 		}
 	}
-}
-
-// repoRoot is the directory of this module's go.mod.
-func repoRoot(t *testing.T) string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-}
-
-// writeModule makes dir a module inside gradgen's import path (so that it may
-// import gradgen's internal test helpers) that requires this checkout.
-func writeModule(t *testing.T, dir, root string) {
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gosum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod := strings.Replace(string(gomod), "module github.com/gradgen/gradgen\n", "module github.com/gradgen/gradgen/e2emod\n", 1)
-	mod += fmt.Sprintf("\nrequire github.com/gradgen/gradgen v0.0.0\n\nreplace github.com/gradgen/gradgen => %s\n", root)
-	write(t, filepath.Join(dir, "go.mod"), mod)
-	write(t, filepath.Join(dir, "go.sum"), string(gosum))
 }
 
 func write(t *testing.T, path, data string) {

@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"flag"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/gradgen/gradgen/internal/testmod"
 	"golang.org/x/tools/txtar"
 )
 
@@ -27,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite the want sections of testdata/c
 //
 // A case whose files include Go source runs in a module example.com/cat
 // that requires this checkout through a replace directive, offline, as a
-// user's module would (see writeModule); the harness writes its go.mod.
+// user's module would (see package testmod); the harness writes its go.mod.
 //
 // In stderr, the case's directory reads as $DIR and this checkout as $ROOT.
 //
@@ -87,7 +86,8 @@ func runCase(t *testing.T, path, root string) {
 		t.Fatalf("%s needs a cmd and a want section", path)
 	}
 	if goSpec {
-		writeModule(t, dir, root)
+		testmod.Write(t, dir, testmod.Module{Path: "example.com/cat"})
+		testmod.Setenv(t)
 	}
 	before := snapshot(t, dir)
 
@@ -184,46 +184,6 @@ func normalise(s, dir, root string) string {
 
 func indent(s string) string {
 	return strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n      ") + "\n"
-}
-
-// writeModule makes dir the module example.com/cat, which requires this
-// checkout through a replace directive and lists its requirements, with its
-// go.sum, so that the go command finds everything in the module cache; the
-// environment switches the module proxy off.
-func writeModule(t *testing.T, dir, root string) {
-	t.Helper()
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gosum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The go line is the checkout's, so that the go command has no
-	// reason to rewrite it.
-	var goLine string
-	var reqs []string
-	for line := range strings.Lines(string(gomod)) {
-		f := strings.Fields(line)
-		switch {
-		case len(f) == 2 && f[0] == "go":
-			goLine = line
-		case len(f) >= 2 && strings.Contains(f[0], ".") && strings.HasPrefix(f[1], "v"):
-			reqs = append(reqs, "\t"+f[0]+" "+f[1]+" // indirect")
-		}
-	}
-	slices.Sort(reqs)
-	mod := fmt.Sprintf("module example.com/cat\n\n%s\nrequire github.com/gradgen/gradgen v0.0.0\n\nrequire (\n%s\n)\n\nreplace github.com/gradgen/gradgen => %s\n",
-		goLine, strings.Join(slices.Compact(reqs), "\n"), root)
-	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-		t.Fatal("a catalogue case brings its own go.mod; the harness writes it")
-	}
-	writeCaseFile(t, filepath.Join(dir, "go.mod"), []byte(mod))
-	writeCaseFile(t, filepath.Join(dir, "go.sum"), gosum)
-	t.Setenv("GOFLAGS", "-mod=mod -buildvcs=false")
-	t.Setenv("GOPROXY", "off")
-	t.Setenv("GOWORK", "off")
 }
 
 // TestInterruptedWriteKeepsPreviousFile: when writing the new output fails
