@@ -237,18 +237,23 @@ func TestGenerateRandomSpecs(t *testing.T) {
 	for i := range count {
 		var b strings.Builder
 		fmt.Fprintf(&b, "package: p%d\ndtype: %s\ninput: %d\nlayers:\n", i, pick("float32", "float64"), width())
-		depth := 1 + rng.IntN(6)
+		depth, last := 1+rng.IntN(6), 0
 		for l := range depth {
 			act := pick("none", "relu", "leaky_relu", "sigmoid", "tanh")
 			if l == depth-1 {
 				act = "none" // so that every loss fits
 			}
-			fmt.Fprintf(&b, "  - dense: %d\n    activation: %s\n    bias: %t\n", min(width(), 40), act, rng.IntN(4) > 0)
+			last = min(width(), 40)
+			fmt.Fprintf(&b, "  - dense: %d\n    activation: %s\n    bias: %t\n", last, act, rng.IntN(4) > 0)
 			if act == "leaky_relu" && rng.IntN(2) == 0 {
 				b.WriteString("    slope: 0.2\n")
 			}
 		}
-		fmt.Fprintf(&b, "loss: %s\noptimizer: {%s}\n", pick("mse", "softmax_cross_entropy", "binary_cross_entropy"),
+		loss := pick("mse", "softmax_cross_entropy", "binary_cross_entropy")
+		if loss == "softmax_cross_entropy" && last == 1 {
+			loss = "binary_cross_entropy" // softmax over one class cannot learn; Validate refuses it
+		}
+		fmt.Fprintf(&b, "loss: %s\noptimizer: {%s}\n", loss,
 			pick("sgd: {lr: 0.1}", "momentum: {lr: 0.1, momentum: 0.9}", "adam: {}", "adam: {lr: 0.01, beta1: 0, eps: 1e-6}"))
 		src := []byte(b.String())
 		if _, err := spec.Parse(fuzzFile, src); err != nil {

@@ -22,6 +22,12 @@ func seeds(t testing.TB) [][]byte {
 		[]byte("package: p\ninput: 2\nlayers: [{dense: 1}]\nloss: mse\noptimizer: {adam: {}}\n"),
 		[]byte("package: p\ninput: 2\nlayers: [&h {dense: 8}, *h, {dense: 1}]\nloss: mse\noptimizer: {momentum: {lr: 1, momentum: 0.5}}\n"),
 	}
+	for _, c := range indentCases {
+		srcs = append(srcs, []byte(c.src))
+	}
+	for _, c := range standInCases {
+		srcs = append(srcs, []byte(c.src))
+	}
 	paths, err := filepath.Glob("testdata/errors/*.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -107,7 +107,10 @@ func (p *parser) document(src []byte) *yaml.Node {
 	switch err := decodeNode(dec, &next); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
+		// The decoder ended the first document early at the bad line,
+		// so what the first document lacks is no problem of the spec.
 		p.syntaxError(err, src)
+		return nil
 	default:
 		p.errorf(p.pos(&next), "a spec must be a single YAML document, but a second one starts here")
 	}
@@ -179,6 +182,12 @@ func (p *parser) syntaxError(err error, src []byte) {
 		// The scanner and parser leave out line 1.
 		pos.Line, pos.Col = 1, 1
 	}
+	if !strings.Contains(msg, "tab") {
+		if m, ok := indentation(src, pos.Line); ok {
+			p.errorf(Pos{File: p.file, Line: m.line, Col: m.col}, "invalid YAML: %s", m.msg)
+			return
+		}
+	}
 	if pos.Line > 0 {
 		// yaml.v3 may report a tab in indentation at the start of the
 		// scalar before it, so look for the tab from the reported line on.
@@ -194,6 +203,36 @@ func (p *parser) syntaxError(err error, src []byte) {
 		}
 	}
 	p.errorf(pos, "invalid YAML: %s", msg)
+}
+
+// indentation returns the line of src whose bad indentation causes a syntax
+// error that the decoder reports at line reported (counted from 1, or 0 for
+// none), when it finds one. The decoder reports such an error where the
+// block around the line starts, or at the line itself. The line must be the
+// first one with which src no longer decodes, which rules out lines that
+// misindented takes for misindented but YAML reads otherwise.
+func indentation(src []byte, reported int) (misindent, bool) {
+	lines := yamlLines(src)
+	m, ok := misindented(lines)
+	if !ok || reported == 0 || m.line < reported || !decodes(lines[:m.line-1]) || decodes(lines[:m.line]) {
+		return misindent{}, false
+	}
+	return m, true
+}
+
+// decodes reports whether lines decode as a YAML stream, of any number of
+// documents.
+func decodes(lines []string) bool {
+	dec := yaml.NewDecoder(strings.NewReader(strings.Join(lines, "\n")))
+	for {
+		var n yaml.Node
+		switch err := decodeNode(dec, &n); {
+		case errors.Is(err, io.EOF):
+			return true
+		case err != nil:
+			return false
+		}
+	}
 }
 
 // utf8Text returns src as UTF-8 text, for finding positions in it: YAML may
@@ -290,12 +329,20 @@ func resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// mapping returns the values of m, a mapping node, by key. It reports keys
-// that are not scalars, duplicate keys (keeping the first), and keys not in
-// allowed, whose message unknown makes.
-func (p *parser) mapping(m *yaml.Node, allowed []string, unknown func(key string) string) map[string]*yaml.Node {
+// mapping returns the values of m, the mapping at path in a spec (see
+// keyVocab), by key. It reports keys that are not scalars, duplicate keys
+// (keeping the first), and unknown keys, whose message unknown makes.
+//
+// An unknown key for which the vocabulary of path suggests an allowed key
+// that m lacks stands in for that key: its value is returned under the
+// suggested key, so that the problems inside it show at once. The unknown key
+// is still reported, so the spec stays invalid, and a key that stands in is
+// not reported missing.
+func (p *parser) mapping(m *yaml.Node, path string, unknown func(key string) string) map[string]*yaml.Node {
+	v, _ := keyVocab(path)
 	vals := make(map[string]*yaml.Node)
 	seen := make(map[string]Pos)
+	present := scalarKeys(m)
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		kn, vn := m.Content[i], m.Content[i+1]
 		k := resolve(kn)
@@ -309,20 +356,59 @@ func (p *parser) mapping(m *yaml.Node, allowed []string, unknown func(key string
 			continue
 		}
 		seen[key] = p.pos(kn)
-		if !slices.Contains(allowed, key) {
-			p.errorf(p.pos(kn), "%s", unknown(key))
+		if slices.Contains(v.words, key) {
+			vals[key] = vn
 			continue
 		}
-		vals[key] = vn
+		w := v.suggest(key)
+		if w == "" {
+			p.errorf(p.pos(kn), "%s%s", unknown(key), indentHint(m.Content[:i], path, key))
+			continue
+		}
+		p.errorf(p.pos(kn), "%s", unknown(key))
+		if !present[w] {
+			present[w] = true // the first unknown key that suggests w stands in for it
+			vals[w] = vn
+		}
 	}
 	return vals
 }
 
+// indentHint returns a hint for key, unknown in the mapping at path, when it
+// belongs to the nearest of the keys before it in pairs whose value is left
+// empty: then it most likely lacks the indentation that makes it a key of
+// that one.
+func indentHint(pairs []*yaml.Node, path, key string) string {
+	for i := len(pairs) - 2; i >= 0; i -= 2 {
+		k, v := resolve(pairs[i]), pairs[i+1]
+		if k.Kind != yaml.ScalarNode || !isNull(v) || v.Value != "" {
+			continue
+		}
+		if child, ok := keyVocab(joinPath(path, k.Value)); ok && slices.Contains(child.words, key) {
+			return fmt.Sprintf(" (to make it a key of %s, indent it more than %s)", k.Value, k.Value)
+		}
+		return ""
+	}
+	return ""
+}
+
+// scalarKeys returns the set of the scalar keys of the mapping node m.
+func scalarKeys(m *yaml.Node) map[string]bool {
+	keys := make(map[string]bool)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := resolve(m.Content[i]); k.Kind == yaml.ScalarNode {
+			keys[k.Value] = true
+		}
+	}
+	return keys
+}
+
 // unknownKey makes the message for an unknown key of a mapping; where says
 // which mapping, as in " in layer 2", or is empty for the top level.
-func unknownKey(where string, allowed []string) func(string) string {
+func unknownKey(where, path string) func(string) string {
+	v, _ := keyVocab(path)
 	return func(key string) string {
-		return fmt.Sprintf("unknown key %s%s (allowed: %s)%s", quote(key), where, list(allowed), didYouMean(key, allowed))
+		return fmt.Sprintf("unknown key %s%s (allowed: %s)%s", quote(key), where, list(v.words), didYouMean(key, v))
 	}
 }
 
@@ -359,7 +445,7 @@ func (p *parser) network(root *yaml.Node) *Network {
 		p.errorf(n.Pos, "a spec must be a mapping with keys %s, got %s", list(networkKeys), describe(m))
 		return nil
 	}
-	vals := p.mapping(m, networkKeys, unknownKey("", networkKeys))
+	vals := p.mapping(m, "", unknownKey("", ""))
 
 	lossWant := "one of " + list(lossNames)
 	if !p.field(vals, n.Fields, "", "package", stringTo(p, &n.Package, "package", "a Go identifier")) {
@@ -404,7 +490,7 @@ func (p *parser) layer(l *Layer, i int, v *yaml.Node) {
 	}
 	where := fmt.Sprintf(" in layer %d", i)
 	prefix := fmt.Sprintf("layer %d: ", i)
-	vals := p.mapping(m, layerKeys, unknownKey(where, layerKeys))
+	vals := p.mapping(m, "layers[]", unknownKey(where, "layers[]"))
 
 	if !p.field(vals, l.Fields, skipPrefix, "dense", p.intTo(&l.Dense, prefix+"dense")) {
 		p.missing(l.Pos, skipPrefix, "dense", where, "the layer's output width, an integer >= 1")
@@ -428,8 +514,8 @@ func (p *parser) optimizer(o *Optimizer, v *yaml.Node) bool {
 		p.errorf(o.Pos, "optimizer must have one of %s, got none", list(optimizerNames))
 		return false
 	}
-	vals := p.mapping(m, optimizerNames, func(key string) string {
-		return fmt.Sprintf("unknown optimizer %s (allowed: %s)%s", quote(key), list(optimizerNames), didYouMean(key, optimizerNames))
+	vals := p.mapping(m, "optimizer", func(key string) string {
+		return fmt.Sprintf("unknown optimizer %s (allowed: %s)%s", quote(key), list(optimizerNames), didYouMean(key, optimizerVocab))
 	})
 	if len(vals) == 0 {
 		return false // only unknown kinds, already reported
@@ -438,7 +524,7 @@ func (p *parser) optimizer(o *Optimizer, v *yaml.Node) bool {
 	p.field(vals, o.Fields, "optimizer.", "sgd", func(v *yaml.Node) bool {
 		o.SGD = &SGD{Pos: p.pos(v), Fields: Positions{}}
 		s := o.SGD
-		vals, ok := p.kind(v, "sgd", sgdKeys, "key lr")
+		vals, ok := p.kind(v, "sgd", "key lr")
 		if ok && !p.field(vals, s.Fields, "optimizer.sgd.", "lr", p.floatTo(&s.LR, "optimizer sgd: lr")) {
 			p.missing(s.Pos, "optimizer.sgd.", "lr", " in optimizer sgd", "the learning rate, a number > 0")
 		}
@@ -447,7 +533,7 @@ func (p *parser) optimizer(o *Optimizer, v *yaml.Node) bool {
 	p.field(vals, o.Fields, "optimizer.", "momentum", func(v *yaml.Node) bool {
 		o.Momentum = &Momentum{Pos: p.pos(v), Fields: Positions{}}
 		mo := o.Momentum
-		vals, ok := p.kind(v, "momentum", momentumKeys, "keys lr and, optionally, momentum")
+		vals, ok := p.kind(v, "momentum", "keys lr and, optionally, momentum")
 		if !ok {
 			return false
 		}
@@ -460,7 +546,7 @@ func (p *parser) optimizer(o *Optimizer, v *yaml.Node) bool {
 	p.field(vals, o.Fields, "optimizer.", "adam", func(v *yaml.Node) bool {
 		o.Adam = &Adam{Pos: p.pos(v), Fields: Positions{}}
 		a := o.Adam
-		vals, ok := p.kind(v, "adam", adamKeys, "optional keys lr, beta1, beta2, eps ({} for PyTorch's defaults)")
+		vals, ok := p.kind(v, "adam", "optional keys lr, beta1, beta2, eps ({} for PyTorch's defaults)")
 		if !ok {
 			return false
 		}
@@ -473,15 +559,16 @@ func (p *parser) optimizer(o *Optimizer, v *yaml.Node) bool {
 	return true
 }
 
-// kind returns the values of the mapping v of optimizer kind name, which has
-// the keys allowed (described by keys in messages), and whether v is a mapping.
-func (p *parser) kind(v *yaml.Node, name string, allowed []string, keys string) (map[string]*yaml.Node, bool) {
+// kind returns the values of the mapping v of optimizer kind name, whose keys
+// keys describes in messages, and whether v is a mapping.
+func (p *parser) kind(v *yaml.Node, name, keys string) (map[string]*yaml.Node, bool) {
 	m := resolve(v)
 	if m.Kind != yaml.MappingNode {
 		p.errorf(p.pos(v), "optimizer %s must be a mapping with %s, got %s", name, keys, describe(m))
 		return nil, false
 	}
-	return p.mapping(m, allowed, unknownKey(" in optimizer "+name, allowed)), true
+	path := "optimizer." + name
+	return p.mapping(m, path, unknownKey(" in optimizer "+name, path)), true
 }
 
 // isNull reports whether n is a null scalar.

@@ -2,10 +2,12 @@ package spec_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gradgen/gradgen/spec"
@@ -274,4 +276,79 @@ func withoutPositions(n *spec.Network) *spec.Network {
 		o.Adam = &a
 	}
 	return &c
+}
+
+// standInCases are specs with unknown keys that stand in for the keys they
+// suggest, and the errors Parse gives for each.
+var standInCases = []struct {
+	name, src string
+	want      []string
+}{{
+	name: "misspelt optimizer: the problems inside are reported too",
+	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nloss: mse\noptimiser:\n  adam: {learning_rate: 0.1, beta1: 2}\n",
+	want: []string{
+		`x.yaml:5:1: unknown key "optimiser" (allowed: package, dtype, input, layers, loss, optimizer) (did you mean "optimizer"?)`,
+		`x.yaml:6:10: unknown key "learning_rate" in optimizer adam (allowed: lr, beta1, beta2, eps) (did you mean "lr"?)`,
+		`x.yaml:6:37: optimizer adam: beta1 must be in [0, 1), got 2`,
+	},
+}, {
+	name: "misspelt layers: not also missing",
+	src:  "package: p\ninput: 2\nlayer:\n  - dense: 0\nloss: mse\n",
+	want: []string{
+		`x.yaml:3:1: unknown key "layer" (allowed: package, dtype, input, layers, loss, optimizer) (did you mean "layers"?)`,
+		`x.yaml:4:12: layer 1: dense must be >= 1, got 0`,
+	},
+}, {
+	name: "a valid value under a misspelt key still makes the spec invalid",
+	src:  "package: p\ninput: 2\nlayers: [{units: 1}]\nloss: mse\n",
+	want: []string{
+		`x.yaml:3:11: unknown key "units" in layer 1 (allowed: dense, activation, slope, bias) (did you mean "dense"?)`,
+	},
+}, {
+	name: "the key given as well: the misspelt one stands in for nothing",
+	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nlos: cross\nloss: mse\n",
+	want: []string{
+		`x.yaml:4:1: unknown key "los" (allowed: package, dtype, input, layers, loss, optimizer) (did you mean "loss"?)`,
+	},
+}, {
+	name: "two keys for one: the first stands in",
+	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nloss: mse\noptimizer:\n  sgd: {learning_rate: -1, lr_rate: -2}\n",
+	want: []string{
+		`x.yaml:6:9: unknown key "learning_rate" in optimizer sgd (allowed: lr) (did you mean "lr"?)`,
+		`x.yaml:6:24: optimizer sgd: lr must be a finite number > 0, got -1`,
+		`x.yaml:6:28: unknown key "lr_rate" in optimizer sgd (allowed: lr) (did you mean "lr"?)`,
+	},
+}, {
+	name: "a misspelt required key that stands in is not missing",
+	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nloss: mse\noptimizer:\n  sgd: {learning_rate: 0.1}\n",
+	want: []string{
+		`x.yaml:6:9: unknown key "learning_rate" in optimizer sgd (allowed: lr) (did you mean "lr"?)`,
+	},
+}, {
+	name: "no suggestion, no stand-in",
+	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nloss: mse\noptimizer:\n  adamw: {lr: -1}\n",
+	want: []string{
+		`x.yaml:6:3: unknown optimizer "adamw" (allowed: sgd, momentum, adam) (gradgen has no weight decay; adam is adamw with weight_decay 0)`,
+	},
+}, {
+	name: "settings at the indentation of their optimizer",
+	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nloss: mse\noptimizer:\n  adam:\n  lr: 0.1\n",
+	want: []string{
+		`x.yaml:6:8: optimizer adam must be a mapping with optional keys lr, beta1, beta2, eps ({} for PyTorch's defaults), got null`,
+		`x.yaml:7:3: unknown optimizer "lr" (allowed: sgd, momentum, adam) (to make it a key of adam, indent it more than adam)`,
+	},
+}}
+
+func TestParseStandIns(t *testing.T) {
+	for _, tt := range standInCases {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := spec.Parse("x.yaml", []byte(tt.src))
+			if n != nil {
+				t.Errorf("Parse returned a network for a spec with an unknown key")
+			}
+			if got, want := fmt.Sprint(err), strings.Join(tt.want, "\n"); got != want {
+				t.Errorf("Parse:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
 }

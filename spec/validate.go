@@ -36,7 +36,8 @@ var (
 // activations and loss, a valid package name, positive finite learning rates,
 // momentum and Adam's betas in [0, 1), Adam's eps > 0, slope only with
 // leaky_relu, exactly one optimizer kind, logits for the cross-entropy
-// losses), Validate bounds the estimated memory of the generated network,
+// losses, at least 2 outputs for softmax_cross_entropy, without which nothing
+// learns), Validate bounds the estimated memory of the generated network,
 //
 //	elemSize × (NumParams × (2 + optimizer state copies) + 65 × 4 × Σ Widths)
 //
@@ -110,7 +111,7 @@ func (v *validator) network() {
 	if !v.skipped("dtype") && n.DType != "" && !slices.Contains(dtypeNames, string(n.DType)) {
 		dtypeOK = false
 		v.errorf(v.at(n.Fields, "dtype", n.Pos), "dtype must be one of %s, got %s%s",
-			list(dtypeNames), quote(string(n.DType)), didYouMean(string(n.DType), dtypeNames))
+			list(dtypeNames), quote(string(n.DType)), didYouMean(string(n.DType), dtypeVocab))
 	}
 
 	widthsOK := !v.skipped("input") && v.width(v.at(n.Fields, "input", n.Pos), "input", n.Input)
@@ -185,7 +186,7 @@ func (v *validator) layer(i int, l *Layer) bool {
 		actKnown = false
 	} else if !actKnown {
 		v.errorf(v.at(l.Fields, "activation", fallback...), "%sactivation must be one of %s, got %s%s",
-			prefix, list(activationNames), quote(string(act)), didYouMean(string(act), activationNames))
+			prefix, list(activationNames), quote(string(act)), didYouMean(string(act), activationVocab))
 	}
 
 	if actKnown && !v.skipped(key+".slope") {
@@ -219,21 +220,50 @@ func (v *validator) loss() {
 	switch n.Loss {
 	case MSE:
 	case SoftmaxCrossEntropy, BinaryCrossEntropy:
-		last := len(n.Layers)
-		if last == 0 {
-			return
+		v.logits(pos)
+		if n.Loss == SoftmaxCrossEntropy {
+			v.classes(pos)
 		}
-		key := "layers." + strconv.Itoa(last)
-		act, known := activation(n.Layers[last-1].Activation)
-		if v.skipped(key) || v.skipped(key+".activation") || !known || act == None {
-			return
-		}
-		v.errorf(pos, "loss %s takes logits, so the last layer's activation must be none, but layer %d has %s",
-			n.Loss, last, act)
 	default:
 		v.errorf(pos, "loss must be one of %s, got %s%s",
-			list(lossNames), quote(string(n.Loss)), didYouMean(string(n.Loss), lossNames))
+			list(lossNames), quote(string(n.Loss)), didYouMean(string(n.Loss), lossVocab))
 	}
+}
+
+// lastLayer returns the number of the last layer, counted from 1, and the
+// layer, or 0 and nil when there is none or it was reported malformed.
+func (v *validator) lastLayer() (int, *Layer) {
+	last := len(v.n.Layers)
+	if last == 0 || v.skipped("layers."+strconv.Itoa(last)) {
+		return 0, nil
+	}
+	return last, &v.n.Layers[last-1]
+}
+
+// logits reports, at pos, a loss on logits after a last layer with an
+// activation.
+func (v *validator) logits(pos Pos) {
+	last, l := v.lastLayer()
+	if l == nil || v.skipped("layers."+strconv.Itoa(last)+".activation") {
+		return
+	}
+	if act, known := activation(l.Activation); known && act != None {
+		v.errorf(pos, "loss %s takes logits, so the last layer's activation must be none, but layer %d has %s",
+			v.n.Loss, last, act)
+	}
+}
+
+// classes reports, at pos, softmax_cross_entropy over a single output. The
+// softmax of one logit is always 1, so the loss is 0 and every gradient is 0
+// whatever the targets: such a network cannot learn.
+func (v *validator) classes(pos Pos) {
+	last, l := v.lastLayer()
+	if l == nil || v.skipped("layers."+strconv.Itoa(last)+".dense") || l.Dense != 1 {
+		return
+	}
+	v.errorf(pos, "loss softmax_cross_entropy needs at least 2 outputs, but the last layer (layer %d) has dense: 1: "+
+		"softmax over one class is always 1, so the loss is 0 and nothing learns; "+
+		"for two classes use binary_cross_entropy with dense: 1", last)
 }
 
 func (v *validator) optimizer() {

@@ -70,6 +70,35 @@ func TestValidateGoBuilt(t *testing.T) {
 			"layer 2: slope is only allowed with activation leaky_relu, not relu",
 			"loss softmax_cross_entropy takes logits, so the last layer's activation must be none, but layer 2 has relu",
 		}},
+		{"softmax over one output", func(n *spec.Network) {
+			n.Layers[1].Dense = 1
+		}, []string{
+			"loss softmax_cross_entropy needs at least 2 outputs, but the last layer (layer 2) has dense: 1: " +
+				"softmax over one class is always 1, so the loss is 0 and nothing learns; " +
+				"for two classes use binary_cross_entropy with dense: 1",
+		}},
+		{"softmax over one output after an activation", func(n *spec.Network) {
+			n.Layers = n.Layers[:1]
+			n.Layers[0].Dense = 1
+		}, []string{
+			"loss softmax_cross_entropy takes logits, so the last layer's activation must be none, but layer 1 has leaky_relu",
+			"loss softmax_cross_entropy needs at least 2 outputs, but the last layer (layer 1) has dense: 1: " +
+				"softmax over one class is always 1, so the loss is 0 and nothing learns; " +
+				"for two classes use binary_cross_entropy with dense: 1",
+		}},
+		{"softmax over an invalid width", func(n *spec.Network) {
+			n.Layers[1].Dense = 0
+		}, []string{
+			"layer 2: dense must be >= 1, got 0",
+		}},
+		{"binary cross-entropy over one output", func(n *spec.Network) {
+			n.Layers[1].Dense = 1
+			n.Loss = spec.BinaryCrossEntropy
+		}, nil},
+		{"mse over one output", func(n *spec.Network) {
+			n.Layers[1].Dense = 1
+			n.Loss = spec.MSE
+		}, nil},
 		{"optimizers", func(n *spec.Network) {
 			n.Optimizer.SGD = &spec.SGD{LR: math.NaN()}
 			n.Optimizer.Momentum = &spec.Momentum{LR: 0.1, Momentum: -0.5}
@@ -131,9 +160,9 @@ func TestValidateUsesFileAndPositions(t *testing.T) {
 	n.Layers[1].Pos = spec.Pos{File: "net.yaml", Line: 7, Col: 5}
 	n.Layers[1].Dense = 0
 	n.Layers[0].Fields = spec.Positions{"activation": {File: "net.yaml", Line: 5, Col: 17}}
-	n.Layers[0].Activation = "gelu"
+	n.Layers[0].Activation = "rleu"
 	want := "net.yaml: input must be >= 1, got 0\n" +
-		`net.yaml:5:17: layer 1: activation must be one of none, relu, leaky_relu, sigmoid, tanh, got "gelu" (did you mean "relu"?)` + "\n" +
+		`net.yaml:5:17: layer 1: activation must be one of none, relu, leaky_relu, sigmoid, tanh, got "rleu" (did you mean "relu"?)` + "\n" +
 		"net.yaml:7:5: layer 2: dense must be >= 1, got 0"
 	if err := n.Validate(); err == nil || err.Error() != want {
 		t.Errorf("Validate:\n%v\nwant:\n%s", err, want)

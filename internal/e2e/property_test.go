@@ -42,7 +42,11 @@ func randomSpecs(seed uint64, count int) []string {
 			if l == depth-1 && loss != "mse" {
 				act = "none"
 			}
-			fmt.Fprintf(&b, "  - dense: %d\n    activation: %s\n", width(), act)
+			w := width()
+			if l == depth-1 && loss == "softmax_cross_entropy" {
+				w = max(w, 2) // softmax over one class cannot learn; Validate refuses it
+			}
+			fmt.Fprintf(&b, "  - dense: %d\n    activation: %s\n", w, act)
 			if act == "leaky_relu" {
 				fmt.Fprintf(&b, "    slope: %.3f\n", 0.01+0.5*r.Float64())
 			}
