@@ -43,6 +43,7 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 		Inputs:    n.Input,
 		Outputs:   n.Layers[len(n.Layers)-1].Dense,
 		Optimizer: optimizer(n.Optimizer),
+		Link:      link(n.Loss),
 		Source:    source(n),
 		SpecHash:  n.Hash(),
 	}
@@ -151,6 +152,18 @@ func activation(f *ir.Func, z *ir.Value, l spec.Layer, k int) *ir.Value {
 		a.Aux = l.Slope
 	}
 	return a
+}
+
+// link is the loss's link function: the losses on logits apply σ or softmax
+// to them before comparing with the targets.
+func link(l spec.Loss) ir.Link {
+	switch l {
+	case spec.BinaryCrossEntropy:
+		return ir.Sigmoid
+	case spec.SoftmaxCrossEntropy:
+		return ir.Softmax
+	}
+	return ir.Identity
 }
 
 func optimizer(o spec.Optimizer) ir.Optimizer {

@@ -180,6 +180,7 @@ func api(file *File, p *ir.Program) {
 	).Block(
 		Id("Forward").Call(Op("&").Id("m").Dot("Params"), Op("&").Id("m").Dot(lowerFirst(workName(p.Func("predict")))), Id("x"), Id("y")),
 	)
+	classifyAPI(file, p)
 
 	tiles := func(method string, f *ir.Func, grad bool) []Code {
 		args := []Code{Op("&").Id("m").Dot("Params")}

@@ -293,6 +293,19 @@ type Optimizer struct {
 	Beta1, Beta2, Epsilon float64
 }
 
+// Link is the function that turns a network's outputs into the quantity its
+// loss compares with the targets: the identity for a regression loss, σ for
+// binary cross-entropy on logits, softmax for softmax cross-entropy. The
+// generated PredictProba applies it and Classify decides by it.
+type Link uint8
+
+// The links.
+const (
+	Identity Link = iota // the outputs are the predictions (mse)
+	Sigmoid              // each output is the logit of an independent label
+	Softmax              // the outputs are the logits of one class among Outputs
+)
+
 // Program is a whole network: parameters, optimizer and functions.
 type Program struct {
 	Package   string
@@ -301,6 +314,7 @@ type Program struct {
 	Outputs   int
 	Params    []Param
 	Optimizer Optimizer
+	Link      Link // how PredictProba and Classify read the outputs
 	Funcs     []*Func
 	// Source names the spec in the generated file's header, and SpecHash
 	// is the hash of its canonical form there.

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/gradgen/gradgen/dataset"
 	"github.com/gradgen/gradgen/examples/digits/digitsnet"
 	"github.com/gradgen/gradgen/examples/digits/digitsnet64"
 	"github.com/gradgen/gradgen/generic"
@@ -40,11 +41,11 @@ type kind[T generic.Float] struct {
 var (
 	float32Net = kind[float32]{"digitsnet/digitsnet.yaml", spec32, func(seed uint64) network[float32] {
 		m := digitsnet.NewModel(seed)
-		return adapt(m, m.Params.Slice())
+		return network[float32]{params: m.Params.Slice(), predict: m.Predict, train: m.Train}
 	}}
 	float64Net = kind[float64]{"digitsnet64/digitsnet64.yaml", spec64, func(seed uint64) network[float64] {
 		m := digitsnet64.NewModel(seed)
-		return adapt(m, m.Params.Slice())
+		return network[float64]{params: m.Params.Slice(), predict: m.Predict, train: m.Train}
 	}}
 )
 
@@ -70,7 +71,7 @@ func compare[T generic.Float](w io.Writer, o options, k kind[T]) (result, error)
 	}
 
 	fmt.Fprintf(w, "digits: %d training and %d test images (split %.0f/%.0f, stratified by class), pixels scaled to [0, 1]\n",
-		tr.train.len(), tr.test.len(), 100*(1-testShare), 100*testShare)
+		len(tr.train.xs), len(tr.test.xs), 100*(1-testShare), 100*testShare)
 	fmt.Fprintf(w, "network: %s; %s, minibatches of %d, %d epochs, seed %d\n", describe(n), n.DType, o.Batch, o.Epochs, o.Seed)
 	fmt.Fprintln(w, "loss: the mean of the minibatch losses Train returned during the epoch; accuracies after the epoch")
 	fmt.Fprintf(w, "\ngenerated code (package %s)\n", n.Package)
@@ -103,29 +104,42 @@ func prepare[T generic.Float](o options, k kind[T]) (*spec.Network, *trainer[T],
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := parseGzipCSV(o.Data)
+	name := o.DataName
+	if name == "" {
+		name = "digits.csv.gz"
+	}
+	d, err := readDigits(name, o.Data)
 	if err != nil {
 		return nil, nil, err
 	}
-	trainIdx, testIdx := split(d, testShare, splitSeed)
+	trainIdx, testIdx := dataset.StratifiedSplit(d.Classes, testShare, splitSeed)
 	if len(trainIdx) == 0 || len(testIdx) == 0 {
-		return nil, nil, fmt.Errorf("%d images are too few to split into a training and a test set", len(d.labels))
+		return nil, nil, fmt.Errorf("%d images are too few to split into a training and a test set", len(d.Rows))
 	}
-	tr := &trainer[T]{
-		train: newDataset[T](d, trainIdx), test: newDataset[T](d, testIdx),
-		epochs: o.Epochs, batch: o.Batch, seed: o.Seed,
+	tr := &trainer[T]{epochs: o.Epochs, batch: o.Batch, seed: o.Seed}
+	if tr.train, err = newSet[T](d, trainIdx); err != nil {
+		return nil, nil, err
+	}
+	if tr.test, err = newSet[T](d, testIdx); err != nil {
+		return nil, nil, err
 	}
 	return n, tr, nil
 }
 
 // summarize prints the test accuracy of both networks and the confusion
 // matrix of the generated one, and returns the accuracies.
-func summarize[T generic.Float](w io.Writer, test dataset[T], gen, gnr network[T]) result {
-	var confusion [classes][classes]int
-	res := result{Generated: accuracy(gen, test, &confusion), Generic: accuracy(gnr, test, nil)}
+func summarize[T generic.Float](w io.Writer, test set[T], gen, gnr network[T]) result {
+	predicted := predict(gen, test)
+	confusion := dataset.NewConfusion(classes)
+	confusion.AddAll(test.labels, predicted)
+	res := result{
+		Generated: dataset.Accuracy(test.labels, predicted),
+		Generic:   dataset.Accuracy(test.labels, predict(gnr, test)),
+	}
 	fmt.Fprintf(w, "test accuracy: generated %s, generic engine %s\n",
-		ofTotal(res.Generated, test.len()), ofTotal(res.Generic, test.len()))
-	printConfusion(w, &confusion)
+		ofTotal(res.Generated, len(test.xs)), ofTotal(res.Generic, len(test.xs)))
+	fmt.Fprintln(w, "confusion matrix of the generated network on the test set (rows: true class, columns: predicted):")
+	fmt.Fprint(w, confusion)
 	return res
 }
 
@@ -177,24 +191,6 @@ func epochPrinter(w io.Writer) func(epoch int, s epochStats) {
 // perSecond returns the images per second that Train processed in an epoch.
 func perSecond(s epochStats) float64 {
 	return float64(s.images) / max(s.time.Seconds(), 1e-9)
-}
-
-// printConfusion prints the confusion matrix c: rows are the true classes,
-// columns the predicted ones.
-func printConfusion(w io.Writer, c *[classes][classes]int) {
-	fmt.Fprintln(w, "confusion matrix of the generated network on the test set (rows: true class, columns: predicted):")
-	fmt.Fprint(w, "     ")
-	for p := range classes {
-		fmt.Fprintf(w, "%4d", p)
-	}
-	fmt.Fprintln(w)
-	for t, row := range c {
-		fmt.Fprintf(w, "  %d  ", t)
-		for _, v := range row {
-			fmt.Fprintf(w, "%4d", v)
-		}
-		fmt.Fprintln(w)
-	}
 }
 
 // ofTotal formats an accuracy over n images with its count of correct ones.

@@ -21,8 +21,10 @@
 // package digitsnet64, the float64 twin, and the generic engine in float64.
 // -plot writes the loss and test accuracy of both engines per epoch as a PNG.
 //
-// The data are a gzip-compressed CSV file without a header: one image per
-// line, 64 pixel values 0 to 16 (row-major) and the class 0 to 9.
+// The data are a CSV file without a header, gzip-compressed or not: one image
+// per line, 64 pixel values 0 to 16 (row-major) and the class 0 to 9.
+// Package dataset reads them, splits them and serves the shuffled
+// minibatches, and computes the accuracies and the confusion matrix.
 //
 // The embedded digits.csv.gz is the copy shipped with scikit-learn 1.2.1
 // (BSD-3-Clause). The data come from the UCI Machine Learning Repository,
@@ -51,7 +53,8 @@ type options struct {
 	Float64  bool   // train in float64 (digitsnet64) instead of float32 (digitsnet)
 	Plot     string // the PNG file to write the curves to, or "" for none
 	Progress bool   // draw a progress bar on the output during each epoch
-	Data     []byte // the data set, a gzip-compressed CSV file like digits.csv.gz
+	Data     []byte // the data set, a CSV file like digits.csv.gz, compressed or not
+	DataName string // the name of the data set in messages; "" means digits.csv.gz
 }
 
 // defaults are the options of a run without flags.
@@ -64,14 +67,14 @@ func main() {
 	flag.IntVar(&o.Batch, "batch", o.Batch, "minibatch size")
 	flag.BoolVar(&o.Float64, "float64", o.Float64, "train in float64 (package digitsnet64)")
 	flag.StringVar(&o.Plot, "plot", o.Plot, "write the loss and accuracy curves to this PNG `file`")
-	data := flag.String("data", "", "gzip-compressed CSV `file` to use instead of the embedded digits.csv.gz")
+	data := flag.String("data", "", "CSV `file`, gzip-compressed or not, to use instead of the embedded digits.csv.gz")
 	flag.Parse()
 	if *data != "" {
 		b, err := os.ReadFile(*data)
 		if err != nil {
 			fail(err)
 		}
-		o.Data = b
+		o.Data, o.DataName = b, *data
 	}
 	o.Progress = term.IsTerminal(int(os.Stdout.Fd()))
 	if _, err := run(os.Stdout, o); err != nil {

@@ -3,13 +3,15 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gradgen/gradgen/dataset"
 )
 
 // short is a run that is quick but still learns: ten epochs reach about 97%.
@@ -105,35 +107,31 @@ func TestRunFloat64WritesPlot(t *testing.T) {
 	}
 }
 
-func TestSplitIsStratified(t *testing.T) {
-	d, err := parseGzipCSV(digitsData)
+// TestSplit checks the split the demo prints: 1797 images, 359 of them,
+// a fifth of each class, in the test set.
+func TestSplit(t *testing.T) {
+	d, err := readDigits("digits.csv.gz", digitsData)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.labels) != 1797 {
-		t.Fatalf("%d images, want 1797", len(d.labels))
+	if len(d.Rows) != 1797 {
+		t.Fatalf("%d images, want 1797", len(d.Rows))
 	}
-	train, test := split(d, testShare, splitSeed)
+	train, test := dataset.StratifiedSplit(d.Classes, testShare, splitSeed)
+	if len(train) != 1438 || len(test) != 359 {
+		t.Errorf("%d training and %d test images, want 1438 and 359", len(train), len(test))
+	}
 	var all, inTest [classes]int
-	seen := map[int]bool{}
-	for _, i := range append(append([]int(nil), train...), test...) {
-		if seen[i] {
-			t.Fatalf("image %d is in both sets or twice in one", i)
-		}
-		seen[i] = true
-		all[d.labels[i]]++
+	for _, c := range d.Classes {
+		all[c]++
 	}
 	for _, i := range test {
-		inTest[d.labels[i]]++
+		inTest[d.Classes[i]]++
 	}
 	for c := range classes {
 		if want := int(testShare*float64(all[c]) + 0.5); inTest[c] != want {
 			t.Errorf("class %d: %d of %d images in the test set, want %d", c, inTest[c], all[c], want)
 		}
-	}
-	again, _ := split(d, testShare, splitSeed)
-	if !slices.Equal(train, again) {
-		t.Error("the split is not reproducible")
 	}
 }
 
@@ -144,6 +142,32 @@ func gzipped(s string) []byte {
 	zw.Write([]byte(s))
 	zw.Close()
 	return b.Bytes()
+}
+
+// TestRunPlainCSV runs on digits.csv.gz decompressed, which must give what
+// the compressed file gives.
+func TestRunPlainCSV(t *testing.T) {
+	zr, err := gzip.NewReader(bytes.NewReader(digitsData))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := defaults
+	o.Epochs = 1
+	var a, b bytes.Buffer
+	if _, err := run(&a, o); err != nil {
+		t.Fatal(err)
+	}
+	o.Data, o.DataName = plain, "digits.csv"
+	if _, err := run(&b, o); err != nil {
+		t.Fatal(err)
+	}
+	if ua, ub := untimed(a.String()), untimed(b.String()); ua != ub {
+		t.Errorf("the compressed data gave\n%s\nthe plain data\n%s", ua, ub)
+	}
 }
 
 func TestRunMalformedData(t *testing.T) {
@@ -160,17 +184,17 @@ func TestRunMalformedData(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"not gzip", []byte(good), "not gzip-compressed"},
-		{"truncated gzip", truncated, "line "},
-		{"empty", gzipped(""), "no images"},
-		{"missing field", gzipped(good + strings.Repeat("0,", pixels-1) + "3\n"), "line 2: 64 fields, want 65"},
-		{"extra field", gzipped(good + good + "1," + good), "line 3: 66 fields, want 65"},
-		{"bad pixel", gzipped(good + bad(5, "x")), `line 2: pixel 6: "x" is not an integer in [0, 16]`},
-		{"pixel too bright", gzipped(good + good + bad(63, "17")), `line 3: pixel 64: "17"`},
-		{"negative pixel", gzipped(bad(0, "-1")), `line 1: pixel 1: "-1"`},
-		{"fractional pixel", gzipped(good + bad(2, "1.5")), `line 2: pixel 3: "1.5"`},
-		{"class out of range", gzipped(good + "\n" + bad(pixels, "10")), `line 3: class "10" is not an integer in [0, 9]`},
-		{"class missing", gzipped(good + bad(pixels, "")), `line 2: class ""`},
+		{"truncated gzip", truncated, "digits.csv.gz: reading after line "},
+		{"empty", gzipped(""), "digits.csv.gz: no samples"},
+		{"missing field", gzipped(good + strings.Repeat("0,", pixels-1) + "3\n"), "digits.csv.gz:2: 64 fields, want 65 as in the first record"},
+		{"extra field", gzipped(good + good + "1," + good), "digits.csv.gz:3:131: 66 fields, want 65"},
+		{"63 pixels", gzipped(strings.Repeat(strings.Repeat("0,", pixels-1)+"3\n", 5)), "digits.csv.gz: 63 pixels per image, want 64"},
+		{"bad pixel", gzipped(good + bad(5, "x")), `digits.csv.gz:2:11: "x" is not a finite number`},
+		{"pixel too bright", gzipped(good + good + bad(63, "17")), "digits.csv.gz:3:127: pixel 64 is 17, want an integer from 0 to 16"},
+		{"negative pixel", gzipped(bad(0, "-1")), "digits.csv.gz:1:1: pixel 1 is -1, want"},
+		{"fractional pixel", gzipped(good + bad(2, "1.5")), "digits.csv.gz:2:5: pixel 3 is 1.5, want"},
+		{"class out of range", gzipped(good + "\n" + bad(pixels, "10")), `digits.csv.gz:3:129: class "10" is not one of 0, 1, 2, 3, 4, 5, 6, 7, 8 or 9`},
+		{"class missing", gzipped(good + bad(pixels, "")), `digits.csv.gz:2:129: class "" is not one of`},
 		{"too few to split", gzipped(good + good), "too few"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,7 +6,8 @@
 //
 // The CSV format is that of scikit-learn's iris.csv: a header line
 // "samples,features,class names...", then one line per sample with the
-// features and the class index.
+// features and the class index. Package dataset reads it (SklearnHeader),
+// standardises the features and serves the shuffled minibatches.
 //
 // The embedded iris.csv is the copy shipped with scikit-learn 1.2.1
 // (BSD-3-Clause). The data come from the UCI Machine Learning Repository,
@@ -15,18 +16,15 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	_ "embed"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
-	"strconv"
-	"strings"
 
+	"github.com/gradgen/gradgen/dataset"
 	"github.com/gradgen/gradgen/examples/iris/irisnet"
 )
 
@@ -39,6 +37,7 @@ type options struct {
 	Epochs int    // passes over the data
 	Batch  int    // samples per Train call
 	CSV    []byte // the data set, in the format of iris.csv
+	Name   string // the name of the data set in messages; "" means iris.csv
 }
 
 // defaults are the options of a run without flags.
@@ -57,7 +56,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "iris:", err)
 			os.Exit(1)
 		}
-		o.CSV = b
+		o.CSV, o.Name = b, *data
 	}
 	if _, err := run(os.Stdout, o); err != nil {
 		fmt.Fprintln(os.Stderr, "iris:", err)
@@ -65,153 +64,67 @@ func main() {
 	}
 }
 
+// irisFormat is the format of iris.csv: scikit-learn's header, then the four
+// measurements and the class of each sample.
+var irisFormat = dataset.Format{Header: dataset.SklearnHeader, Label: -1}
+
 // run trains a model as o says, writes its progress to w and returns the final
 // training accuracy.
 func run(w io.Writer, o options) (accuracy float64, err error) {
 	if o.Epochs < 0 || o.Batch < 1 {
 		return 0, fmt.Errorf("need epochs ≥ 0 and batch ≥ 1, got %d and %d", o.Epochs, o.Batch)
 	}
-	xs, labels, err := parseCSV(bytes.NewReader(o.CSV))
+	name := o.Name
+	if name == "" {
+		name = "iris.csv"
+	}
+	t, err := dataset.Read(bytes.NewReader(o.CSV), name, irisFormat)
 	if err != nil {
 		return 0, err
 	}
-	standardize(xs)
-	ts := oneHot(labels)
+	if len(t.ClassNames) != irisnet.Outputs {
+		return 0, fmt.Errorf("%s: the header names %d classes, but the network has %d outputs", name, len(t.ClassNames), irisnet.Outputs)
+	}
+	// The model is trained and measured on all samples, so all of them
+	// give the statistics of the standardisation.
+	std, err := dataset.NewStandardizer(t.Rows)
+	if err != nil {
+		return 0, err
+	}
+	xs, err := dataset.Vectors[[irisnet.Inputs]float32](std.Standardize(t.Rows))
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
+	}
+	ts, err := dataset.OneHot[[irisnet.Outputs]float32](t.Classes)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
+	}
 
 	m := irisnet.NewModel(o.Seed)
-	rng := rand.New(rand.NewPCG(o.Seed, 0))
+	batches := dataset.NewBatches(xs, ts, o.Batch, o.Seed)
+	predicted := make([]int, len(xs))
 	every := max(1, (o.Epochs+19)/20) // about 20 lines of output
 	for epoch := 1; epoch <= o.Epochs; epoch++ {
-		rng.Shuffle(len(xs), func(i, j int) {
-			xs[i], xs[j] = xs[j], xs[i]
-			ts[i], ts[j] = ts[j], ts[i]
-		})
-		for lo := 0; lo < len(xs); lo += o.Batch {
-			hi := min(lo+o.Batch, len(xs))
-			m.Train(xs[lo:hi], ts[lo:hi])
+		batches.Shuffle()
+		for k := range batches.Len() {
+			m.Train(batches.Batch(k))
 		}
 		if epoch == 1 || epoch%every == 0 || epoch == o.Epochs {
-			correct := countCorrect(m, xs, ts)
+			predict(m, xs, predicted)
 			fmt.Fprintf(w, "epoch %4d  loss %.4f  accuracy %.3f\n",
-				epoch, m.Loss(xs, ts), float64(correct)/float64(len(xs)))
+				epoch, m.Loss(xs, ts), dataset.Accuracy(t.Classes, predicted))
 		}
 	}
-	correct := countCorrect(m, xs, ts)
-	accuracy = float64(correct) / float64(len(xs))
-	fmt.Fprintf(w, "final training accuracy %.3f (%d of %d)\n", accuracy, correct, len(xs))
+	predict(m, xs, predicted)
+	accuracy = dataset.Accuracy(t.Classes, predicted)
+	fmt.Fprintf(w, "final training accuracy %.3f (%d of %d)\n", accuracy, int(math.Round(accuracy*float64(len(xs)))), len(xs))
 	return accuracy, nil
 }
 
-// parseCSV reads a data set in the format of iris.csv. Its errors name the line
-// at fault.
-func parseCSV(r io.Reader) (xs [][irisnet.Inputs]float32, labels []int, err error) {
-	sc := bufio.NewScanner(r)
-	if !sc.Scan() {
-		if err := sc.Err(); err != nil {
-			return nil, nil, err
-		}
-		return nil, nil, fmt.Errorf("line 1: missing header")
-	}
-	header := strings.Split(strings.TrimSpace(sc.Text()), ",")
-	if len(header) != 2+irisnet.Outputs {
-		return nil, nil, fmt.Errorf("line 1: header has %d fields, want %d (samples, features and %d class names)",
-			len(header), 2+irisnet.Outputs, irisnet.Outputs)
-	}
-	n, err := strconv.Atoi(header[0])
-	if err != nil || n < 1 {
-		return nil, nil, fmt.Errorf("line 1: sample count %q is not a positive integer", header[0])
-	}
-	if header[1] != strconv.Itoa(irisnet.Inputs) {
-		return nil, nil, fmt.Errorf("line 1: feature count %q, want %d", header[1], irisnet.Inputs)
-	}
-
-	for line := 2; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
-		if text == "" {
-			continue
-		}
-		fields := strings.Split(text, ",")
-		if len(fields) != irisnet.Inputs+1 {
-			return nil, nil, fmt.Errorf("line %d: %d fields, want %d", line, len(fields), irisnet.Inputs+1)
-		}
-		var x [irisnet.Inputs]float32
-		for i := range x {
-			v, err := strconv.ParseFloat(fields[i], 32)
-			if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-				return nil, nil, fmt.Errorf("line %d: feature %d: %q is not a finite number", line, i+1, fields[i])
-			}
-			x[i] = float32(v)
-		}
-		label, err := strconv.Atoi(fields[irisnet.Inputs])
-		if err != nil || label < 0 || label >= irisnet.Outputs {
-			return nil, nil, fmt.Errorf("line %d: class %q is not an integer in [0, %d)",
-				line, fields[irisnet.Inputs], irisnet.Outputs)
-		}
-		xs = append(xs, x)
-		labels = append(labels, label)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, nil, err
-	}
-	if len(xs) != n {
-		return nil, nil, fmt.Errorf("line 1: header promises %d samples, found %d", n, len(xs))
-	}
-	return xs, labels, nil
-}
-
-// standardize shifts and scales each feature of xs in place to mean 0 and
-// standard deviation 1. A constant feature becomes 0.
-func standardize(xs [][irisnet.Inputs]float32) {
-	for i := range irisnet.Inputs {
-		var sum, sumSq float64
-		for _, x := range xs {
-			sum += float64(x[i])
-		}
-		mean := sum / float64(len(xs))
-		for _, x := range xs {
-			d := float64(x[i]) - mean
-			sumSq += d * d
-		}
-		std := math.Sqrt(sumSq / float64(len(xs)))
-		if std == 0 {
-			std = 1
-		}
-		for j := range xs {
-			xs[j][i] = float32((float64(xs[j][i]) - mean) / std)
-		}
-	}
-}
-
-// oneHot returns the targets for labels: 1 for the class, 0 elsewhere.
-func oneHot(labels []int) [][irisnet.Outputs]float32 {
-	ts := make([][irisnet.Outputs]float32, len(labels))
-	for i, l := range labels {
-		ts[i][l] = 1
-	}
-	return ts
-}
-
-// countCorrect returns how many samples of xs the model assigns to the class
-// that is hot in ts.
-func countCorrect(m *irisnet.Model, xs [][irisnet.Inputs]float32, ts [][irisnet.Outputs]float32) int {
-	correct := 0
-	var y [irisnet.Outputs]float32
+// predict stores in classes the class the model predicts for each sample of
+// xs: the largest of its logits.
+func predict(m *irisnet.Model, xs [][irisnet.Inputs]float32, classes []int) {
 	for i := range xs {
-		m.Predict(&xs[i], &y)
-		if t := &ts[i]; t[argmax(&y)] == 1 {
-			correct++
-		}
+		classes[i] = m.Classify(&xs[i])
 	}
-	return correct
-}
-
-// argmax returns the index of the largest element of y, the first on ties.
-func argmax(y *[irisnet.Outputs]float32) int {
-	best := 0
-	for i, v := range y {
-		if v > y[best] {
-			best = i
-		}
-	}
-	return best
 }

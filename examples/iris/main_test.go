@@ -34,13 +34,15 @@ func TestRunMalformedCSV(t *testing.T) {
 	const header = "3,4,setosa,versicolor,virginica\n"
 	const good = "5.1,3.5,1.4,0.2,0\n"
 	for _, tc := range []struct{ name, csv, want string }{
-		{"empty", "", "line 1:"},
-		{"short header", "3,4,a,b\n", "line 1:"},
-		{"wrong feature count", "3,5,a,b,c\n" + good, "line 1:"},
-		{"missing field", header + good + "4.9,3.0,1.4,0\n", "line 3:"},
-		{"bad number", header + good + good + "4.9,x,1.4,0.2,0\n", "line 4:"},
-		{"class out of range", header + good + "4.9,3.0,1.4,0.2,3\n", "line 3:"},
-		{"too few samples", header + good + good, "promises 3 samples, found 2"},
+		{"empty", "", "iris.csv:1: missing header"},
+		{"two classes", "1,4,a,b\n" + good, "iris.csv: the header names 2 classes, but the network has 3 outputs"},
+		{"wrong feature count", "3,5,a,b,c\n" + good, "iris.csv:2: 5 fields, want 6: the header's 5 features and the class"},
+		{"too many features", "1,5,a,b,c\n5.1,3.5,1.4,0.2,9,0\n", "iris.csv: dataset.Vectors: row 0 has 5 values, but [4]float32 holds 4"},
+		{"missing field", header + good + "4.9,3.0,1.4,0\n", "iris.csv:3: 4 fields, want 5"},
+		{"extra field", header + good + "4.9,3.0,1.4,0.2,0,7\n", "iris.csv:3:19: 6 fields, want 5"},
+		{"bad number", header + good + good + "4.9,x,1.4,0.2,0\n", `iris.csv:4:5: "x" is not a finite number`},
+		{"class out of range", header + good + "4.9,3.0,1.4,0.2,3\n", `iris.csv:3:17: class "3" is not one of 0, 1 or 2`},
+		{"too few samples", header + good + good, "iris.csv:1:1: the header promises 3 samples, but 2 follow"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := defaults

@@ -123,6 +123,23 @@ func (m *Model) Predict(x *[Inputs]float64, y *[Outputs]float64) {
 	Forward(&m.Params, &m.scratch, x, y)
 }
 
+// PredictProba writes to p, for each output of x, the probability that its label is 1: σ of
+// Predict's logits, as torch.sigmoid(logits).
+func (m *Model) PredictProba(x *[Inputs]float64, p *[Outputs]float64) {
+	m.Predict(x, p)
+	gradgen.SigmoidAll(p[:])
+}
+
+// Labels sets on[j] when output j's label is 1 for x: when its probability is above 0.5
+// (its logit above 0), as (torch.sigmoid(logits) > 0.5).
+func (m *Model) Labels(x *[Inputs]float64, on *[Outputs]bool) {
+	var y [Outputs]float64
+	m.Predict(x, &y)
+	for j := range y {
+		on[j] = y[j] > 0
+	}
+}
+
 // Loss returns the mean loss of the batch (xs, ts), as PyTorch's loss with reduction="mean",
 // without computing gradients. An empty batch has loss 0; xs and ts must have equal lengths.
 func (m *Model) Loss(xs [][Inputs]float64, ts [][Outputs]float64) float64 {

@@ -129,6 +129,21 @@ func (m *Model) Predict(x *[Inputs]float64, y *[Outputs]float64) {
 	Forward(&m.Params, &m.scratch, x, y)
 }
 
+// PredictProba writes to p the probability of each class for x: the softmax of Predict's
+// logits, as torch.softmax(logits, dim=1): they sum to 1 up to rounding.
+func (m *Model) PredictProba(x *[Inputs]float64, p *[Outputs]float64) {
+	m.Predict(x, p)
+	gradgen.Softmax(p[:])
+}
+
+// Classify returns the class of x in [0, Outputs): the index of the largest logit, which is
+// the most probable class (the first on a tie), as torch.argmax(logits, dim=1).
+func (m *Model) Classify(x *[Inputs]float64) int {
+	var y [Outputs]float64
+	m.Predict(x, &y)
+	return gradgen.Argmax(y[:])
+}
+
 // Loss returns the mean loss of the batch (xs, ts), as PyTorch's loss with reduction="mean",
 // without computing gradients. An empty batch has loss 0; xs and ts must have equal lengths.
 func (m *Model) Loss(xs [][Inputs]float64, ts [][Outputs]float64) float64 {

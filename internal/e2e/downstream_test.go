@@ -108,10 +108,10 @@ func TestTrains(t *testing.T) {
 
 // TestDownstreamModule proves the go generate path in a fresh module that
 // requires this checkout through a replace directive, with the module proxy
-// switched off (everything must come from the module cache, see testmod): go generate,
-// go vet and go test pass; an edited spec makes gradgen check and the
-// gradgentest helpers report staleness; a broken spec makes go generate
-// fail with a positioned message.
+// switched off (everything comes from the module cache; see testmod): go
+// generate, go vet and go test pass; an edited spec makes gradgen check, for
+// one file and for ./..., and the gradgentest helpers report staleness; a
+// broken spec makes go generate fail with a positioned message.
 func TestDownstreamModule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module with the go command")
@@ -158,8 +158,22 @@ func TestDownstreamModule(t *testing.T) {
 	if out := run(false, "test", "-count=1", "./policy"); !strings.Contains(out, "policy_gen.go is stale") {
 		t.Errorf("go test after editing the Go spec:\n%s", out)
 	}
+	// One command finds both stale files by their headers.
+	out := run(false, "tool", "gradgen", "check", "./...")
+	for _, want := range []string{
+		"net/net_gen.go is stale: run (cd net && gradgen gen -o net_gen.go net.yaml)",
+		"policy/policy_gen.go is stale: run (cd policy && gradgen gen -o policy_gen.go ./netspec:Net)",
+		"gradgen check: 2 generated files below ./...: 2 stale",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("gradgen check ./... after editing both specs lacks %q:\n%s", want, out)
+		}
+	}
 	run(true, "generate", "./...")
 	run(true, "test", "-count=1", "./...")
+	if out := run(true, "tool", "gradgen", "check", "./..."); !strings.Contains(out, "2 generated files below ./... are up to date") {
+		t.Errorf("gradgen check ./... after go generate:\n%s", out)
+	}
 
 	// A broken spec: go generate fails and says where.
 	write(t, spec, strings.Replace(downstream["net/net.yaml"], "dense: 8", "dense: 0", 1))

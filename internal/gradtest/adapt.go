@@ -1,6 +1,7 @@
 package gradtest
 
 import (
+	"reflect"
 	"testing"
 	"unsafe"
 
@@ -40,6 +41,22 @@ func Adapt[T Float, X, Y any](m API[T, X, Y], params, grad []T) Model[T] {
 		Close()
 	}); ok {
 		model.SetWorkers, model.Close = w.SetWorkers, w.Close
+	}
+	if c, ok := m.(interface{ PredictProba(x *X, p *Y) }); ok {
+		model.PredictProba = func(x, p []T) { c.PredictProba(&xs(x)[0], &ys(p)[0]) }
+	}
+	if c, ok := m.(interface{ Classify(x *X) int }); ok {
+		model.Classify = func(x []T) int { return c.Classify(&xs(x)[0]) }
+	}
+	// Labels takes a *[Outputs]bool, a type no type parameter names: call
+	// it by reflection (which allocates; the package's own test counts
+	// Labels' allocations).
+	if labels := reflect.ValueOf(m).MethodByName("Labels"); labels.IsValid() {
+		on := labels.Type().In(1)
+		model.Labels = func(x []T, set []bool) {
+			arg := reflect.NewAt(on.Elem(), unsafe.Pointer(unsafe.SliceData(set)))
+			labels.Call([]reflect.Value{reflect.ValueOf(&xs(x)[0]), arg})
+		}
 	}
 	return model
 }

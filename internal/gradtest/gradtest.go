@@ -96,6 +96,33 @@ type Net struct {
 	Loss   string // "mse", "softmax_cross_entropy", "binary_cross_entropy"
 }
 
+// Link applies the link function of loss to the outputs z, in float64: σ
+// for binary_cross_entropy, softmax for softmax_cross_entropy, nothing for
+// mse. It returns a new slice.
+func Link(loss string, z []float64) []float64 {
+	p := append([]float64(nil), z...)
+	switch loss {
+	case "binary_cross_entropy":
+		for j, v := range z {
+			p[j] = 1 / (1 + math.Exp(-v))
+		}
+	case "softmax_cross_entropy":
+		mx := math.Inf(-1)
+		for _, v := range z {
+			mx = math.Max(mx, v)
+		}
+		sum := 0.0
+		for j, v := range z {
+			p[j] = math.Exp(v - mx)
+			sum += p[j]
+		}
+		for j := range p {
+			p[j] /= sum
+		}
+	}
+	return p
+}
+
 // NumParams is the number of parameters Forward reads.
 func (n Net) NumParams() int {
 	total := 0

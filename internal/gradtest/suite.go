@@ -22,6 +22,11 @@ type Model[T Float] struct {
 	// for a model without them.
 	SetWorkers func(n int)
 	Close      func()
+	// PredictProba, Classify and Labels read a classifier's outputs; nil
+	// for a model without them.
+	PredictProba func(x, p []T)
+	Classify     func(x []T) int
+	Labels       func(x []T, on []bool)
 }
 
 // Optimizer describes the update rule of a network, for the reference step.
@@ -98,6 +103,7 @@ func rows[T Float](flat []T, width int) [][]float64 {
 func (s Suite[T]) Run(t *testing.T) {
 	t.Run("Init", s.testInit)
 	t.Run("Forward", s.testForward)
+	t.Run("Classify", s.testClassify)
 	t.Run("Loss", s.testLoss)
 	t.Run("Gradients", s.testGradients)
 	t.Run("MinibatchMean", s.testMinibatchMean)
@@ -157,6 +163,88 @@ func (s Suite[T]) testForward(t *testing.T) {
 			}
 		}
 	}
+}
+
+// testClassify: PredictProba applies the loss's link to the reference
+// outputs, and Classify and Labels decide by them; which of the three a
+// package has follows from its loss and outputs.
+func (s Suite[T]) testClassify(t *testing.T) {
+	m := s.New(3)
+	link, single := s.Net.Loss != "mse", s.Net.Loss == "softmax_cross_entropy" || m.Outputs == 1
+	if got, want := [3]bool{m.PredictProba != nil, m.Classify != nil, m.Labels != nil},
+		[3]bool{link, link && single, link && !single}; got != want {
+		t.Fatalf("loss %s, %d outputs: has PredictProba, Classify, Labels = %v, want %v", s.Net.Loss, m.Outputs, got, want)
+	}
+	if !link {
+		return
+	}
+	xs, _ := s.data(3, 20)
+	p, on := make([]T, m.Outputs), make([]bool, m.Outputs)
+	for k := range 20 {
+		x := xs[k*m.Inputs : (k+1)*m.Inputs]
+		z := s.Net.Forward(Float64s(m.Params), Float64s(x))
+		want := Link(s.Net.Loss, z)
+		m.PredictProba(x, p)
+		sum := 0.0
+		for j := range p {
+			sum += float64(p[j])
+			if !Close(float64(p[j]), want[j], s.tol()) {
+				t.Errorf("sample %d: PredictProba p[%d] = %.12g, reference %.12g", k, j, p[j], want[j])
+			}
+		}
+		if s.Net.Loss == "softmax_cross_entropy" && !Close(sum, 1, s.tol()) {
+			t.Errorf("sample %d: the probabilities sum to %.12g", k, sum)
+		}
+		if m.Classify != nil && decided(want, s.tol()) {
+			class := argmax(want)
+			if s.Net.Loss == "binary_cross_entropy" {
+				class = 0
+				if want[0] > 0.5 {
+					class = 1
+				}
+			}
+			if got := m.Classify(x); got != class {
+				t.Errorf("sample %d: Classify = %d, want %d (probabilities %v)", k, got, class, want)
+			}
+		}
+		if m.Labels != nil {
+			m.Labels(x, on)
+			for j := range on {
+				if on[j] != (want[j] > 0.5) && math.Abs(want[j]-0.5) > s.tol() {
+					t.Errorf("sample %d: Labels[%d] = %v, want %v (probability %g)", k, j, on[j], !on[j], want[j])
+				}
+			}
+		}
+	}
+}
+
+// decided reports whether the probabilities ps name their class clearly: no
+// probability within tol of 0.5 and the largest two more than tol apart, so
+// rounding cannot change the class.
+func decided(ps []float64, tol float64) bool {
+	top, second := math.Inf(-1), math.Inf(-1)
+	for _, p := range ps {
+		if math.Abs(p-0.5) <= tol {
+			return false
+		}
+		if p > top {
+			top, second = p, top
+		} else if p > second {
+			second = p
+		}
+	}
+	return top-second > tol
+}
+
+// argmax is the index of the largest of ys, the first on a tie.
+func argmax(ys []float64) int {
+	best := 0
+	for i, y := range ys {
+		if y > ys[best] {
+			best = i
+		}
+	}
+	return best
 }
 
 func (s Suite[T]) testLoss(t *testing.T) {
@@ -367,7 +455,17 @@ func (s Suite[T]) testAllocs(t *testing.T) {
 	for _, n := range []int{1, 33, 100} {
 		xs, ts := s.data(11, n)
 		for name, f := range map[string]func(){
-			"Predict":  func() { m.Predict(x, y) },
+			"Predict": func() { m.Predict(x, y) },
+			"PredictProba": func() {
+				if m.PredictProba != nil {
+					m.PredictProba(x, y)
+				}
+			},
+			"Classify": func() {
+				if m.Classify != nil {
+					m.Classify(x)
+				}
+			},
 			"Loss":     func() { m.Loss(xs, ts) },
 			"Backward": func() { m.Backward(xs, ts) },
 			"Step":     m.Step,

@@ -36,6 +36,8 @@ const usage = `gradgen compiles a network spec into Go code that trains and runs
 Usage:
   gradgen gen [-o FILE] SPEC      write the generated Go file
   gradgen check [-o FILE] SPEC    exit 1 with a short diff if FILE is missing or stale
+  gradgen check DIR/...           check every gradgen-generated file below DIR (./...)
+                                  against the spec its header names; exit 1 if any is stale
   gradgen ir [-after PASS] [-format text|dot] SPEC
                                   print the IR (forward and backward), or draw it
   gradgen explain [-format md|tex] SPEC
@@ -174,11 +176,18 @@ func gen(args []string, stdout, stderr io.Writer) int {
 
 func check(args []string, stdout, stderr io.Writer) int {
 	var out string
-	specPath, code, ok := flags("check [-o FILE] SPEC", "Check exits 1 with a short diff when FILE is missing or differs from what\ngen would write.", args, stdout, stderr, func(fs *flag.FlagSet) {
+	specPath, code, ok := flags("check [-o FILE] SPEC | check DIR/...", "Check exits 1 with a short diff when FILE is missing or differs from what\ngen would write. With DIR/... (such as ./...) it finds every gradgen-generated\nfile below DIR by its header and checks it against the spec the header names,\nlooked up beside the file, and lists the stale ones.", args, stdout, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&out, "o", "", "generated `FILE` (default: SPEC's name with _gen.go)")
 	})
 	if !ok {
 		return code
+	}
+	if isPattern(specPath) {
+		if out != "" {
+			fmt.Fprintf(stderr, "gradgen check: -o names one file; it cannot go with %s\n", specPath)
+			return ExitUsage
+		}
+		return checkAll(specPath, stdout, stderr)
 	}
 	n, src, ok := generate(specPath, stderr)
 	if !ok {
