@@ -101,3 +101,48 @@ func generate(t *testing.T, path string) []byte {
 	}
 	return src
 }
+
+// TestGenerateNormalizes: a program may pass Generate a spec.Network it
+// built itself, with PyTorch's defaults left out as a YAML spec leaves them
+// out. Generate must read it as the YAML path does (the same bytes, so the
+// header's hash describes the code), and leave the caller's value as it was.
+func TestGenerateNormalizes(t *testing.T) {
+	const src = `package: net
+input: 3
+layers:
+  - dense: 4
+    activation: leaky_relu
+  - dense: 2
+loss: mse
+optimizer:
+  adam: {}
+`
+	parsed, err := spec.Parse("net.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := gradgen.Generate(parsed, gradgen.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same network with every default left out, positions kept.
+	raw := *parsed
+	raw.DType = ""
+	raw.Layers = append([]spec.Layer(nil), parsed.Layers...)
+	raw.Layers[0].Slope = 0
+	raw.Layers[1].Activation = ""
+	raw.Optimizer.Adam = &spec.Adam{Pos: parsed.Optimizer.Adam.Pos}
+	got, err := gradgen.Generate(&raw, gradgen.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("Generate on the unnormalised network differs from the YAML path:\n%.600s", got)
+	}
+	if raw.DType != "" || raw.Layers[0].Slope != 0 || raw.Optimizer.Adam.LR != 0 {
+		t.Errorf("Generate changed the caller's network: %+v", raw)
+	}
+	if raw.Hash() != parsed.Hash() {
+		t.Errorf("hash of the unnormalised network %s, of the parsed one %s", raw.Hash(), parsed.Hash())
+	}
+}

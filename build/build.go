@@ -28,8 +28,14 @@ type Options struct {
 	TileRows int
 }
 
-// Program builds the IR of a valid, normalised network.
+// Program builds the IR of a valid network, read through n.Normalized(), so
+// the defaults a spec.Network literal leaves out are PyTorch's, as in YAML;
+// n itself is not changed.
 func Program(n *spec.Network, opt Options) (*ir.Program, error) {
+	if n == nil {
+		return nil, n.Validate() // "no network"
+	}
+	n = n.Normalized()
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}
@@ -71,20 +77,21 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 		in = l.Dense
 	}
 	p.Funcs = []*ir.Func{
-		forward(n, "predict", 1, false),
-		forward(n, "loss", rows, false),
-		forward(n, "train", rows, true),
-		forward(n, "trainSample", 1, true),
-		forward(n, "lossSample", 1, false),
+		forward(n, ir.RolePredict, 1, false),
+		forward(n, ir.RoleLoss, rows, false),
+		forward(n, ir.RoleTrain, rows, true),
+		forward(n, ir.RoleTrainSample, 1, true),
+		forward(n, ir.RoleLossSample, 1, false),
 	}
 	p.SmallBatch = SmallBatch
 	return p, nil
 }
 
-// forward builds a function with the network's forward graph and loss. The
-// predict function's only output is the prediction; dce later drops the loss.
-func forward(n *spec.Network, name string, rows int, grad bool) *ir.Func {
-	f := &ir.Func{Name: name, Rows: rows, Grad: grad}
+// forward builds the function of a role with the network's forward graph
+// and loss. The predict function's only output is the prediction; dce later
+// drops the loss.
+func forward(n *spec.Network, role ir.Role, rows int, grad bool) *ir.Func {
+	f := &ir.Func{Name: role.String(), Role: role, Rows: rows, Grad: grad}
 	x := f.NewValue(ir.OpInput, ir.Batch(n.Input))
 	x.Name = "x"
 	x.Pos = pos(n.Fields.At("input", n.Pos))
@@ -121,7 +128,7 @@ func forward(n *spec.Network, name string, rows int, grad bool) *ir.Func {
 	}
 	loss := f.NewValue(op, ir.Scalar, a, t)
 	loss.Name, loss.Rule, loss.Pos = "L", fmt.Sprintf(rule, a.Label()), t.Pos
-	if name == "predict" {
+	if role == ir.RolePredict {
 		f.Outputs = []ir.Output{{Kind: ir.Prediction, Value: a}}
 	} else {
 		f.Outputs = []ir.Output{{Kind: ir.LossOut, Value: loss}}

@@ -44,14 +44,14 @@ loss: binary_cross_entropy
 	if p.Optimizer != (ir.Optimizer{Kind: ir.SGD, LR: 0.01}) {
 		t.Errorf("default optimizer %v, want sgd lr=0.01", p.Optimizer)
 	}
-	if f := p.Func("train"); f == nil || f.Rows != 8 || !f.Grad {
+	if f := p.Func(ir.RoleTrain); f == nil || f.Rows != 8 || !f.Grad {
 		t.Errorf("train function %+v", f)
 	}
-	if f := p.Func("predict"); f == nil || f.Rows != 1 || f.Output(ir.Prediction) == nil {
+	if f := p.Func(ir.RolePredict); f == nil || f.Rows != 1 || f.Output(ir.Prediction) == nil {
 		t.Errorf("predict function %+v", f)
 	}
 	// Values carry the positions of the spec nodes they came from.
-	for _, v := range p.Func("loss").Values {
+	for _, v := range p.Func(ir.RoleLoss).Values {
 		if v.Op == ir.OpLeakyReLU && (v.Pos.Line != 6 || v.Pos.Col != 17 || v.Aux != 0.01) {
 			t.Errorf("leaky relu at %v with slope %g, want dir/net.yaml:6:17 and 0.01", v.Pos, v.Aux)
 		}

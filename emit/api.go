@@ -15,7 +15,7 @@ func api(file *File, p *ir.Program) {
 	elem := c.elem
 	xs := func() *Statement { return Index().Index(Id("Inputs")).Add(elem()) }
 	ts := func() *Statement { return Index().Index(Id("Outputs")).Add(elem()) }
-	loss, train, sample, lossSample := p.Func("loss"), p.Func("train"), p.Func("trainSample"), p.Func("lossSample")
+	loss, train, sample, lossSample := p.Func(ir.RoleLoss), p.Func(ir.RoleTrain), p.Func(ir.RoleTrainSample), p.Func(ir.RoleLossSample)
 
 	doc(file, "The generated code fails to build against a runtime it was not made for.")
 	file.Const().Defs(
@@ -178,7 +178,7 @@ func api(file *File, p *ir.Program) {
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Predict").Params(
 		Id("x").Op("*").Index(Id("Inputs")).Add(elem()), Id("y").Op("*").Index(Id("Outputs")).Add(elem()),
 	).Block(
-		Id("Forward").Call(Op("&").Id("m").Dot("Params"), Op("&").Id("m").Dot(lowerFirst(workName(p.Func("predict")))), Id("x"), Id("y")),
+		Id("Forward").Call(Op("&").Id("m").Dot("Params"), Op("&").Id("m").Dot(lowerFirst(workName(p.Func(ir.RolePredict)))), Id("x"), Id("y")),
 	)
 	classifyAPI(file, p)
 

@@ -164,7 +164,7 @@ func (c *funcCtx) lit(x float64) *Statement {
 // per-sample function is the public Forward with its Scratch.
 func goName(f *ir.Func) string {
 	switch {
-	case f.Name == "predict":
+	case f.Role == ir.RolePredict:
 		return "Forward"
 	case f.Rows == 1:
 		return f.Name
@@ -173,7 +173,7 @@ func goName(f *ir.Func) string {
 }
 
 func workName(f *ir.Func) string {
-	if f.Name == "predict" {
+	if f.Role == ir.RolePredict {
 		return "Scratch"
 	}
 	return f.Name + "Work"
@@ -257,7 +257,7 @@ func (c *funcCtx) workType(file *File) {
 		fields[i] = Id(fmt.Sprintf("b%d", i)).Add(c.bufType(b))
 	}
 	switch {
-	case c.f.Name == "predict":
+	case c.f.Role == ir.RolePredict:
 		doc(file, name+" holds the activations of one Forward call. Model is not safe for\n"+
 			"concurrent use; for concurrent inference give each goroutine its own Scratch.")
 	case c.perSample():

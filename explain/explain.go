@@ -44,7 +44,7 @@ func ParseFormat(s string) (Format, error) {
 // (every op separate, the input's gradient still there); final is the same
 // program after every pass, as emitted, which locates each step in the code.
 func Write(w io.Writer, derived, final *ir.Program, format Format) error {
-	train := derived.Func("train")
+	train := derived.Func(ir.RoleTrain)
 	if train == nil {
 		return fmt.Errorf("explain: the program has no train function")
 	}

@@ -3,7 +3,6 @@ package generic
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/gradgen/gradgen/runtime"
 	"github.com/gradgen/gradgen/spec"
@@ -44,7 +43,7 @@ func New[T Float](n *spec.Network, seed uint64) (*Net[T], error) {
 	if n == nil {
 		return nil, errors.New("generic: New: nil network")
 	}
-	n = normalized(n)
+	n = n.Normalized()
 	if err := n.Validate(); err != nil {
 		return nil, fmt.Errorf("generic: New: invalid network: %w", err)
 	}
@@ -74,19 +73,6 @@ func New[T Float](n *spec.Network, seed uint64) (*Net[T], error) {
 		in = s.Dense
 	}
 	return m, nil
-}
-
-// normalized returns a normalised copy of n that shares nothing Normalize
-// writes to with n.
-func normalized(n *spec.Network) *spec.Network {
-	c := *n
-	c.Layers = slices.Clone(n.Layers)
-	if a := n.Optimizer.Adam; a != nil {
-		ac := *a
-		c.Optimizer.Adam = &ac
-	}
-	c.Normalize()
-	return &c
 }
 
 // Inputs returns the input width.

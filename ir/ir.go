@@ -205,7 +205,8 @@ type Buffer struct {
 // Func is one entry point of a Program: a list of values in topological
 // order and its outputs.
 type Func struct {
-	Name string
+	Name string // its name in dumps and, with the Rows suffix rules of emit, in Go
+	Role Role   // what the function is for; the emitter and the tools look it up by role
 	// Rows is the most rows a call processes: 1 for per-sample functions,
 	// the tile size for batched ones, which loop over tiles of a batch.
 	Rows int
@@ -324,14 +325,38 @@ type Program struct {
 	SmallBatch int
 }
 
-// Func returns the function named name, or nil.
-func (p *Program) Func(name string) *Func {
+// Func returns the function with role r, or nil.
+func (p *Program) Func(r Role) *Func {
 	for _, f := range p.Funcs {
-		if f.Name == name {
+		if f.Role == r {
 			return f
 		}
 	}
 	return nil
+}
+
+// Role is what a function of the program is for.
+type Role uint8
+
+// The roles. Each program has one function of each.
+const (
+	RoleNone        Role = iota
+	RolePredict          // one sample's prediction: Forward, behind Predict
+	RoleLoss             // a tile's share of a batch's mean loss: behind Loss
+	RoleTrain            // a tile's loss and gradient: behind Backward and Train
+	RoleTrainSample      // one sample's loss and gradient: short batches of Backward and Train
+	RoleLossSample       // one sample's share of the loss: short batches of Loss
+)
+
+var roleNames = [...]string{"none", "predict", "loss", "train", "trainSample", "lossSample"}
+
+// String is the role's name, which is also the name build gives the
+// function: predict, loss, train, trainSample, lossSample.
+func (r Role) String() string {
+	if int(r) < len(roleNames) {
+		return roleNames[r]
+	}
+	return fmt.Sprintf("Role(%d)", r)
 }
 
 // NumParams is the total number of trainable scalars.

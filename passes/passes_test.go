@@ -121,7 +121,7 @@ func TestGradThenDCE(t *testing.T) {
 	p := program(t, "tiny")
 	isInputGrad := func(v *ir.Value) bool { return v.Name == ir.Bar("x") }
 	passes.Run(p, "grad", true)
-	train := p.Func("train")
+	train := p.Func(ir.RoleTrain)
 	if find(train, isInputGrad) == nil {
 		t.Fatal("grad made no gradient for x")
 	}
@@ -138,7 +138,7 @@ func TestGradThenDCE(t *testing.T) {
 	if v := find(train, isInputGrad); v != nil {
 		t.Errorf("dce kept %s", v.LongString(p.DType))
 	}
-	if v := find(p.Func("predict"), func(v *ir.Value) bool { return v.Op == ir.OpTarget || v.Op == ir.OpMSE }); v != nil {
+	if v := find(p.Func(ir.RolePredict), func(v *ir.Value) bool { return v.Op == ir.OpTarget || v.Op == ir.OpMSE }); v != nil {
 		t.Errorf("dce kept %s in predict", v.LongString(p.DType))
 	}
 }
@@ -163,7 +163,7 @@ func TestFuse(t *testing.T) {
 func TestPlanReusesBuffers(t *testing.T) {
 	p := program(t, "tiny")
 	passes.Run(p, "", true)
-	f := p.Func("train")
+	f := p.Func(ir.RoleTrain)
 	values := 0
 	for _, v := range f.Values {
 		if v.Buf >= 0 {

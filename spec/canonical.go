@@ -39,8 +39,7 @@ type canonicalOpt struct {
 // generate the same code, however they were written (YAML or Go, any key
 // order, defaults spelled out or left out).
 func (n *Network) Canonical() []byte {
-	m := n.clone()
-	m.Normalize()
+	m := n.Normalized()
 	c := canonical{Package: m.Package, DType: m.DType, Input: m.Input, Loss: m.Loss}
 	for _, l := range m.Layers {
 		cl := canonicalLayer{Dense: l.Dense, Activation: l.Activation, Bias: !l.NoBias}
@@ -70,6 +69,17 @@ func (n *Network) Canonical() []byte {
 func (n *Network) Hash() string {
 	sum := sha256.Sum256(n.Canonical())
 	return hex.EncodeToString(sum[:8])
+}
+
+// Normalized returns a normalised copy of n that shares nothing Normalize
+// changes with n, which stays as it is. Every consumer of a spec that may
+// come from a program rather than a file (build, Canonical, the generic
+// engine) reads it through Normalized, so defaults left out of a
+// spec.Network literal mean what they mean in YAML.
+func (n *Network) Normalized() *Network {
+	m := n.clone()
+	m.Normalize()
+	return m
 }
 
 // clone returns a copy of n that shares nothing Normalize changes.

@@ -232,7 +232,7 @@ func dumpIR(args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	if format == "dot" {
-		ir.FprintDot(stdout, p, p.Func("train"))
+		ir.FprintDot(stdout, p, p.Func(ir.RoleTrain))
 		return ExitOK
 	}
 	ir.Fprint(stdout, p)
