@@ -64,11 +64,11 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 		if l.Pos.Line > 0 {
 			where = fmt.Sprintf(" (%s:%d)", filepath.Base(l.Pos.File), l.Pos.Line)
 		}
-		p.Params = append(p.Params, ir.Param{Name: fmt.Sprintf("W%d", k), Torch: fmt.Sprintf("%d.weight", module),
-			Type: ir.Matrix(l.Dense, in), FanIn: in, Weight: true, Pos: pos(l.Pos), Doc: fmt.Sprintf("layer %d weight%s", k, where)})
+		p.AddParam(ir.Param{Name: fmt.Sprintf("W%d", k), Torch: fmt.Sprintf("%d.weight", module),
+			Type: ir.Matrix(l.Dense, in), Init: ir.InitLinearWeight, FanIn: in, Pos: pos(l.Pos), Doc: fmt.Sprintf("layer %d weight%s", k, where)})
 		if !l.NoBias {
-			p.Params = append(p.Params, ir.Param{Name: fmt.Sprintf("B%d", k), Torch: fmt.Sprintf("%d.bias", module),
-				Type: ir.Vector(l.Dense), FanIn: in, Pos: pos(l.Pos), Doc: fmt.Sprintf("layer %d bias", k)})
+			p.AddParam(ir.Param{Name: fmt.Sprintf("B%d", k), Torch: fmt.Sprintf("%d.bias", module),
+				Type: ir.Vector(l.Dense), Init: ir.InitLinearBias, FanIn: in, Pos: pos(l.Pos), Doc: fmt.Sprintf("layer %d bias", k)})
 		}
 		module++
 		if l.Activation != spec.None && l.Activation != "" {

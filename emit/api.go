@@ -1,6 +1,8 @@
 package emit
 
 import (
+	"fmt"
+
 	. "github.com/dave/jennifer/jen"
 
 	"github.com/gradgen/gradgen/ir"
@@ -38,11 +40,9 @@ func api(file *File, p *ir.Program) {
 	// Params, in PyTorch's nn.Sequential parameter order.
 	fields := make([]Code, len(p.Params))
 	for i, q := range p.Params {
-		var t Code
-		if q.Weight {
-			t = Index(Lit(q.Type.Dims[0])).Index(Lit(q.Type.Dims[1])).Add(elem())
-		} else {
-			t = Index(Lit(q.Type.Dims[0])).Add(elem())
+		t := elem()
+		for d := len(q.Type.Dims) - 1; d >= 0; d-- {
+			t = Index(Lit(q.Type.Dims[d])).Add(t)
 		}
 		fields[i] = Id(q.Name).Add(t).Comment(q.Doc)
 	}
@@ -60,35 +60,26 @@ func api(file *File, p *ir.Program) {
 	guard := []Code{Var().Id("x").Index(Lit(1)).Struct()}
 	size := Lit(p.DType.Size())
 	guard = append(guard, Id("_").Op("=").Id("x").Index(Qual("unsafe", "Sizeof").Call(Id("Params").Values()).Op("-").Id("NumParams").Op("*").Add(size)))
-	off := 0
 	for _, q := range p.Params {
-		guard = append(guard, Id("_").Op("=").Id("x").Index(Qual("unsafe", "Offsetof").Call(Id("Params").Values().Dot(q.Name)).Op("-").Lit(off*p.DType.Size())))
-		off += q.Type.Elems()
+		guard = append(guard, Id("_").Op("=").Id("x").Index(Qual("unsafe", "Offsetof").Call(Id("Params").Values().Dot(q.Name)).Op("-").Lit(q.Offset*p.DType.Size())))
 	}
 	doc(file, "Params must be packed with no padding, in field order, for Slice to alias it;\nthese constant indexes fail to compile otherwise.")
 	file.Func().Id("_").Params().Block(guard...)
 
 	// Init, layer by layer as nn.Linear.reset_parameters.
-	var init []Code
-	init = append(init,
+	init := []Code{
 		Var().Id("r").Qual(runtimePath, "Rand"),
 		Id("r").Dot("Seed").Call(Id("seed")),
 		Id("s").Op(":=").Id("p").Dot("Slice").Call(),
-	)
-	off = 0
+	}
 	for i := 0; i < len(p.Params); i++ {
-		w := p.Params[i]
-		n := w.Type.Elems()
-		wEnd := off + n
-		bias := Nil()
-		next := wEnd
-		if i+1 < len(p.Params) && !p.Params[i+1].Weight {
-			next = wEnd + p.Params[i+1].Type.Elems()
-			bias = Id("s").Index(Lit(wEnd), Lit(next))
-			i++
+		q := p.Params[i]
+		if q.Init == ir.InitLinearWeight && i+1 < len(p.Params) && p.Params[i+1].Init == ir.InitLinearBias {
+			i++ // nn.Linear draws its weight, then its bias
+			init = append(init, paramInit(q, &p.Params[i]))
+			continue
 		}
-		init = append(init, Qual(runtimePath, "InitLinear").Call(Op("&").Id("r"), Id("s").Index(Lit(off), Lit(wEnd)), bias, Lit(w.FanIn)))
-		off = next
+		init = append(init, paramInit(q, nil))
 	}
 	doc(file, "Init sets p as PyTorch's nn.Linear initialises a layer: every weight and bias drawn from\n"+
 		"U(−1/√fan_in, 1/√fan_in), layer by layer, weights before biases, from gradgen's runtime.Rand\n"+
@@ -98,7 +89,6 @@ func api(file *File, p *ir.Program) {
 	// Layout, finiteness and checkpoints: what a training loop needs to
 	// watch its parameters and keep them.
 	var infos []Code
-	off = 0
 	for _, q := range p.Params {
 		shape := make([]Code, len(q.Type.Dims))
 		for i, d := range q.Type.Dims {
@@ -108,9 +98,8 @@ func api(file *File, p *ir.Program) {
 			Id("Name").Op(":").Lit(q.Name),
 			Id("Torch").Op(":").Lit(q.Torch),
 			Id("Shape").Op(":").Index().Int().Values(shape...),
-			Id("Offset").Op(":").Lit(off),
+			Id("Offset").Op(":").Lit(q.Offset),
 		))
-		off += q.Type.Elems()
 	}
 	doc(file, "SpecHash identifies the spec this package was generated from (the hash of its canonical\n"+
 		"form); checkpoints carry it, so parameters saved for one network do not load into another.")
@@ -429,19 +418,18 @@ func shortTrain(p *ir.Program, sample *ir.Func) Code {
 		),
 	)
 	// Step the parameters the sample did not, in contiguous ranges.
-	off, from := 0, -1
+	from := -1
 	for _, q := range p.Params {
 		switch {
 		case fused[q.Name] && from >= 0:
-			code = append(code, Id("m").Dot("stepRange").Call(Lit(from), Lit(off)))
+			code = append(code, Id("m").Dot("stepRange").Call(Lit(from), Lit(q.Offset)))
 			from = -1
 		case !fused[q.Name] && from < 0:
-			from = off
+			from = q.Offset
 		}
-		off += q.Type.Elems()
 	}
 	if from >= 0 {
-		code = append(code, Id("m").Dot("stepRange").Call(Lit(from), Lit(off)))
+		code = append(code, Id("m").Dot("stepRange").Call(Lit(from), Lit(p.NumParams())))
 	}
 	code = append(code, Return(Id("loss")))
 	return If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(
@@ -530,10 +518,31 @@ func lengthCheck(p *ir.Program, method string) Code {
 
 func zeroIndex(q ir.Param) *Statement {
 	s := Index(Lit(0))
-	if q.Weight {
+	for range q.Type.Dims[1:] {
 		s.Index(Lit(0))
 	}
 	return s
+}
+
+// paramInit is the statement of Init that sets q, and its bias b when q is
+// a Linear weight followed by its bias (drawn right after it).
+func paramInit(q ir.Param, b *ir.Param) Code {
+	span := func(q ir.Param) *Statement { return Id("s").Index(Lit(q.Offset), Lit(q.Offset+q.Type.Elems())) }
+	switch q.Init {
+	case ir.InitLinearWeight:
+		bias := Nil()
+		if b != nil {
+			bias = span(*b)
+		}
+		return Qual(runtimePath, "InitLinear").Call(Op("&").Id("r"), span(q), bias, Lit(q.FanIn))
+	case ir.InitLinearBias:
+		return Qual(runtimePath, "InitLinearBias").Call(Op("&").Id("r"), span(q), Lit(q.FanIn))
+	case ir.InitZeros:
+		return Clear(span(q))
+	case ir.InitOnes:
+		return Qual(runtimePath, "Fill").Call(span(q), Lit(1))
+	}
+	panic(fmt.Sprintf("emit: parameter %s has no initialisation", q.Name))
 }
 
 func lowerFirst(s string) string {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	. "github.com/dave/jennifer/jen"
+
 	"github.com/gradgen/gradgen/ir"
 )
 
@@ -105,5 +107,31 @@ func TestVersionGuard(t *testing.T) {
 	out, err := build("2")
 	if err == nil || !strings.Contains(out, "EnforceVersion") {
 		t.Errorf("against a runtime of version 2: err %v, output:\n%s", err, out)
+	}
+}
+
+// TestParamInit: each kind of initialisation is one statement of Init on
+// the parameter's span of Params.Slice().
+func TestParamInit(t *testing.T) {
+	w := ir.Param{Name: "W1", Type: ir.Matrix(4, 3), Init: ir.InitLinearWeight, FanIn: 3, Offset: 0}
+	b := ir.Param{Name: "B1", Type: ir.Vector(4), Init: ir.InitLinearBias, FanIn: 3, Offset: 12}
+	g := ir.Param{Name: "G", Type: ir.Vector(4), Init: ir.InitOnes, Offset: 16}
+	z := ir.Param{Name: "Z", Type: ir.Vector(4), Init: ir.InitZeros, Offset: 20}
+	for _, tt := range []struct {
+		code Code
+		want string
+	}{
+		{paramInit(w, &b), "gradgen.InitLinear(&r, s[0:12], s[12:16], 3)"},
+		{paramInit(w, nil), "gradgen.InitLinear(&r, s[0:12], nil, 3)"},
+		{paramInit(b, nil), "gradgen.InitLinearBias(&r, s[12:16], 3)"},
+		{paramInit(g, nil), "gradgen.Fill(s[16:20], 1)"},
+		{paramInit(z, nil), "clear(s[20:24])"},
+	} {
+		f := NewFile("p")
+		f.ImportAlias(runtimePath, "gradgen")
+		f.Func().Id("f").Params().Block(tt.code)
+		if got := f.GoString(); !strings.Contains(got, tt.want) {
+			t.Errorf("got\n%s\nwant a line %s", got, tt.want)
+		}
 	}
 }

@@ -550,12 +550,10 @@ func (c *funcCtx) flat(v *ir.Value) *Statement {
 
 // paramOffset is where parameter name starts in Params.Slice().
 func paramOffset(p *ir.Program, name string) int {
-	off := 0
 	for _, q := range p.Params {
 		if q.Name == name {
-			return off
+			return q.Offset
 		}
-		off += q.Type.Elems()
 	}
 	panic("emit: no parameter " + name)
 }

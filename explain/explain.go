@@ -58,11 +58,9 @@ func Write(w io.Writer, derived, final *ir.Program, format Format) error {
 }
 
 func intro(d *doc, p *ir.Program) {
-	widths := []string{fmt.Sprint(p.Inputs)}
-	for _, q := range p.Params {
-		if q.Weight {
-			widths = append(widths, fmt.Sprint(q.Type.Dims[0]))
-		}
+	var widths []string
+	for _, w := range p.LayerWidths() {
+		widths = append(widths, fmt.Sprint(w))
 	}
 	d.para(fmt.Sprintf("Generated from %s: a network %s, %s, trained with %s. "+
 		"The notation is that of Parr and Howard, The Matrix Calculus You Need For Deep Learning: "+

@@ -266,15 +266,54 @@ func (f *Func) Uses() map[int]int {
 type Param struct {
 	Name  string // Go field name: W1, B1, ...
 	Torch string // PyTorch state_dict name in nn.Sequential: 0.weight, 0.bias, 2.weight, ...
-	Type  Type   // [out][in] for a weight, [out] for a bias
-	// FanIn is the input width of the layer the parameter belongs to; Init
-	// draws from U(−1/√FanIn, 1/√FanIn) as nn.Linear does.
+	Type  Type   // its shape: [out][in] for a Linear weight, [out] for a bias
+	Init  Init   // how Params.Init sets it
+	// FanIn is the input width of the Linear layer the parameter belongs
+	// to, for the Linear kinds of Init.
 	FanIn int
-	// Weight is true for a weight matrix, false for a bias; a bias follows
-	// its layer's weight.
-	Weight bool
+	// Offset is where the parameter starts in the flat Params.Slice(); AddParam
+	// sets it.
+	Offset int
 	Pos    Pos
 	Doc    string // a short description for the generated field's comment
+}
+
+// Init is how Params.Init sets a parameter, as PyTorch's module initialises
+// it. The kinds that draw numbers draw them from one generator in parameter
+// order, so each parameter's values depend on those drawn before it.
+type Init uint8
+
+// The kinds of initialisation.
+const (
+	InitNone Init = iota
+	// InitLinearWeight is nn.Linear's weight: kaiming_uniform_(a=√5), that is
+	// U(−1/√FanIn, 1/√FanIn), drawn row-major.
+	InitLinearWeight
+	// InitLinearBias is nn.Linear's bias: U(−1/√FanIn, 1/√FanIn), drawn
+	// after its weight.
+	InitLinearBias
+	InitZeros // every element 0
+	InitOnes  // every element 1, as a LayerNorm's γ
+)
+
+// AddParam appends q to p's parameters, placed after the others in the flat
+// Params.Slice() (it sets q.Offset).
+func (p *Program) AddParam(q Param) {
+	q.Offset = p.NumParams()
+	p.Params = append(p.Params, q)
+}
+
+// LayerWidths returns the input width followed by the output width of each
+// Linear layer (the rows of each Linear weight), as the package doc and the
+// derivation print the network: 4 → 16 → 16 → 3.
+func (p *Program) LayerWidths() []int {
+	widths := []int{p.Inputs}
+	for _, q := range p.Params {
+		if q.Init == InitLinearWeight {
+			widths = append(widths, q.Type.Dims[0])
+		}
+	}
+	return widths
 }
 
 // OptimizerKind names an optimizer.

@@ -34,3 +34,25 @@ func InitLinear[T Float](r *Rand, w, b []T, fanIn int) {
 		b[i] = T(r.Uniform(-bound, bound))
 	}
 }
+
+// InitLinearBias fills the bias b of a dense layer with fan-in fanIn from
+// U(−1/√fanIn, 1/√fanIn), as nn.Linear.reset_parameters does, for a bias
+// that is not drawn right after its weight (InitLinear draws both). It
+// panics if fanIn < 1.
+func InitLinearBias[T Float](r *Rand, b []T, fanIn int) {
+	if fanIn < 1 {
+		panic(fmt.Sprintf("gradgen: InitLinearBias: fanIn = %d, want >= 1", fanIn))
+	}
+	bound := 1 / math.Sqrt(float64(fanIn))
+	for i := range b {
+		b[i] = T(r.Uniform(-bound, bound))
+	}
+}
+
+// Fill sets every element of s to x, as torch.nn.init.constant_; Init sets
+// a LayerNorm's γ with it.
+func Fill[T Float](s []T, x T) {
+	for i := range s {
+		s[i] = x
+	}
+}

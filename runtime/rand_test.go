@@ -168,3 +168,27 @@ func TestInitLinearPanics(t *testing.T) {
 		}
 	}
 }
+
+// TestInitLinearBiasIsInitLinearsBias: a bias drawn on its own after its
+// weight gets the values InitLinear gives the pair.
+func TestInitLinearBiasIsInitLinearsBias(t *testing.T) {
+	var r1, r2 Rand
+	r1.Seed(7)
+	r2.Seed(7)
+	w1, b1 := make([]float32, 12), make([]float32, 4)
+	w2, b2 := make([]float32, 12), make([]float32, 4)
+	InitLinear(&r1, w1, b1, 3)
+	InitLinear(&r2, w2, nil, 3)
+	InitLinearBias(&r2, b2, 3)
+	if !slices.Equal(w1, w2) || !slices.Equal(b1, b2) {
+		t.Fatalf("InitLinear gave w %v b %v; InitLinear then InitLinearBias gave w %v b %v", w1, b1, w2, b2)
+	}
+}
+
+func TestFill(t *testing.T) {
+	s := []float64{1, 2, 3}
+	Fill(s, 1)
+	if s[0] != 1 || s[1] != 1 || s[2] != 1 {
+		t.Errorf("Fill(s, 1) = %v", s)
+	}
+}
