@@ -173,19 +173,15 @@ func link(l spec.Loss) ir.Link {
 	return ir.Identity
 }
 
+// irOptimizer maps a spec's optimizer kinds to the IR's.
+var irOptimizer = map[string]ir.OptimizerKind{"sgd": ir.SGD, "momentum": ir.Momentum, "adam": ir.Adam}
+
 func optimizer(o spec.Optimizer) ir.Optimizer {
-	switch {
-	case o.Momentum != nil:
-		return ir.Optimizer{Kind: ir.Momentum, LR: o.Momentum.LR, Momentum: o.Momentum.Momentum}
-	case o.Adam != nil:
-		return ir.Optimizer{Kind: ir.Adam, LR: o.Adam.LR, Beta1: o.Adam.Beta1, Beta2: o.Adam.Beta2, Epsilon: o.Adam.Eps}
-	case o.SGD != nil:
-		return ir.Optimizer{Kind: ir.SGD, LR: o.SGD.LR}
-	}
-	return ir.Optimizer{Kind: ir.SGD, LR: 0.01}
+	s := o.Settings()
+	return ir.Optimizer{Kind: irOptimizer[s.Kind], LR: s.LR, Momentum: s.Momentum, Beta1: s.Beta1, Beta2: s.Beta2, Epsilon: s.Eps}
 }
 
-func pos(p spec.Pos) ir.Pos { return ir.Pos{File: p.File, Line: p.Line, Col: p.Col} }
+func pos(p spec.Pos) ir.Pos { return ir.Pos{File: p.File, Line: p.Line, Col: p.Col, Node: p.Node} }
 
 // source names the spec in the generated file's header: the base name of
 // a spec file (no directories, which depend on where gradgen runs), or the

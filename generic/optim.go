@@ -19,16 +19,16 @@ type optimizer[T Float] struct {
 // newOptimizer returns the optimizer o describes, with its state sized for
 // size parameters. o holds exactly one kind, as after spec.Normalize.
 func newOptimizer[T Float](o spec.Optimizer, size int) *optimizer[T] {
-	switch {
-	case o.Momentum != nil:
-		return &optimizer[T]{kind: "momentum", lr: o.Momentum.LR, mu: o.Momentum.Momentum, v: make([]T, size)}
-	case o.Adam != nil:
-		a := o.Adam
-		return &optimizer[T]{kind: "adam", lr: a.LR, beta1: a.Beta1, beta2: a.Beta2, eps: a.Eps,
-			m: make([]T, size), v: make([]T, size)}
-	default:
-		return &optimizer[T]{kind: "sgd", lr: o.SGD.LR}
+	s := o.Settings()
+	opt := &optimizer[T]{kind: s.Kind, lr: s.LR, mu: s.Momentum, beta1: s.Beta1, beta2: s.Beta2, eps: s.Eps}
+	switch s.StateCopies {
+	case 2:
+		opt.m = make([]T, size)
+		fallthrough
+	case 1:
+		opt.v = make([]T, size)
 	}
+	return opt
 }
 
 // step updates the parameters p in place from their gradient g.

@@ -1,7 +1,8 @@
 // Package ir is gradgen's intermediate representation: a small typed SSA graph.
 //
-// A Program holds the network's parameters, its optimizer and three functions
-// (predict, loss and train). Each function is a list of values in topological
+// A Program holds the network's parameters, its optimizer and one function of
+// each Role (predict, loss, train, trainSample, lossSample), found by role
+// with Program.Func. Each function is a list of values in topological
 // order; a value has a sequential ID, an op, a static type, its arguments and
 // the spec position it came from. The backward pass is not written here: the
 // grad pass derives it from the per-op rules in ops.go.
@@ -9,14 +10,20 @@ package ir
 
 import "fmt"
 
-// Pos is a position in the spec a value came from. The zero Pos is unknown.
+// Pos is a position in the spec a value came from: a line and column of a
+// text source, or a node of a graph file (an ONNX model). The zero Pos is
+// unknown.
 type Pos struct {
 	File      string
 	Line, Col int
+	Node      string
 }
 
-// String formats p as file:line:col.
+// String formats p as file:line:col, or file:node for a graph file's node.
 func (p Pos) String() string {
+	if p.Line == 0 && p.Node != "" {
+		return p.File + ":" + p.Node
+	}
 	if p.Line == 0 {
 		return p.File
 	}

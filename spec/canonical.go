@@ -48,14 +48,8 @@ func (n *Network) Canonical() []byte {
 		}
 		c.Layers = append(c.Layers, cl)
 	}
-	switch o := m.Optimizer; {
-	case o.Momentum != nil:
-		c.Optimizer = canonicalOpt{Kind: "momentum", LR: o.Momentum.LR, Momentum: o.Momentum.Momentum}
-	case o.Adam != nil:
-		c.Optimizer = canonicalOpt{Kind: "adam", LR: o.Adam.LR, Beta1: o.Adam.Beta1, Beta2: o.Adam.Beta2, Eps: o.Adam.Eps}
-	case o.SGD != nil:
-		c.Optimizer = canonicalOpt{Kind: "sgd", LR: o.SGD.LR}
-	}
+	o := m.Optimizer.Settings()
+	c.Optimizer = canonicalOpt{Kind: o.Kind, LR: o.LR, Momentum: o.Momentum, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps}
 	b, err := json.Marshal(c)
 	if err != nil {
 		panic("spec: canonical form: " + err.Error()) // only plain values: cannot fail

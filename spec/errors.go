@@ -13,13 +13,20 @@ type Error struct {
 	Msg string
 }
 
-// Error formats e as "file:line:col: msg". The file is left out when unknown;
-// the line and column are left out when the position is zero.
+// Error formats e as "file:line:col: msg", or "file: node "name": msg" for
+// a node of a graph file. The file is left out when unknown; the line and
+// column are left out when the position is zero.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Pos.File != "" {
 		b.WriteString(e.Pos.File)
 		b.WriteString(":")
+	}
+	if e.Pos.Node != "" && e.Pos.Line == 0 {
+		if b.Len() > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString("node " + strconv.Quote(e.Pos.Node) + ":")
 	}
 	if e.Pos.Line > 0 {
 		b.WriteString(strconv.Itoa(e.Pos.Line))
@@ -48,14 +55,15 @@ func (l ErrorList) Error() string {
 	return strings.Join(msgs, "\n")
 }
 
-// Sort orders the errors by file, line and column, keeping the order of errors
-// at the same position.
+// Sort orders the errors by file, line, column and node, keeping the order of
+// errors at the same position.
 func (l ErrorList) Sort() {
 	slices.SortStableFunc(l, func(a, b *Error) int {
 		return cmp.Or(
 			cmp.Compare(a.Pos.File, b.Pos.File),
 			cmp.Compare(a.Pos.Line, b.Pos.Line),
 			cmp.Compare(a.Pos.Col, b.Pos.Col),
+			cmp.Compare(a.Pos.Node, b.Pos.Node),
 		)
 	})
 }

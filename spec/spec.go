@@ -90,6 +90,33 @@ type Optimizer struct {
 	Fields Positions // "sgd", "momentum", "adam"
 }
 
+// OptimizerSettings is an optimizer as flat settings: its kind, as a spec
+// names it, and its hyperparameters, zero where the kind has none. It is the
+// one place the kinds are told apart; the canonical form, the memory bound,
+// build and the generic engine all read it.
+type OptimizerSettings struct {
+	Kind                            string // "sgd", "momentum" or "adam"
+	LR, Momentum, Beta1, Beta2, Eps float64
+	// StateCopies is how many parameter-sized buffers the optimizer keeps:
+	// none for sgd, the velocity for momentum, two moments for adam.
+	StateCopies int
+}
+
+// Settings returns the settings of o's one kind: momentum, else adam, else
+// sgd, else SGD with lr 0 when none is set (Normalize sets SGD's default).
+func (o Optimizer) Settings() OptimizerSettings {
+	switch {
+	case o.Momentum != nil:
+		return OptimizerSettings{Kind: "momentum", LR: o.Momentum.LR, Momentum: o.Momentum.Momentum, StateCopies: 1}
+	case o.Adam != nil:
+		a := o.Adam
+		return OptimizerSettings{Kind: "adam", LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, StateCopies: 2}
+	case o.SGD != nil:
+		return OptimizerSettings{Kind: "sgd", LR: o.SGD.LR}
+	}
+	return OptimizerSettings{Kind: "sgd"}
+}
+
 // SGD is torch.optim.SGD without momentum: p -= lr·g.
 type SGD struct {
 	LR float64
@@ -122,10 +149,13 @@ type Adam struct {
 	Fields Positions // "lr", "beta1", "beta2", "eps"
 }
 
-// Pos is a position in a spec source. The zero Pos is unknown.
+// Pos is a position in a spec source. The zero Pos is unknown. A text
+// source (YAML, Go) names a line and column; a graph file, such as an ONNX
+// model, names the node a layer came from instead.
 type Pos struct {
 	File      string
 	Line, Col int
+	Node      string // the node of a graph file, when the source has no lines
 }
 
 // Positions maps a field's key to the position of its value.

@@ -42,7 +42,13 @@ var (
 //	elemSize × (NumParams × (2 + optimizer state copies) + 65 × 4 × Σ Widths)
 //
 // with elemSize 4 or 8 bytes and 0, 1 or 2 state copies for sgd, momentum
-// and adam, by MaxModelBytes.
+// and adam, by MaxModelBytes. The second term estimates the workspace
+// generously (the generated digits network's is a quarter of it): the
+// functions of a generated package process 65 rows between them (two tiled
+// ones, Loss's and Backward's, of build.TileRows = 32 rows, and a row for the
+// per-sample ones, whose buffers the plan pass lets share), and each row
+// holds at most four buffers of a layer's width: its pre-activation and
+// activation and their gradients.
 func (n *Network) Validate() error {
 	if n == nil {
 		return ErrorList{{Msg: "no network (nil *Network)"}}
@@ -95,7 +101,7 @@ func (v *validator) at(fields Positions, key string, fallbacks ...Pos) Pos {
 		if ok {
 			break
 		}
-		pos, ok = fb, fb.Line > 0
+		pos, ok = fb, fb.Line > 0 || fb.Node != ""
 	}
 	if pos.File == "" {
 		pos.File = v.n.File
@@ -334,13 +340,7 @@ func (n *Network) modelBytes() *big.Int {
 	if n.DType == Float64 {
 		elemSize = 8
 	}
-	stateCopies := int64(0)
-	switch o := n.Optimizer; {
-	case o.Adam != nil:
-		stateCopies = 2
-	case o.Momentum != nil:
-		stateCopies = 1
-	}
+	stateCopies := int64(n.Optimizer.Settings().StateCopies)
 
 	params, sumWidths := new(big.Int), new(big.Int)
 	fanIn := big.NewInt(int64(n.Input))

@@ -74,15 +74,7 @@ func Run[T Float](t *testing.T, specPath string, New func(seed uint64) Model[T])
 		s.Net.Layers = append(s.Net.Layers, Layer{In: in, Out: l.Dense, Activation: Activation(l.Activation), Slope: l.Slope, Bias: !l.NoBias})
 		in = l.Dense
 	}
-	switch o := n.Optimizer; {
-	case o.SGD != nil:
-		s.Optimizer = Optimizer{Kind: "sgd", LR: o.SGD.LR}
-	case o.Momentum != nil:
-		s.Optimizer = Optimizer{Kind: "momentum", LR: o.Momentum.LR, Momentum: o.Momentum.Momentum}
-	case o.Adam != nil:
-		s.Optimizer = Optimizer{Kind: "adam", LR: o.Adam.LR, Beta1: o.Adam.Beta1, Beta2: o.Adam.Beta2, Epsilon: o.Adam.Eps}
-	default:
-		t.Fatalf("%s: no optimizer after normalisation", specPath)
-	}
+	o := n.Optimizer.Settings()
+	s.Optimizer = Optimizer{Kind: o.Kind, LR: o.LR, Momentum: o.Momentum, Beta1: o.Beta1, Beta2: o.Beta2, Epsilon: o.Eps}
 	s.Run(t)
 }
