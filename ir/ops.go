@@ -94,28 +94,70 @@ type OpInfo struct {
 
 // Info returns op's table entry.
 func (op Op) Info() *OpInfo {
-	if op <= OpInvalid || op >= numOps {
+	if op <= OpInvalid || int(op) >= len(opTable) {
 		return &opTable[OpInvalid]
 	}
 	return &opTable[op]
 }
 
+// Register adds an op defined outside this package to the table, with its
+// part in the derivation, and returns it: a test's, or a front end's. Its
+// info needs what a built-in op's has: a name, a class, a type rule (such
+// as UnaryType), and a vector-Jacobian rule unless it is a backward op
+// (ActivationVJP makes one for an element-wise activation). The emitter then
+// needs a function that prints it. Register panics on a name already in the
+// table. It is not safe for concurrent use: call it before building programs,
+// from an init function or at the start of a test.
+func Register(info OpInfo, m Math) Op {
+	for _, known := range opTable {
+		if known.Name == info.Name {
+			panic("ir: Register: an op named " + info.Name + " exists")
+		}
+	}
+	if len(opTable) > 255 {
+		panic("ir: Register: the op table is full")
+	}
+	op := Op(len(opTable))
+	opTable = append(opTable, info)
+	opMath[op] = m
+	return op
+}
+
+// UnaryType is the type rule of an element-wise op of one batched operand:
+// the result has the operand's type.
+func UnaryType(v *Value) (Type, error) { return unaryType(v) }
+
+// SameType is the type rule of an element-wise op of two batched operands
+// of one type, such as an activation's gradient (ȳ and the saved output).
+func SameType(v *Value) (Type, error) { return sameType(v) }
+
+// ActivationVJP makes the vector-Jacobian rule of an element-wise activation
+// op whose derivative is written in terms of its output (see activationVJP):
+// the rule adds a value of the backward op grad with arguments (ȳ, y) and
+// the given derivation rule, whose three %s are z̄, ȳ and y.
+func ActivationVJP(op, grad Op, rule string) func(f *Func, v, gy *Value) []*Value {
+	return activationVJP(op, grad, rule)
+}
+
 // String is the op's name as dumps print it.
 func (op Op) String() string { return op.Info().Name }
 
-// Ops returns every valid op, in table order.
+// Ops returns every valid op, in table order: the built-in ones, then those
+// added by Register.
 func Ops() []Op {
-	ops := make([]Op, 0, numOps-1)
-	for op := OpInvalid + 1; op < numOps; op++ {
+	ops := make([]Op, 0, len(opTable)-1)
+	for op := OpInvalid + 1; int(op) < len(opTable); op++ {
 		ops = append(ops, op)
 	}
 	return ops
 }
 
-var opTable [numOps]OpInfo
+// opTable holds the built-in ops at their constants' indexes, then the
+// registered ones.
+var opTable []OpInfo
 
 func init() {
-	opTable = [numOps]OpInfo{
+	opTable = []OpInfo{
 		OpInvalid: {Name: "Invalid", Class: Leaf, Type: func(*Value) (Type, error) { return Type{}, fmt.Errorf("invalid op") }},
 
 		OpInput:  {Name: "Input", Class: Leaf, Type: leafType},
