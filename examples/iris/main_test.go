@@ -12,8 +12,8 @@ func TestRunTrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if acc < 0.95 {
-		t.Errorf("training accuracy %.3f, want ≥ 0.95; output:\n%s", acc, &out)
+	if acc < 0.9 {
+		t.Errorf("test accuracy %.3f, want ≥ 0.9; output:\n%s", acc, &out)
 	}
 }
 
