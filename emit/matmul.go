@@ -8,99 +8,38 @@ import (
 	"github.com/gradgen/gradgen/ir"
 )
 
-// The matrix kernels. A batched function runs them on blocks of four rows,
-// so each weight element loaded from memory serves four samples and eight
-// independent sums keep the floating-point adders busy; leftover rows take
-// the one-row path, which per-sample functions use throughout. Every loop
-// bound is a constant except the number of rows, so the compiler removes
-// the bounds checks.
-
-// blockRows is the number of rows a batched kernel handles per block.
-const blockRows = 4
-
-func id(format string, args ...any) *Statement { return Id(fmt.Sprintf(format, args...)) }
-
-// rowAt is a pointer to row r+off of a batched value in a batched function.
-func (c *funcCtx) rowAt(v *ir.Value, off int) *Statement {
-	idx := Id("r")
-	if off > 0 {
-		idx = Id("r").Op("+").Lit(off)
-	}
-	return Op("&").Add(c.ref(v)).Index(idx)
-}
-
-// blocked returns the loops of a batched kernel: block(…) for each block
-// of blockRows rows starting at r, then single(…) for each remaining row.
-// A per-sample function runs single once.
-func (c *funcCtx) blocked(block, single []Code) []Code {
-	if c.perSample() {
-		return single
-	}
-	return []Code{
-		Id("r").Op(":=").Lit(0),
-		For(Empty(), Id("r").Op("+").Lit(blockRows).Op("<=").Id("rows"), Id("r").Op("+=").Lit(blockRows)).Block(block...),
-		For(Empty(), Id("r").Op("<").Id("rows"), Id("r").Op("++")).Block(single...),
-	}
-}
-
-// rowOf binds name to the row of v the single-row path works on.
-func (c *funcCtx) rowOf(name string, v *ir.Value) Code {
-	if c.perSample() {
-		return Id(name).Op(":=").Add(c.row(v))
-	}
-	return Id(name).Op(":=").Add(c.rowAt(v, 0))
-}
-
-// rowsOf binds name0 … name3 to the rows of v a block works on.
-func (c *funcCtx) rowsOf(name string, v *ir.Value) Code {
-	names := make([]Code, blockRows)
-	rows := make([]Code, blockRows)
-	for i := range blockRows {
-		names[i] = id("%s%d", name, i)
-		rows[i] = c.rowAt(v, i)
-	}
-	return List(names...).Op(":=").List(rows...)
-}
+// The product emitters: one function per op and kernel (ir.Kernel), each
+// built from the row helpers and epilogues of kernels.go.
 
 // emitAffine computes y = W x + b for each row x, then applies v's maps:
 //
 //	y[j] = Σ_k W[j][k]·x[k] + b[j]
 //
-// A block of four rows computes two outputs at a time from eight sums; the
-// single-row path computes four outputs at a time, and a leftover output
-// splits its sum four ways.
+// by the kernel the layout pass chose.
 func emitAffine(c *funcCtx, v *ir.Value) []Code {
 	x, w := v.Args[0], v.Args[1]
 	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
-	if v.Gemm {
+	switch v.Kernel {
+	case ir.KernelGemm:
 		// The whole tile: y = x Wᵀ.
 		return c.gemm(v, nOut, rt("MulNT").Call(Id("out"), c.tile(x), c.flat(w), Id("rows"), Lit(nOut), Lit(nIn), False()))
+	case ir.KernelVector:
+		return c.affineRows(v, vecDotBlock(c, w, nOut), vecDotRow(c, w, nOut))
 	}
-	block := []Code{c.rowsOf("in", x), c.rowsOf("out", v)}
-	single := []Code{c.rowOf("in", x), c.rowOf("out", v)}
-	if v.Vector {
-		block = append(block, vecDotBlock(c, w, nOut)...)
-		single = append(single, vecDotRow(c, w, nOut)...)
-	} else {
-		block = append(block, dotBlock(c, w, nOut, nIn)...)
-		single = append(single, dotRow(c, w, nOut, nIn)...)
-	}
-	return append(c.blocked(block, single), c.epilogueLoop(v, nOut)...)
+	return c.affineRows(v, dotBlock(c, w, nOut, nIn), dotRow(c, w, nOut, nIn))
 }
 
-// bias is the bias operand of an Affine, or nil.
-func bias(v *ir.Value) *ir.Value {
-	if v.Op == ir.OpAffine && len(v.Args) == 3 {
-		return v.Args[2]
-	}
-	return nil
+// affineRows runs an Affine's dot products row by row: block on four rows
+// at a time (in0…in3 into out0…out3), single on each remaining row (in into
+// out), then the bias and maps. With inline loops a block computes two
+// outputs at a time from eight sums and a single row four at a time, a
+// leftover output splitting its sum four ways.
+func (c *funcCtx) affineRows(v *ir.Value, block, single []Code) []Code {
+	x := v.Args[0]
+	block = append([]Code{c.rowsOf("in", x), c.rowsOf("out", v)}, block...)
+	single = append([]Code{c.rowOf("in", x), c.rowOf("out", v)}, single...)
+	return append(c.blocked(block, single), c.epilogueLoop(v, v.Type.Cols())...)
 }
-
-// all is s[:], a slice of a whole array.
-func all(s *Statement) *Statement { return s.Index(Empty(), Empty()) }
-
-// rt names a function of the runtime.
-func rt(name string) *Statement { return Qual(runtimePath, name) }
 
 // vecDotBlock writes out0…out3[j] = W[j]·in0…in3: three weight rows at a
 // time with the runtime's Dot4x3 micro-kernel (twelve sums in registers),
@@ -111,16 +50,13 @@ func vecDotBlock(c *funcCtx, w *ir.Value, nOut int) []Code {
 	if nOut >= 3 {
 		var stores []Code
 		for i := range 3 {
-			j := Id("j")
-			if i > 0 {
-				j = Id("j").Op("+").Lit(i)
-			}
+			j := plus("j", i)
 			for r := range blockRows {
-				stores = append(stores, id("out%d", r).Index(j.Clone()).Op("=").Id("s").Index(Lit(i)).Index(Lit(r)))
+				stores = append(stores, id("out%d", r).Index(j.Clone()).Op("=").Id("sums").Index(Lit(i)).Index(Lit(r)))
 			}
 		}
 		rows := []Code{all(c.ref(w).Index(Id("j"))), all(c.ref(w).Index(Id("j").Op("+").Lit(1))), all(c.ref(w).Index(Id("j").Op("+").Lit(2)))}
-		body := append([]Code{Id("s").Op(":=").Add(rt("Dot4x3")).Call(append(rows, ins...)...)}, stores...)
+		body := append([]Code{Id("sums").Op(":=").Add(rt("Dot4x3")).Call(append(rows, ins...)...)}, stores...)
 		code = append(code, For(Id("j").Op(":=").Lit(0), Id("j").Op("<").Lit(nOut-2), Id("j").Op("+=").Lit(3)).Block(body...))
 	}
 	if from := nOut - nOut%3; from < nOut {
@@ -138,27 +74,15 @@ func vecDotBlock(c *funcCtx, w *ir.Value, nOut int) []Code {
 // vecDotRow writes out[j] = W[j]·in for one row: Dot4 against four weight
 // rows at a time, Dot for the rest.
 func vecDotRow(c *funcCtx, w *ir.Value, nOut int) []Code {
-	var code []Code
-	if nOut >= 4 {
-		var outs, rows []Code
+	return byFour("j", nOut, func(j []*Statement) []Code {
+		outs, rows := make([]Code, 4), make([]Code, 4)
 		for i := range 4 {
-			j := Id("j")
-			if i > 0 {
-				j = Id("j").Op("+").Lit(i)
-			}
-			outs = append(outs, Id("out").Index(j))
-			rows = append(rows, all(c.ref(w).Index(j.Clone())))
+			outs[i], rows[i] = Id("out").Index(j[i]), all(c.ref(w).Index(j[i].Clone()))
 		}
-		code = append(code, For(Id("j").Op(":=").Lit(0), Id("j").Op("<").Lit(nOut-3), Id("j").Op("+=").Lit(4)).Block(
-			List(outs...).Op("=").Add(rt("Dot4")).Call(append([]Code{all(Id("in"))}, rows...)...),
-		))
-	}
-	if from := nOut - nOut%4; from < nOut {
-		code = append(code, For(Id("j").Op(":=").Lit(from), Id("j").Op("<").Lit(nOut), Id("j").Op("++")).Block(
-			Id("out").Index(Id("j")).Op("=").Add(rt("Dot")).Call(all(c.ref(w).Index(Id("j"))), all(Id("in"))),
-		))
-	}
-	return code
+		return []Code{List(outs...).Op("=").Add(rt("Dot4")).Call(append([]Code{all(Id("in"))}, rows...)...)}
+	}, []Code{
+		Id("out").Index(Id("j")).Op("=").Add(rt("Dot")).Call(all(c.ref(w).Index(Id("j"))), all(Id("in"))),
+	})
 }
 
 // dotBlock writes out0…out3[j] = W[j]·in0…in3 for every j.
@@ -206,36 +130,43 @@ func dotBlock(c *funcCtx, w *ir.Value, nOut, nIn int) []Code {
 	return code
 }
 
-// dotRow writes out[j] = W[j]·in for every j of one row.
+// dotRow writes out[j] = W[j]·in for every j of one row: four outputs at a
+// time, then each leftover output with its sum split four ways.
 func dotRow(c *funcCtx, w *ir.Value, nOut, nIn int) []Code {
-	var code []Code
-	if nOut >= 4 {
-		var ws, rows, sums, body, stores, outs []Code
+	four := func(j []*Statement) []Code {
+		var ws, rows, sums, body, outs []Code
 		for i := range 4 {
 			ws = append(ws, id("w%d", i))
-			jIdx := Id("j")
-			if i > 0 {
-				jIdx = Id("j").Op("+").Lit(i)
-			}
-			rows = append(rows, Op("&").Add(c.ref(w)).Index(jIdx))
+			rows = append(rows, Op("&").Add(c.ref(w)).Index(j[i]))
 			sums = append(sums, id("a%d", i))
 			body = append(body, id("a%d", i).Op("+=").Id(fmt.Sprintf("w%d", i)).Index(Id("k")).Op("*").Id("xk"))
-			outs = append(outs, Id("out").Index(jIdx.Clone()))
-			stores = append(stores, id("a%d", i))
+			outs = append(outs, Id("out").Index(j[i].Clone()))
 		}
-		code = append(code, For(Id("j").Op(":=").Lit(0), Id("j").Op("<").Lit(nOut-3), Id("j").Op("+=").Lit(4)).Block(
+		return []Code{
 			List(ws...).Op(":=").List(rows...),
 			Var().List(sums...).Add(c.elem()),
 			For(List(Id("k"), Id("xk")).Op(":=").Range().Id("in")).Block(body...),
-			List(outs...).Op("=").List(stores...),
-		))
+			List(outs...).Op("=").List(sums...),
+		}
 	}
-	if rest := nOut % 4; rest > 0 || nOut < 4 {
-		from := nOut - nOut%4
-		body := []Code{Id("w").Op(":=").Op("&").Add(c.ref(w)).Index(Id("j"))}
-		body = append(body, splitDot(c, nIn)...)
-		body = append(body, Id("out").Index(Id("j")).Op("=").Parens(Id("a0").Op("+").Id("a1")).Op("+").Parens(Id("a2").Op("+").Id("a3")))
-		code = append(code, For(Id("j").Op(":=").Lit(from), Id("j").Op("<").Lit(nOut), Id("j").Op("++")).Block(body...))
+	one := append([]Code{Id("w").Op(":=").Op("&").Add(c.ref(w)).Index(Id("j"))}, splitDot(c, nIn)...)
+	one = append(one, Id("out").Index(Id("j")).Op("=").Parens(Id("a0").Op("+").Id("a1")).Op("+").Parens(Id("a2").Op("+").Id("a3")))
+	return byFour("j", nOut, four, one)
+}
+
+// byFour is the loops of idx over [0, n): four at a time, with the
+// statements four(idx, idx+1, idx+2, idx+3), then one at a time, with one.
+func byFour(idx string, n int, four func(at []*Statement) []Code, one []Code) []Code {
+	var code []Code
+	if n >= 4 {
+		at := make([]*Statement, 4)
+		for i := range at {
+			at[i] = plus(idx, i)
+		}
+		code = append(code, For(Id(idx).Op(":=").Lit(0), Id(idx).Op("<").Lit(n-3), Id(idx).Op("+=").Lit(4)).Block(four(at)...))
+	}
+	if from := n - n%4; from < n {
+		code = append(code, For(Id(idx).Op(":=").Lit(from), Id(idx).Op("<").Lit(n), Id(idx).Op("++")).Block(one...))
 	}
 	return code
 }
@@ -246,10 +177,7 @@ func splitDot(c *funcCtx, n int) []Code {
 	if n >= 4 {
 		var body []Code
 		for i := range 4 {
-			k := Id("k")
-			if i > 0 {
-				k = Id("k").Op("+").Lit(i)
-			}
+			k := plus("k", i)
 			body = append(body, id("a%d", i).Op("+=").Id("w").Index(k).Op("*").Id("in").Index(k.Clone()))
 		}
 		code = append(code, For(Empty(), Id("k").Op("<=").Lit(n-4), Id("k").Op("+=").Lit(4)).Block(body...))
@@ -260,159 +188,163 @@ func splitDot(c *funcCtx, n int) []Code {
 	return code
 }
 
-// epilogueLoop adds an Affine's bias to each element of its result and
-// applies v's maps, row by row, after the kernel has written it.
-func (c *funcCtx) epilogueLoop(v *ir.Value, n int) []Code {
-	b := bias(v)
-	if len(v.Maps) == 0 && b == nil {
-		return nil
-	}
-	if code, ok := c.tileEpilogue(v, c.tile(v)); ok {
-		return code
-	}
-	body := []Code{Id("out").Op(":=").Add(c.row(v))}
-	if b != nil {
-		body = append(body, Id("b").Op(":=").Add(c.row(b)))
-	}
-	body = append(body, c.bindMaps(v)...)
-	inner := []Code{Id("acc").Op(":=").Id("out").Index(Id("j"))}
-	if b != nil {
-		inner = append(inner, Id("acc").Op("+=").Id("b").Index(Id("j")))
-	}
-	inner = append(inner, c.epilogue(v)...)
-	inner = append(inner, Id("out").Index(Id("j")).Op("=").Id("acc"))
-	body = append(body, For(Id("j").Op(":=").Range().Lit(n)).Block(inner...))
-	if c.perSample() {
-		return []Code{Block(body...)} // a scope of its own beside the kernel's
-	}
-	return c.rowLoop(body)
-}
-
-// gemm is a product computed for the whole tile by call, which writes out,
-// a flat view of the tile of v (n columns), followed by v's bias and maps.
-func (c *funcCtx) gemm(v *ir.Value, n int, call Code) []Code {
-	code := []Code{Id("out").Op(":=").Add(c.tile(v)), call}
-	if epilogue, ok := c.tileEpilogue(v, Id("out")); ok {
-		return append(code, epilogue...)
-	}
-	return append(code, c.epilogueLoop(v, n)...)
-}
-
-// tileMaps are the maps with a runtime kernel for a whole tile, which a
-// batched function calls instead of a loop whose branches the data decides.
-var tileMaps = map[ir.Op]string{ir.OpReLU: "ReLU", ir.OpReLUGrad: "ReLUGrad"}
-
-// tileEpilogue adds the bias and applies the maps of v in a batched function
-// with one runtime call each over the whole tile, when every map has a tile
-// kernel; the kernels give the bits of the scalar loop.
-func (c *funcCtx) tileEpilogue(v *ir.Value, out *Statement) ([]Code, bool) {
-	if c.perSample() {
-		return nil, false
-	}
-	for _, m := range v.Maps {
-		if tileMaps[m.Op] == "" {
-			return nil, false
-		}
-	}
-	var code []Code
-	if b := bias(v); b != nil {
-		code = append(code, rt("AddBias").Call(out.Clone(), all(c.ref(b))))
-	}
-	for _, m := range v.Maps {
-		args := []Code{out.Clone()}
-		for _, a := range m.Args {
-			args = append(args, c.tile(a))
-		}
-		code = append(code, rt(tileMaps[m.Op]).Call(args...))
-	}
-	return code, true
-}
-
-// emitMatMul computes y = Wᵀ g for each row g by adding row k of W, scaled
-// by g[k], to y (contiguous in memory), then applies v's maps. Batched
-// functions normally get an Affine of a transposed W instead (the layout pass).
+// emitMatMul computes y = Wᵀ g for each row g, then applies v's maps, by the
+// kernel the layout pass chose. Batched functions normally get an Affine of
+// a transposed W instead (the layout pass).
 func emitMatMul(c *funcCtx, v *ir.Value) []Code {
 	g, w := v.Args[0], v.Args[1]
 	nOut, nIn := w.Type.Dims[0], w.Type.Dims[1]
-	if v.Gemm {
+	var code []Code
+	switch v.Kernel {
+	case ir.KernelGemm:
 		// The whole tile: x̄ = ȳ W.
 		return c.gemm(v, nIn, rt("MulNN").Call(Id("out"), c.tile(g), c.flat(w), Id("rows"), Lit(nIn), Lit(nOut), False()))
-	}
-	if v.Whole && c.perSample() {
+	case ir.KernelWhole:
 		// One call for the whole product: out = Wᵀ ȳ.
-		body := []Code{
-			Id("dy").Op(":=").Add(c.row(g)),
-			Id("out").Op(":=").Add(c.row(v)),
-			Op("*").Id("out").Op("=").Index(Lit(nIn)).Add(c.elem()).Values(),
-			rt("GemvT").Call(all(Id("out")), c.flat(w), all(Id("dy"))),
-		}
-		return append(body, c.epilogueLoop(v, nIn)...)
+		code = append(c.zeroedRow(g, v), rt("GemvT").Call(all(Id("out")), c.flat(w), all(Id("dy"))))
+	case ir.KernelVector:
+		code = c.rowLoop(append(c.zeroedRow(g, v), axpyRows(c, w, nOut)...))
+	default:
+		code = c.rowLoop(append(c.zeroedRow(g, v), scaledRows(c, w, nOut, nIn)))
 	}
-	if v.Vector {
-		return append(c.rowLoop(vecMatMulRow(c, g, v, w, nOut, nIn)), c.epilogueLoop(v, nIn)...)
-	}
-	body := []Code{
-		Id("dy").Op(":=").Add(c.row(g)),
-		Id("out").Op(":=").Add(c.row(v)),
-		Op("*").Id("out").Op("=").Index(Lit(nIn)).Add(c.elem()).Values(),
-		For(Id("k").Op(":=").Range().Lit(nOut)).Block(
-			Id("dk").Op(":=").Id("dy").Index(Id("k")),
-			Id("w").Op(":=").Op("&").Add(c.ref(w)).Index(Id("k")),
-			For(Id("j").Op(":=").Range().Lit(nIn)).Block(
-				Id("out").Index(Id("j")).Op("+=").Id("dk").Op("*").Id("w").Index(Id("j")),
-			),
-		),
-	}
-	return append(c.rowLoop(body), c.epilogueLoop(v, nIn)...)
+	return append(code, c.epilogueLoop(v, nIn)...)
 }
 
-// vecMatMulRow adds the rows of W, scaled by g, to the row of y with the
-// runtime's Axpy4: one pass over y per four weight rows.
-func vecMatMulRow(c *funcCtx, g, v, w *ir.Value, nOut, nIn int) []Code {
-	code := []Code{
+// zeroedRow binds dy to the row of g and out to the row of v, and zeroes it
+// for the products to add to.
+func (c *funcCtx) zeroedRow(g, v *ir.Value) []Code {
+	return []Code{
 		Id("dy").Op(":=").Add(c.row(g)),
 		Id("out").Op(":=").Add(c.row(v)),
-		Op("*").Id("out").Op("=").Index(Lit(nIn)).Add(c.elem()).Values(),
+		Op("*").Id("out").Op("=").Index(Lit(v.Type.Cols())).Add(c.elem()).Values(),
 	}
-	if nOut >= 4 {
-		var ds, ws []Code
+}
+
+// scaledRows adds row k of W, scaled by dy[k], to out (contiguous in
+// memory) for every k, with inline loops.
+func scaledRows(c *funcCtx, w *ir.Value, nOut, nIn int) Code {
+	return For(Id("k").Op(":=").Range().Lit(nOut)).Block(
+		Id("dk").Op(":=").Id("dy").Index(Id("k")),
+		Id("w").Op(":=").Op("&").Add(c.ref(w)).Index(Id("k")),
+		For(Id("j").Op(":=").Range().Lit(nIn)).Block(
+			Id("out").Index(Id("j")).Op("+=").Id("dk").Op("*").Id("w").Index(Id("j")),
+		),
+	)
+}
+
+// axpyRows adds the rows of W, scaled by dy, to out with the runtime's
+// Axpy4: one pass over out per four weight rows.
+func axpyRows(c *funcCtx, w *ir.Value, nOut int) []Code {
+	return byFour("k", nOut, func(k []*Statement) []Code {
+		ds, ws := make([]Code, 4), make([]Code, 4)
 		for i := range 4 {
-			k := Id("k")
-			if i > 0 {
-				k = Id("k").Op("+").Lit(i)
-			}
-			ds = append(ds, Id("dy").Index(k))
-			ws = append(ws, all(c.ref(w).Index(k.Clone())))
+			ds[i], ws[i] = Id("dy").Index(k[i]), all(c.ref(w).Index(k[i].Clone()))
 		}
-		code = append(code, For(Id("k").Op(":=").Lit(0), Id("k").Op("<").Lit(nOut-3), Id("k").Op("+=").Lit(4)).Block(
-			rt("Axpy4").Call(append(append([]Code{all(Id("out"))}, ds...), ws...)...),
-		))
-	}
-	if from := nOut - nOut%4; from < nOut {
-		code = append(code, For(Id("k").Op(":=").Lit(from), Id("k").Op("<").Lit(nOut), Id("k").Op("++")).Block(
-			rt("Axpy").Call(all(Id("out")), Id("dy").Index(Id("k")), all(c.ref(w).Index(Id("k")))),
-		))
-	}
-	return code
+		return []Code{rt("Axpy4").Call(append(append([]Code{all(Id("out"))}, ds...), ws...)...)}
+	}, []Code{
+		rt("Axpy").Call(all(Id("out")), Id("dy").Index(Id("k")), all(c.ref(w).Index(Id("k")))),
+	})
 }
 
 // emitMatMulTN sums the outer products g xᵀ of the rows into y:
 //
 //	y[i][j] += Σ_r g[r][i]·x[r][j]
 //
-// A block adds four rows' products to y[i] in one pass, so y is read and
-// written once per four rows.
+// by the kernel the layout pass chose; a gradient marked first is written,
+// not added to, when the caller sets first.
 func emitMatMulTN(c *funcCtx, v *ir.Value) []Code {
+	switch {
+	case v.Kernel == ir.KernelGemm:
+		return c.outerGemm(v)
+	case v.Kernel == ir.KernelWhole:
+		return c.outerWhole(v)
+	case v.First:
+		return c.outerFirst(v)
+	}
+	return c.outerRows(v)
+}
+
+// outerGemm sums the whole tile's products with one call: W̄ += ȳᵀ x, or
+// W̄ = ȳᵀ x on the first tile.
+func (c *funcCtx) outerGemm(v *ir.Value) []Code {
 	g, x := v.Args[0], v.Args[1]
 	nOut, nIn := v.Type.Dims[0], v.Type.Dims[1]
-	if v.Gemm {
-		// The whole tile: W̄ += ȳᵀ x, or W̄ = ȳᵀ x on the first tile.
-		add := True()
-		if c.first[v] {
-			add = Op("!").Id("first")
-		}
-		return []Code{rt("MulTN").Call(c.flat(v), c.tile(g), c.tile(x), Lit(nOut), Lit(nIn), Id("rows"), add)}
+	add := True()
+	if v.First {
+		add = Op("!").Id("first")
 	}
+	return []Code{rt("MulTN").Call(c.flat(v), c.tile(g), c.tile(x), Lit(nOut), Lit(nIn), Id("rows"), add)}
+}
+
+// outerWhole adds one sample's outer product with one call (Ger), which
+// writes it instead on the first sample; then a fused step updates the
+// whole weight.
+func (c *funcCtx) outerWhole(v *ir.Value) []Code {
+	g, x := v.Args[0], v.Args[1]
+	nOut, nIn := v.Type.Dims[0], v.Type.Dims[1]
+	first := Id("first")
+	if !v.First {
+		first = False()
+	}
+	return []Code{
+		c.rowOf("dy", g), c.rowOf("in", x),
+		rt("Ger").Call(c.flat(v), all(Id("dy")), all(Id("in")), first),
+		c.stepRows(v, Lit(0), Lit(nOut*nIn)),
+	}
+}
+
+// outerFirst adds one sample's outer product row by row, or writes it on
+// the first sample (Scale and =, instead of Axpy and +=). With step, each
+// row of the weight takes its optimizer step right after its gradient row
+// is made.
+func (c *funcCtx) outerFirst(v *ir.Value) []Code {
+	nOut, nIn := v.Type.Dims[0], v.Type.Dims[1]
+	step := c.stepRows(v, Id("i").Op("*").Lit(nIn), Parens(Id("i").Op("+").Lit(1)).Op("*").Lit(nIn))
+	loop := func(kernel, op string) Code {
+		return For(Id("i").Op(":=").Range().Lit(nOut)).Block(append(c.outerRow(v, kernel, op), step.Clone())...)
+	}
+	return []Code{
+		c.rowOf("dy", v.Args[0]), c.rowOf("in", v.Args[1]),
+		If(Id("first")).Block(loop("Scale", "=")).Else().Block(loop("Axpy", "+=")),
+	}
+}
+
+// outerRow updates row i of y with dy[i]·in: the runtime's kernel (Axpy or
+// Scale) for a vector kernel, else an inline loop of op (+= or =).
+func (c *funcCtx) outerRow(v *ir.Value, kernel, op string) []Code {
+	if v.Kernel == ir.KernelVector {
+		return []Code{rt(kernel).Call(all(c.ref(v).Index(Id("i"))), Id("dy").Index(Id("i")), all(Id("in")))}
+	}
+	return []Code{
+		Id("di").Op(":=").Id("dy").Index(Id("i")),
+		Id("out").Op(":=").Op("&").Add(c.ref(v)).Index(Id("i")),
+		For(Id("j").Op(":=").Range().Lit(v.Type.Dims[1])).Block(
+			Id("out").Index(Id("j")).Op(op).Id("di").Op("*").Id("in").Index(Id("j")),
+		),
+	}
+}
+
+// outerRows adds the rows' outer products to y: a block adds four rows'
+// products to each row of y in one pass (Axpy4, or one inline loop), so y
+// is read and written once per four rows; leftover rows, and a per-sample
+// function's one, take outerRow.
+func (c *funcCtx) outerRows(v *ir.Value) []Code {
+	g, x := v.Args[0], v.Args[1]
+	var four []Code
+	if v.Kernel == ir.KernelVector {
+		four = []Code{rt("Axpy4").Call(all(c.ref(v).Index(Id("i"))), Id("dy0").Index(Id("i")), Id("dy1").Index(Id("i")),
+			Id("dy2").Index(Id("i")), Id("dy3").Index(Id("i")), all(Id("in0")), all(Id("in1")), all(Id("in2")), all(Id("in3")))}
+	} else {
+		four = c.outerFour(v)
+	}
+	block := []Code{c.rowsOf("dy", g), c.rowsOf("in", x), For(Id("i").Op(":=").Range().Lit(v.Type.Dims[0])).Block(four...)}
+	single := []Code{c.rowOf("dy", g), c.rowOf("in", x), For(Id("i").Op(":=").Range().Lit(v.Type.Dims[0])).Block(c.outerRow(v, "Axpy", "+=")...)}
+	return c.blocked(block, single)
+}
+
+// outerFour adds four rows' products to row i of y in one inline loop:
+// out[j] += d0·in0[j] + … + d3·in3[j].
+func (c *funcCtx) outerFour(v *ir.Value) []Code {
 	var ds, dys, sum []Code
 	for r := range blockRows {
 		ds = append(ds, id("d%d", r))
@@ -424,82 +356,29 @@ func emitMatMulTN(c *funcCtx, v *ir.Value) []Code {
 			sum = append(sum, Op("+").Add(term))
 		}
 	}
-	block := []Code{
-		c.rowsOf("dy", g), c.rowsOf("in", x),
-		For(Id("i").Op(":=").Range().Lit(nOut)).Block(
-			List(ds...).Op(":=").List(dys...),
-			Id("out").Op(":=").Op("&").Add(c.ref(v)).Index(Id("i")),
-			For(Id("j").Op(":=").Range().Lit(nIn)).Block(
-				Id("out").Index(Id("j")).Op("+=").Add(sum...),
-			),
+	return []Code{
+		List(ds...).Op(":=").List(dys...),
+		Id("out").Op(":=").Op("&").Add(c.ref(v)).Index(Id("i")),
+		For(Id("j").Op(":=").Range().Lit(v.Type.Dims[1])).Block(
+			Id("out").Index(Id("j")).Op("+=").Add(sum...),
 		),
 	}
-	if v.Whole && c.perSample() {
-		// One call for the whole outer product; the first sample writes it.
-		first := Id("first")
-		if !c.first[v] {
-			first = False()
-		}
-		return []Code{
-			c.rowOf("dy", g), c.rowOf("in", x),
-			rt("Ger").Call(c.flat(v), all(Id("dy")), all(Id("in")), first),
-			c.stepRows(v, Lit(0), Lit(nOut*nIn)),
-		}
+}
+
+// stepRows is the fused optimizer step of a Step gradient v (see
+// ir.Value.Step): when the caller passes step, it updates the parameter's
+// elements [from, to) once their gradient is final.
+func (c *funcCtx) stepRows(v *ir.Value, from, to Code) *Statement {
+	if !v.Step {
+		return Null()
 	}
-	if c.first[v] {
-		// The first sample writes the gradient; later ones add to it.
-		assign, add := "Scale", "Axpy"
-		// With step, each row of the weight takes its optimizer step
-		// right after its gradient row is made.
-		step := c.stepRows(v, Id("i").Op("*").Lit(nIn), Parens(Id("i").Op("+").Lit(1)).Op("*").Lit(nIn))
-		loop := func(kernel, op string) Code {
-			if v.Vector {
-				return For(Id("i").Op(":=").Range().Lit(nOut)).Block(
-					rt(kernel).Call(all(c.ref(v).Index(Id("i"))), Id("dy").Index(Id("i")), all(Id("in"))),
-					step.Clone(),
-				)
-			}
-			return For(Id("i").Op(":=").Range().Lit(nOut)).Block(
-				Id("di").Op(":=").Id("dy").Index(Id("i")),
-				Id("out").Op(":=").Op("&").Add(c.ref(v)).Index(Id("i")),
-				For(Id("j").Op(":=").Range().Lit(nIn)).Block(
-					Id("out").Index(Id("j")).Op(op).Id("di").Op("*").Id("in").Index(Id("j")),
-				),
-				step.Clone(),
-			)
+	at := func(x Code) Code {
+		if off := paramOffset(c.p, c.grads[v]); off > 0 {
+			return Lit(off).Op("+").Add(x)
 		}
-		return []Code{
-			c.rowOf("dy", g), c.rowOf("in", x),
-			If(Id("first")).Block(loop(assign, "=")).Else().Block(loop(add, "+=")),
-		}
+		return x
 	}
-	if v.Vector {
-		block = []Code{
-			c.rowsOf("dy", g), c.rowsOf("in", x),
-			For(Id("i").Op(":=").Range().Lit(nOut)).Block(
-				rt("Axpy4").Call(all(c.ref(v).Index(Id("i"))), Id("dy0").Index(Id("i")), Id("dy1").Index(Id("i")),
-					Id("dy2").Index(Id("i")), Id("dy3").Index(Id("i")), all(Id("in0")), all(Id("in1")), all(Id("in2")), all(Id("in3"))),
-			),
-		}
-		single := []Code{
-			c.rowOf("dy", g), c.rowOf("in", x),
-			For(Id("i").Op(":=").Range().Lit(nOut)).Block(
-				rt("Axpy").Call(all(c.ref(v).Index(Id("i"))), Id("dy").Index(Id("i")), all(Id("in"))),
-			),
-		}
-		return c.blocked(block, single)
-	}
-	single := []Code{
-		c.rowOf("dy", g), c.rowOf("in", x),
-		For(Id("i").Op(":=").Range().Lit(nOut)).Block(
-			Id("di").Op(":=").Id("dy").Index(Id("i")),
-			Id("out").Op(":=").Op("&").Add(c.ref(v)).Index(Id("i")),
-			For(Id("j").Op(":=").Range().Lit(nIn)).Block(
-				Id("out").Index(Id("j")).Op("+=").Id("di").Op("*").Id("in").Index(Id("j")),
-			),
-		),
-	}
-	return c.blocked(block, single)
+	return If(Id("step").Op("!=").Nil()).Block(Id("step").Dot("stepRange").Call(at(from), at(to)))
 }
 
 // transposeBlock is the side of the square blocks a transpose copies, so
@@ -525,51 +404,8 @@ func emitTranspose(c *funcCtx, v *ir.Value) []Code {
 			),
 		),
 	}
-	if c.perSample() {
+	if !c.f.Batched() {
 		return copy
 	}
 	return []Code{If(Id("fresh")).Block(copy...)}
-}
-
-// tile is the rows of a batched value in a batched function as one flat
-// slice: unsafe.Slice(&s.b0[0][0], rows*512).
-func (c *funcCtx) tile(v *ir.Value) *Statement {
-	return Qual("unsafe", "Slice").Call(Op("&").Add(c.ref(v)).Index(Lit(0)).Index(Lit(0)), Id("rows").Op("*").Lit(v.Type.Cols()))
-}
-
-// flat is the parameter v (or the gradient of one) as a flat slice of the
-// whole struct's Slice(): p.Slice()[80:336].
-func (c *funcCtx) flat(v *ir.Value) *Statement {
-	name, holder := v.Name, "p"
-	if q := c.grads[v]; q != "" {
-		name, holder = q, "g"
-	}
-	off := paramOffset(c.p, name)
-	return Id(holder).Dot("Slice").Call().Index(Lit(off), Lit(off+v.Type.Elems()))
-}
-
-// paramOffset is where parameter name starts in Params.Slice().
-func paramOffset(p *ir.Program, name string) int {
-	for _, q := range p.Params {
-		if q.Name == name {
-			return q.Offset
-		}
-	}
-	panic("emit: no parameter " + name)
-}
-
-// stepRows is the fused optimizer step of a Step gradient v (see
-// ir.Value.Step): when the caller passes step, it updates the parameter's
-// elements [from, to) once their gradient is final.
-func (c *funcCtx) stepRows(v *ir.Value, from, to Code) *Statement {
-	if !v.Step {
-		return Null()
-	}
-	at := func(x Code) Code {
-		if off := paramOffset(c.p, c.grads[v]); off > 0 {
-			return Lit(off).Op("+").Add(x)
-		}
-		return x
-	}
-	return If(Id("step").Op("!=").Nil()).Block(Id("step").Dot("stepRange").Call(at(from), at(to)))
 }

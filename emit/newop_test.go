@@ -38,7 +38,9 @@ func TestNewOp(t *testing.T) {
 		}},
 		// 2. Its math, as gradgen explain prints it.
 		ir.Math{
-			Def: func(y string, a []string, _ float64) string { return fmt.Sprintf(`%s = %s / (1 + |%s|)`, y, a[0], a[0]) },
+			Def: func(y string, a []string, _ float64) string {
+				return fmt.Sprintf(`%s = %s / (1 + |%s|)`, y, a[0], a[0])
+			},
 			Jacobians: func(y string, a []string, _ float64) []string {
 				return []string{fmt.Sprintf(`\frac{\partial %s}{\partial %s} = \operatorname{diag}\left((1 - |%s|)^2\right)`, y, a[0], y)}
 			},
@@ -53,7 +55,12 @@ func TestNewOp(t *testing.T) {
 		return []Code{Id("acc").Op("=").Id("acc").Op("*").Add(d()).Op("*").Add(d())}
 	}
 	opEmitters[softsign], opEmitters[grad] = emitElementwise, emitElementwise
-	t.Cleanup(func() { delete(mapEmitters, softsign); delete(mapEmitters, grad); delete(opEmitters, softsign); delete(opEmitters, grad) })
+	t.Cleanup(func() {
+		delete(mapEmitters, softsign)
+		delete(mapEmitters, grad)
+		delete(opEmitters, softsign)
+		delete(opEmitters, grad)
+	})
 
 	// A network with a tanh layer whose activation becomes softsign: no
 	// front end knows the op, so the test puts it into the IR.

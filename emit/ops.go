@@ -3,6 +3,8 @@ package emit
 import (
 	"fmt"
 	"go/token"
+	"go/types"
+	"slices"
 
 	. "github.com/dave/jennifer/jen"
 
@@ -17,7 +19,40 @@ var opEmitters map[ir.Op]func(c *funcCtx, v *ir.Value) []Code
 // mapEmitters holds one function per element-wise op: each returns the
 // statements that update the element acc in place, given the element of
 // each extra operand.
-var mapEmitters map[ir.Op]func(c *funcCtx, aux float64, operands []*Statement) []Code
+var mapEmitters = map[ir.Op]func(c *funcCtx, aux float64, operands []*Statement) []Code{
+	// acc += b[j]
+	ir.OpAdd: func(c *funcCtx, _ float64, o []*Statement) []Code { return []Code{Id("acc").Op("+=").Add(o[0])} },
+	// if acc < 0 { acc = 0 }: NaN passes through, as in PyTorch.
+	ir.OpReLU: func(c *funcCtx, _ float64, _ []*Statement) []Code {
+		return []Code{If(Id("acc").Op("<").Lit(0)).Block(Id("acc").Op("=").Lit(0))}
+	},
+	// if acc < 0 { acc *= α }
+	ir.OpLeakyReLU: func(c *funcCtx, aux float64, _ []*Statement) []Code {
+		return []Code{If(Id("acc").Op("<").Lit(0)).Block(Id("acc").Op("*=").Add(c.lit(aux)))}
+	},
+	ir.OpSigmoid: func(c *funcCtx, _ float64, _ []*Statement) []Code {
+		return []Code{Id("acc").Op("=").Qual(runtimePath, "Sigmoid").Call(Id("acc"))}
+	},
+	ir.OpTanh: func(c *funcCtx, _ float64, _ []*Statement) []Code {
+		return []Code{Id("acc").Op("=").Qual(runtimePath, "Tanh").Call(Id("acc"))}
+	},
+	// if a[j] <= 0 { acc = 0 }: PyTorch's threshold_backward on the output.
+	ir.OpReLUGrad: func(c *funcCtx, _ float64, o []*Statement) []Code {
+		return []Code{If(o[0].Op("<=").Lit(0)).Block(Id("acc").Op("=").Lit(0))}
+	},
+	// if !(a[j] > 0) { acc *= α }
+	ir.OpLeakyReLUGrad: func(c *funcCtx, aux float64, o []*Statement) []Code {
+		return []Code{If(Op("!").Parens(o[0].Op(">").Lit(0))).Block(Id("acc").Op("*=").Add(c.lit(aux)))}
+	},
+	// acc = acc * (1 - a[j]) * a[j], PyTorch's sigmoid_backward.
+	ir.OpSigmoidGrad: func(c *funcCtx, _ float64, o []*Statement) []Code {
+		return []Code{Id("acc").Op("=").Id("acc").Op("*").Parens(Lit(1).Op("-").Add(o[0])).Op("*").Add(o[0].Clone())}
+	},
+	// acc = acc * (1 - a[j]*a[j]), PyTorch's tanh_backward.
+	ir.OpTanhGrad: func(c *funcCtx, _ float64, o []*Statement) []Code {
+		return []Code{Id("acc").Op("=").Id("acc").Op("*").Parens(Lit(1).Op("-").Add(o[0]).Op("*").Add(o[0].Clone()))}
+	},
+}
 
 func init() {
 	opEmitters = map[ir.Op]func(c *funcCtx, v *ir.Value) []Code{
@@ -37,40 +72,6 @@ func init() {
 		if op.Info().Class == ir.Elementwise {
 			opEmitters[op] = emitElementwise
 		}
-	}
-	mapEmitters = map[ir.Op]func(c *funcCtx, aux float64, o []*Statement) []Code{
-		// acc += b[j]
-		ir.OpAdd: func(c *funcCtx, _ float64, o []*Statement) []Code { return []Code{Id("acc").Op("+=").Add(o[0])} },
-		// if acc < 0 { acc = 0 }: NaN passes through, as in PyTorch.
-		ir.OpReLU: func(c *funcCtx, _ float64, _ []*Statement) []Code {
-			return []Code{If(Id("acc").Op("<").Lit(0)).Block(Id("acc").Op("=").Lit(0))}
-		},
-		// if acc < 0 { acc *= α }
-		ir.OpLeakyReLU: func(c *funcCtx, aux float64, _ []*Statement) []Code {
-			return []Code{If(Id("acc").Op("<").Lit(0)).Block(Id("acc").Op("*=").Add(c.lit(aux)))}
-		},
-		ir.OpSigmoid: func(c *funcCtx, _ float64, _ []*Statement) []Code {
-			return []Code{Id("acc").Op("=").Qual(runtimePath, "Sigmoid").Call(Id("acc"))}
-		},
-		ir.OpTanh: func(c *funcCtx, _ float64, _ []*Statement) []Code {
-			return []Code{Id("acc").Op("=").Qual(runtimePath, "Tanh").Call(Id("acc"))}
-		},
-		// if a[j] <= 0 { acc = 0 }: PyTorch's threshold_backward on the output.
-		ir.OpReLUGrad: func(c *funcCtx, _ float64, o []*Statement) []Code {
-			return []Code{If(o[0].Op("<=").Lit(0)).Block(Id("acc").Op("=").Lit(0))}
-		},
-		// if !(a[j] > 0) { acc *= α }
-		ir.OpLeakyReLUGrad: func(c *funcCtx, aux float64, o []*Statement) []Code {
-			return []Code{If(Op("!").Parens(o[0].Op(">").Lit(0))).Block(Id("acc").Op("*=").Add(c.lit(aux)))}
-		},
-		// acc = acc * (1 - a[j]) * a[j], PyTorch's sigmoid_backward.
-		ir.OpSigmoidGrad: func(c *funcCtx, _ float64, o []*Statement) []Code {
-			return []Code{Id("acc").Op("=").Id("acc").Op("*").Parens(Lit(1).Op("-").Add(o[0])).Op("*").Add(o[0].Clone())}
-		},
-		// acc = acc * (1 - a[j]*a[j]), PyTorch's tanh_backward.
-		ir.OpTanhGrad: func(c *funcCtx, _ float64, o []*Statement) []Code {
-			return []Code{Id("acc").Op("=").Id("acc").Op("*").Parens(Lit(1).Op("-").Add(o[0]).Op("*").Add(o[0].Clone()))}
-		},
 	}
 }
 
@@ -105,13 +106,22 @@ func (c *funcCtx) bindMaps(v *ir.Value) []Code {
 	return code
 }
 
-// reserved are the locals and parameters op loops use; map operands are
-// named otherwise.
-var reserved = map[string]bool{
-	"in": true, "out": true, "w": true, "b": true, "acc": true, "dy": true, "dk": true, "di": true,
-	"i": true, "j": true, "k": true, "r": true, "rows": true, "batch": true, "loss": true,
-	"p": true, "g": true, "s": true, "x": true, "y": true, "t": true, "xs": true, "ts": true,
-	"zr": true, "tr": true, "scale": true, "sum": true, "mx": true, "se": true, "st": true,
+// loopLocals are the locals of the op loops in whose scopes map operands are
+// bound and read (epilogueLoop, emitElementwise, lossGrad) or around them
+// (the kernels' rows and indexes, the loss).
+var loopLocals = []string{
+	"in", "out", "w", "b", "acc", "dy", "dk", "di", "i", "j", "k", "r", "rows", "loss",
+	"zr", "tr", "scale", "sum", "mx", "se", "st", "zj", "tj",
+}
+
+// reserved reports whether a map operand cannot be named name: it is a local
+// of the op loops, a parameter of a generated function (funcParams), a
+// package the generated file imports, or predeclared in Go.
+func reserved(name string) bool {
+	if name == "_" || name == runtimeName || name == "unsafe" || types.Universe.Lookup(name) != nil || slices.Contains(loopLocals, name) {
+		return true
+	}
+	return slices.ContainsFunc(funcParams, func(q param) bool { return q.name == name })
 }
 
 // operandNames names the locals that hold v's map operands after the values
@@ -127,8 +137,11 @@ func operandNames(v *ir.Value) map[*ir.Value]string {
 				continue
 			}
 			name := lowerFirst(a.Name)
-			if !token.IsIdentifier(name) || reserved[name] || used[name] {
+			if !token.IsIdentifier(name) || reserved(name) || used[name] {
 				name = fmt.Sprintf("m%d", k)
+				for used[name] {
+					name += "_"
+				}
 			}
 			k++
 			names[a], used[name] = name, true
@@ -140,7 +153,7 @@ func operandNames(v *ir.Value) map[*ir.Value]string {
 // emitSumRows sums the rows of g into y.
 func emitSumRows(c *funcCtx, v *ir.Value) []Code {
 	n := v.Type.Dims[0]
-	if c.first[v] && c.perSample() {
+	if v.First && !c.f.Batched() {
 		// The first sample writes the gradient; later ones add to it.
 		return []Code{
 			Id("dy").Op(":=").Add(c.row(v.Args[0])),
@@ -155,7 +168,7 @@ func emitSumRows(c *funcCtx, v *ir.Value) []Code {
 		Id("out").Op(":=").Add(c.row(v)),
 		For(Id("j").Op(":=").Range().Lit(n)).Block(Id("out").Index(Id("j")).Op("+=").Id("dy").Index(Id("j"))),
 	}
-	if c.first[v] {
+	if v.First {
 		// A share's first tile starts the sum from zero.
 		return append([]Code{If(Id("first")).Block(c.ref(v).Op("=").Index(Lit(n)).Add(c.elem()).Values())}, c.rowLoop(body)...)
 	}

@@ -58,15 +58,11 @@ func Write(w io.Writer, derived, final *ir.Program, format Format) error {
 }
 
 func intro(d *doc, p *ir.Program) {
-	var widths []string
-	for _, w := range p.LayerWidths() {
-		widths = append(widths, fmt.Sprint(w))
-	}
 	d.para(fmt.Sprintf("Generated from %s: a network %s, %s, trained with %s. "+
 		"The notation is that of Parr and Howard, The Matrix Calculus You Need For Deep Learning: "+
 		"vectors are columns, $\\bar{u}$ stands for $\\partial L / \\partial u$, the gradient of the loss "+
 		"with respect to $u$, and a batch of $N$ samples repeats every equation once per sample, row by row.",
-		d.code(p.Source), strings.Join(widths, " → "), goType(p.DType), d.code(p.Optimizer.String())))
+		d.code(p.Source), p.LayerWidths(), p.DType.GoName(), d.code(p.Optimizer.String())))
 }
 
 // forward lists the forward equations with the shapes of their operands.
@@ -230,11 +226,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func goType(d ir.DType) string {
-	if d == ir.F64 {
-		return "float64"
-	}
-	return "float32"
 }

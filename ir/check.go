@@ -9,12 +9,20 @@ import (
 // unique IDs; arguments defined before use; arities and types that agree
 // with each op's type rule; maps that are element-wise with operands of the
 // right shape; outputs that exist and have the right kind of value; and,
-// once buffers are planned, that every buffer fits its values and no value
-// is overwritten while it is still to be read.
+// kernels that exist for the op and the function; first and step marks on
+// gradients that can take them; a signature, once set, that gives the values
+// what they need; and, once buffers are planned, that every buffer fits its
+// values and no value is overwritten while it is still to be read.
 func Check(p *Program, f *Func) error {
 	var errs []error
 	bad := func(v *Value, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s: %s", f.Name, v.LongString(p.DType), fmt.Sprintf(format, args...)))
+	}
+	gradOf := make(map[*Value]string) // gradient outputs: value → parameter
+	for _, o := range f.Outputs {
+		if o.Kind == GradOut {
+			gradOf[o.Value] = o.Param
+		}
 	}
 	defined := make(map[*Value]int)
 	ids := make(map[int]bool)
@@ -64,6 +72,12 @@ func Check(p *Program, f *Func) error {
 		if (v.Op == OpInput || v.Op == OpTarget) && (!isBatchVec(v.Type)) {
 			bad(v, "%s must be batched", v.Op)
 		}
+		if msg := kernelProblem(f, v); msg != "" {
+			bad(v, "%s", msg)
+		}
+		if msg := markProblem(f, v, gradOf[v] != ""); msg != "" {
+			bad(v, "%s", msg)
+		}
 		defined[v] = i
 	}
 	for _, o := range f.Outputs {
@@ -87,12 +101,83 @@ func Check(p *Program, f *Func) error {
 			if !o.Value.Type.Equal(Batch(p.Outputs)) {
 				bad(o.Value, "prediction must have type %s", Batch(p.Outputs).Format(p.DType))
 			}
+			if f.Batched() {
+				bad(o.Value, "a batched function cannot write a prediction")
+			}
+		}
+	}
+	errs = append(errs, checkFirst(p, f, gradOf)...)
+	if f.Sig != nil {
+		if need := SignatureOf(f); *f.Sig != need {
+			errs = append(errs, fmt.Errorf("%s: signature %+v, but its values need %+v", f.Name, *f.Sig, need))
 		}
 	}
 	if f.Bufs != nil {
 		errs = append(errs, checkBuffers(p, f, defined)...)
 	}
 	return errors.Join(errs...)
+}
+
+// kernelProblem says why v's kernel cannot compute it in f, or returns "".
+func kernelProblem(f *Func, v *Value) string {
+	switch k := v.Kernel; {
+	case k == KernelScalar:
+		return ""
+	case k > KernelGemm:
+		return fmt.Sprintf("unknown kernel %s", k)
+	case !v.Op.IsProduct():
+		return fmt.Sprintf("kernel %s on %s, which has no matrix product", k, v.Op)
+	case k == KernelGemm && !f.Batched():
+		return "kernel gemm in a per-sample function"
+	case k == KernelWhole && f.Batched():
+		return "kernel whole in a batched function"
+	case k == KernelWhole && v.Op == OpAffine:
+		return "no whole-matrix kernel for Affine"
+	}
+	return ""
+}
+
+// markProblem says why v cannot carry its First or Step mark, or returns
+// "". Only a gradient output of MatMulTN or SumRows can be written instead of
+// added to, and in a batched function a MatMulTN only by gemm. Only a
+// per-sample function's first-written MatMulTN can step its weight's rows.
+func markProblem(f *Func, v *Value, grad bool) string {
+	switch {
+	case v.First && (!grad || v.Op != OpMatMulTN && v.Op != OpSumRows):
+		return "only a gradient output of MatMulTN or SumRows can be marked first"
+	case v.First && f.Batched() && v.Op == OpMatMulTN && v.Kernel != KernelGemm:
+		return "a batched MatMulTN can be marked first only with kernel gemm"
+	case v.Step && (f.Batched() || v.Op != OpMatMulTN || !v.First):
+		return "only a per-sample function's MatMulTN marked first can be marked step"
+	}
+	return ""
+}
+
+// checkFirst verifies the First marks as a whole: when f marks any, each
+// parameter's first gradient output in f's order is marked and no other, so
+// that a call with first set writes every gradient once and adds the rest.
+func checkFirst(p *Program, f *Func, gradOf map[*Value]string) []error {
+	if !SignatureOf(f).First {
+		return nil
+	}
+	var errs []error
+	seen := make(map[string]bool)
+	for _, v := range f.Values {
+		q, ok := gradOf[v]
+		if !ok {
+			continue
+		}
+		if v.First == seen[q] {
+			errs = append(errs, fmt.Errorf("%s: %s: gradient of %s: only the first of a parameter's gradients is marked first", f.Name, v.Ref(), q))
+		}
+		seen[q] = true
+	}
+	for _, q := range p.Params {
+		if !seen[q.Name] {
+			errs = append(errs, fmt.Errorf("%s: gradients are marked first, but %s has none", f.Name, q.Name))
+		}
+	}
+	return errs
 }
 
 // checkBuffers verifies a buffer plan: each planned value fits its buffer,

@@ -8,7 +8,10 @@
 // grad pass derives it from the per-op rules in ops.go.
 package ir
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Pos is a position in the spec a value came from: a line and column of a
 // text source, or a node of a graph file (an ONNX model). The zero Pos is
@@ -38,6 +41,14 @@ const (
 	F32 DType = iota
 	F64
 )
+
+// GoName is the Go type of an element: float32 or float64.
+func (d DType) GoName() string {
+	if d == F64 {
+		return "float64"
+	}
+	return "float32"
+}
 
 // String returns f32 or f64.
 func (d DType) String() string {
@@ -137,18 +148,13 @@ type Value struct {
 	// this value's loop, in order; the fuse pass moves them here.
 	Maps []Map
 	Pos  Pos
-	// Vector marks a product whose inner loops call the runtime's vector
-	// kernels instead of inline scalar loops (set by the layout pass).
-	Vector bool
-	// Whole marks a product of a per-sample function whose rows are too
-	// short for a call each: one runtime call computes the whole matrix
-	// (set by the layout pass).
-	Whole bool
-	// Gemm marks a product of a batched function computed for the whole
-	// tile by one call of the runtime's matrix products (MulNT for Affine,
-	// MulNN for MatMul, MulTN for MatMulTN), which block it for registers
-	// and caches (set by the layout pass).
-	Gemm bool
+	// Kernel is how a product (Affine, MatMul, MatMulTN) is computed; the
+	// layout pass chooses it by shape, and it is KernelScalar elsewhere.
+	Kernel Kernel
+	// First marks a gradient output that a call of the function with first
+	// set writes instead of adding to (set by the layout pass; see
+	// Signature.First).
+	First bool
 	// Step marks a weight gradient of a per-sample training function after
 	// which nothing reads the weight: in Train, the batch's last sample
 	// takes the optimizer step on each row of the weight as soon as the
@@ -159,6 +165,45 @@ type Value struct {
 	// or -1 when the value lives elsewhere (an input, a parameter, an
 	// output) or has not been planned.
 	Buf int
+}
+
+// Kernel is the strategy that computes a product. The emitter prints one
+// function per kernel and op.
+type Kernel uint8
+
+// The kernels.
+const (
+	// KernelScalar computes a product with inline loops whose bounds are
+	// constants, four rows per block in a batched function.
+	KernelScalar Kernel = iota
+	// KernelVector calls the runtime's row kernels in the inner loops: dot
+	// products for Affine (Dot4x3, Dot4, Dot), scaled row additions for
+	// MatMul and MatMulTN (Axpy4, Axpy), one call per weight or result row.
+	KernelVector
+	// KernelWhole computes a per-sample function's backward product, whose
+	// rows are too short for a call each, with one runtime call for the
+	// whole matrix: GemvT for MatMul, Ger for MatMulTN.
+	KernelWhole
+	// KernelGemm computes a batched function's product for the whole tile
+	// with one call of the runtime's blocked matrix products: MulNT for
+	// Affine, MulNN for MatMul, MulTN for MatMulTN.
+	KernelGemm
+)
+
+var kernelNames = [...]string{"scalar", "vec", "whole", "gemm"}
+
+// String is the kernel's name in dumps: scalar, vec, whole or gemm.
+func (k Kernel) String() string {
+	if int(k) < len(kernelNames) {
+		return kernelNames[k]
+	}
+	return fmt.Sprintf("Kernel(%d)", k)
+}
+
+// IsProduct reports whether op is a matrix product, the ops whose kernel
+// the layout pass chooses.
+func (op Op) IsProduct() bool {
+	return op == OpAffine || op == OpMatMul || op == OpMatMulTN
 }
 
 // Map is an element-wise op fused into its producer's loop. Its first
@@ -221,8 +266,64 @@ type Func struct {
 	Grad    bool
 	Values  []*Value
 	Outputs []Output
-	Bufs    []Buffer // set by the plan pass
-	nextID  int
+	// Sig is the calling convention of the function's generated Go, set by
+	// the layout pass; nil before it.
+	Sig    *Signature
+	Bufs   []Buffer // set by the plan pass
+	nextID int
+}
+
+// Batched reports whether f processes a tile of up to Rows samples per call,
+// row by row, rather than one sample (Rows == 1).
+func (f *Func) Batched() bool { return f.Rows > 1 }
+
+// Has reports whether f computes a value with op.
+func (f *Func) Has(op Op) bool {
+	for _, v := range f.Values {
+		if v.Op == op {
+			return true
+		}
+	}
+	return false
+}
+
+// Signature is what a function's generated Go takes besides the parameters
+// p, the workspace s and the input (xs for a batched function, x for one
+// sample), and whether it returns the loss. Its declaration and every call
+// of it are printed from it.
+type Signature struct {
+	Grad bool // g *Params: the gradients it adds to (or writes)
+	// Targets: the targets (ts, or t for one sample) and batch, the length
+	// of the whole batch, by which the loss and its gradient are divided.
+	Targets    bool
+	Prediction bool // y: the caller's output (a per-sample function only)
+	Loss       bool // it returns its share of the batch's mean loss
+	// First: first bool. A call with first set writes every parameter's
+	// gradient (the values marked First) instead of adding to it, so a
+	// caller that sets it on its first call need not clear the gradient.
+	First bool
+	Step  bool // step *Model: the gradients marked Step take the optimizer step row by row
+	// Fresh: fresh bool, set on a call's first tile, which makes the
+	// transposed weights that later tiles read.
+	Fresh bool
+}
+
+// SignatureOf returns the signature f's values and outputs need.
+func SignatureOf(f *Func) Signature {
+	s := Signature{
+		Targets:    f.Has(OpTarget),
+		Prediction: f.Output(Prediction) != nil,
+		Loss:       f.Output(LossOut) != nil,
+		Fresh:      f.Batched() && f.Has(OpTranspose),
+	}
+	for _, o := range f.Outputs {
+		s.Grad = s.Grad || o.Kind == GradOut
+	}
+	for _, v := range f.Values {
+		s.First = s.First || v.First
+		s.Step = s.Step || v.Step
+	}
+	return s
 }
 
 // NewValue appends a value to f with the next ID and returns it.
@@ -311,16 +412,16 @@ func (p *Program) AddParam(q Param) {
 }
 
 // LayerWidths returns the input width followed by the output width of each
-// Linear layer (the rows of each Linear weight), as the package doc and the
-// derivation print the network: 4 → 16 → 16 → 3.
-func (p *Program) LayerWidths() []int {
-	widths := []int{p.Inputs}
+// Linear layer (the rows of each Linear weight), joined by arrows as the
+// package doc and the derivation print the network: "4 → 16 → 16 → 3".
+func (p *Program) LayerWidths() string {
+	widths := []string{fmt.Sprint(p.Inputs)}
 	for _, q := range p.Params {
 		if q.Init == InitLinearWeight {
-			widths = append(widths, q.Type.Dims[0])
+			widths = append(widths, fmt.Sprint(q.Type.Dims[0]))
 		}
 	}
-	return widths
+	return strings.Join(widths, " → ")
 }
 
 // OptimizerKind names an optimizer.

@@ -56,8 +56,22 @@ func small() (*Program, *Func, []*Value) {
 	return p, f, []*Value{x, w, z, a, tv, l}
 }
 
+// gradW adds W̄ += ā xᵀ, a gemm gradient of W that a call with first set
+// writes, to small's function.
+func gradW(f *Func, v []*Value) *Value {
+	gw := f.NewValue(OpMatMulTN, Matrix(3, 2), v[3], v[0])
+	gw.Kernel, gw.First = KernelGemm, true
+	f.Outputs = append(f.Outputs, Output{Kind: GradOut, Value: gw, Param: "W"})
+	return gw
+}
+
 func TestCheckAcceptsValidGraph(t *testing.T) {
-	p, f, _ := small()
+	p, f, v := small()
+	if err := Check(p, f); err != nil {
+		t.Fatal(err)
+	}
+	gradW(f, v)
+	f.Sig = &Signature{Grad: true, Targets: true, Loss: true, First: true}
 	if err := Check(p, f); err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +108,21 @@ func TestCheckFindsEveryViolation(t *testing.T) {
 			f.Bufs = []Buffer{{Type: Batch(7)}}
 			v[2].Buf, v[3].Buf = 0, 0
 		}, "in buffer b0 of type"},
+		{"kernel of an op without a product", func(f *Func, v []*Value) { v[3].Kernel = KernelVector }, "ReLU, which has no matrix product"},
+		{"gemm in a per-sample function", func(f *Func, v []*Value) { f.Rows, v[2].Kernel = 1, KernelGemm }, "kernel gemm in a per-sample function"},
+		{"whole in a batched function", func(f *Func, v []*Value) { v[2].Kernel = KernelWhole }, "kernel whole in a batched function"},
+		{"whole Affine", func(f *Func, v []*Value) { f.Rows, v[2].Kernel = 1, KernelWhole }, "no whole-matrix kernel for Affine"},
+		{"unknown kernel", func(f *Func, v []*Value) { v[2].Kernel = 9 }, "unknown kernel"},
+		{"first on a value that is no gradient", func(f *Func, v []*Value) { v[2].First = true }, "can be marked first"},
+		{"first on a batched product without gemm", func(f *Func, v []*Value) {
+			gradW(f, v).Kernel = KernelVector
+		}, "marked first only with kernel gemm"},
+		{"two gradients of a parameter marked first", func(f *Func, v []*Value) { gradW(f, v); gradW(f, v) }, "only the first of a parameter's gradients"},
+		{"step in a batched function", func(f *Func, v []*Value) { gradW(f, v).Step = true }, "can be marked step"},
+		{"prediction of a batched function", func(f *Func, v []*Value) {
+			f.Outputs = append(f.Outputs, Output{Kind: Prediction, Value: v[3]})
+		}, "cannot write a prediction"},
+		{"signature that lacks what the values need", func(f *Func, v []*Value) { f.Sig = &Signature{Loss: true} }, "but its values need"},
 	}
 	for _, c := range cases {
 		p, f, v := small()

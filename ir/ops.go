@@ -196,6 +196,9 @@ func init() {
 
 		OpTranspose: {Name: "Transpose", Class: Producer, Type: transposeType, Backward: true},
 	}
+	if len(opTable) != int(numOps) {
+		panic("ir: the op table ends before the last built-in op") // every op needs a row
+	}
 }
 
 // Bar returns the name of the gradient of a value named name: x̄ for x, W̄1

@@ -75,14 +75,8 @@ func (v *Value) LongString(d DType) string {
 	if v.Op == OpLeakyReLU || v.Op == OpLeakyReLUGrad {
 		fmt.Fprintf(&b, " α=%g", v.Aux)
 	}
-	if v.Vector {
-		b.WriteString(" vec")
-	}
-	if v.Whole {
-		b.WriteString(" whole")
-	}
-	if v.Gemm {
-		b.WriteString(" gemm")
+	if v.Kernel != KernelScalar {
+		b.WriteString(" " + v.Kernel.String())
 	}
 	if v.Step {
 		b.WriteString(" step")

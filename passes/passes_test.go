@@ -182,3 +182,38 @@ func TestUnknownPass(t *testing.T) {
 		t.Errorf("Run(after nosuch) = %v", err)
 	}
 }
+
+// TestLayoutSignature: layout records what each function's generated Go
+// takes. tiny's tiles transpose W3 (fresh) but add W̄1 row by row, so
+// only its per-sample training function writes the gradient on its first
+// call; digits' tiles compute every weight gradient by gemm, and its first
+// layer's weight is large enough for the per-sample function to step it.
+func TestLayoutSignature(t *testing.T) {
+	loss := ir.Signature{Targets: true, Loss: true}
+	train := ir.Signature{Grad: true, Targets: true, Loss: true}
+	with := func(s ir.Signature, f func(*ir.Signature)) ir.Signature { f(&s); return s }
+	want := map[string]map[ir.Role]ir.Signature{
+		"tiny": {
+			ir.RolePredict:     {Prediction: true},
+			ir.RoleLoss:        loss,
+			ir.RoleTrain:       with(train, func(s *ir.Signature) { s.Fresh = true }),
+			ir.RoleTrainSample: with(train, func(s *ir.Signature) { s.First = true }),
+			ir.RoleLossSample:  loss,
+		},
+		"digits": {
+			ir.RoleTrain:       with(train, func(s *ir.Signature) { s.First = true }),
+			ir.RoleTrainSample: with(train, func(s *ir.Signature) { s.First, s.Step = true, true }),
+		},
+	}
+	for name, roles := range want {
+		p := program(t, name)
+		if err := passes.Run(p, "layout", true); err != nil {
+			t.Fatal(err)
+		}
+		for role, sig := range roles {
+			if f := p.Func(role); f.Sig == nil || *f.Sig != sig {
+				t.Errorf("%s %s: signature %+v, want %+v", name, role, f.Sig, sig)
+			}
+		}
+	}
+}

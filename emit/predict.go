@@ -1,0 +1,33 @@
+package emit
+
+import (
+	. "github.com/dave/jennifer/jen"
+
+	"github.com/gradgen/gradgen/ir"
+)
+
+// The declarations of inference: NewModel and Predict, which runs the
+// predict function (Forward, with its Scratch, printed by function.go);
+// classify.go adds what classifiers read from the outputs.
+
+// newModel declares NewModel.
+func newModel(file *File, _ *ir.Program) {
+	doc(file, "NewModel returns a model whose parameters are initialised by Params.Init(seed).")
+	file.Func().Id("NewModel").Params(Id("seed").Uint64()).Op("*").Id("Model").Block(
+		Id("m").Op(":=").New(Id("Model")),
+		Id("m").Dot("Params").Dot("Init").Call(Id("seed")),
+		Return(Id("m")),
+	)
+}
+
+// predictMethod declares Model.Predict, a call of Forward on the model's
+// parameters and scratch.
+func predictMethod(file *File, p *ir.Program) {
+	f := p.Func(ir.RolePredict)
+	a := modelArgs(f)
+	a.x, a.y = Id("x"), Id("y")
+	doc(file, "Predict writes the network's output for x to y: the last layer's output after its\nactivation (logits, for the cross-entropy losses).")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Predict").Params(
+		sampleParam(p, "x", "Inputs"), sampleParam(p, "y", "Outputs"),
+	).Block(call(f, a))
+}

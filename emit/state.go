@@ -1,0 +1,95 @@
+package emit
+
+import (
+	. "github.com/dave/jennifer/jen"
+
+	"github.com/gradgen/gradgen/ir"
+)
+
+// The declarations of Model, the state training keeps, and of the methods
+// that read or update it as a whole: CheckFinite and the optimizer's Step.
+
+// modelType declares Model: the parameters, their gradient, the optimizer's
+// state, a workspace per function and the workers.
+func modelType(file *File, p *ir.Program) {
+	fields := []Code{
+		Id("Params").Id("Params").Comment("the trained parameters"),
+		Id("Grad").Id("Params").Comment("∂loss/∂Params, set by Backward"),
+		Line(),
+	}
+	switch p.Optimizer.Kind {
+	case ir.Momentum:
+		fields = append(fields, Id("velocity").Id("Params").Comment("momentum buffer v"))
+	case ir.Adam:
+		fields = append(fields,
+			Id("adamM").Id("Params").Comment("Adam's first moment"),
+			Id("adamV").Id("Params").Comment("Adam's second moment"),
+			Id("adamStep").Int().Comment("steps taken"),
+		)
+	}
+	for _, f := range p.Funcs {
+		fields = append(fields, Id(lowerFirst(workName(f))).Id(workName(f)))
+	}
+	fields = append(fields,
+		Line(),
+		Id("workers").Index().Op("*").Id("worker").Comment("started by SetWorkers"),
+		Id("wg").Qual("sync", "WaitGroup"),
+	)
+	doc(file, "Model is a network with its gradient, optimizer state and workspace. Make one with\n"+
+		"NewModel; after that none of its methods allocate. A Model is not safe for concurrent use.")
+	file.Type().Id("Model").Struct(fields...)
+}
+
+// modelCheckFinite declares Model.CheckFinite, over the parameters and the
+// gradient.
+func modelCheckFinite(file *File, _ *ir.Program) {
+	doc(file, "CheckFinite returns an error naming the first NaN or infinity in m.Params or m.Grad,\n"+
+		"such as \"Grad.B2[1] is +Inf\", or nil: call it before saving a checkpoint.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("CheckFinite").Params().Error().Block(
+		If(Err().Op(":=").Id("m").Dot("Params").Dot("CheckFinite").Call(), Err().Op("!=").Nil()).Block(Return(Err())),
+		Return(rt("CheckFinite").Call(Id("Layout"), Id("m").Dot("Grad").Dot("Slice").Call(), Lit("Grad"))),
+	)
+}
+
+// stepMethod declares Model.Step: one optimizer step over every parameter.
+func stepMethod(file *File, p *ir.Program) {
+	docf(file, "Step applies one optimizer step to m.Params using m.Grad: %s,\nwith torch.optim's semantics.", p.Optimizer)
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Step").Params().Block(
+		append(stepStart(p), Id("m").Dot("stepRange").Call(Lit(0), Len(Id("m").Dot("Params").Dot("Slice").Call())))...)
+}
+
+// stepRangeMethod declares Model.stepRange: one call into the runtime's
+// optimizer over the range [lo, hi) of the flat parameter, gradient and
+// state slices.
+func stepRangeMethod(file *File, p *ir.Program) {
+	o := p.Optimizer
+	slice := func(field string) Code { return Id("m").Dot(field).Dot("Slice").Call().Index(Id("lo"), Id("hi")) }
+	update := rt("SGD").Call(slice("Params"), slice("Grad"), Lit(o.LR))
+	switch o.Kind {
+	case ir.Momentum:
+		update = rt("Momentum").Call(slice("Params"), slice("Grad"), slice("velocity"), Lit(o.LR), Lit(o.Momentum))
+	case ir.Adam:
+		update = rt("Adam").Call(slice("Params"), slice("Grad"), slice("adamM"), slice("adamV"), Id("m").Dot("adamStep"),
+			Lit(o.LR), Lit(o.Beta1), Lit(o.Beta2), Lit(o.Epsilon))
+	}
+	doc(file, "stepRange applies the optimizer's update to the elements [lo, hi) of the flat parameters.\n"+
+		"The update is element-wise, so disjoint ranges may run concurrently and give Step's bits.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("stepRange").Params(Id("lo"), Id("hi").Int()).Block(update)
+}
+
+// stepStart is what Step does once before updating any range: Adam counts
+// the step.
+func stepStart(p *ir.Program) []Code {
+	if p.Optimizer.Kind == ir.Adam {
+		return []Code{Id("m").Dot("adamStep").Op("++")}
+	}
+	return nil
+}
+
+// stepStartIf is stepStart when step is set, in a function that may step.
+func stepStartIf(p *ir.Program) Code {
+	if start := stepStart(p); start != nil {
+		return If(Id("step")).Block(start...)
+	}
+	return Null()
+}

@@ -1,0 +1,203 @@
+package emit
+
+import (
+	. "github.com/dave/jennifer/jen"
+
+	"github.com/gradgen/gradgen/ir"
+)
+
+// The declarations of training: Loss, Backward and Train. Each walks a long
+// batch in tiles with the batched functions and a short one (below
+// SmallBatch) sample by sample with the per-sample functions, which need no
+// tile set-up; Loss takes the same path as Backward, so both return the
+// same bits.
+
+// batchMethod declares the method name of Model over the batch (xs, ts),
+// which returns the loss.
+func batchMethod(file *File, p *ir.Program, name string, body ...Code) {
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id(name).Params(
+		Id("xs").Add(batchType(p, "Inputs")), Id("ts").Add(batchType(p, "Outputs")),
+	).Add(elem(p)).Block(body...)
+}
+
+// tiledMethod declares a batch method that sums the loss of the batched
+// function f over the batch's tiles, after the length check and the paths
+// of before (short batches, workers).
+func tiledMethod(file *File, p *ir.Program, name string, f *ir.Func, before ...Code) {
+	body := append([]Code{lengthCheck(p, name), Var().Id("loss").Add(elem(p))}, before...)
+	body = append(body, tileLoop(f, modelArgs(f), Id("xs"), Id("ts"), Id("loss")), Return(Id("loss")))
+	batchMethod(file, p, name, body...)
+}
+
+// lossMethod declares Model.Loss: the loss functions' shares summed, sample
+// by sample or tile by tile.
+func lossMethod(file *File, p *ir.Program) {
+	doc(file, "Loss returns the mean loss of the batch (xs, ts), as PyTorch's loss with reduction=\"mean\",\n"+
+		"without computing gradients. An empty batch has loss 0; xs and ts must have equal lengths.")
+	tiledMethod(file, p, "Loss", p.Func(ir.RoleLoss), shortLoss(p))
+}
+
+// shortLoss is Loss's path for a batch shorter than SmallBatch: one call of
+// the per-sample loss function per sample, as Backward takes.
+func shortLoss(p *ir.Program) Code {
+	f := p.Func(ir.RoleLossSample)
+	if f == nil || p.SmallBatch <= 1 {
+		return Null()
+	}
+	return If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(
+		For(Id("i").Op(":=").Range().Id("xs")).Block(Id("loss").Op("+=").Add(call(f, sampleArgs(f)))),
+		Return(Id("loss")),
+	)
+}
+
+// backwardMethod declares Model.Backward: the gradient summed sample by
+// sample, tile by tile, or over the workers.
+func backwardMethod(file *File, p *ir.Program) {
+	doc(file, "Backward sets m.Grad to the gradient of the batch's mean loss with respect to m.Params\n"+
+		"and returns that loss. An empty batch leaves m.Grad zero and returns 0.")
+	f := p.Func(ir.RoleTrain)
+	tiledMethod(file, p, "Backward", f,
+		shortBackward(p),
+		// Long batches with workers: this goroutine takes the first share.
+		If(useWorkers()).Block(Return(Id("m").Dot("backwardShared").Call(Id("xs"), Id("ts"), False()))),
+		clearUnlessFirst(f, Id("m").Dot("Grad"), Id("xs")),
+	)
+}
+
+// useWorkers is the condition under which Backward and Train split the
+// batch over the workers: there are some, and two tiles for each share.
+func useWorkers() *Statement {
+	return Len(Id("m").Dot("workers")).Op(">").Lit(0).Op("&&").Len(Id("xs")).Op(">=").Lit(2).Op("*").Id("tileRows")
+}
+
+// shortBackward is Backward's path for a batch shorter than SmallBatch: one
+// call of the per-sample training function per sample, which skips the tile
+// set-up. When its first sample writes every gradient, only an empty batch
+// clears it.
+func shortBackward(p *ir.Program) Code {
+	f := p.Func(ir.RoleTrainSample)
+	if f == nil || p.SmallBatch <= 1 {
+		return Null()
+	}
+	a := sampleArgs(f)
+	a.step = Nil() // Backward does not step
+	loop := For(Id("i").Op(":=").Range().Id("xs")).Block(Id("loss").Op("+=").Add(call(f, a)))
+	short := []Code{clearGrad(Id("m").Dot("Grad")), loop}
+	if f.Sig.First {
+		short = []Code{If(Len(Id("xs")).Op("==").Lit(0)).Block(clearGrad(Id("m").Dot("Grad")), Return(Lit(0))), loop}
+	}
+	return If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(append(short, Return(Id("loss")))...)
+}
+
+// trainMethod declares Model.Train: Backward then Step, or the per-sample
+// path that fuses steps, or the workers, which also step.
+func trainMethod(file *File, p *ir.Program) {
+	doc(file, "Train runs Backward and then Step on the batch and returns the loss before the step.\nAn empty batch does nothing and returns 0.")
+	batchMethod(file, p, "Train",
+		lengthCheck(p, "Train"),
+		If(Len(Id("xs")).Op("==").Lit(0)).Block(Return(Lit(0))),
+		shortTrain(p),
+		If(useWorkers()).Block(
+			Comment("The workers also sum the gradients and step, each on a range of the parameters."),
+			Return(Id("m").Dot("backwardShared").Call(Id("xs"), Id("ts"), True())),
+		),
+		Id("loss").Op(":=").Id("m").Dot("Backward").Call(Id("xs"), Id("ts")),
+		Id("m").Dot("Step").Call(),
+		Return(Id("loss")),
+	)
+}
+
+// shortTrain is Train's path for batches shorter than SmallBatch when the
+// per-sample function fuses optimizer steps (ir.Value.Step): the batch's
+// last sample steps those weights row by row as it makes their gradients,
+// and the other parameters step afterwards. Every update is element-wise,
+// so this gives the bits of Backward and then Step. A fused step's gradient
+// is written on the first sample (ir.Check), so nothing needs clearing.
+func shortTrain(p *ir.Program) Code {
+	f := p.Func(ir.RoleTrainSample)
+	if f == nil || !f.Sig.Step || p.SmallBatch <= 1 {
+		return Null()
+	}
+	a := sampleArgs(f)
+	a.step = Id("step")
+	code := append([]Code{Comment("The last sample steps the weights it fuses (see trainSample); the rest step after.")}, stepStart(p)...)
+	code = append(code,
+		Var().Id("loss").Add(elem(p)),
+		For(Id("i").Op(":=").Range().Id("xs")).Block(
+			Var().Id("step").Op("*").Id("Model"),
+			If(Id("i").Op("==").Len(Id("xs")).Op("-").Lit(1)).Block(Id("step").Op("=").Id("m")),
+			Id("loss").Op("+=").Add(call(f, a)),
+		),
+	)
+	code = append(code, stepUnfused(p, f)...)
+	return If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(append(code, Return(Id("loss")))...)
+}
+
+// stepUnfused steps, in contiguous ranges, the parameters whose gradients
+// the per-sample function f does not step itself.
+func stepUnfused(p *ir.Program, f *ir.Func) []Code {
+	fused := make(map[string]bool)
+	for _, o := range f.Outputs {
+		if o.Kind == ir.GradOut && o.Value.Step {
+			fused[o.Param] = true
+		}
+	}
+	var code []Code
+	from := -1
+	for _, q := range p.Params {
+		switch {
+		case fused[q.Name] && from >= 0:
+			code = append(code, Id("m").Dot("stepRange").Call(Lit(from), Lit(q.Offset)))
+			from = -1
+		case !fused[q.Name] && from < 0:
+			from = q.Offset
+		}
+	}
+	if from >= 0 {
+		code = append(code, Id("m").Dot("stepRange").Call(Lit(from), Lit(p.NumParams())))
+	}
+	return code
+}
+
+// sampleArgs are the arguments of a call of the per-sample function f from
+// a Model method on the sample xs[i] of the batch: the first sample writes
+// the gradients (first = i == 0).
+func sampleArgs(f *ir.Func) callArgs {
+	a := modelArgs(f)
+	a.x, a.t = Op("&").Id("xs").Index(Id("i")), Op("&").Id("ts").Index(Id("i"))
+	a.first = Id("i").Op("==").Lit(0)
+	return a
+}
+
+// tileLoop walks the batch xs (and ts) in tiles of tileRows rows with the
+// batched function f, adding each tile's share of the loss to loss. The
+// first tile writes the gradients (first) and makes the transposed weights
+// (fresh).
+func tileLoop(f *ir.Func, a callArgs, xs, ts, loss *Statement) Code {
+	a.x, a.t = Add(xs).Index(Id("lo"), Id("hi")), Add(ts).Index(Id("lo"), Id("hi"))
+	a.first, a.fresh = Id("lo").Op("==").Lit(0), Id("lo").Op("==").Lit(0)
+	return For(Id("lo").Op(":=").Lit(0), Id("lo").Op("<").Len(xs), Id("lo").Op("+=").Id("tileRows")).Block(
+		Id("hi").Op(":=").Min(Id("lo").Op("+").Id("tileRows"), Len(xs)),
+		Add(loss).Op("+=").Add(call(f, a)),
+	)
+}
+
+// clearUnlessFirst clears the gradient grad before f runs on the tiles of
+// xs, unless f's first call writes it; then only an empty xs, which runs no
+// tile, clears it.
+func clearUnlessFirst(f *ir.Func, grad, xs *Statement) Code {
+	if !f.Sig.First {
+		return clearGrad(grad)
+	}
+	return If(Len(xs).Op("==").Lit(0)).Block(clearGrad(grad))
+}
+
+// clearGrad is clear(grad.Slice()).
+func clearGrad(grad *Statement) Code { return Clear(grad.Clone().Dot("Slice").Call()) }
+
+// lengthCheck panics, in method, when xs and ts differ in length.
+func lengthCheck(p *ir.Program, method string) Code {
+	return If(Len(Id("xs")).Op("!=").Len(Id("ts"))).Block(
+		rt("PanicBatchLengths").Call(Lit(p.Package), Lit(method), Len(Id("xs")), Len(Id("ts"))),
+	)
+}
