@@ -46,8 +46,8 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 	p := &ir.Program{
 		Package:   n.Package,
 		DType:     ir.F32,
-		Inputs:    n.Input,
-		Outputs:   n.Layers[len(n.Layers)-1].Dense,
+		Inputs:    []ir.Port{{Name: "x", Width: n.Input}},
+		Outputs:   []ir.Port{{Name: "y", Width: n.Layers[len(n.Layers)-1].Dense}},
 		Optimizer: optimizer(n.Optimizer),
 		Link:      link(n.Loss),
 		Source:    source(n),

@@ -27,8 +27,8 @@ loss: binary_cross_entropy
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Source != "net.yaml" || p.DType != ir.F64 || p.Inputs != 3 || p.Outputs != 2 {
-		t.Errorf("program header: source %q dtype %v %d → %d", p.Source, p.DType, p.Inputs, p.Outputs)
+	if p.Source != "net.yaml" || p.DType != ir.F64 || ir.Widths(p.Inputs) != "3" || ir.Widths(p.Outputs) != "2" || p.Inputs[0].Name != "x" {
+		t.Errorf("program header: source %q dtype %v %v → %v", p.Source, p.DType, p.Inputs, p.Outputs)
 	}
 	// PyTorch's parameter order; no bias for layer 1.
 	var names []string

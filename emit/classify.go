@@ -58,7 +58,7 @@ func classifyMethod(file *File, p *ir.Program) {
 		doc(file, "Classify returns the class of x in [0, Outputs): the index of the largest logit, which is\n"+
 			"the most probable class (the first on a tie), as torch.argmax(logits, dim=1).")
 		decide = []Code{Return(rt("Argmax").Call(all(Id("y"))))}
-	case p.Link == ir.Sigmoid && p.Outputs == 1:
+	case p.Link == ir.Sigmoid && p.Outputs[0].Width == 1:
 		doc(file, "Classify returns the class of x, 1 when its probability is above 0.5 (its logit above 0)\n"+
 			"and 0 otherwise, as (torch.sigmoid(logit) > 0.5).")
 		decide = []Code{If(Id("y").Index(Lit(0)).Op(">").Lit(0)).Block(Return(Lit(1))), Return(Lit(0))}
@@ -72,7 +72,7 @@ func classifyMethod(file *File, p *ir.Program) {
 // labelsMethod declares Model.Labels for several independent binary labels
 // (σ of each of several outputs).
 func labelsMethod(file *File, p *ir.Program) {
-	if p.Link != ir.Sigmoid || p.Outputs == 1 {
+	if p.Link != ir.Sigmoid || p.Outputs[0].Width == 1 {
 		return
 	}
 	doc(file, "Labels sets on[j] when output j's label is 1 for x: when its probability is above 0.5\n"+

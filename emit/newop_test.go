@@ -2,7 +2,6 @@ package emit
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -130,13 +129,7 @@ func TestBackwardIsTheDerivative(t *testing.T) {
 }
 `}
 	for name, text := range files {
-		path := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeFile(t, filepath.Join(dir, name), text)
 	}
 	cmd := exec.Command("go", "test", "-count=1", "./toy")
 	cmd.Dir, cmd.Env = dir, testmod.Env(t)

@@ -209,7 +209,7 @@ func (c *funcCtx) reduce(v *ir.Value, n int, perRow []Code) []Code {
 	rows := append([]Code{Id("zr").Op(":=").Add(c.row(z)), Id("tr").Op(":=").Add(c.row(t))}, perRow...)
 	code := []Code{Var().Id("sum").Add(c.elem())}
 	code = append(code, c.rowLoop(rows)...)
-	code = append(code, c.scale("scale", 1, n), Id("loss").Op("+=").Id("sum").Op("*").Id("scale"))
+	code = append(code, c.scale("scale", v.LossWeight(), n), Id("loss").Op("+=").Id("sum").Op("*").Id("scale"))
 	return code
 }
 
@@ -282,7 +282,7 @@ func (c *funcCtx) lossGrad(v *ir.Value, prelude, perRow []Code, acc Code) []Code
 
 // emitMSEGrad writes 2(z − t)/(N·n), PyTorch's mse_loss_backward.
 func emitMSEGrad(c *funcCtx, v *ir.Value) []Code {
-	return c.lossGrad(v, []Code{c.scale("scale", 2, v.Type.Cols())}, nil,
+	return c.lossGrad(v, []Code{c.scale("scale", 2*v.LossWeight(), v.Type.Cols())}, nil,
 		Id("scale").Op("*").Parens(Id("zr").Index(Id("j")).Op("-").Id("tr").Index(Id("j"))))
 }
 
@@ -297,11 +297,11 @@ func emitSoftmaxCEGrad(c *funcCtx, v *ir.Value) []Code {
 	)
 	acc := Parens(Qual(runtimePath, "Exp").Call(Id("zr").Index(Id("j")).Op("-").Id("mx")).Op("/").Id("se").Op("*").Id("st").
 		Op("-").Id("tr").Index(Id("j"))).Op("*").Id("scale")
-	return c.lossGrad(v, []Code{c.scale("scale", 1, 1)}, perRow, acc)
+	return c.lossGrad(v, []Code{c.scale("scale", v.LossWeight(), 1)}, perRow, acc)
 }
 
 // emitBCELogitsGrad writes (σ(z) − t)/(N·n).
 func emitBCELogitsGrad(c *funcCtx, v *ir.Value) []Code {
 	acc := Parens(Qual(runtimePath, "Sigmoid").Call(Id("zr").Index(Id("j"))).Op("-").Id("tr").Index(Id("j"))).Op("*").Id("scale")
-	return c.lossGrad(v, []Code{c.scale("scale", 1, v.Type.Cols())}, nil, acc)
+	return c.lossGrad(v, []Code{c.scale("scale", v.LossWeight(), v.Type.Cols())}, nil, acc)
 }

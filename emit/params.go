@@ -26,9 +26,9 @@ func versionGuard(file *File, _ *ir.Program) {
 func sizes(file *File, p *ir.Program) {
 	file.Const().Defs(
 		Comment("Inputs is the width of one input sample."),
-		Id("Inputs").Op("=").Lit(p.Inputs),
+		Id("Inputs").Op("=").Lit(p.Inputs[0].Width),
 		Comment("Outputs is the width of one output (and of one target)."),
-		Id("Outputs").Op("=").Lit(p.Outputs),
+		Id("Outputs").Op("=").Lit(p.Outputs[0].Width),
 		Comment("NumParams is the number of trainable scalars, the length of Params.Slice()."),
 		Id("NumParams").Op("=").Lit(p.NumParams()),
 		Comment("tileRows is the most samples Loss and Backward process in one pass of their"),

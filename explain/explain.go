@@ -111,7 +111,8 @@ func backward(d *doc, p, final *ir.Program, f *ir.Func) {
 		m := v.Op.Math()
 		d.subheading(fmt.Sprintf("Step %d: through $%s$", step, math(v)))
 		var js []string
-		for _, j := range m.Jacobians(name(v), names(v.Args), v.Aux) {
+		jacobians := m.Jacobians(name(v), names(v.Args), v.Aux)
+		for _, j := range jacobians {
 			if j != "" {
 				js = append(js, "$"+j+"$")
 			}
@@ -120,9 +121,17 @@ func backward(d *doc, p, final *ir.Program, f *ir.Func) {
 		if v.Op.Info().Class == ir.Reduction {
 			d.para("Chain rule: this is the loss, so $\\bar{L} = 1$ and the gradient of its input is its Jacobian, transposed.")
 		} else {
-			u := v.Args[0]
-			d.para(fmt.Sprintf("Chain rule: $%s = \\left(\\frac{\\partial %s}{\\partial %s}\\right)^{\\top} %s$, "+
-				"and the parameters' gradients are products with the same $%s$.", bar(u), name(v), name(u), bar(v), bar(v)))
+			// The chain rule for each operand that is not a parameter and
+			// has a Jacobian (the data flowing in, whichever argument it is).
+			var rules []string
+			for k, u := range v.Args {
+				if u.Op != ir.OpParam && k < len(jacobians) && jacobians[k] != "" {
+					rules = append(rules, fmt.Sprintf("$%s = \\left(\\frac{\\partial %s}{\\partial %s}\\right)^{\\top} %s$",
+						bar(u), name(v), name(u), bar(v)))
+				}
+			}
+			d.para(fmt.Sprintf("Chain rule: %s, and the parameters' gradients are products with the same $%s$.",
+				strings.Join(rules, "; "), bar(v)))
 		}
 		d.para("Computed:")
 		var items []string

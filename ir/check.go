@@ -72,6 +72,9 @@ func Check(p *Program, f *Func) error {
 		if (v.Op == OpInput || v.Op == OpTarget) && (!isBatchVec(v.Type)) {
 			bad(v, "%s must be batched", v.Op)
 		}
+		if msg := portProblem(p, v); msg != "" {
+			bad(v, "%s", msg)
+		}
 		if msg := kernelProblem(f, v); msg != "" {
 			bad(v, "%s", msg)
 		}
@@ -98,8 +101,10 @@ func Check(p *Program, f *Func) error {
 				bad(o.Value, "gradient of %s must be a reduction of type %s", o.Param, q.Type.Format(p.DType))
 			}
 		case Prediction:
-			if !o.Value.Type.Equal(Batch(p.Outputs)) {
-				bad(o.Value, "prediction must have type %s", Batch(p.Outputs).Format(p.DType))
+			if o.Port < 0 || o.Port >= len(p.Outputs) {
+				bad(o.Value, "prediction of output %d, but the program has %d", o.Port, len(p.Outputs))
+			} else if want := Batch(p.Outputs[o.Port].Width); !o.Value.Type.Equal(want) {
+				bad(o.Value, "prediction must have type %s", want.Format(p.DType))
 			}
 			if f.Batched() {
 				bad(o.Value, "a batched function cannot write a prediction")
@@ -255,4 +260,24 @@ func (p *Program) param(name string) *Param {
 		}
 	}
 	return nil
+}
+
+// portProblem says what is wrong with the port an Input or Target value
+// reads: it must exist, and the value must have its width.
+func portProblem(p *Program, v *Value) string {
+	ports, what := p.Inputs, "input"
+	switch v.Op {
+	case OpInput:
+	case OpTarget:
+		ports, what = p.Outputs, "output"
+	default:
+		return ""
+	}
+	if v.Port < 0 || v.Port >= len(ports) {
+		return fmt.Sprintf("reads %s %d, but the program has %d", what, v.Port, len(ports))
+	}
+	if want := Batch(ports[v.Port].Width); isBatchVec(v.Type) && !v.Type.Equal(want) {
+		return fmt.Sprintf("%s %s has type %s", what, ports[v.Port].Name, want.Format(p.DType))
+	}
+	return ""
 }

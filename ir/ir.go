@@ -161,6 +161,10 @@ type Value struct {
 	// row's gradient is final, while it is still in cache (set by the
 	// layout pass).
 	Step bool
+	// Port is, for an Input value, the index of its input in
+	// Program.Inputs, and for a Target value that of its output in
+	// Program.Outputs.
+	Port int
 	// Buf is the workspace buffer holding the value after the plan pass,
 	// or -1 when the value lives elsewhere (an input, a parameter, an
 	// output) or has not been planned.
@@ -216,6 +220,15 @@ type Map struct {
 	Rule string
 }
 
+// LossWeight is the weight of a loss op's value in its function's loss, a
+// weighted sum of terms: its Aux, where 0 (the zero value) means 1.
+func (v *Value) LossWeight() float64 {
+	if v.Aux == 0 {
+		return 1
+	}
+	return v.Aux
+}
+
 // Ref is how a value appears as an argument in dumps: v7.
 func (v *Value) Ref() string { return fmt.Sprintf("v%d", v.ID) }
 
@@ -234,7 +247,10 @@ type OutputKind uint8
 const (
 	// Prediction is the network's output, written to the caller's y.
 	Prediction OutputKind = iota
-	// LossOut is the mean loss, returned to the caller.
+	// LossOut is a term of the function's loss, returned to the caller: the
+	// function's loss is the sum of its LossOut terms, each a loss op whose
+	// value carries its weight (Value.LossWeight), and the grad pass seeds
+	// each term. Today's specs make one term of weight 1.
 	LossOut
 	// GradOut is a parameter's gradient, summed into the gradient of
 	// parameter Param; a parameter may have several GradOut outputs.
@@ -246,6 +262,7 @@ type Output struct {
 	Kind  OutputKind
 	Value *Value
 	Param string // for GradOut: the parameter's name
+	Port  int    // for Prediction: the index of the output in Program.Outputs
 }
 
 // Buffer is a workspace array planned for a function: every value assigned
@@ -415,7 +432,7 @@ func (p *Program) AddParam(q Param) {
 // Linear layer (the rows of each Linear weight), joined by arrows as the
 // package doc and the derivation print the network: "4 → 16 → 16 → 3".
 func (p *Program) LayerWidths() string {
-	widths := []string{fmt.Sprint(p.Inputs)}
+	widths := []string{Widths(p.Inputs)}
 	for _, q := range p.Params {
 		if q.Init == InitLinearWeight {
 			widths = append(widths, fmt.Sprint(q.Type.Dims[0]))
@@ -441,6 +458,26 @@ type Optimizer struct {
 	Beta1, Beta2, Epsilon float64
 }
 
+// Port is a named input or output of the network: one row of Width
+// elements per sample.
+type Port struct {
+	Name  string // x, y: the derivation's name, and the Go name emit gives it
+	Width int
+}
+
+// Widths formats the widths of ports as the package doc and dumps print
+// them: "4" for one port, "obs 12 + goal 3" for several.
+func Widths(ports []Port) string {
+	if len(ports) == 1 {
+		return fmt.Sprint(ports[0].Width)
+	}
+	parts := make([]string, len(ports))
+	for i, q := range ports {
+		parts[i] = fmt.Sprintf("%s %d", q.Name, q.Width)
+	}
+	return strings.Join(parts, " + ")
+}
+
 // Link is the function that turns a network's outputs into the quantity its
 // loss compares with the targets: the identity for a regression loss, σ for
 // binary cross-entropy on logits, softmax for softmax cross-entropy. The
@@ -456,10 +493,14 @@ const (
 
 // Program is a whole network: parameters, optimizer and functions.
 type Program struct {
-	Package   string
-	DType     DType
-	Inputs    int
-	Outputs   int
+	Package string
+	DType   DType
+	// Inputs and Outputs are the network's named inputs and outputs, in
+	// order; an Input value reads the input Inputs[v.Port], a Target value
+	// the target of the output Outputs[v.Port]. Today's specs make one of
+	// each, x and y.
+	Inputs    []Port
+	Outputs   []Port
 	Params    []Param
 	Optimizer Optimizer
 	Link      Link // how PredictProba and Classify read the outputs

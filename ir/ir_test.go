@@ -40,7 +40,7 @@ func TestBar(t *testing.T) {
 
 // small builds x → Affine → ReLU → MSE with parameter W.
 func small() (*Program, *Func, []*Value) {
-	p := &Program{Package: "t", Inputs: 2, Outputs: 3, Params: []Param{{Name: "W", Type: Matrix(3, 2), Init: InitLinearWeight, FanIn: 2}}}
+	p := &Program{Package: "t", Inputs: []Port{{"x", 2}}, Outputs: []Port{{"y", 3}}, Params: []Param{{Name: "W", Type: Matrix(3, 2), Init: InitLinearWeight, FanIn: 2}}}
 	f := &Func{Name: "train", Rows: 4}
 	x := f.NewValue(OpInput, Batch(2))
 	x.Name = "x"
@@ -113,6 +113,8 @@ func TestCheckFindsEveryViolation(t *testing.T) {
 		{"whole in a batched function", func(f *Func, v []*Value) { v[2].Kernel = KernelWhole }, "kernel whole in a batched function"},
 		{"whole Affine", func(f *Func, v []*Value) { f.Rows, v[2].Kernel = 1, KernelWhole }, "no whole-matrix kernel for Affine"},
 		{"unknown kernel", func(f *Func, v []*Value) { v[2].Kernel = 9 }, "unknown kernel"},
+		{"input of no port", func(f *Func, v []*Value) { v[0].Port = 1 }, "reads input 1, but the program has 1"},
+		{"target narrower than its output", func(f *Func, v []*Value) { v[4].Type = Batch(2); v[5].Args[1] = v[4] }, "output y has type [B][3]"},
 		{"first on a value that is no gradient", func(f *Func, v []*Value) { v[2].First = true }, "can be marked first"},
 		{"first on a batched product without gemm", func(f *Func, v []*Value) {
 			gradW(f, v).Kernel = KernelVector

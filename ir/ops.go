@@ -261,11 +261,13 @@ func activationVJP(op, grad Op, rule string) func(f *Func, v, gy *Value) []*Valu
 }
 
 // lossVJP makes the rule of a loss L(z, t): the seed ∂L/∂L is 1, so z̄ is
-// the loss's gradient itself; targets take no gradient.
+// the loss's gradient itself, times the term's weight in a function whose
+// loss is a weighted sum of terms; targets take no gradient.
 func lossVJP(grad Op, rule string) func(f *Func, v, gy *Value) []*Value {
 	return func(f *Func, v, gy *Value) []*Value {
 		z, t := v.Args[0], v.Args[1]
 		gz := f.NewValue(grad, z.Type, z, t)
+		gz.Aux = v.Aux // the term's weight scales its gradient
 		gz.Name = gradName(z)
 		gz.Rule = fmt.Sprintf(rule, gz.Label(), z.Label(), t.Label())
 		gz.Pos = v.Pos

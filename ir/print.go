@@ -20,7 +20,7 @@ func (p *Program) String() string {
 //
 // The dump is deterministic; golden tests of the passes compare it.
 func Fprint(w io.Writer, p *Program) {
-	fmt.Fprintf(w, "program %s %s: %d → %d, %d parameters, %s\n", p.Package, p.DType, p.Inputs, p.Outputs, p.NumParams(), p.Optimizer)
+	fmt.Fprintf(w, "program %s %s: %s → %s, %d parameters, %s\n", p.Package, p.DType, Widths(p.Inputs), Widths(p.Outputs), p.NumParams(), p.Optimizer)
 	for _, q := range p.Params {
 		fmt.Fprintf(w, "param %s <%s> fan_in=%d\n", q.Name, q.Type.Format(p.DType), q.FanIn)
 	}
@@ -74,6 +74,9 @@ func (v *Value) LongString(d DType) string {
 	}
 	if v.Op == OpLeakyReLU || v.Op == OpLeakyReLUGrad {
 		fmt.Fprintf(&b, " α=%g", v.Aux)
+	}
+	if v.Op.Info().Class != Elementwise && v.LossWeight() != 1 {
+		fmt.Fprintf(&b, " weight=%g", v.Aux) // a weighted loss term or its gradient
 	}
 	if v.Kernel != KernelScalar {
 		b.WriteString(" " + v.Kernel.String())

@@ -11,13 +11,19 @@ import (
 // are visited in reverse order, and each one's gradient ȳ (the sum of what its
 // users contributed) is passed through its op's vector-Jacobian rule to give
 // the contributions to its arguments. No Jacobian is ever built. The gradient
-// of each parameter becomes a GradOut output of the function.
+// of each parameter becomes a GradOut output of the function. The loss may be
+// a weighted sum of terms (several LossOut outputs): each term is a seed.
 func Grad(p *ir.Program, f *ir.Func) error {
 	if !f.Grad {
 		return nil
 	}
-	loss := f.Output(ir.LossOut)
-	if loss == nil {
+	terms := make(map[*ir.Value]bool) // the loss is the weighted sum of these
+	for _, o := range f.Outputs {
+		if o.Kind == ir.LossOut {
+			terms[o.Value] = true
+		}
+	}
+	if len(terms) == 0 {
 		return fmt.Errorf("no loss to differentiate")
 	}
 	forward := append([]*ir.Value(nil), f.Values...)
@@ -26,8 +32,9 @@ func Grad(p *ir.Program, f *ir.Func) error {
 		v := forward[i]
 		var gy *ir.Value
 		switch {
-		case v == loss:
-			// The seed: ∂L/∂L = 1, which loss rules take as given.
+		case terms[v]:
+			// The seed: ∂L/∂Lᵢ is the term's weight, which loss rules
+			// take as given.
 		case len(contrib[v]) == 0:
 			continue // the loss does not depend on v
 		default:
