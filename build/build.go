@@ -116,18 +116,9 @@ func forward(n *spec.Network, role ir.Role, rows int, grad bool) *ir.Func {
 	t := f.NewValue(ir.OpTarget, a.Type)
 	t.Name = "t"
 	t.Pos = pos(n.Fields.At("loss", n.Pos))
-	var op ir.Op
-	var rule string
-	switch n.Loss {
-	case spec.MSE:
-		op, rule = ir.OpMSE, "L = Σ (%s − t)² / (N·n)"
-	case spec.SoftmaxCrossEntropy:
-		op, rule = ir.OpSoftmaxCE, "L = −Σ t · log softmax(%s) / N"
-	case spec.BinaryCrossEntropy:
-		op, rule = ir.OpBCELogits, "L = Σ max(%[1]s, 0) − %[1]s t + log(1 + e^−|%[1]s|) / (N·n)"
-	}
-	loss := f.NewValue(op, ir.Scalar, a, t)
-	loss.Name, loss.Rule, loss.Pos = "L", fmt.Sprintf(rule, a.Label()), t.Pos
+	l := losses[n.Loss]
+	loss := f.NewValue(l.op, ir.Scalar, a, t)
+	loss.Name, loss.Rule, loss.Pos = "L", fmt.Sprintf(l.rule, a.Label()), t.Pos
 	if role == ir.RolePredict {
 		f.Outputs = []ir.Output{{Kind: ir.Prediction, Value: a}}
 	} else {
@@ -136,26 +127,38 @@ func forward(n *spec.Network, role ir.Role, rows int, grad bool) *ir.Func {
 	return f
 }
 
+// opRule is the IR op a spec name stands for, with the rule its value
+// implements, as a format of the value's operands.
+type opRule struct {
+	op   ir.Op
+	rule string
+}
+
+// losses holds each loss's op; the rule's %s is the output it compares.
+var losses = map[spec.Loss]opRule{
+	spec.MSE:                 {ir.OpMSE, "L = Σ (%s − t)² / (N·n)"},
+	spec.SoftmaxCrossEntropy: {ir.OpSoftmaxCE, "L = −Σ t · log softmax(%s) / N"},
+	spec.BinaryCrossEntropy:  {ir.OpBCELogits, "L = Σ max(%[1]s, 0) − %[1]s t + log(1 + e^−|%[1]s|) / (N·n)"},
+}
+
+// activations holds each activation's op; the rule's two %d are the layer.
+var activations = map[spec.Activation]opRule{
+	spec.ReLU:      {ir.OpReLU, "a%d = max(0, z%d)"},
+	spec.LeakyReLU: {ir.OpLeakyReLU, "a%d = z%d > 0 ? z%[2]d : α z%[2]d"},
+	spec.Sigmoid:   {ir.OpSigmoid, "a%d = σ(z%d)"},
+	spec.Tanh:      {ir.OpTanh, "a%d = tanh(z%d)"},
+}
+
 // activation appends layer k's activation after z and returns the layer's
 // output (z itself for activation none).
 func activation(f *ir.Func, z *ir.Value, l spec.Layer, k int) *ir.Value {
-	var op ir.Op
-	var rule string
-	switch l.Activation {
-	case spec.ReLU:
-		op, rule = ir.OpReLU, "a%d = max(0, z%d)"
-	case spec.LeakyReLU:
-		op, rule = ir.OpLeakyReLU, "a%d = z%d > 0 ? z%[2]d : α z%[2]d"
-	case spec.Sigmoid:
-		op, rule = ir.OpSigmoid, "a%d = σ(z%d)"
-	case spec.Tanh:
-		op, rule = ir.OpTanh, "a%d = tanh(z%d)"
-	default:
+	act, ok := activations[l.Activation]
+	if !ok {
 		return z
 	}
-	a := f.NewValue(op, z.Type, z)
-	a.Name, a.Rule, a.Pos = fmt.Sprintf("a%d", k), fmt.Sprintf(rule, k, k), pos(l.Fields.At("activation", l.Pos))
-	if op == ir.OpLeakyReLU {
+	a := f.NewValue(act.op, z.Type, z)
+	a.Name, a.Rule, a.Pos = fmt.Sprintf("a%d", k), fmt.Sprintf(act.rule, k, k), pos(l.Fields.At("activation", l.Pos))
+	if act.op == ir.OpLeakyReLU {
 		a.Aux = l.Slope
 	}
 	return a
