@@ -126,6 +126,7 @@ func TestParamInit(t *testing.T) {
 		{paramInit(b, nil), "gradgen.InitLinearBias(&r, s[12:16], 3)"},
 		{paramInit(g, nil), "gradgen.Fill(s[16:20], 1)"},
 		{paramInit(z, nil), "clear(s[20:24])"},
+		{paramInit(ir.Param{Name: "E", Type: ir.Matrix(5, 2), Init: ir.InitNormal, Offset: 24}, nil), "gradgen.InitNormal(&r, s[24:34])"},
 	} {
 		f := NewFile("p")
 		f.ImportAlias(runtimePath, "gradgen")

@@ -121,6 +121,8 @@ func paramInit(q ir.Param, b *ir.Param) Code {
 		return rt("InitLinearBias").Call(Op("&").Id("r"), span(q), Lit(q.FanIn))
 	case ir.InitZeros:
 		return Clear(span(q))
+	case ir.InitNormal:
+		return Qual(runtimePath, "InitNormal").Call(Op("&").Id("r"), span(q))
 	case ir.InitOnes:
 		return rt("Fill").Call(span(q), Lit(1))
 	}

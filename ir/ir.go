@@ -417,8 +417,9 @@ const (
 	// InitLinearBias is nn.Linear's bias: U(−1/√FanIn, 1/√FanIn), drawn
 	// after its weight.
 	InitLinearBias
-	InitZeros // every element 0
-	InitOnes  // every element 1, as a LayerNorm's γ
+	InitZeros  // every element 0
+	InitOnes   // every element 1, as a LayerNorm's γ
+	InitNormal // every element from N(0, 1), as nn.Embedding's table (runtime.Rand.Normal)
 )
 
 // AddParam appends q to p's parameters, placed after the others in the flat

@@ -56,3 +56,12 @@ func Fill[T Float](s []T, x T) {
 		s[i] = x
 	}
 }
+
+// InitNormal fills s with draws from N(0, 1) by r.Normal, in order, each
+// rounded once to T: nn.Embedding's initialisation (normal_), with gradgen's
+// own generator.
+func InitNormal[T Float](r *Rand, s []T) {
+	for i := range s {
+		s[i] = T(r.Normal())
+	}
+}

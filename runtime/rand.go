@@ -1,6 +1,9 @@
 package runtime
 
-import "math/rand/v2"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // pcgStream is the second seed word of Rand's PCG: the 64-bit golden ratio.
 const pcgStream = 0x9e3779b97f4a7c15
@@ -47,4 +50,16 @@ func (r *Rand) Uint64() uint64 {
 func (r *Rand) Uniform(lo, hi float64) float64 {
 	u := float64(r.Uint64()>>11) * 0x1p-53
 	return lo + float64((hi-lo)*u) // float64(...) forbids an FMA
+}
+
+// Normal returns a draw from the standard normal distribution N(0, 1) by the
+// Box–Muller transform of the next two draws u₁, u₂ of Uniform(0, 1):
+// √(−2 ln(1 − u₁)) · cos(2π u₂); 1 − u₁ lies in (0, 1], so the logarithm is
+// finite. The sine's twin draw is discarded, so each call takes exactly two
+// Uint64s and the stream stays easy to reproduce. A seed gives the same draws
+// on every run of a platform; across platforms the last bit of a draw can
+// differ where math.Log does (assembly on amd64, Go elsewhere).
+func (r *Rand) Normal() float64 {
+	u1, u2 := r.Uniform(0, 1), r.Uniform(0, 1)
+	return math.Sqrt(-2*math.Log(1-u1)) * math.Cos(2*math.Pi*u2)
 }
