@@ -93,3 +93,75 @@ func stepStartIf(p *ir.Program) Code {
 	}
 	return Null()
 }
+
+// stateFields are the fields of Model that hold the optimizer's buffers, in
+// the order a training checkpoint stores them, and the one that counts its
+// steps ("" when it counts none).
+func stateFields(p *ir.Program) (buffers []string, step string) {
+	switch p.Optimizer.Kind {
+	case ir.Momentum:
+		return []string{"velocity"}, ""
+	case ir.Adam:
+		return []string{"adamM", "adamV"}, "adamStep"
+	}
+	return nil, ""
+}
+
+// trainingState is the runtime's view of m's training state: a composite
+// literal of gradgen.TrainingState over the fields of stateFields.
+func trainingState(c *funcCtx, p *ir.Program, withStep bool) *Statement {
+	buffers, step := stateFields(p)
+	bufs := make([]Code, len(buffers))
+	for i, b := range buffers {
+		bufs[i] = Id("m").Dot(b).Dot("Slice").Call()
+	}
+	fields := Dict{Id("Optimizer"): Lit(p.Optimizer.Kind.String())}
+	if len(bufs) > 0 {
+		fields[Id("Buffers")] = Index().Index().Add(c.elem()).Values(bufs...)
+	}
+	if withStep && step != "" {
+		fields[Id("Step")] = Uint64().Call(Id("m").Dot(step))
+	}
+	return Op("&").Add(rt("TrainingState")).Types(c.elem()).Values(fields)
+}
+
+// modelSave declares Model.Save, which writes the whole training state.
+func modelSave(file *File, p *ir.Program) {
+	c := &funcCtx{p: p}
+	doc(file, "Save writes m's training state to a checkpoint file atomically: the parameters and what the\n"+
+		"optimizer keeps for the next Step ("+p.Optimizer.Kind.String()+": "+stateDoc(p)+"), so that a model loaded from it\n"+
+		"trains on with the bits of one that never stopped. Params.Load reads its parameters.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Save").Params(Id("path").String()).Error().Block(
+		Return(rt("SaveState").Call(Id("path"), Id("SpecHash"), Id("m").Dot("Params").Dot("Slice").Call(), trainingState(c, p, true))),
+	)
+}
+
+// modelLoad declares Model.Load, which reads a checkpoint of Model.Save.
+func modelLoad(file *File, p *ir.Program) {
+	c := &funcCtx{p: p}
+	_, step := stateFields(p)
+	body := []Code{
+		Id("st").Op(":=").Add(trainingState(c, p, false)),
+		If(Err().Op(":=").Add(rt("LoadState").Call(Id("path"), Id("SpecHash"), Id("m").Dot("Params").Dot("Slice").Call(), Id("st"))),
+			Err().Op("!=").Nil()).Block(Return(Err())),
+	}
+	if step != "" {
+		body = append(body, Id("m").Dot(step).Op("=").Int().Call(Id("st").Dot("Step")))
+	}
+	body = append(body, Return(Nil()))
+	doc(file, "Load reads a checkpoint written by Model.Save into m, all or nothing: a file of another network,\n"+
+		"element type or optimizer, one holding parameters only (Params.Save), or a truncated or corrupted one\n"+
+		"is an error that names the problem, and then m is left unchanged.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Load").Params(Id("path").String()).Error().Block(body...)
+}
+
+// stateDoc says what the optimizer keeps, for Save's doc comment.
+func stateDoc(p *ir.Program) string {
+	switch p.Optimizer.Kind {
+	case ir.Momentum:
+		return "its momentum buffer"
+	case ir.Adam:
+		return "its moments and step count"
+	}
+	return "nothing"
+}

@@ -30,6 +30,17 @@ func Fprint(w io.Writer, p *Program) {
 	}
 }
 
+// String is the optimizer kind's name as specs and checkpoints write it.
+func (k OptimizerKind) String() string {
+	switch k {
+	case Momentum:
+		return "momentum"
+	case Adam:
+		return "adam"
+	}
+	return "sgd"
+}
+
 // String names the optimizer with its hyperparameters.
 func (o Optimizer) String() string {
 	switch o.Kind {

@@ -67,6 +67,12 @@ func WriteParams[T Float](w io.Writer, specHash string, params []T) error {
 }
 
 func writeParams[T Float](w io.Writer, specHash string, params []T) error {
+	return writeCheckpoint(w, specHash, params, nil)
+}
+
+// writeCheckpoint writes format version 1 (parameters) when st is nil, and
+// version 2 (parameters and training state) otherwise.
+func writeCheckpoint[T Float](w io.Writer, specHash string, params []T, st *TrainingState[T]) error {
 	if err := checkSpecHash(specHash); err != nil {
 		return err
 	}
@@ -74,18 +80,37 @@ func writeParams[T Float](w io.Writer, specHash string, params []T) error {
 	w = io.MultiWriter(w, sum)
 	buf := make([]byte, 0, 4096)
 	buf = append(buf, checkpointMagic...)
-	buf = binary.LittleEndian.AppendUint32(buf, checkpointVersion)
+	version := uint32(checkpointVersion)
+	if st != nil {
+		version = stateVersion
+	}
+	buf = binary.LittleEndian.AppendUint32(buf, version)
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(elemSize[T]()))
 	buf = append(buf, specHash...)
 	buf = binary.LittleEndian.AppendUint64(buf, uint64(len(params)))
-	for _, p := range params {
-		if len(buf) == cap(buf) {
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-			buf = buf[:0]
+	slices := [][]T{params}
+	if st != nil {
+		if err := st.check(len(params)); err != nil {
+			return err
 		}
-		buf = appendFloat(buf, p)
+		var name [8]byte
+		copy(name[:], st.Optimizer)
+		buf = append(buf, name[:]...)
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(st.Buffers)))
+		buf = binary.LittleEndian.AppendUint32(buf, 0)
+		buf = binary.LittleEndian.AppendUint64(buf, st.Step)
+		slices = append(slices, st.Buffers...)
+	}
+	for _, s := range slices {
+		for _, p := range s {
+			if len(buf) == cap(buf) {
+				if _, err := w.Write(buf); err != nil {
+					return err
+				}
+				buf = buf[:0]
+			}
+			buf = appendFloat(buf, p)
+		}
 	}
 	if _, err := w.Write(buf); err != nil {
 		return err
@@ -126,12 +151,20 @@ func LoadParams[T Float](path, specHash string, params []T) error {
 	return readParams(f, "checkpoint "+path, specHash, params)
 }
 
-// readParams verifies the whole checkpoint before it judges the contents, so
-// that a damaged file is reported as corrupt rather than as, say, another
-// spec. The body is read into memory only when its dtype and count fit
-// params; otherwise it is streamed through the checksum, so a hostile count
-// allocates nothing.
+// readParams reads the parameters of a checkpoint of either version.
 func readParams[T Float](r io.Reader, name, specHash string, params []T) error {
+	return readCheckpoint(r, name, specHash, params, nil)
+}
+
+// readCheckpoint verifies the whole checkpoint before it judges the
+// contents, so that a damaged file is reported as corrupt rather than as,
+// say, another spec. The body is read into memory only when its dtype and
+// count fit params; otherwise it is streamed through the checksum, so a
+// hostile count allocates nothing. With st nil it reads the parameters of a
+// file of either version (ignoring a training state); with st it needs a
+// version-2 file of st's optimizer and fills st's step and buffers too, all
+// or nothing.
+func readCheckpoint[T Float](r io.Reader, name, specHash string, params []T, st *TrainingState[T]) error {
 	if err := checkSpecHash(specHash); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -145,8 +178,8 @@ func readParams[T Float](r io.Reader, name, specHash string, params []T) error {
 		return fail(ErrCorruptCheckpoint, "is truncated (%d bytes, want %d)", n, want)
 	}
 
-	var hdr [checkpointHeader]byte
-	if n, err := io.ReadFull(r, hdr[:]); err != nil {
+	var hdr [stateHeader]byte
+	if n, err := io.ReadFull(r, hdr[:checkpointHeader]); err != nil {
 		if err != io.EOF && err != io.ErrUnexpectedEOF {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -162,32 +195,45 @@ func readParams[T Float](r io.Reader, name, specHash string, params []T) error {
 	switch {
 	case string(hdr[:8]) != checkpointMagic:
 		return fail(ErrCorruptCheckpoint, "not a gradgen checkpoint (bad magic)")
-	case version != checkpointVersion:
-		return fail(ErrCheckpointMismatch, "format version %d, this gradgen reads version %d", version, checkpointVersion)
+	case version != checkpointVersion && version != stateVersion:
+		return fail(ErrCheckpointMismatch, "format version %d, this gradgen reads versions %d and %d", version, checkpointVersion, stateVersion)
 	case dtype != 4 && dtype != 8:
 		return fail(ErrCorruptCheckpoint, "unknown dtype code %d (want 4 for float32 or 8 for float64)", dtype)
-	case count > (math.MaxInt64-checkpointHeader-4)/uint64(dtype):
+	}
+	hdrLen := uint64(checkpointHeader)
+	var buffers uint64 // the training state's buffers, each of count elements
+	if version == stateVersion {
+		hdrLen = stateHeader
+		if n, err := io.ReadFull(r, hdr[checkpointHeader:]); err != nil {
+			return short(int64(checkpointHeader+n), stateHeader+4, err)
+		}
+		buffers = uint64(binary.LittleEndian.Uint32(hdr[48:]))
+		if buffers > maxStateBuffers {
+			return fail(ErrCorruptCheckpoint, "declares %d optimizer buffers, more than any optimizer keeps", buffers)
+		}
+	}
+	if count > (math.MaxInt64-hdrLen-4)/uint64(dtype)/(1+buffers) {
 		return fail(ErrCorruptCheckpoint, "declares %d parameters, more than a file can hold", count)
 	}
 	size := elemSize[T]()
 	fits := dtype == uint32(size) && count == uint64(len(params))
-	dataLen := count * uint64(dtype)
-	fileLen := checkpointHeader + dataLen + 4
+	dataLen := count * uint64(dtype) * (1 + buffers)
+	fileLen := hdrLen + dataLen + 4
 
 	sum := crc32.New(castagnoli)
-	sum.Write(hdr[:])
+	sum.Write(hdr[:hdrLen])
 	var data bytes.Buffer
 	dst := io.Writer(sum)
-	if fits { // count == len(params): bounded by the model
+	if fits { // count == len(params) and buffers ≤ maxStateBuffers: bounded by the model
 		data.Grow(int(dataLen))
 		dst = io.MultiWriter(sum, &data)
 	}
 	if n, err := io.CopyN(dst, r, int64(dataLen)); err != nil {
-		return short(checkpointHeader+n, fileLen, err)
+		return short(int64(hdrLen)+n, fileLen, err)
 	}
 	var trailer [4]byte
 	if n, err := io.ReadFull(r, trailer[:]); err != nil {
-		return short(int64(checkpointHeader+dataLen)+int64(n), fileLen, err)
+		return short(int64(hdrLen+dataLen)+int64(n), fileLen, err)
 	}
 	if _, err := io.ReadFull(r, make([]byte, 1)); err == nil {
 		return fail(ErrCorruptCheckpoint, "has trailing bytes after its %d-byte end", fileLen)
@@ -208,15 +254,31 @@ func readParams[T Float](r io.Reader, name, specHash string, params []T) error {
 	case !fits:
 		return fail(ErrCheckpointMismatch, "holds %d parameters, the model has %d", count, len(params))
 	}
+	if st != nil {
+		if err := st.fits(version, hdr[:], count); err != nil {
+			return fail(ErrCheckpointMismatch, "%v", err)
+		}
+	}
 	b := data.Bytes()
-	for i := range params {
-		if size == 4 {
-			params[i] = T(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
-		} else {
-			params[i] = T(math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:])))
+	decode(b, params)
+	if st != nil {
+		st.Step = binary.LittleEndian.Uint64(hdr[56:])
+		for k, buf := range st.Buffers {
+			decode(b[(k+1)*len(params)*size:], buf)
 		}
 	}
 	return nil
+}
+
+// decode sets dst from the little-endian IEEE 754 bits at the start of b.
+func decode[T Float](b []byte, dst []T) {
+	for i := range dst {
+		if elemSize[T]() == 4 {
+			dst[i] = T(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
+		} else {
+			dst[i] = T(math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:])))
+		}
+	}
 }
 
 // checkSpecHash reports whether h has the form of spec.Network.Hash().

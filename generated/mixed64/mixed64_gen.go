@@ -214,6 +214,30 @@ func (m *Model) CheckFinite() error {
 	return gradgen.CheckFinite(Layout, m.Grad.Slice(), "Grad")
 }
 
+// Save writes m's training state to a checkpoint file atomically: the parameters and what the
+// optimizer keeps for the next Step (momentum: its momentum buffer), so that a model loaded from it
+// trains on with the bits of one that never stopped. Params.Load reads its parameters.
+func (m *Model) Save(path string) error {
+	return gradgen.SaveState(path, SpecHash, m.Params.Slice(), &gradgen.TrainingState[float64]{
+		Buffers:   [][]float64{m.velocity.Slice()},
+		Optimizer: "momentum",
+	})
+}
+
+// Load reads a checkpoint written by Model.Save into m, all or nothing: a file of another network,
+// element type or optimizer, one holding parameters only (Params.Save), or a truncated or corrupted one
+// is an error that names the problem, and then m is left unchanged.
+func (m *Model) Load(path string) error {
+	st := &gradgen.TrainingState[float64]{
+		Buffers:   [][]float64{m.velocity.Slice()},
+		Optimizer: "momentum",
+	}
+	if err := gradgen.LoadState(path, SpecHash, m.Params.Slice(), st); err != nil {
+		return err
+	}
+	return nil
+}
+
 // Train runs Backward and then Step on the batch and returns the loss before the step.
 // An empty batch does nothing and returns 0.
 func (m *Model) Train(xs [][Inputs]float64, ts [][Outputs]float64) float64 {

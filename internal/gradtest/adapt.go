@@ -42,6 +42,12 @@ func Adapt[T Float, X, Y any](m API[T, X, Y], params, grad []T) Model[T] {
 	}); ok {
 		model.SetWorkers, model.Close = w.SetWorkers, w.Close
 	}
+	if st, ok := m.(interface {
+		Save(path string) error
+		Load(path string) error
+	}); ok {
+		model.Save, model.Load = st.Save, st.Load
+	}
 	if c, ok := m.(interface{ PredictProba(x *X, p *Y) }); ok {
 		model.PredictProba = func(x, p []T) { c.PredictProba(&xs(x)[0], &ys(p)[0]) }
 	}

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -27,6 +30,9 @@ type Model[T Float] struct {
 	PredictProba func(x, p []T)
 	Classify     func(x []T) int
 	Labels       func(x []T, on []bool)
+	// Save and Load write and read the whole training state (Model.Save,
+	// Model.Load).
+	Save, Load func(path string) error
 }
 
 // Optimizer describes the update rule of a network, for the reference step.
@@ -115,6 +121,7 @@ func (s Suite[T]) Run(t *testing.T) {
 	t.Run("Numerics", s.testNumerics)
 	t.Run("NoAllocations", s.testAllocs)
 	t.Run("Workers", s.testWorkers)
+	t.Run("Resume", s.testResume)
 }
 
 // testInit: PyTorch's nn.Linear bounds, and a seed fixes the parameters.
@@ -666,5 +673,68 @@ func (s Suite[T]) testWorkers(t *testing.T) {
 				t.Fatalf("3 workers, 2 tiles, batch %d: gradient %d = %g, one goroutine %g", seed, i, m.Grad[i], g)
 			}
 		}
+	}
+}
+
+// testResume: a run trained some steps, saved with Save, loaded with Load
+// into a model made from another seed and trained on ends with the bits of
+// the run that never stopped, on short batches and long ones, with one
+// worker and with two; a failed Load leaves the model as it was.
+func (s Suite[T]) testResume(t *testing.T) {
+	if s.New(1).Save == nil {
+		t.Fatal("the model has no Save and Load")
+	}
+	short, shortT := s.data(21, 3)
+	long, longT := s.data(22, 70)
+	train := func(m Model[T], steps int) {
+		for k := range steps {
+			if k%2 == 0 {
+				m.Train(short, shortT)
+			} else {
+				m.Train(long, longT)
+			}
+		}
+	}
+	for _, workers := range []int{1, 2} {
+		path := filepath.Join(t.TempDir(), "state.ckpt")
+		run, resumed := s.New(5), s.New(6)
+		if workers > 1 {
+			run.SetWorkers(workers)
+			resumed.SetWorkers(workers)
+			defer run.Close()
+			defer resumed.Close()
+		}
+		train(run, 3)
+		if err := run.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		if err := resumed.Load(path); err != nil {
+			t.Fatal(err)
+		}
+		train(run, 4)
+		train(resumed, 4)
+		for i := range run.Params {
+			if math.Float64bits(float64(run.Params[i])) != math.Float64bits(float64(resumed.Params[i])) {
+				t.Fatalf("%d workers: parameter %d is %v after resuming, %v in the run that never stopped", workers, i, resumed.Params[i], run.Params[i])
+			}
+		}
+	}
+	// A damaged file changes nothing.
+	path := filepath.Join(t.TempDir(), "state.ckpt")
+	m := s.New(5)
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data[:len(data)-1], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	other := s.New(6)
+	before := append([]T(nil), other.Params...)
+	if err := other.Load(path); err == nil || !slices.Equal(before, other.Params) {
+		t.Errorf("Load of a truncated file: err %v, parameters changed %v", err, !slices.Equal(before, other.Params))
 	}
 }
