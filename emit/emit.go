@@ -73,7 +73,7 @@ func api(file *File, p *ir.Program) {
 		versionGuard, sizes, paramsType, sliceMethod, layoutGuard, initMethod,
 		specHash, layoutVar, paramsCheckFinite, saveMethod, loadMethod,
 		modelType, newModel, predictMethod, predictProbaMethod, classifyMethod, labelsMethod,
-		lossMethod, backwardMethod, stepMethod, stepRangeMethod, modelCheckFinite, modelSave, modelLoad, trainMethod,
+		lossMethod, backwardMethod, stepMethod, stepRangeMethod, modelCheckFinite, stepsMethod, modelSave, modelLoad, trainMethod,
 		workerType, shareType, setWorkersMethod, closeMethod, serveMethod, finishMethod, backwardSharedMethod,
 	} {
 		declare(file, p)

@@ -24,9 +24,9 @@ func modelType(file *File, p *ir.Program) {
 		fields = append(fields,
 			Id("adamM").Id("Params").Comment("Adam's first moment"),
 			Id("adamV").Id("Params").Comment("Adam's second moment"),
-			Id("adamStep").Int().Comment("steps taken"),
 		)
 	}
+	fields = append(fields, Id("steps").Int().Comment("optimizer steps taken (Adam's t)"))
 	for _, f := range p.Funcs {
 		fields = append(fields, Id(lowerFirst(workName(f))).Id(workName(f)))
 	}
@@ -69,7 +69,7 @@ func stepRangeMethod(file *File, p *ir.Program) {
 	case ir.Momentum:
 		update = rt("Momentum").Call(slice("Params"), slice("Grad"), slice("velocity"), Lit(o.LR), Lit(o.Momentum))
 	case ir.Adam:
-		update = rt("Adam").Call(slice("Params"), slice("Grad"), slice("adamM"), slice("adamV"), Id("m").Dot("adamStep"),
+		update = rt("Adam").Call(slice("Params"), slice("Grad"), slice("adamM"), slice("adamV"), Id("m").Dot("steps"),
 			Lit(o.LR), Lit(o.Beta1), Lit(o.Beta2), Lit(o.Epsilon))
 	}
 	doc(file, "stepRange applies the optimizer's update to the elements [lo, hi) of the flat parameters.\n"+
@@ -77,13 +77,11 @@ func stepRangeMethod(file *File, p *ir.Program) {
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("stepRange").Params(Id("lo"), Id("hi").Int()).Block(update)
 }
 
-// stepStart is what Step does once before updating any range: Adam counts
-// the step.
-func stepStart(p *ir.Program) []Code {
-	if p.Optimizer.Kind == ir.Adam {
-		return []Code{Id("m").Dot("adamStep").Op("++")}
-	}
-	return nil
+// stepStart is what Step does once before updating any range: it counts
+// the step (Adam's t; for every optimizer, what Steps reports and a training
+// checkpoint keeps).
+func stepStart(_ *ir.Program) []Code {
+	return []Code{Id("m").Dot("steps").Op("++")}
 }
 
 // stepStartIf is stepStart when step is set, in a function that may step.
@@ -96,15 +94,15 @@ func stepStartIf(p *ir.Program) Code {
 
 // stateFields are the fields of Model that hold the optimizer's buffers, in
 // the order a training checkpoint stores them, and the one that counts its
-// steps ("" when it counts none).
+// steps.
 func stateFields(p *ir.Program) (buffers []string, step string) {
 	switch p.Optimizer.Kind {
 	case ir.Momentum:
-		return []string{"velocity"}, ""
+		return []string{"velocity"}, "steps"
 	case ir.Adam:
-		return []string{"adamM", "adamV"}, "adamStep"
+		return []string{"adamM", "adamV"}, "steps"
 	}
-	return nil, ""
+	return nil, "steps"
 }
 
 // trainingState is the runtime's view of m's training state: a composite
@@ -164,4 +162,11 @@ func stateDoc(p *ir.Program) string {
 		return "its moments and step count"
 	}
 	return "nothing"
+}
+
+// stepsMethod declares Model.Steps.
+func stepsMethod(file *File, _ *ir.Program) {
+	doc(file, "Steps returns the number of optimizer steps m has taken (by Step and Train), which\n"+
+		"Save keeps: a resumed program can tell from it how far its training got.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Steps").Params().Int().Block(Return(Id("m").Dot("steps")))
 }

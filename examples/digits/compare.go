@@ -41,11 +41,11 @@ type kind[T generic.Float] struct {
 var (
 	float32Net = kind[float32]{"digitsnet/digitsnet.yaml", spec32, func(seed uint64) network[float32] {
 		m := digitsnet.NewModel(seed)
-		return network[float32]{params: m.Params.Slice(), predict: m.Predict, train: m.Train}
+		return network[float32]{params: m.Params.Slice(), predict: m.Predict, train: m.Train, save: m.Save, load: m.Load, steps: m.Steps}
 	}}
 	float64Net = kind[float64]{"digitsnet64/digitsnet64.yaml", spec64, func(seed uint64) network[float64] {
 		m := digitsnet64.NewModel(seed)
-		return network[float64]{params: m.Params.Slice(), predict: m.Predict, train: m.Train}
+		return network[float64]{params: m.Params.Slice(), predict: m.Predict, train: m.Train, save: m.Save, load: m.Load, steps: m.Steps}
 	}}
 )
 
@@ -75,15 +75,30 @@ func compare[T generic.Float](w io.Writer, o options, k kind[T]) (result, error)
 	fmt.Fprintf(w, "network: %s; %s, minibatches of %d, %d epochs, seed %d\n", describe(n), n.DType, o.Batch, o.Epochs, o.Seed)
 	fmt.Fprintln(w, "loss: the mean of the minibatch losses Train returned during the epoch; accuracies after the epoch")
 	fmt.Fprintf(w, "\ngenerated code (package %s)\n", n.Package)
-	genHist := tr.fit(gen, epochPrinter(w))
+	genHist, err := tr.fit(gen, epochPrinter(w))
+	if err != nil {
+		return result{}, err
+	}
+	if o.stopAfter > 0 && o.stopAfter < o.Epochs {
+		fmt.Fprintf(w, "stopped after epoch %d, as if killed; the training state is in %s\n", o.stopAfter, o.Resume)
+		return result{}, nil
+	}
+	if tr.resume != "" && len(genHist) < o.Epochs {
+		fmt.Fprintf(w, "resumed from %s after epoch %d\n", tr.resume, o.Epochs-len(genHist))
+	}
 	fmt.Fprintln(w, "\ngeneric engine (package generic, gonum BLAS), from the same initial parameters")
-	gnrHist := tr.fit(gnr, epochPrinter(w))
+	whole := *tr
+	whole.resume, whole.stopAfter = "", 0 // the generic engine trains every epoch
+	gnrHist, err := whole.fit(gnr, epochPrinter(w))
+	if err != nil {
+		return result{}, err
+	}
 	fmt.Fprintln(w)
 
 	res := summarize(w, tr.test, gen, gnr)
 	genTime, gnrTime := totalTime(genHist), totalTime(gnrHist)
 	fmt.Fprintf(w, "training time: generated %s, generic engine %s: %s\n", seconds(genTime), seconds(gnrTime), speedup(genTime, gnrTime))
-	if err := checkDeterminism(w, tr, k, o.Seed, gen.params); err != nil {
+	if err := checkDeterminism(w, &whole, k, o.Seed, gen.params); err != nil {
 		return res, err
 	}
 	if o.Plot != "" {
@@ -116,7 +131,7 @@ func prepare[T generic.Float](o options, k kind[T]) (*spec.Network, *trainer[T],
 	if len(trainIdx) == 0 || len(testIdx) == 0 {
 		return nil, nil, fmt.Errorf("%d images are too few to split into a training and a test set", len(d.Rows))
 	}
-	tr := &trainer[T]{epochs: o.Epochs, batch: o.Batch, seed: o.Seed}
+	tr := &trainer[T]{epochs: o.Epochs, batch: o.Batch, seed: o.Seed, resume: o.Resume, stopAfter: o.stopAfter}
 	if tr.train, err = newSet[T](d, trainIdx); err != nil {
 		return nil, nil, err
 	}
@@ -147,7 +162,9 @@ func summarize[T generic.Float](w io.Writer, test set[T], gen, gnr network[T]) r
 // seed, and fails unless it ends with want, bit for bit.
 func checkDeterminism[T generic.Float](w io.Writer, tr *trainer[T], k kind[T], seed uint64, want []T) error {
 	again := k.newModel(seed)
-	tr.fit(again, nil)
+	if _, err := tr.fit(again, nil); err != nil {
+		return err
+	}
 	if i := firstDifference(want, again.params); i >= 0 {
 		return fmt.Errorf("determinism: the second run with seed %d gave different parameters, first at index %d: %v, then %v",
 			seed, i, want[i], again.params[i])

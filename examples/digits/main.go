@@ -5,7 +5,7 @@
 // from the same initial weights in the same minibatch order, and compares the
 // two.
 //
-//	go run ./examples/digits [-seed 1] [-epochs 40] [-batch 32] [-float64] [-plot digits.png] [-data file.csv.gz]
+//	go run ./examples/digits [-seed 1] [-epochs 40] [-batch 32] [-float64] [-plot digits.png] [-data file.csv.gz] [-resume run.ckpt]
 //
 // The images are split 80/20 into a training and a test set, stratified by
 // class; the split is the same for every seed. Pixels are scaled to [0, 1].
@@ -20,6 +20,10 @@
 // identical parameters, bit for bit, or the command fails. -float64 uses
 // package digitsnet64, the float64 twin, and the generic engine in float64.
 // -plot writes the loss and test accuracy of both engines per epoch as a PNG.
+// -resume keeps the generated network's whole training state (Model.Save)
+// in a file after every epoch and resumes from it when it exists: kill the
+// run, start it again with the same flags, and it ends with the parameters
+// of a run never interrupted, which the determinism check then confirms.
 //
 // The data are a CSV file without a header, gzip-compressed or not: one image
 // per line, 64 pixel values 0 to 16 (row-major) and the class 0 to 9.
@@ -55,6 +59,14 @@ type options struct {
 	Progress bool   // draw a progress bar on the output during each epoch
 	Data     []byte // the data set, a CSV file like digits.csv.gz, compressed or not
 	DataName string // the name of the data set in messages; "" means digits.csv.gz
+	// Resume names a training checkpoint: the generated network resumes
+	// from it when it exists and saves its whole training state there after
+	// every epoch, so a run killed and started again ends with the
+	// parameters of one never interrupted (the determinism check proves it).
+	Resume string
+	// stopAfter > 0 stops the generated network's training after that
+	// epoch, as if the program were killed (tests only).
+	stopAfter int
 }
 
 // defaults are the options of a run without flags.
@@ -67,6 +79,7 @@ func main() {
 	flag.IntVar(&o.Batch, "batch", o.Batch, "minibatch size")
 	flag.BoolVar(&o.Float64, "float64", o.Float64, "train in float64 (package digitsnet64)")
 	flag.StringVar(&o.Plot, "plot", o.Plot, "write the loss and accuracy curves to this PNG `file`")
+	flag.StringVar(&o.Resume, "resume", o.Resume, "training checkpoint `file`: resume from it if it exists, save to it after every epoch")
 	data := flag.String("data", "", "CSV `file`, gzip-compressed or not, to use instead of the embedded digits.csv.gz")
 	flag.Parse()
 	if *data != "" {

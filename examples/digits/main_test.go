@@ -236,3 +236,35 @@ func TestProgressBarLeavesLinesIntact(t *testing.T) {
 		t.Errorf("with a progress bar the lines read\n%s\nwithout one\n%s", got, want)
 	}
 }
+
+// TestResume kills a run after epoch 3 of 6 (stopAfter) and starts it again
+// with the same -resume file: it resumes after epoch 3, and its determinism
+// check, which trains a fresh model through all 6 epochs without stopping,
+// finds the same parameters bit for bit. A checkpoint of another -batch is
+// refused.
+func TestResume(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.ckpt")
+	o := defaults
+	o.Epochs, o.Resume, o.stopAfter = 6, path, 3
+	var first bytes.Buffer
+	if _, err := run(&first, o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(first.String(), "stopped after epoch 3") {
+		t.Fatalf("the first run did not stop:\n%s", &first)
+	}
+	o.stopAfter = 0
+	var second bytes.Buffer
+	if _, err := run(&second, o); err != nil {
+		t.Fatalf("the resumed run: %v\n%s", err, &second)
+	}
+	for _, want := range []string{"resumed from " + path + " after epoch 3", "determinism: the second run with seed 1 gave identical parameters"} {
+		if !strings.Contains(second.String(), want) {
+			t.Errorf("the resumed run's output lacks %q:\n%s", want, &second)
+		}
+	}
+	o.Batch = 50
+	if _, err := run(new(bytes.Buffer), o); err == nil || !strings.Contains(err.Error(), "not whole epochs") {
+		t.Errorf("resuming with another -batch: %v", err)
+	}
+}

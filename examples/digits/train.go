@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"time"
 	"unsafe"
 
@@ -17,6 +20,10 @@ type network[T generic.Float] struct {
 	params  []T                                     // all parameters, aliasing the model's
 	predict func(x *[pixels]T, y *[classes]T)       // the logits y of one image x
 	train   func(xs [][pixels]T, ts [][classes]T) T // one optimizer step on a minibatch; the loss before it
+	// save, load and steps keep and restore the whole training state (the
+	// generated Model's Save, Load and Steps); nil for the generic engine.
+	save, load func(path string) error
+	steps      func() int
 }
 
 // fromGeneric returns a net of the generic engine as a network. The engine
@@ -54,16 +61,26 @@ type trainer[T generic.Float] struct {
 	batch       int
 	seed        uint64    // seeds the shuffling
 	progress    io.Writer // where a progress bar is drawn during each epoch, or nil for none
+	// resume names the training checkpoint of a network that can keep one:
+	// fit resumes from it when it exists and rewrites it after each epoch.
+	resume string
+	// stopAfter > 0 stops fit after that epoch, as if the program were
+	// killed then (for the tests of resume).
+	stopAfter int
 }
 
 // fit trains net for tr.epochs epochs of shuffled minibatches and returns the
 // numbers of each epoch. When report is not nil, it is called after each
 // epoch; only then are the accuracies measured.
-func (tr *trainer[T]) fit(net network[T], report func(epoch int, s epochStats)) []epochStats {
+func (tr *trainer[T]) fit(net network[T], report func(epoch int, s epochStats)) ([]epochStats, error) {
 	n := len(tr.train.xs)
 	batches := dataset.NewBatches(tr.train.xs, tr.train.ts, tr.batch, tr.seed)
+	done, err := tr.restore(net, batches)
+	if err != nil {
+		return nil, err
+	}
 	var history []epochStats
-	for epoch := 1; epoch <= tr.epochs; epoch++ {
+	for epoch := done + 1; epoch <= tr.epochs; epoch++ {
 		batches.Shuffle()
 		bar := tr.newBar(epoch, n)
 		s := epochStats{images: n}
@@ -83,8 +100,41 @@ func (tr *trainer[T]) fit(net network[T], report func(epoch int, s epochStats)) 
 			report(epoch, s)
 		}
 		history = append(history, s)
+		if tr.resume != "" && net.save != nil {
+			if err := net.save(tr.resume); err != nil {
+				return history, err
+			}
+		}
+		if epoch == tr.stopAfter {
+			break
+		}
 	}
-	return history
+	return history, nil
+}
+
+// restore loads net's training state from tr.resume, when there is one to
+// resume, and replays the shuffles of the epochs it completed, so the next
+// epoch sees the minibatches an uninterrupted run would. It returns the
+// number of epochs done.
+func (tr *trainer[T]) restore(net network[T], batches *dataset.Batches[[pixels]T, [classes]T]) (int, error) {
+	if tr.resume == "" || net.load == nil {
+		return 0, nil
+	}
+	if _, err := os.Stat(tr.resume); errors.Is(err, fs.ErrNotExist) {
+		return 0, nil // a new run
+	}
+	if err := net.load(tr.resume); err != nil {
+		return 0, err
+	}
+	steps := net.steps()
+	if steps%batches.Len() != 0 {
+		return 0, fmt.Errorf("%s holds %d steps, not whole epochs of %d minibatches: was it saved by another -batch?", tr.resume, steps, batches.Len())
+	}
+	done := steps / batches.Len()
+	for range done {
+		batches.Shuffle()
+	}
+	return done, nil
 }
 
 // newBar returns the progress bar of an epoch over n images, which clears

@@ -122,6 +122,7 @@ type Model struct {
 	Grad   Params // ∂loss/∂Params, set by Backward
 
 	velocity        Params // momentum buffer v
+	steps           int    // optimizer steps taken (Adam's t)
 	scratch         Scratch
 	lossWork        lossWork
 	trainWork       trainWork
@@ -196,6 +197,7 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 // Step applies one optimizer step to m.Params using m.Grad: momentum lr=0.05 momentum=0.9,
 // with torch.optim's semantics.
 func (m *Model) Step() {
+	m.steps++
 	m.stepRange(0, len(m.Params.Slice()))
 }
 
@@ -214,6 +216,12 @@ func (m *Model) CheckFinite() error {
 	return gradgen.CheckFinite(Layout, m.Grad.Slice(), "Grad")
 }
 
+// Steps returns the number of optimizer steps m has taken (by Step and Train), which
+// Save keeps: a resumed program can tell from it how far its training got.
+func (m *Model) Steps() int {
+	return m.steps
+}
+
 // Save writes m's training state to a checkpoint file atomically: the parameters and what the
 // optimizer keeps for the next Step (momentum: its momentum buffer), so that a model loaded from it
 // trains on with the bits of one that never stopped. Params.Load reads its parameters.
@@ -221,6 +229,7 @@ func (m *Model) Save(path string) error {
 	return gradgen.SaveState(path, SpecHash, m.Params.Slice(), &gradgen.TrainingState[float64]{
 		Buffers:   [][]float64{m.velocity.Slice()},
 		Optimizer: "momentum",
+		Step:      uint64(m.steps),
 	})
 }
 
@@ -235,6 +244,7 @@ func (m *Model) Load(path string) error {
 	if err := gradgen.LoadState(path, SpecHash, m.Params.Slice(), st); err != nil {
 		return err
 	}
+	m.steps = int(st.Step)
 	return nil
 }
 
@@ -352,6 +362,9 @@ func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64, step
 	}
 	m.wg.Wait()
 
+	if step {
+		m.steps++
+	}
 	n := len(m.Grad.Slice())
 	at := func(k int) int {
 		// whole vectors of 16 elements, the last range up to n

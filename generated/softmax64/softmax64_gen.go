@@ -105,7 +105,7 @@ type Model struct {
 
 	adamM           Params // Adam's first moment
 	adamV           Params // Adam's second moment
-	adamStep        int    // steps taken
+	steps           int    // optimizer steps taken (Adam's t)
 	scratch         Scratch
 	lossWork        lossWork
 	trainWork       trainWork
@@ -195,14 +195,14 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 // Step applies one optimizer step to m.Params using m.Grad: adam lr=0.01 beta1=0.8 beta2=0.99 eps=1e-07,
 // with torch.optim's semantics.
 func (m *Model) Step() {
-	m.adamStep++
+	m.steps++
 	m.stepRange(0, len(m.Params.Slice()))
 }
 
 // stepRange applies the optimizer's update to the elements [lo, hi) of the flat parameters.
 // The update is element-wise, so disjoint ranges may run concurrently and give Step's bits.
 func (m *Model) stepRange(lo, hi int) {
-	gradgen.Adam(m.Params.Slice()[lo:hi], m.Grad.Slice()[lo:hi], m.adamM.Slice()[lo:hi], m.adamV.Slice()[lo:hi], m.adamStep, 0.01, 0.8, 0.99, 1e-07)
+	gradgen.Adam(m.Params.Slice()[lo:hi], m.Grad.Slice()[lo:hi], m.adamM.Slice()[lo:hi], m.adamV.Slice()[lo:hi], m.steps, 0.01, 0.8, 0.99, 1e-07)
 }
 
 // CheckFinite returns an error naming the first NaN or infinity in m.Params or m.Grad,
@@ -214,6 +214,12 @@ func (m *Model) CheckFinite() error {
 	return gradgen.CheckFinite(Layout, m.Grad.Slice(), "Grad")
 }
 
+// Steps returns the number of optimizer steps m has taken (by Step and Train), which
+// Save keeps: a resumed program can tell from it how far its training got.
+func (m *Model) Steps() int {
+	return m.steps
+}
+
 // Save writes m's training state to a checkpoint file atomically: the parameters and what the
 // optimizer keeps for the next Step (adam: its moments and step count), so that a model loaded from it
 // trains on with the bits of one that never stopped. Params.Load reads its parameters.
@@ -221,7 +227,7 @@ func (m *Model) Save(path string) error {
 	return gradgen.SaveState(path, SpecHash, m.Params.Slice(), &gradgen.TrainingState[float64]{
 		Buffers:   [][]float64{m.adamM.Slice(), m.adamV.Slice()},
 		Optimizer: "adam",
-		Step:      uint64(m.adamStep),
+		Step:      uint64(m.steps),
 	})
 }
 
@@ -236,7 +242,7 @@ func (m *Model) Load(path string) error {
 	if err := gradgen.LoadState(path, SpecHash, m.Params.Slice(), st); err != nil {
 		return err
 	}
-	m.adamStep = int(st.Step)
+	m.steps = int(st.Step)
 	return nil
 }
 
@@ -355,7 +361,7 @@ func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64, step
 	m.wg.Wait()
 
 	if step {
-		m.adamStep++
+		m.steps++
 	}
 	n := len(m.Grad.Slice())
 	at := func(k int) int {

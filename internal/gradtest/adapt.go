@@ -45,8 +45,9 @@ func Adapt[T Float, X, Y any](m API[T, X, Y], params, grad []T) Model[T] {
 	if st, ok := m.(interface {
 		Save(path string) error
 		Load(path string) error
+		Steps() int
 	}); ok {
-		model.Save, model.Load = st.Save, st.Load
+		model.Save, model.Load, model.Steps = st.Save, st.Load, st.Steps
 	}
 	if c, ok := m.(interface{ PredictProba(x *X, p *Y) }); ok {
 		model.PredictProba = func(x, p []T) { c.PredictProba(&xs(x)[0], &ys(p)[0]) }

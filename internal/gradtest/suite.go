@@ -31,8 +31,9 @@ type Model[T Float] struct {
 	Classify     func(x []T) int
 	Labels       func(x []T, on []bool)
 	// Save and Load write and read the whole training state (Model.Save,
-	// Model.Load).
+	// Model.Load); Steps counts the optimizer steps taken.
 	Save, Load func(path string) error
+	Steps      func() int
 }
 
 // Optimizer describes the update rule of a network, for the reference step.
@@ -711,8 +712,16 @@ func (s Suite[T]) testResume(t *testing.T) {
 		if err := resumed.Load(path); err != nil {
 			t.Fatal(err)
 		}
+		if run.Steps() != 3 || resumed.Steps() != 3 {
+			t.Errorf("%d workers: Steps %d after 3 Train calls, %d after loading them", workers, run.Steps(), resumed.Steps())
+		}
 		train(run, 4)
 		train(resumed, 4)
+		run.Step()
+		resumed.Step()
+		if run.Steps() != 8 || resumed.Steps() != 8 {
+			t.Errorf("%d workers: Steps %d and %d after 7 Train calls and a Step, want 8", workers, run.Steps(), resumed.Steps())
+		}
 		for i := range run.Params {
 			if math.Float64bits(float64(run.Params[i])) != math.Float64bits(float64(resumed.Params[i])) {
 				t.Fatalf("%d workers: parameter %d is %v after resuming, %v in the run that never stopped", workers, i, resumed.Params[i], run.Params[i])

@@ -103,6 +103,7 @@ type Model struct {
 	Params Params // the trained parameters
 	Grad   Params // ∂loss/∂Params, set by Backward
 
+	steps           int // optimizer steps taken (Adam's t)
 	scratch         Scratch
 	lossWork        lossWork
 	trainWork       trainWork
@@ -194,6 +195,7 @@ func (m *Model) Backward(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 // Step applies one optimizer step to m.Params using m.Grad: sgd lr=0.01,
 // with torch.optim's semantics.
 func (m *Model) Step() {
+	m.steps++
 	m.stepRange(0, len(m.Params.Slice()))
 }
 
@@ -212,11 +214,20 @@ func (m *Model) CheckFinite() error {
 	return gradgen.CheckFinite(Layout, m.Grad.Slice(), "Grad")
 }
 
+// Steps returns the number of optimizer steps m has taken (by Step and Train), which
+// Save keeps: a resumed program can tell from it how far its training got.
+func (m *Model) Steps() int {
+	return m.steps
+}
+
 // Save writes m's training state to a checkpoint file atomically: the parameters and what the
 // optimizer keeps for the next Step (sgd: nothing), so that a model loaded from it
 // trains on with the bits of one that never stopped. Params.Load reads its parameters.
 func (m *Model) Save(path string) error {
-	return gradgen.SaveState(path, SpecHash, m.Params.Slice(), &gradgen.TrainingState[float32]{Optimizer: "sgd"})
+	return gradgen.SaveState(path, SpecHash, m.Params.Slice(), &gradgen.TrainingState[float32]{
+		Optimizer: "sgd",
+		Step:      uint64(m.steps),
+	})
 }
 
 // Load reads a checkpoint written by Model.Save into m, all or nothing: a file of another network,
@@ -227,6 +238,7 @@ func (m *Model) Load(path string) error {
 	if err := gradgen.LoadState(path, SpecHash, m.Params.Slice(), st); err != nil {
 		return err
 	}
+	m.steps = int(st.Step)
 	return nil
 }
 
@@ -241,6 +253,7 @@ func (m *Model) Train(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 	}
 	if len(xs) < 4 {
 		// The last sample steps the weights it fuses (see trainSample); the rest step after.
+		m.steps++
 		var loss float32
 		for i := range xs {
 			var step *Model
@@ -361,6 +374,9 @@ func (m *Model) backwardShared(xs [][Inputs]float32, ts [][Outputs]float32, step
 	}
 	m.wg.Wait()
 
+	if step {
+		m.steps++
+	}
 	n := len(m.Grad.Slice())
 	at := func(k int) int {
 		// whole vectors of 16 elements, the last range up to n
