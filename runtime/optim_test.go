@@ -306,3 +306,37 @@ func testOptimizersByRange[T Float](t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAdamSubnormal measures one Adam step over 100 000 parameters
+// whose moments are normal numbers and whose moments have decayed into
+// float32 subnormals, as they do in a long run on a fixed sample (issue 15,
+// item 7: the step is several times slower there). Run it on each kernel
+// path with GRADGEN_KERNELS.
+func BenchmarkAdamSubnormal(b *testing.B) {
+	const n = 100_000
+	for _, tc := range []struct {
+		name string
+		m, v float32
+		g    float32
+	}{
+		{"normal", 1e-3, 1e-6, 1e-3},
+		{"subnormal", 1e-40, 1e-41, 0},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			p, g, m, v := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+			for i := range p {
+				p[i], g[i], m[i], v[i] = 0.1, tc.g, tc.m, tc.v
+			}
+			b.SetBytes(4 * 4 * n)
+			for b.Loop() {
+				// Restore the moments each step, so every step sees the same kind of numbers.
+				b.StopTimer()
+				for i := range m {
+					m[i], v[i] = tc.m, tc.v
+				}
+				b.StartTimer()
+				Adam(p, g, m, v, 1000, 0.001, 0.9, 0.999, 1e-8)
+			}
+		})
+	}
+}
