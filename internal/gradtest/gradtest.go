@@ -107,17 +107,9 @@ func Link(loss string, z []float64) []float64 {
 			p[j] = 1 / (1 + math.Exp(-v))
 		}
 	case "softmax_cross_entropy":
-		mx := math.Inf(-1)
-		for _, v := range z {
-			mx = math.Max(mx, v)
-		}
-		sum := 0.0
+		mx, se := maxSumExp(z)
 		for j, v := range z {
-			p[j] = math.Exp(v - mx)
-			sum += p[j]
-		}
-		for j := range p {
-			p[j] /= sum
+			p[j] = math.Exp(v-mx) / se
 		}
 	}
 	return p
@@ -201,14 +193,7 @@ func (n Net) MeanLoss(p []float64, xs, ts [][]float64) float64 {
 			}
 			count += len(y)
 		case "softmax_cross_entropy":
-			mx := math.Inf(-1)
-			for _, v := range y {
-				mx = math.Max(mx, v)
-			}
-			se := 0.0
-			for _, v := range y {
-				se += math.Exp(v - mx)
-			}
+			mx, se := maxSumExp(y)
 			for j := range y {
 				total -= t[j] * (y[j] - mx - math.Log(se))
 			}
@@ -224,6 +209,19 @@ func (n Net) MeanLoss(p []float64, xs, ts [][]float64) float64 {
 		}
 	}
 	return total / float64(count)
+}
+
+// maxSumExp returns the largest of z and Σ e^(zⱼ − max), the shifted sum of
+// a stable softmax and log-sum-exp.
+func maxSumExp(z []float64) (mx, se float64) {
+	mx = math.Inf(-1)
+	for _, v := range z {
+		mx = math.Max(mx, v)
+	}
+	for _, v := range z {
+		se += math.Exp(v - mx)
+	}
+	return mx, se
 }
 
 // Float64s converts a slice to float64.
