@@ -348,9 +348,13 @@ func fields(lit *ast.CompositeLit, visit func(key string, value ast.Expr)) {
 // keys maps Go field names to the spec keys that messages use.
 var keys = map[string]string{
 	"Package": "package", "DType": "dtype", "Input": "input", "Layers": "layers", "Loss": "loss", "Optimizer": "optimizer",
-	"Dense": "dense", "Activation": "activation", "Slope": "slope", "NoBias": "bias",
-	"SGD": "sgd", "Momentum": "momentum", "Adam": "adam",
+	"Dense": "dense", "Activation": "activation", "Slope": "slope", "NoBias": "bias", "Frozen": "trainable",
+	"SGD": "sgd", "Momentum": "momentum", "Adam": "adam", "AdamW": "adamw",
+	"ClipGradNorm": "clip_grad_norm", "Schedule": "schedule",
 	"LR": "lr", "Beta1": "beta1", "Beta2": "beta2", "Eps": "eps",
+	"Dampening": "dampening", "Nesterov": "nesterov", "WeightDecay": "weight_decay",
+	"Warmup": "warmup", "Cosine": "cosine", "Step": "step",
+	"Steps": "steps", "TMax": "t_max", "EtaMin": "eta_min", "StepSize": "step_size", "Gamma": "gamma",
 }
 
 // record returns the positions of lit's keyed fields.
@@ -411,8 +415,36 @@ func recordNetwork(n *spec.Network, lit *ast.CompositeLit, pos func(token.Pos) s
 					if n.Optimizer.Adam != nil {
 						n.Optimizer.Adam.Pos, n.Optimizer.Adam.Fields = pos(k.Pos()), record(k, pos)
 					}
+				case "AdamW":
+					if n.Optimizer.AdamW != nil {
+						n.Optimizer.AdamW.Pos, n.Optimizer.AdamW.Fields = pos(k.Pos()), record(k, pos)
+					}
+				case "Schedule":
+					if s := n.Optimizer.Schedule; s != nil {
+						s.Pos, s.Fields = pos(k.Pos()), record(k, pos)
+						recordSchedule(s, k, pos)
+					}
 				}
 			})
+		}
+	})
+}
+
+// recordSchedule fills the positions of the parts of the schedule s from its
+// literal.
+func recordSchedule(s *spec.Schedule, lit *ast.CompositeLit, pos func(token.Pos) spec.Pos) {
+	fields(lit, func(part string, v ast.Expr) {
+		k := compositeLit(v)
+		if k == nil {
+			return
+		}
+		switch {
+		case part == "Warmup" && s.Warmup != nil:
+			s.Warmup.Pos, s.Warmup.Fields = pos(k.Pos()), record(k, pos)
+		case part == "Cosine" && s.Cosine != nil:
+			s.Cosine.Pos, s.Cosine.Fields = pos(k.Pos()), record(k, pos)
+		case part == "Step" && s.Step != nil:
+			s.Step.Pos, s.Step.Fields = pos(k.Pos()), record(k, pos)
 		}
 	})
 }

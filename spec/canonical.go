@@ -23,6 +23,7 @@ type canonicalLayer struct {
 	Activation Activation `json:"activation"`
 	Slope      float64    `json:"slope,omitempty"`
 	Bias       bool       `json:"bias"`
+	Frozen     bool       `json:"frozen,omitempty"`
 }
 
 type canonicalOpt struct {
@@ -32,6 +33,12 @@ type canonicalOpt struct {
 	Beta1    float64 `json:"beta1,omitempty"`
 	Beta2    float64 `json:"beta2,omitempty"`
 	Eps      float64 `json:"eps,omitempty"`
+
+	Dampening    float64           `json:"dampening,omitempty"`
+	Nesterov     bool              `json:"nesterov,omitempty"`
+	WeightDecay  float64           `json:"weight_decay,omitempty"`
+	ClipGradNorm float64           `json:"clip_grad_norm,omitempty"`
+	Schedule     *ScheduleSettings `json:"schedule,omitempty"`
 }
 
 // Canonical returns the canonical form of the normalised network n: JSON
@@ -42,14 +49,18 @@ func (n *Network) Canonical() []byte {
 	m := n.Normalized()
 	c := canonical{Package: m.Package, DType: m.DType, Input: m.Input, Loss: m.Loss}
 	for _, l := range m.Layers {
-		cl := canonicalLayer{Dense: l.Dense, Activation: l.Activation, Bias: !l.NoBias}
+		cl := canonicalLayer{Dense: l.Dense, Activation: l.Activation, Bias: !l.NoBias, Frozen: l.Frozen}
 		if l.Activation == LeakyReLU {
 			cl.Slope = l.Slope
 		}
 		c.Layers = append(c.Layers, cl)
 	}
 	o := m.Optimizer.Settings()
-	c.Optimizer = canonicalOpt{Kind: o.Kind, LR: o.LR, Momentum: o.Momentum, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps}
+	c.Optimizer = canonicalOpt{Kind: o.Kind, LR: o.LR, Momentum: o.Momentum, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps,
+		Dampening: o.Dampening, Nesterov: o.Nesterov, WeightDecay: o.WeightDecay, ClipGradNorm: o.ClipGradNorm}
+	if o.Schedule != (ScheduleSettings{}) {
+		c.Optimizer.Schedule = &o.Schedule
+	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		panic("spec: canonical form: " + err.Error()) // only plain values: cannot fail
@@ -91,6 +102,18 @@ func (n *Network) clone() *Network {
 	if o := n.Optimizer.Adam; o != nil {
 		c := *o
 		m.Optimizer.Adam = &c
+	}
+	if o := n.Optimizer.AdamW; o != nil {
+		c := *o
+		m.Optimizer.AdamW = &c
+	}
+	if sc := n.Optimizer.Schedule; sc != nil {
+		c := *sc
+		if sc.Step != nil {
+			st := *sc.Step
+			c.Step = &st
+		}
+		m.Optimizer.Schedule = &c
 	}
 	return &m
 }

@@ -12,12 +12,16 @@ const (
 	defaultAdamB1  = 0.9
 	defaultAdamB2  = 0.999
 	defaultAdamEps = 1e-8
+	// defaultAdamWDecay is torch.optim.AdamW's weight_decay; Adam's is 0.
+	defaultAdamWDecay = 0.01
+	// defaultStepGamma is StepLR's gamma.
+	defaultStepGamma = 0.1
 )
 
 // Normalize fills in the defaults of n in place: dtype float32, activation none,
 // DefaultSlope for a leaky_relu layer whose slope was left out, SGD with lr 0.01
-// when no optimizer is given, and PyTorch's defaults for the Adam fields left
-// out. A zero field counts as left out only when Fields has no position for
+// when no optimizer is given, and PyTorch's defaults for the Adam and AdamW
+// fields and StepLR's gamma left out. A zero field counts as left out only when Fields has no position for
 // it, so an explicit zero from a spec stays zero (and Validate reports it where
 // zero is not allowed). Normalize is idempotent.
 func (n *Network) Normalize() {
@@ -37,14 +41,22 @@ func (n *Network) Normalize() {
 		}
 	}
 	o := &n.Optimizer
-	if o.SGD == nil && o.Momentum == nil && o.Adam == nil {
+	if o.SGD == nil && o.Momentum == nil && o.Adam == nil && o.AdamW == nil {
 		o.SGD = &SGD{LR: defaultSGDLR}
 	}
-	if a := o.Adam; a != nil {
-		setDefault(&a.LR, a.Fields, "lr", defaultAdamLR)
-		setDefault(&a.Beta1, a.Fields, "beta1", defaultAdamB1)
-		setDefault(&a.Beta2, a.Fields, "beta2", defaultAdamB2)
-		setDefault(&a.Eps, a.Fields, "eps", defaultAdamEps)
+	for _, a := range []*Adam{o.Adam, o.AdamW} {
+		if a != nil {
+			setDefault(&a.LR, a.Fields, "lr", defaultAdamLR)
+			setDefault(&a.Beta1, a.Fields, "beta1", defaultAdamB1)
+			setDefault(&a.Beta2, a.Fields, "beta2", defaultAdamB2)
+			setDefault(&a.Eps, a.Fields, "eps", defaultAdamEps)
+		}
+	}
+	if a := o.AdamW; a != nil {
+		setDefault(&a.WeightDecay, a.Fields, "weight_decay", defaultAdamWDecay)
+	}
+	if sc := o.Schedule; sc != nil && sc.Step != nil {
+		setDefault(&sc.Step.Gamma, sc.Step.Fields, "gamma", defaultStepGamma)
 	}
 }
 

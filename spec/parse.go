@@ -18,11 +18,16 @@ import (
 
 // The keys of each mapping of a spec, in the order messages list them.
 var (
-	networkKeys  = []string{"package", "dtype", "input", "layers", "loss", "optimizer"}
-	layerKeys    = []string{"dense", "activation", "slope", "bias"}
-	sgdKeys      = []string{"lr"}
-	momentumKeys = []string{"lr", "momentum"}
-	adamKeys     = []string{"lr", "beta1", "beta2", "eps"}
+	networkKeys   = []string{"package", "dtype", "input", "layers", "loss", "optimizer"}
+	layerKeys     = []string{"dense", "activation", "slope", "bias", "trainable"}
+	optimizerKeys = []string{"sgd", "momentum", "adam", "adamw", "clip_grad_norm", "schedule"}
+	sgdKeys       = []string{"lr", "weight_decay"}
+	momentumKeys  = []string{"lr", "momentum", "dampening", "nesterov", "weight_decay"}
+	adamKeys      = []string{"lr", "beta1", "beta2", "eps", "weight_decay"}
+	scheduleKeys  = []string{"warmup", "cosine", "step"}
+	warmupKeys    = []string{"steps"}
+	cosineKeys    = []string{"t_max", "eta_min"}
+	stepKeys      = []string{"step_size", "gamma"}
 )
 
 // The YAML tags that the decoder resolves plain scalars to.
@@ -501,13 +506,16 @@ func (p *parser) layer(l *Layer, i int, v *yaml.Node) {
 	bias := true
 	p.field(vals, l.Fields, skipPrefix, "bias", p.boolTo(&bias, prefix+"bias"))
 	l.NoBias = !bias
+	trainable := true
+	p.field(vals, l.Fields, skipPrefix, "trainable", p.boolTo(&trainable, prefix+"trainable"))
+	l.Frozen = !trainable
 }
 
 func (p *parser) optimizer(o *Optimizer, v *yaml.Node) bool {
 	o.Pos, o.Fields = p.pos(v), Positions{}
 	m := resolve(v)
 	if m.Kind != yaml.MappingNode {
-		p.errorf(o.Pos, "optimizer must be a mapping with one key, one of %s, got %s", list(optimizerNames), describe(m))
+		p.errorf(o.Pos, "optimizer must be a mapping with one of %s (and optionally clip_grad_norm and schedule), got %s", list(optimizerNames), describe(m))
 		return false
 	}
 	if len(m.Content) == 0 {
@@ -515,7 +523,7 @@ func (p *parser) optimizer(o *Optimizer, v *yaml.Node) bool {
 		return false
 	}
 	vals := p.mapping(m, "optimizer", func(key string) string {
-		return fmt.Sprintf("unknown optimizer %s (allowed: %s)%s", quote(key), list(optimizerNames), didYouMean(key, optimizerVocab))
+		return fmt.Sprintf("unknown key %s in optimizer (allowed: %s)%s", quote(key), list(optimizerKeys), didYouMean(key, optimizerVocab))
 	})
 	if len(vals) == 0 {
 		return false // only unknown kinds, already reported
@@ -524,39 +532,123 @@ func (p *parser) optimizer(o *Optimizer, v *yaml.Node) bool {
 	p.field(vals, o.Fields, "optimizer.", "sgd", func(v *yaml.Node) bool {
 		o.SGD = &SGD{Pos: p.pos(v), Fields: Positions{}}
 		s := o.SGD
-		vals, ok := p.kind(v, "sgd", "key lr")
-		if ok && !p.field(vals, s.Fields, "optimizer.sgd.", "lr", p.floatTo(&s.LR, "optimizer sgd: lr")) {
+		vals, ok := p.kind(v, "sgd", "key lr and, optionally, weight_decay")
+		if !ok {
+			return false
+		}
+		if !p.field(vals, s.Fields, "optimizer.sgd.", "lr", p.floatTo(&s.LR, "optimizer sgd: lr")) {
 			p.missing(s.Pos, "optimizer.sgd.", "lr", " in optimizer sgd", "the learning rate, a number > 0")
 		}
-		return ok
+		p.field(vals, s.Fields, "optimizer.sgd.", "weight_decay", p.floatTo(&s.WeightDecay, "optimizer sgd: weight_decay"))
+		return true
 	})
 	p.field(vals, o.Fields, "optimizer.", "momentum", func(v *yaml.Node) bool {
 		o.Momentum = &Momentum{Pos: p.pos(v), Fields: Positions{}}
 		mo := o.Momentum
-		vals, ok := p.kind(v, "momentum", "keys lr and, optionally, momentum")
+		vals, ok := p.kind(v, "momentum", "key lr and, optionally, momentum, dampening, nesterov, weight_decay")
 		if !ok {
 			return false
 		}
-		if !p.field(vals, mo.Fields, "optimizer.momentum.", "lr", p.floatTo(&mo.LR, "optimizer momentum: lr")) {
-			p.missing(mo.Pos, "optimizer.momentum.", "lr", " in optimizer momentum", "the learning rate, a number > 0")
+		const at = "optimizer.momentum."
+		if !p.field(vals, mo.Fields, at, "lr", p.floatTo(&mo.LR, "optimizer momentum: lr")) {
+			p.missing(mo.Pos, at, "lr", " in optimizer momentum", "the learning rate, a number > 0")
 		}
-		p.field(vals, mo.Fields, "optimizer.momentum.", "momentum", p.floatTo(&mo.Momentum, "optimizer momentum: momentum"))
+		p.field(vals, mo.Fields, at, "momentum", p.floatTo(&mo.Momentum, "optimizer momentum: momentum"))
+		p.field(vals, mo.Fields, at, "dampening", p.floatTo(&mo.Dampening, "optimizer momentum: dampening"))
+		p.field(vals, mo.Fields, at, "nesterov", p.boolTo(&mo.Nesterov, "optimizer momentum: nesterov"))
+		p.field(vals, mo.Fields, at, "weight_decay", p.floatTo(&mo.WeightDecay, "optimizer momentum: weight_decay"))
 		return true
 	})
-	p.field(vals, o.Fields, "optimizer.", "adam", func(v *yaml.Node) bool {
-		o.Adam = &Adam{Pos: p.pos(v), Fields: Positions{}}
-		a := o.Adam
-		vals, ok := p.kind(v, "adam", "optional keys lr, beta1, beta2, eps ({} for PyTorch's defaults)")
+	for _, name := range []string{"adam", "adamw"} {
+		p.field(vals, o.Fields, "optimizer.", name, func(v *yaml.Node) bool {
+			a := &Adam{Pos: p.pos(v), Fields: Positions{}}
+			if name == "adam" {
+				o.Adam = a
+			} else {
+				o.AdamW = a
+			}
+			return p.adam(a, name, v)
+		})
+	}
+	p.field(vals, o.Fields, "optimizer.", "clip_grad_norm", p.floatTo(&o.ClipGradNorm, "optimizer: clip_grad_norm"))
+	p.field(vals, o.Fields, "optimizer.", "schedule", func(v *yaml.Node) bool {
+		o.Schedule = &Schedule{Pos: p.pos(v), Fields: Positions{}}
+		return p.schedule(o.Schedule, v)
+	})
+	return true
+}
+
+// adam decodes the settings of optimizer name (adam or adamw) from v into a.
+func (p *parser) adam(a *Adam, name string, v *yaml.Node) bool {
+	vals, ok := p.kind(v, name, "optional keys lr, beta1, beta2, eps, weight_decay ({} for PyTorch's defaults)")
+	if !ok {
+		return false
+	}
+	at, where := "optimizer."+name+".", "optimizer "+name+": "
+	p.field(vals, a.Fields, at, "lr", p.floatTo(&a.LR, where+"lr"))
+	p.field(vals, a.Fields, at, "beta1", p.floatTo(&a.Beta1, where+"beta1"))
+	p.field(vals, a.Fields, at, "beta2", p.floatTo(&a.Beta2, where+"beta2"))
+	p.field(vals, a.Fields, at, "eps", p.floatTo(&a.Eps, where+"eps"))
+	p.field(vals, a.Fields, at, "weight_decay", p.floatTo(&a.WeightDecay, where+"weight_decay"))
+	return true
+}
+
+// schedule decodes a learning-rate schedule from v into s.
+func (p *parser) schedule(s *Schedule, v *yaml.Node) bool {
+	const at = "optimizer.schedule"
+	m := resolve(v)
+	if m.Kind != yaml.MappingNode || len(m.Content) == 0 {
+		p.errorf(s.Pos, "optimizer schedule must be a mapping with warmup, cosine or step (warmup may go with one of the others), got %s", describe(m))
+		return false
+	}
+	vals := p.mapping(m, at, unknownKey(" in optimizer schedule", at))
+	p.field(vals, s.Fields, at+".", "warmup", func(v *yaml.Node) bool {
+		s.Warmup = &Warmup{Pos: p.pos(v), Fields: Positions{}}
+		vals, ok := p.scheduleKind(v, "warmup", "key steps")
+		if ok && !p.field(vals, s.Warmup.Fields, at+".warmup.", "steps", p.intTo(&s.Warmup.Steps, "schedule warmup: steps")) {
+			p.missing(s.Warmup.Pos, at+".warmup.", "steps", " in schedule warmup", "the number of warm-up steps, an integer >= 1")
+		}
+		return ok
+	})
+	p.field(vals, s.Fields, at+".", "cosine", func(v *yaml.Node) bool {
+		c := &Cosine{Pos: p.pos(v), Fields: Positions{}}
+		s.Cosine = c
+		vals, ok := p.scheduleKind(v, "cosine", "key t_max and, optionally, eta_min")
 		if !ok {
 			return false
 		}
-		p.field(vals, a.Fields, "optimizer.adam.", "lr", p.floatTo(&a.LR, "optimizer adam: lr"))
-		p.field(vals, a.Fields, "optimizer.adam.", "beta1", p.floatTo(&a.Beta1, "optimizer adam: beta1"))
-		p.field(vals, a.Fields, "optimizer.adam.", "beta2", p.floatTo(&a.Beta2, "optimizer adam: beta2"))
-		p.field(vals, a.Fields, "optimizer.adam.", "eps", p.floatTo(&a.Eps, "optimizer adam: eps"))
+		if !p.field(vals, c.Fields, at+".cosine.", "t_max", p.intTo(&c.TMax, "schedule cosine: t_max")) {
+			p.missing(c.Pos, at+".cosine.", "t_max", " in schedule cosine", "the steps of a half cosine period, an integer >= 1")
+		}
+		p.field(vals, c.Fields, at+".cosine.", "eta_min", p.floatTo(&c.EtaMin, "schedule cosine: eta_min"))
+		return true
+	})
+	p.field(vals, s.Fields, at+".", "step", func(v *yaml.Node) bool {
+		st := &StepDecay{Pos: p.pos(v), Fields: Positions{}}
+		s.Step = st
+		vals, ok := p.scheduleKind(v, "step", "key step_size and, optionally, gamma")
+		if !ok {
+			return false
+		}
+		if !p.field(vals, st.Fields, at+".step.", "step_size", p.intTo(&st.StepSize, "schedule step: step_size")) {
+			p.missing(st.Pos, at+".step.", "step_size", " in schedule step", "the steps between decays, an integer >= 1")
+		}
+		p.field(vals, st.Fields, at+".step.", "gamma", p.floatTo(&st.Gamma, "schedule step: gamma"))
 		return true
 	})
 	return true
+}
+
+// scheduleKind returns the values of the mapping v of the schedule part
+// name, whose keys keys describes in messages, and whether v is a mapping.
+func (p *parser) scheduleKind(v *yaml.Node, name, keys string) (map[string]*yaml.Node, bool) {
+	m := resolve(v)
+	if m.Kind != yaml.MappingNode {
+		p.errorf(p.pos(v), "schedule %s must be a mapping with %s, got %s", name, keys, describe(m))
+		return nil, false
+	}
+	path := "optimizer.schedule." + name
+	return p.mapping(m, path, unknownKey(" in schedule "+name, path)), true
 }
 
 // kind returns the values of the mapping v of optimizer kind name, whose keys

@@ -288,7 +288,7 @@ var standInCases = []struct {
 	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nloss: mse\noptimiser:\n  adam: {learning_rate: 0.1, beta1: 2}\n",
 	want: []string{
 		`x.yaml:5:1: unknown key "optimiser" (allowed: package, dtype, input, layers, loss, optimizer) (did you mean "optimizer"?)`,
-		`x.yaml:6:10: unknown key "learning_rate" in optimizer adam (allowed: lr, beta1, beta2, eps) (did you mean "lr"?)`,
+		`x.yaml:6:10: unknown key "learning_rate" in optimizer adam (allowed: lr, beta1, beta2, eps, weight_decay) (did you mean "lr"?)`,
 		`x.yaml:6:37: optimizer adam: beta1 must be in [0, 1), got 2`,
 	},
 }, {
@@ -302,7 +302,7 @@ var standInCases = []struct {
 	name: "a valid value under a misspelt key still makes the spec invalid",
 	src:  "package: p\ninput: 2\nlayers: [{units: 1}]\nloss: mse\n",
 	want: []string{
-		`x.yaml:3:11: unknown key "units" in layer 1 (allowed: dense, activation, slope, bias) (did you mean "dense"?)`,
+		`x.yaml:3:11: unknown key "units" in layer 1 (allowed: dense, activation, slope, bias, trainable) (did you mean "dense"?)`,
 	},
 }, {
 	name: "the key given as well: the misspelt one stands in for nothing",
@@ -314,28 +314,28 @@ var standInCases = []struct {
 	name: "two keys for one: the first stands in",
 	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nloss: mse\noptimizer:\n  sgd: {learning_rate: -1, lr_rate: -2}\n",
 	want: []string{
-		`x.yaml:6:9: unknown key "learning_rate" in optimizer sgd (allowed: lr) (did you mean "lr"?)`,
+		`x.yaml:6:9: unknown key "learning_rate" in optimizer sgd (allowed: lr, weight_decay) (did you mean "lr"?)`,
 		`x.yaml:6:24: optimizer sgd: lr must be a finite number > 0, got -1`,
-		`x.yaml:6:28: unknown key "lr_rate" in optimizer sgd (allowed: lr) (did you mean "lr"?)`,
+		`x.yaml:6:28: unknown key "lr_rate" in optimizer sgd (allowed: lr, weight_decay) (did you mean "lr"?)`,
 	},
 }, {
 	name: "a misspelt required key that stands in is not missing",
 	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nloss: mse\noptimizer:\n  sgd: {learning_rate: 0.1}\n",
 	want: []string{
-		`x.yaml:6:9: unknown key "learning_rate" in optimizer sgd (allowed: lr) (did you mean "lr"?)`,
+		`x.yaml:6:9: unknown key "learning_rate" in optimizer sgd (allowed: lr, weight_decay) (did you mean "lr"?)`,
 	},
 }, {
 	name: "no suggestion, no stand-in",
-	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nloss: mse\noptimizer:\n  adamw: {lr: -1}\n",
+	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nloss: mse\noptimizer:\n  rmsprop: {lr: -1}\n",
 	want: []string{
-		`x.yaml:6:3: unknown optimizer "adamw" (allowed: sgd, momentum, adam) (gradgen has no weight decay; adam is adamw with weight_decay 0)`,
+		`x.yaml:6:3: unknown key "rmsprop" in optimizer (allowed: sgd, momentum, adam, adamw, clip_grad_norm, schedule)`,
 	},
 }, {
 	name: "settings at the indentation of their optimizer",
 	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nloss: mse\noptimizer:\n  adam:\n  lr: 0.1\n",
 	want: []string{
-		`x.yaml:6:8: optimizer adam must be a mapping with optional keys lr, beta1, beta2, eps ({} for PyTorch's defaults), got null`,
-		`x.yaml:7:3: unknown optimizer "lr" (allowed: sgd, momentum, adam) (to make it a key of adam, indent it more than adam)`,
+		`x.yaml:6:8: optimizer adam must be a mapping with optional keys lr, beta1, beta2, eps, weight_decay ({} for PyTorch's defaults), got null`,
+		`x.yaml:7:3: unknown key "lr" in optimizer (allowed: sgd, momentum, adam, adamw, clip_grad_norm, schedule) (to make it a key of adam, indent it more than adam)`,
 	},
 }}
 

@@ -75,19 +75,29 @@ type Layer struct {
 	Activation Activation // empty means None
 	Slope      float64    // leaky_relu's negative slope; 0 means DefaultSlope
 	NoBias     bool       // true drops b (YAML: bias: false)
+	// Frozen keeps the layer's parameters fixed (YAML: trainable: false),
+	// like requires_grad_(False): no gradient is derived for them and the
+	// optimizer skips them.
+	Frozen bool
 
 	Pos    Pos       // where the layer's mapping starts
-	Fields Positions // "dense", "activation", "slope", "bias"
+	Fields Positions // "dense", "activation", "slope", "bias", "trainable"
 }
 
-// Optimizer holds exactly one optimizer kind. All nil means SGD with lr 0.01.
+// Optimizer holds exactly one optimizer kind, and optionally gradient
+// clipping and a learning-rate schedule. All kinds nil means SGD with lr 0.01.
 type Optimizer struct {
 	SGD      *SGD
 	Momentum *Momentum
 	Adam     *Adam
+	AdamW    *Adam // torch.optim.AdamW: Adam with decoupled weight decay
+	// ClipGradNorm is the max_norm of torch.nn.utils.clip_grad_norm_
+	// applied before each step; 0 means no clipping.
+	ClipGradNorm float64
+	Schedule     *Schedule
 
 	Pos    Pos
-	Fields Positions // "sgd", "momentum", "adam"
+	Fields Positions // "sgd", "momentum", "adam", "adamw", "clip_grad_norm", "schedule"
 }
 
 // OptimizerSettings is an optimizer as flat settings: its kind, as a spec
@@ -95,58 +105,142 @@ type Optimizer struct {
 // one place the kinds are told apart; the canonical form, the memory bound,
 // build and the generic engine all read it.
 type OptimizerSettings struct {
-	Kind                            string // "sgd", "momentum" or "adam"
+	Kind                            string // "sgd", "momentum", "adam" or "adamw"
 	LR, Momentum, Beta1, Beta2, Eps float64
+	Dampening, WeightDecay          float64
+	Nesterov                        bool
+	ClipGradNorm                    float64 // 0: none
+	Schedule                        ScheduleSettings
 	// StateCopies is how many parameter-sized buffers the optimizer keeps:
-	// none for sgd, the velocity for momentum, two moments for adam.
+	// none for sgd, the velocity for momentum, two moments for adam(w).
 	StateCopies int
 }
 
+// ScheduleSettings is a learning-rate schedule as flat settings: the
+// warm-up's steps (0 for none) and the kind that follows it ("" for a
+// constant rate, "cosine" or "step") with its settings.
+type ScheduleSettings struct {
+	Warmup   int     `json:"warmup,omitempty"`
+	Kind     string  `json:"kind,omitempty"`
+	TMax     int     `json:"t_max,omitempty"`
+	EtaMin   float64 `json:"eta_min,omitempty"`
+	StepSize int     `json:"step_size,omitempty"`
+	Gamma    float64 `json:"gamma,omitempty"`
+}
+
 // Settings returns the settings of o's one kind: momentum, else adam, else
-// sgd, else SGD with lr 0 when none is set (Normalize sets SGD's default).
+// adamw, else sgd, else SGD with lr 0 when none is set (Normalize sets SGD's
+// default); with o's clipping and schedule.
 func (o Optimizer) Settings() OptimizerSettings {
+	var s OptimizerSettings
 	switch {
 	case o.Momentum != nil:
-		return OptimizerSettings{Kind: "momentum", LR: o.Momentum.LR, Momentum: o.Momentum.Momentum, StateCopies: 1}
+		m := o.Momentum
+		s = OptimizerSettings{Kind: "momentum", LR: m.LR, Momentum: m.Momentum, Dampening: m.Dampening,
+			Nesterov: m.Nesterov, WeightDecay: m.WeightDecay, StateCopies: 1}
 	case o.Adam != nil:
 		a := o.Adam
-		return OptimizerSettings{Kind: "adam", LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, StateCopies: 2}
+		s = OptimizerSettings{Kind: "adam", LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, WeightDecay: a.WeightDecay, StateCopies: 2}
+	case o.AdamW != nil:
+		a := o.AdamW
+		s = OptimizerSettings{Kind: "adamw", LR: a.LR, Beta1: a.Beta1, Beta2: a.Beta2, Eps: a.Eps, WeightDecay: a.WeightDecay, StateCopies: 2}
 	case o.SGD != nil:
-		return OptimizerSettings{Kind: "sgd", LR: o.SGD.LR}
+		s = OptimizerSettings{Kind: "sgd", LR: o.SGD.LR, WeightDecay: o.SGD.WeightDecay}
+	default:
+		s = OptimizerSettings{Kind: "sgd"}
 	}
-	return OptimizerSettings{Kind: "sgd"}
+	s.ClipGradNorm = o.ClipGradNorm
+	if sc := o.Schedule; sc != nil {
+		if sc.Warmup != nil {
+			s.Schedule.Warmup = sc.Warmup.Steps
+		}
+		switch {
+		case sc.Cosine != nil:
+			s.Schedule.Kind, s.Schedule.TMax, s.Schedule.EtaMin = "cosine", sc.Cosine.TMax, sc.Cosine.EtaMin
+		case sc.Step != nil:
+			s.Schedule.Kind, s.Schedule.StepSize, s.Schedule.Gamma = "step", sc.Step.StepSize, sc.Step.Gamma
+		}
+	}
+	return s
 }
 
-// SGD is torch.optim.SGD without momentum: p -= lr·g.
+// SGD is torch.optim.SGD without momentum: p -= lr·(g + weight_decay·p).
 type SGD struct {
-	LR float64
+	LR          float64
+	WeightDecay float64
 
 	Pos    Pos
-	Fields Positions // "lr"
+	Fields Positions // "lr", "weight_decay"
 }
 
-// Momentum is torch.optim.SGD with momentum μ and no dampening:
-// v = μ·v + g, p -= lr·v.
+// Momentum is torch.optim.SGD with momentum μ, dampening τ, weight decay λ
+// and optionally Nesterov's form: d = g + λp; v = μ·v + (1−τ)·d (v = d on
+// the first step); p -= lr·(nesterov ? d + μv : v).
 type Momentum struct {
-	LR       float64
-	Momentum float64
+	LR          float64
+	Momentum    float64
+	Dampening   float64
+	Nesterov    bool
+	WeightDecay float64
 
 	Pos    Pos
-	Fields Positions // "lr", "momentum"
+	Fields Positions // "lr", "momentum", "dampening", "nesterov", "weight_decay"
 }
 
-// Adam is torch.optim.Adam. A field left out of the spec takes PyTorch's
-// default (lr 0.001, beta1 0.9, beta2 0.999, eps 1e-8) when the spec is
-// normalised: a zero field with no recorded position in Fields counts as left
-// out, so an explicit beta1: 0 stays 0.
+// Adam is torch.optim.Adam, or torch.optim.AdamW as Optimizer.AdamW. A field
+// left out of the spec takes PyTorch's default (lr 0.001, beta1 0.9, beta2
+// 0.999, eps 1e-8, weight_decay 0 for Adam and 0.01 for AdamW) when the spec
+// is normalised: a zero field with no recorded position in Fields counts as
+// left out, so an explicit beta1: 0 stays 0. Adam adds the weight decay to
+// the gradient (L2); AdamW decays the parameters, p ← p·(1 − lr·λ).
 type Adam struct {
-	LR    float64
-	Beta1 float64
-	Beta2 float64
-	Eps   float64
+	LR          float64
+	Beta1       float64
+	Beta2       float64
+	Eps         float64
+	WeightDecay float64
 
 	Pos    Pos
-	Fields Positions // "lr", "beta1", "beta2", "eps"
+	Fields Positions // "lr", "beta1", "beta2", "eps", "weight_decay"
+}
+
+// Schedule is a learning-rate schedule: a warm-up, then cosine annealing or
+// step decay, or either alone. It advances once per optimizer step.
+type Schedule struct {
+	Warmup *Warmup
+	Cosine *Cosine
+	Step   *StepDecay
+
+	Pos    Pos
+	Fields Positions // "warmup", "cosine", "step"
+}
+
+// Warmup raises the learning rate linearly from 0: step t < Steps uses
+// lr·t/Steps (PyTorch's LambdaLR); the schedule after it starts at its own
+// step 0 (SequentialLR with the milestone Steps).
+type Warmup struct {
+	Steps int
+
+	Pos    Pos
+	Fields Positions // "steps"
+}
+
+// Cosine is PyTorch's CosineAnnealingLR(T_max, eta_min).
+type Cosine struct {
+	TMax   int
+	EtaMin float64
+
+	Pos    Pos
+	Fields Positions // "t_max", "eta_min"
+}
+
+// StepDecay is PyTorch's StepLR(step_size, gamma); gamma defaults to 0.1.
+type StepDecay struct {
+	StepSize int
+	Gamma    float64
+
+	Pos    Pos
+	Fields Positions // "step_size", "gamma"
 }
 
 // Pos is a position in a spec source. The zero Pos is unknown. A text

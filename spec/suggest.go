@@ -33,7 +33,11 @@ var (
 	sgdVocab       = vocabulary{words: sgdKeys, aliases: settingAliases, notes: settingNotes}
 	momentumVocab  = vocabulary{words: momentumKeys, aliases: settingAliases, notes: settingNotes}
 	adamVocab      = vocabulary{words: adamKeys, aliases: settingAliases, notes: settingNotes}
-	optimizerVocab = vocabulary{words: optimizerNames, aliases: optimizerAliases, notes: optimizerNotes}
+	optimizerVocab = vocabulary{words: optimizerKeys, aliases: optimizerAliases, notes: optimizerNotes}
+	scheduleVocab  = vocabulary{words: scheduleKeys, aliases: scheduleAliases, notes: scheduleNotes}
+	warmupVocab    = vocabulary{words: warmupKeys, aliases: settingAliases}
+	cosineVocab    = vocabulary{words: cosineKeys, aliases: settingAliases}
+	stepVocab      = vocabulary{words: stepKeys, aliases: settingAliases}
 
 	dtypeVocab      = vocabulary{words: dtypeNames, aliases: dtypeAliases}
 	activationVocab = vocabulary{words: activationNames, aliases: activationAliases, notes: activationNotes}
@@ -56,8 +60,16 @@ func keyVocab(path string) (vocabulary, bool) {
 		return sgdVocab, true
 	case "optimizer.momentum":
 		return momentumVocab, true
-	case "optimizer.adam":
+	case "optimizer.adam", "optimizer.adamw":
 		return adamVocab, true
+	case "optimizer.schedule":
+		return scheduleVocab, true
+	case "optimizer.schedule.warmup":
+		return warmupVocab, true
+	case "optimizer.schedule.cosine":
+		return cosineVocab, true
+	case "optimizer.schedule.step":
+		return stepVocab, true
 	}
 	return vocabulary{}, false
 }
@@ -78,15 +90,30 @@ var (
 		"activation": {"act", "activation_fn"},
 		"slope":      {"negative_slope", "alpha"},
 		"bias":       {"use_bias"},
+		"trainable":  {"requires_grad", "train", "learnable"},
 	}
 	settingAliases = map[string][]string{
-		"lr":  {"learning_rate", "lr_rate", "step_size"},
-		"eps": {"epsilon"},
+		"lr":           {"learning_rate", "lr_rate"},
+		"eps":          {"epsilon"},
+		"weight_decay": {"l2", "decay", "wd"},
+		"steps":        {"warmup_steps", "total_iters", "num_warmup_steps"},
+		"t_max":        {"period", "half_period"},
+		"eta_min":      {"min_lr", "lr_min"},
+		"step_size":    {"every", "period"},
 	}
 	settingNotes = map[string]string{
-		"weight_decay": "gradgen has no weight decay",
-		"betas":        "give beta1 and beta2 as two keys",
-		"nesterov":     "momentum is plain momentum, not Nesterov's",
+		"betas": "give beta1 and beta2 as two keys",
+	}
+	scheduleAliases = map[string][]string{
+		"cosine": {"cosine_annealing", "cosineannealinglr", "cos"},
+		"step":   {"steplr", "step_decay"},
+		"warmup": {"linear_warmup", "linearlr"},
+	}
+	scheduleNotes = map[string]string{
+		"exponential": "use step with step_size 1 and gamma",
+		"multistep":   "",
+		"onecycle":    "",
+		"plateau":     "",
 	}
 )
 
@@ -98,13 +125,12 @@ var (
 		"float64": {"f64", "fp64", "double"},
 	}
 	optimizerAliases = map[string][]string{
-		"momentum": {"sgd_momentum", "momentum_sgd", "sgdm"},
+		"momentum":       {"sgd_momentum", "momentum_sgd", "sgdm"},
+		"clip_grad_norm": {"clip", "max_grad_norm", "grad_clip", "gradient_clipping", "clipnorm"},
+		"schedule":       {"scheduler", "lr_scheduler", "lr_schedule"},
 	}
 	optimizerNotes = map[string]string{
-		// AdamW with weight_decay 0 is Adam, but whoever asks for AdamW
-		// wants the decay.
-		"adamw":    "gradgen has no weight decay; adam is adamw with weight_decay 0",
-		"nesterov": "momentum is plain momentum, not Nesterov's",
+		"nesterov": "use momentum with nesterov: true",
 	}
 	activationAliases = map[string][]string{
 		"none":       {"linear", "identity"},

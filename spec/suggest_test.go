@@ -51,14 +51,15 @@ func TestDidYouMean(t *testing.T) {
 		// An alias of a key the place does not have suggests nothing.
 		{sgdVocab, "epsilon", ""},
 		// Lookalikes of something else: a note or nothing.
-		{optimizerVocab, "adamw", " (gradgen has no weight decay; adam is adamw with weight_decay 0)"},
-		{optimizerVocab, "AdamW", " (gradgen has no weight decay; adam is adamw with weight_decay 0)"},
-		{optimizerVocab, "nesterov", " (momentum is plain momentum, not Nesterov's)"},
+		{optimizerVocab, "AdamW", ` (did you mean "adamw"?)`},
+		{optimizerVocab, "nesterov", " (use momentum with nesterov: true)"},
+		{optimizerVocab, "lr_scheduler", ` (did you mean "schedule"?)`},
+		{scheduleVocab, "CosineAnnealingLR", ` (did you mean "cosine"?)`},
 		{activationVocab, "gelu", ""},
 		{activationVocab, "elu", ""},
 		{activationVocab, "prelu", " (leaky_relu is prelu with a fixed slope)"},
 		{lossVocab, "mae", ""},
-		{adamVocab, "weight_decay", " (gradgen has no weight decay)"},
+		{adamVocab, "wd", ` (did you mean "weight_decay"?)`},
 		{adamVocab, "betas", " (give beta1 and beta2 as two keys)"},
 		// Nothing near.
 		{lossVocab, "", ""},
@@ -78,6 +79,7 @@ func TestDidYouMean(t *testing.T) {
 func TestVocabularies(t *testing.T) {
 	vocabs := []vocabulary{
 		networkVocab, layerVocab, sgdVocab, momentumVocab, adamVocab, optimizerVocab,
+		scheduleVocab, warmupVocab, cosineVocab, stepVocab,
 		dtypeVocab, activationVocab, lossVocab,
 	}
 	used := map[string]bool{} // the allowed words with aliases that some vocabulary has

@@ -24,7 +24,7 @@ var (
 	dtypeNames      = []string{string(Float32), string(Float64)}
 	activationNames = []string{string(None), string(ReLU), string(LeakyReLU), string(Sigmoid), string(Tanh)}
 	lossNames       = []string{string(MSE), string(SoftmaxCrossEntropy), string(BinaryCrossEntropy)}
-	optimizerNames  = []string{"sgd", "momentum", "adam"}
+	optimizerNames  = []string{"sgd", "momentum", "adam", "adamw"}
 )
 
 // Validate reports every problem of n, each at the position of the offending
@@ -133,6 +133,7 @@ func (v *validator) network() {
 		}
 	}
 
+	v.frozen()
 	v.loss()
 	v.optimizer()
 
@@ -208,6 +209,21 @@ func (v *validator) layer(i int, l *Layer) bool {
 	return ok
 }
 
+// frozen reports a network whose every layer is frozen: it has nothing to
+// train, which is not what anyone means.
+func (v *validator) frozen() {
+	for _, l := range v.n.Layers {
+		if !l.Frozen {
+			return
+		}
+	}
+	if len(v.n.Layers) > 0 {
+		last := &v.n.Layers[len(v.n.Layers)-1]
+		v.errorf(v.at(last.Fields, "trainable", last.Pos, v.n.Pos),
+			"every layer has trainable: false, so nothing would train; leave trainable out (true) on the layers to fine-tune")
+	}
+}
+
 // activation returns a with the empty activation read as None, and whether it
 // is a known activation.
 func activation(a Activation) (Activation, bool) {
@@ -278,41 +294,108 @@ func (v *validator) optimizer() {
 	}
 	o := &v.n.Optimizer
 	var kinds []string
-	if o.SGD != nil {
-		kinds = append(kinds, "sgd")
+	for _, k := range []struct {
+		name string
+		set  bool
+	}{{"sgd", o.SGD != nil}, {"momentum", o.Momentum != nil}, {"adam", o.Adam != nil}, {"adamw", o.AdamW != nil}} {
+		if k.set {
+			kinds = append(kinds, k.name)
+		}
 	}
-	if o.Momentum != nil {
-		kinds = append(kinds, "momentum")
-	}
-	if o.Adam != nil {
-		kinds = append(kinds, "adam")
-	}
-	if len(kinds) > 1 {
-		v.errorf(v.at(v.n.Fields, "optimizer", o.Pos, v.n.Pos), "optimizer must have exactly one of %s, got %s and %s",
+	at := v.at(v.n.Fields, "optimizer", o.Pos, v.n.Pos)
+	switch {
+	case len(kinds) > 1:
+		v.errorf(at, "optimizer must have exactly one of %s, got %s and %s",
 			list(optimizerNames), list(kinds[:len(kinds)-1]), kinds[len(kinds)-1])
+	case len(kinds) == 0 && (o.Fields.has("clip_grad_norm") || o.Fields.has("schedule")):
+		v.errorf(at, "optimizer has clip_grad_norm or schedule but no optimizer kind: add one of %s (sgd: {lr: 0.01} is the default)",
+			list(optimizerNames))
 	}
 
 	if s := o.SGD; s != nil && !v.skipped("optimizer.sgd") {
 		v.learningRate("sgd", s.Fields, s.Pos, s.LR)
+		v.weightDecay("sgd", s.Fields, s.Pos, s.WeightDecay)
 	}
 	if m := o.Momentum; m != nil && !v.skipped("optimizer.momentum") {
-		v.learningRate("momentum", m.Fields, m.Pos, m.LR)
-		v.unitInterval("momentum", "momentum", m.Fields, m.Pos, m.Momentum)
+		v.momentum(m)
 	}
 	if a := o.Adam; a != nil && !v.skipped("optimizer.adam") {
-		// A zero field without a position was left out: Normalize gives it
-		// PyTorch's default.
-		if a.LR != 0 || a.Fields.has("lr") {
-			v.learningRate("adam", a.Fields, a.Pos, a.LR)
+		v.adam("adam", a)
+	}
+	if a := o.AdamW; a != nil && !v.skipped("optimizer.adamw") {
+		v.adam("adamw", a)
+	}
+	if o.Fields.has("clip_grad_norm") && !v.skipped("optimizer.clip_grad_norm") && !positiveFinite(o.ClipGradNorm) {
+		v.errorf(v.at(o.Fields, "clip_grad_norm", o.Pos, v.n.Pos),
+			"optimizer: clip_grad_norm must be a finite number > 0 (the largest gradient norm; leave it out for no clipping), got %s", formatFloat(o.ClipGradNorm))
+	}
+	if s := o.Schedule; s != nil && !v.skipped("optimizer.schedule") {
+		v.schedule(s)
+	}
+}
+
+func (v *validator) momentum(m *Momentum) {
+	v.learningRate("momentum", m.Fields, m.Pos, m.LR)
+	v.unitInterval("momentum", "momentum", m.Fields, m.Pos, m.Momentum)
+	v.weightDecay("momentum", m.Fields, m.Pos, m.WeightDecay)
+	if !v.skipped("optimizer.momentum.dampening") && !(m.Dampening >= 0 && m.Dampening <= 1) {
+		v.errorf(v.at(m.Fields, "dampening", m.Pos, v.n.Pos), "optimizer momentum: dampening must be in [0, 1], got %s", formatFloat(m.Dampening))
+	}
+	if m.Nesterov && (m.Momentum <= 0 || m.Dampening != 0) {
+		v.errorf(v.at(m.Fields, "nesterov", m.Pos, v.n.Pos),
+			"optimizer momentum: nesterov needs momentum > 0 and dampening 0, as in torch.optim.SGD; got momentum %s and dampening %s",
+			formatFloat(m.Momentum), formatFloat(m.Dampening))
+	}
+}
+
+// adam checks the settings of optimizer kind (adam or adamw). A zero field
+// without a position was left out: Normalize gives it PyTorch's default.
+func (v *validator) adam(kind string, a *Adam) {
+	if a.LR != 0 || a.Fields.has("lr") {
+		v.learningRate(kind, a.Fields, a.Pos, a.LR)
+	}
+	if a.Beta1 != 0 || a.Fields.has("beta1") {
+		v.unitInterval(kind, "beta1", a.Fields, a.Pos, a.Beta1)
+	}
+	if a.Beta2 != 0 || a.Fields.has("beta2") {
+		v.unitInterval(kind, "beta2", a.Fields, a.Pos, a.Beta2)
+	}
+	if (a.Eps != 0 || a.Fields.has("eps")) && !v.skipped("optimizer."+kind+".eps") && !positiveFinite(a.Eps) {
+		v.errorf(v.at(a.Fields, "eps", a.Pos, v.n.Pos), "optimizer %s: eps must be a finite number > 0, got %s", kind, formatFloat(a.Eps))
+	}
+	v.weightDecay(kind, a.Fields, a.Pos, a.WeightDecay)
+}
+
+func (v *validator) weightDecay(kind string, fields Positions, pos Pos, wd float64) {
+	if !v.skipped("optimizer."+kind+".weight_decay") && !(wd >= 0 && !math.IsInf(wd, 1)) {
+		v.errorf(v.at(fields, "weight_decay", pos, v.n.Pos), "optimizer %s: weight_decay must be a finite number >= 0, got %s", kind, formatFloat(wd))
+	}
+}
+
+// schedule checks a learning-rate schedule: at most one of cosine and step,
+// each part's settings in range.
+func (v *validator) schedule(s *Schedule) {
+	at := func(fields Positions, key string, pos Pos) Pos { return v.at(fields, key, pos, s.Pos, v.n.Pos) }
+	if s.Cosine != nil && s.Step != nil {
+		v.errorf(at(s.Fields, "step", s.Pos), "optimizer schedule must have at most one of cosine and step (a warmup may go with either), got both")
+	}
+	if w := s.Warmup; w != nil && !v.skipped("optimizer.schedule.warmup.steps") && w.Steps < 1 {
+		v.errorf(at(w.Fields, "steps", w.Pos), "schedule warmup: steps must be an integer >= 1, got %d", w.Steps)
+	}
+	if c := s.Cosine; c != nil {
+		if !v.skipped("optimizer.schedule.cosine.t_max") && c.TMax < 1 {
+			v.errorf(at(c.Fields, "t_max", c.Pos), "schedule cosine: t_max must be an integer >= 1, got %d", c.TMax)
 		}
-		if a.Beta1 != 0 || a.Fields.has("beta1") {
-			v.unitInterval("adam", "beta1", a.Fields, a.Pos, a.Beta1)
+		if !v.skipped("optimizer.schedule.cosine.eta_min") && !(c.EtaMin >= 0 && !math.IsInf(c.EtaMin, 1)) {
+			v.errorf(at(c.Fields, "eta_min", c.Pos), "schedule cosine: eta_min must be a finite number >= 0, got %s", formatFloat(c.EtaMin))
 		}
-		if a.Beta2 != 0 || a.Fields.has("beta2") {
-			v.unitInterval("adam", "beta2", a.Fields, a.Pos, a.Beta2)
+	}
+	if st := s.Step; st != nil {
+		if !v.skipped("optimizer.schedule.step.step_size") && st.StepSize < 1 {
+			v.errorf(at(st.Fields, "step_size", st.Pos), "schedule step: step_size must be an integer >= 1, got %d", st.StepSize)
 		}
-		if (a.Eps != 0 || a.Fields.has("eps")) && !v.skipped("optimizer.adam.eps") && !positiveFinite(a.Eps) {
-			v.errorf(v.at(a.Fields, "eps", a.Pos, v.n.Pos), "optimizer adam: eps must be a finite number > 0, got %s", formatFloat(a.Eps))
+		if (st.Gamma != 0 || st.Fields.has("gamma")) && !v.skipped("optimizer.schedule.step.gamma") && !positiveFinite(st.Gamma) {
+			v.errorf(at(st.Fields, "gamma", st.Pos), "schedule step: gamma must be a finite number > 0, got %s", formatFloat(st.Gamma))
 		}
 	}
 }

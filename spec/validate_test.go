@@ -104,7 +104,7 @@ func TestValidateGoBuilt(t *testing.T) {
 			n.Optimizer.Momentum = &spec.Momentum{LR: 0.1, Momentum: -0.5}
 			n.Optimizer.Adam = &spec.Adam{LR: 0.1, Beta1: 1, Beta2: 0.5, Eps: -1}
 		}, []string{
-			"optimizer must have exactly one of sgd, momentum, adam, got sgd, momentum and adam",
+			"optimizer must have exactly one of sgd, momentum, adam, adamw, got sgd, momentum and adam",
 			"optimizer sgd: lr must be a finite number > 0, got NaN",
 			"optimizer momentum: momentum must be in [0, 1), got -0.5",
 			"optimizer adam: beta1 must be in [0, 1), got 1",
