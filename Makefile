@@ -5,7 +5,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Every spec whose generated code is committed, with its output beside it.
 SPECS       := $(shell find generated examples bench/nets -name '*.yaml' | sort)
 
-.PHONY: all demo test test-ports test-arm64 test-js test-wasip1 vet-ports bench generate check-generated fmt-check vet staticcheck unit build
+.PHONY: all demo test test-ports test-arm64 test-js test-wasip1 vet-ports bench generate check-generated fmt-check vet staticcheck unit build interop
 
 all: test
 
@@ -98,3 +98,15 @@ unit:
 
 build:
 	$(GO) build ./...
+
+## interop: rerun internal/torchgold/golden.py with PyTorch (Debian's python3-torch), fail unless its goldens
+## match the committed ones (1e-12 relative), then run the torch.optim golden tests on both
+interop:
+	@/usr/bin/python3 -c 'import torch, numpy' 2>/dev/null || { \
+		echo "make interop: /usr/bin/python3 cannot import torch and numpy: apt-get install python3-torch" >&2; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	echo "/usr/bin/python3 internal/torchgold/golden.py -o $$tmp/golden.json" && \
+	/usr/bin/python3 internal/torchgold/golden.py -o $$tmp/golden.json && \
+	TORCHGOLD_FRESH=$$tmp/golden.json $(GO) test -count=1 -v -run '^TestRegenerated$$' ./internal/torchgold && \
+	TORCHGOLD_JSON=$$tmp/golden.json $(GO) test -count=1 ./internal/torchgold/... && \
+	$(GO) test -count=1 ./internal/torchgold/...

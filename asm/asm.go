@@ -42,7 +42,8 @@ type kind struct {
 	max       func(a, b, dst Op)       // dst = b > a ? b : a, in Go operand order; a when unordered
 	cmp       func(pred, a, b, dst Op) // dst = b pred a (Go operand order), lane by lane: all ones or zeros
 	and       func(a, b, dst Op)
-	hsumSteps int // horizontal adds after folding 256 bits into 128
+	andn      func(a, b, dst Op) // dst = a &^ b: Intel's ANDN with b first
+	hsumSteps int                // horizontal adds after folding 256 bits into 128
 }
 
 var f32 = kind{
@@ -61,6 +62,7 @@ var f32 = kind{
 	max:       func(a, b, dst Op) { VMAXPS(a, b, dst) },
 	cmp:       func(pred, a, b, dst Op) { VCMPPS(pred, a, b, dst) },
 	and:       func(a, b, dst Op) { VANDPS(a, b, dst) },
+	andn:      func(a, b, dst Op) { VANDNPS(a, b, dst) },
 	hsumSteps: 2,
 }
 
@@ -80,6 +82,7 @@ var f64 = kind{
 	max:       func(a, b, dst Op) { VMAXPD(a, b, dst) },
 	cmp:       func(pred, a, b, dst Op) { VCMPPD(pred, a, b, dst) },
 	and:       func(a, b, dst Op) { VANDPD(a, b, dst) },
+	andn:      func(a, b, dst Op) { VANDNPD(a, b, dst) },
 	hsumSteps: 1,
 }
 
@@ -492,122 +495,6 @@ func gemvT(k kind) {
 	DECQ(rows)
 	JMP(LabelRef(name + "row"))
 	Label(name + "done")
-	VZEROUPPER()
-	RET()
-}
-
-// adam: one Adam step over vectors, in exactly the order and rounding of
-// the plain Go loop in runtime.Adam (separate multiplies and adds, no FMA;
-// VSQRTPS is correctly rounded, as is a float32 square root taken in
-// float64), so both paths give the same bits:
-//
-//	m += w·(g − m)
-//	v = v·b2 + (c2·g)·g
-//	p -= (stepSize·m) / (sqrt(v)/bc2sqrt + eps)
-func adam(k kind) {
-	T := k.goType
-	TEXT("adam"+k.name, NOSPLIT, fmt.Sprintf("func(p, g, m, v []%s, w, b2, c2, stepSize, bc2sqrt, eps %s)", T, T))
-	Doc(fmt.Sprintf("adam%s takes one Adam step; every length equals len(p), a multiple of %d.", k.name, k.lanes))
-	n := Load(Param("p").Len(), GP64())
-	ptr := map[string]Mem{}
-	for _, name := range []string{"p", "g", "m", "v"} {
-		ptr[name] = Mem{Base: Load(Param(name).Base(), GP64())}
-	}
-	scal := map[string]VecVirtual{}
-	for _, name := range []string{"w", "b2", "c2", "stepSize", "bc2sqrt", "eps"} {
-		scal[name] = YMM()
-		k.broadcast(addr(name), scal[name])
-	}
-	Label("adam" + k.name + "loop")
-	CMPQ(n, U32(0))
-	JE(LabelRef("adam" + k.name + "done"))
-	g, m, v, t, u := YMM(), YMM(), YMM(), YMM(), YMM()
-	k.load(ptr["g"], g)
-	k.load(ptr["m"], m)
-	k.sub(m, g, t)         // t = g - m
-	k.mul(scal["w"], t, t) // t = w·t
-	k.add(t, m, m)         // m = m + t
-	k.store(m, ptr["m"])
-	k.load(ptr["v"], v)
-	k.mul(scal["b2"], v, v) // v = v·b2
-	k.mul(scal["c2"], g, t) // t = c2·g
-	k.mul(g, t, t)          // t = t·g
-	k.add(t, v, v)          // v = v + t
-	k.store(v, ptr["v"])
-	k.sqrt(v, u)                  // u = sqrt(v)
-	k.div(scal["bc2sqrt"], u, u)  // u = u / bc2sqrt
-	k.add(scal["eps"], u, u)      // u = u + eps
-	k.mul(scal["stepSize"], m, t) // t = stepSize·m
-	k.div(u, t, t)                // t = t / u
-	k.load(ptr["p"], v)
-	k.sub(t, v, v) // p = p - t
-	k.store(v, ptr["p"])
-	for _, name := range []string{"p", "g", "m", "v"} {
-		ADDQ(U32(32), ptr[name].Base)
-	}
-	SUBQ(U32(k.lanes), n)
-	JMP(LabelRef("adam" + k.name + "loop"))
-	Label("adam" + k.name + "done")
-	VZEROUPPER()
-	RET()
-}
-
-// sgd: p -= a·g, a multiply then a subtraction as in runtime.SGD.
-func sgd(k kind) {
-	T := k.goType
-	TEXT("sgd"+k.name, NOSPLIT, fmt.Sprintf("func(p, g []%s, a %s)", T, T))
-	Doc(fmt.Sprintf("sgd%s subtracts a·g from p; len(g) = len(p) is a multiple of %d.", k.name, k.lanes))
-	n := Load(Param("p").Len(), GP64())
-	p := Mem{Base: Load(Param("p").Base(), GP64())}
-	g := Mem{Base: Load(Param("g").Base(), GP64())}
-	a := YMM()
-	k.broadcast(addr("a"), a)
-	Label("sgd" + k.name + "loop")
-	CMPQ(n, U32(0))
-	JE(LabelRef("sgd" + k.name + "done"))
-	t, q := YMM(), YMM()
-	k.mul(g, a, t) // t = a·g
-	k.load(p, q)
-	k.sub(t, q, q) // p = p - t
-	k.store(q, p)
-	ADDQ(U32(32), p.Base)
-	ADDQ(U32(32), g.Base)
-	SUBQ(U32(k.lanes), n)
-	JMP(LabelRef("sgd" + k.name + "loop"))
-	Label("sgd" + k.name + "done")
-	VZEROUPPER()
-	RET()
-}
-
-// momentum: v = mu·v + g; p -= a·v, as in runtime.Momentum.
-func momentum(k kind) {
-	T := k.goType
-	TEXT("momentum"+k.name, NOSPLIT, fmt.Sprintf("func(p, g, v []%s, a, mu %s)", T, T))
-	Doc(fmt.Sprintf("momentum%s takes one SGD-with-momentum step; every length equals len(p), a multiple of %d.", k.name, k.lanes))
-	n := Load(Param("p").Len(), GP64())
-	p := Mem{Base: Load(Param("p").Base(), GP64())}
-	g := Mem{Base: Load(Param("g").Base(), GP64())}
-	v := Mem{Base: Load(Param("v").Base(), GP64())}
-	a, mu := YMM(), YMM()
-	k.broadcast(addr("a"), a)
-	k.broadcast(addr("mu"), mu)
-	Label("momentum" + k.name + "loop")
-	CMPQ(n, U32(0))
-	JE(LabelRef("momentum" + k.name + "done"))
-	t, q := YMM(), YMM()
-	k.mul(v, mu, t) // t = mu·v
-	k.add(g, t, t)  // t = t + g
-	k.store(t, v)   // v = t
-	k.mul(a, t, t)  // t = a·v
-	k.load(p, q)
-	k.sub(t, q, q) // p = p - t
-	k.store(q, p)
-	ADDQ(U32(32), p.Base)
-	ADDQ(U32(32), g.Base)
-	ADDQ(U32(32), v.Base)
-	SUBQ(U32(k.lanes), n)
-	JMP(LabelRef("momentum" + k.name + "loop"))
-	Label("momentum" + k.name + "done")
 	VZEROUPPER()
 	RET()
 }

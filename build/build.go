@@ -65,10 +65,12 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 			where = fmt.Sprintf(" (%s:%d)", filepath.Base(l.Pos.File), l.Pos.Line)
 		}
 		p.AddParam(ir.Param{Name: fmt.Sprintf("W%d", k), Torch: fmt.Sprintf("%d.weight", module),
-			Type: ir.Matrix(l.Dense, in), Init: ir.InitLinearWeight, FanIn: in, Pos: pos(l.Pos), Doc: fmt.Sprintf("layer %d weight%s", k, where)})
+			Type: ir.Matrix(l.Dense, in), Init: ir.InitLinearWeight, FanIn: in, Frozen: l.Frozen, Pos: pos(l.Pos),
+			Doc: fmt.Sprintf("layer %d weight%s%s", k, where, frozenDoc(l.Frozen))})
 		if !l.NoBias {
 			p.AddParam(ir.Param{Name: fmt.Sprintf("B%d", k), Torch: fmt.Sprintf("%d.bias", module),
-				Type: ir.Vector(l.Dense), Init: ir.InitLinearBias, FanIn: in, Pos: pos(l.Pos), Doc: fmt.Sprintf("layer %d bias", k)})
+				Type: ir.Vector(l.Dense), Init: ir.InitLinearBias, FanIn: in, Frozen: l.Frozen, Pos: pos(l.Pos),
+				Doc: fmt.Sprintf("layer %d bias%s", k, frozenDoc(l.Frozen))})
 		}
 		module++
 		if l.Activation != spec.None && l.Activation != "" {
@@ -177,11 +179,23 @@ func link(l spec.Loss) ir.Link {
 }
 
 // irOptimizer maps a spec's optimizer kinds to the IR's.
-var irOptimizer = map[string]ir.OptimizerKind{"sgd": ir.SGD, "momentum": ir.Momentum, "adam": ir.Adam}
+var irOptimizer = map[string]ir.OptimizerKind{"sgd": ir.SGD, "momentum": ir.Momentum, "adam": ir.Adam, "adamw": ir.AdamW}
 
 func optimizer(o spec.Optimizer) ir.Optimizer {
 	s := o.Settings()
-	return ir.Optimizer{Kind: irOptimizer[s.Kind], LR: s.LR, Momentum: s.Momentum, Beta1: s.Beta1, Beta2: s.Beta2, Epsilon: s.Eps}
+	sc := s.Schedule
+	return ir.Optimizer{Kind: irOptimizer[s.Kind], LR: s.LR, Momentum: s.Momentum, Dampening: s.Dampening,
+		Nesterov: s.Nesterov, WeightDecay: s.WeightDecay, Beta1: s.Beta1, Beta2: s.Beta2, Epsilon: s.Eps,
+		ClipGradNorm: s.ClipGradNorm,
+		Schedule:     ir.Schedule{Warmup: sc.Warmup, Kind: sc.Kind, TMax: sc.TMax, EtaMin: sc.EtaMin, StepSize: sc.StepSize, Gamma: sc.Gamma}}
+}
+
+// frozenDoc marks a frozen parameter's doc comment.
+func frozenDoc(frozen bool) string {
+	if frozen {
+		return ", frozen (trainable: false)"
+	}
+	return ""
 }
 
 func pos(p spec.Pos) ir.Pos { return ir.Pos{File: p.File, Line: p.Line, Col: p.Col, Node: p.Node} }

@@ -66,14 +66,15 @@ func Source(p *ir.Program) ([]byte, error) {
 
 // api declares the package's API around its functions, one declaration per
 // function below, in the order of the generated file: the sizes and Params
-// (params.go), Model (state.go), inference (predict.go, classify.go),
-// training (train.go) and the workers (workers.go).
+// (params.go), Model (state.go), its optimizer (optimizer.go), inference
+// (predict.go, classify.go), training (train.go) and the workers
+// (workers.go).
 func api(file *File, p *ir.Program) {
 	for _, declare := range []func(*File, *ir.Program){
 		versionGuard, sizes, paramsType, sliceMethod, layoutGuard, initMethod,
-		specHash, layoutVar, paramsCheckFinite, saveMethod, loadMethod,
-		modelType, newModel, predictMethod, predictProbaMethod, classifyMethod, labelsMethod,
-		lossMethod, backwardMethod, stepMethod, stepRangeMethod, modelCheckFinite, stepsMethod, modelSave, modelLoad, trainMethod,
+		specHash, layoutVar, checkpointKeyVar, paramsCheckFinite, saveMethod, loadMethod,
+		modelType, newModel, defaultHyperparams, hyperparamsMethods, predictMethod, predictProbaMethod, classifyMethod, labelsMethod,
+		lossMethod, backwardMethod, stepMethod, beginStepMethod, stepRangeMethod, modelCheckFinite, stepsMethod, modelSave, modelLoad, trainMethod,
 		workerType, shareType, setWorkersMethod, closeMethod, serveMethod, finishMethod, backwardSharedMethod,
 	} {
 		declare(file, p)

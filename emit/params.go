@@ -29,7 +29,7 @@ func sizes(file *File, p *ir.Program) {
 		Id("Inputs").Op("=").Lit(p.Inputs[0].Width),
 		Comment("Outputs is the width of one output (and of one target)."),
 		Id("Outputs").Op("=").Lit(p.Outputs[0].Width),
-		Comment("NumParams is the number of trainable scalars, the length of Params.Slice()."),
+		Comment("NumParams is the number of parameter scalars, frozen ones included: the length of Params.Slice()."),
 		Id("NumParams").Op("=").Lit(p.NumParams()),
 		Comment("tileRows is the most samples Loss and Backward process in one pass of their"),
 		Comment("workspace; longer batches are walked in tiles."),
@@ -47,7 +47,7 @@ func paramsType(file *File, p *ir.Program) {
 		}
 		fields[i] = Id(q.Name).Add(t).Comment(q.Doc)
 	}
-	doc(file, "Params holds every trainable parameter. Weights are [out][in], row-major, as in\n"+
+	doc(file, "Params holds every parameter of the network. Weights are [out][in], row-major, as in\n"+
 		"PyTorch's nn.Linear, and the fields are in the order of nn.Sequential(...).parameters().")
 	file.Type().Id("Params").Struct(fields...)
 }
@@ -132,8 +132,17 @@ func paramInit(q ir.Param, b *ir.Param) Code {
 // specHash declares SpecHash, which checkpoints carry.
 func specHash(file *File, p *ir.Program) {
 	doc(file, "SpecHash identifies the spec this package was generated from (the hash of its canonical\n"+
-		"form); checkpoints carry it, so parameters saved for one network do not load into another.")
+		"form). Checkpoints are keyed on Layout instead, so a change of hyperparameters keeps them; those\n"+
+		"of gradgen before checkpoint format 3 carry SpecHash and still load.")
 	file.Const().Id("SpecHash").Op("=").Lit(p.SpecHash)
+}
+
+// checkpointKeyVar declares checkpointKey, what checkpoints are keyed on.
+func checkpointKeyVar(file *File, _ *ir.Program) {
+	doc(file, "checkpointKey keys checkpoints on the parameters' names and shapes (and, for older files, the spec).")
+	file.Var().Id("checkpointKey").Op("=").Op("&").Add(rt("CheckpointKey")).Values(Dict{
+		Id("Layout"): Id("Layout"), Id("Spec"): Id("SpecHash"),
+	})
 }
 
 // layoutVar declares Layout, which describes each tensor of Params.Slice().
@@ -176,13 +185,14 @@ func paramsCheckFinite(file *File, _ *ir.Program) {
 // saveMethod declares Params.Save, which writes a checkpoint.
 func saveMethod(file *File, _ *ir.Program) {
 	paramsMethod(file, "Save writes p to a checkpoint file atomically (a temporary file, then a rename): a\n"+
-		"versioned header with SpecHash and the element type, the parameters, and a checksum.",
-		"Save", []Code{Id("path").String()}, "SaveParams", Id("path"), Id("SpecHash"), Id("p").Dot("Slice").Call())
+		"versioned header with the element type and Layout, the parameters, and a checksum.",
+		"Save", []Code{Id("path").String()}, "SaveParams", Id("path"), Id("checkpointKey"), Id("p").Dot("Slice").Call())
 }
 
 // loadMethod declares Params.Load, which reads a checkpoint.
 func loadMethod(file *File, _ *ir.Program) {
-	paramsMethod(file, "Load reads a checkpoint written by Save into p. A file of another network or element type,\n"+
-		"a truncated or corrupted one is an error, and then p is left unchanged.",
-		"Load", []Code{Id("path").String()}, "LoadParams", Id("path"), Id("SpecHash"), Id("p").Dot("Slice").Call())
+	paramsMethod(file, "Load reads the parameters of a checkpoint written by Save or Model.Save into p. A file of\n"+
+		"other parameter names or shapes (the error says which differ) or element type, a truncated or\n"+
+		"corrupted one is an error, and then p is left unchanged.",
+		"Load", []Code{Id("path").String()}, "LoadParams", Id("path"), Id("checkpointKey"), Id("p").Dot("Slice").Call())
 }

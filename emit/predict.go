@@ -12,9 +12,10 @@ import (
 
 // newModel declares NewModel.
 func newModel(file *File, _ *ir.Program) {
-	doc(file, "NewModel returns a model whose parameters are initialised by Params.Init(seed).")
+	doc(file, "NewModel returns a model whose parameters are initialised by Params.Init(seed), with the\n"+
+		"spec's optimizer settings, DefaultHyperparams.")
 	file.Func().Id("NewModel").Params(Id("seed").Uint64()).Op("*").Id("Model").Block(
-		Id("m").Op(":=").New(Id("Model")),
+		Id("m").Op(":=").Op("&").Id("Model").Values(Dict{Id("hyper"): Id("DefaultHyperparams").Call()}),
 		Id("m").Dot("Params").Dot("Init").Call(Id("seed")),
 		Return(Id("m")),
 	)

@@ -113,6 +113,7 @@ func trainMethod(file *File, p *ir.Program) {
 // and the other parameters step afterwards. Every update is element-wise,
 // so this gives the bits of Backward and then Step. A fused step's gradient
 // is written on the first sample (ir.Check), so nothing needs clearing.
+// With clipping on, Train takes Backward and Step instead.
 func shortTrain(p *ir.Program) Code {
 	f := p.Func(ir.RoleTrainSample)
 	if f == nil || !f.Sig.Step || p.SmallBatch <= 1 {
@@ -120,7 +121,10 @@ func shortTrain(p *ir.Program) Code {
 	}
 	a := sampleArgs(f)
 	a.step = Id("step")
-	code := append([]Code{Comment("The last sample steps the weights it fuses (see trainSample); the rest step after.")}, stepStart(p)...)
+	code := []Code{
+		Comment("The last sample steps the weights it fuses (see trainSample); the rest step after."),
+		Id("m").Dot("beginStep").Call(),
+	}
 	code = append(code,
 		Var().Id("loss").Add(elem(p)),
 		For(Id("i").Op(":=").Range().Id("xs")).Block(
@@ -130,7 +134,10 @@ func shortTrain(p *ir.Program) Code {
 		),
 	)
 	code = append(code, stepUnfused(p, f)...)
-	return If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(append(code, Return(Id("loss")))...)
+	// Clipping scales the whole gradient before any update, so it cannot
+	// step rows as they are made.
+	short := Len(Id("xs")).Op("<").Lit(p.SmallBatch).Op("&&").Id("m").Dot("hyper").Dot("ClipGradNorm").Op("==").Lit(0)
+	return If(short).Block(append(code, Return(Id("loss")))...)
 }
 
 // stepUnfused steps, in contiguous ranges, the parameters whose gradients

@@ -145,7 +145,9 @@ func shareTiles(p *ir.Program) []Code {
 // steps it when step is set; then the workers' losses are added.
 func shareSums(p *ir.Program) []Code {
 	return []Code{
-		stepStartIf(p),
+		Comment("Clipping needs the whole summed gradient: then the step follows the sums."),
+		Id("stepNow").Op(":=").Id("step").Op("&&").Id("m").Dot("hyper").Dot("ClipGradNorm").Op("==").Lit(0),
+		If(Id("stepNow")).Block(Id("m").Dot("beginStep").Call()),
 		Id("n").Op(":=").Len(Id("m").Dot("Grad").Dot("Slice").Call()),
 		Id("at").Op(":=").Func().Params(Id("k").Int()).Int().Block(
 			Comment("whole vectors of 16 elements, the last range up to n"),
@@ -155,10 +157,11 @@ func shareSums(p *ir.Program) []Code {
 		Id("m").Dot("wg").Dot("Add").Call(Len(Id("m").Dot("workers"))),
 		For(List(Id("k"), Id("w")).Op(":=").Range().Id("m").Dot("workers")).Block(
 			Id("w").Dot("jobs").Op("<-").Id("share").Values(Id("finish").Op(":").True(), Id("lo").Op(":").Id("at").Call(Id("k").Op("+").Lit(1)),
-				Id("hi").Op(":").Id("at").Call(Id("k").Op("+").Lit(2)), Id("step").Op(":").Id("step")),
+				Id("hi").Op(":").Id("at").Call(Id("k").Op("+").Lit(2)), Id("step").Op(":").Id("stepNow")),
 		),
-		Id("m").Dot("finish").Call(Lit(0), Id("at").Call(Lit(1)), Id("step")),
+		Id("m").Dot("finish").Call(Lit(0), Id("at").Call(Lit(1)), Id("stepNow")),
 		Id("m").Dot("wg").Dot("Wait").Call(),
+		If(Id("step").Op("&&").Op("!").Id("stepNow")).Block(Id("m").Dot("Step").Call()),
 		For(List(Id("_"), Id("w")).Op(":=").Range().Id("m").Dot("workers")).Block(
 			Id("loss").Op("+=").Id("w").Dot("loss"),
 		),

@@ -53,6 +53,7 @@ func Write(w io.Writer, derived, final *ir.Program, format Format) error {
 	intro(d, derived)
 	forward(d, derived, train)
 	backward(d, derived, final, train)
+	optimizerStep(d, derived)
 	d.end()
 	return d.err
 }

@@ -28,11 +28,12 @@ type Net[T Float] struct {
 type layer[T Float] struct {
 	in, out int
 	act     spec.Activation
-	slope   T   // leaky_relu's negative slope
-	w, b    []T // [out][in] and [out] in Net.params; b is nil without bias
-	dw, db  []T // the same in Net.grad
-	a       []T // [batch][out]: the activations
-	da      []T // [batch][out]: ∂loss/∂a, turned into ∂loss/∂z in place
+	slope   T    // leaky_relu's negative slope
+	w, b    []T  // [out][in] and [out] in Net.params; b is nil without bias
+	dw, db  []T  // the same in Net.grad
+	a       []T  // [batch][out]: the activations
+	da      []T  // [batch][out]: ∂loss/∂a, turned into ∂loss/∂z in place
+	frozen  bool // trainable: false: its gradient stays zero, Step skips it
 }
 
 // New returns a Net for n whose parameters are initialised from seed exactly
@@ -61,6 +62,7 @@ func New[T Float](n *spec.Network, seed uint64) (*Net[T], error) {
 	r.Seed(seed)
 	off, in := 0, n.Input
 	for i, s := range n.Layers {
+		start := off
 		l := &m.layers[i]
 		*l = layer[T]{in: in, out: s.Dense, act: s.Activation, slope: T(s.Slope)}
 		l.w, l.dw = m.params[off:off+s.Dense*in], m.grad[off:off+s.Dense*in]
@@ -70,6 +72,12 @@ func New[T Float](n *spec.Network, seed uint64) (*Net[T], error) {
 			off += s.Dense
 		}
 		runtime.InitLinear(&r, l.w, l.b, in)
+		if s.Frozen {
+			l.frozen = true
+			for i := start; i < off; i++ {
+				m.opt.frozen[i] = true
+			}
+		}
 		in = s.Dense
 	}
 	return m, nil
@@ -133,6 +141,12 @@ func (m *Net[T]) Backward(xs, ts []T) T {
 	last := &m.layers[len(m.layers)-1]
 	loss := lossAndGrad(m.loss, last.a[:rows*last.out], ts, rows, last.out, last.da[:rows*last.out])
 	m.backward(xs, rows)
+	for _, l := range m.layers {
+		if l.frozen { // requires_grad_(False): no gradient at all
+			clear(l.dw)
+			clear(l.db)
+		}
+	}
 	return loss
 }
 

@@ -6,22 +6,23 @@ import (
 	"github.com/gradgen/gradgen/spec"
 )
 
-// optimizer is one of torch.optim's SGD, SGD with momentum, or Adam, with its
-// state.
+// optimizer is torch.optim's SGD (with momentum, dampening, Nesterov and
+// weight decay), Adam or AdamW with its state, the gradient clipping of
+// clip_grad_norm_ and a learning-rate schedule. It is written from PyTorch's
+// documented update rules, independently of the runtime's kernels, so the
+// generated code can be checked against it.
 type optimizer[T Float] struct {
-	kind              string // "sgd", "momentum" or "adam"
-	lr, mu            float64
-	beta1, beta2, eps float64
-	t                 int // Adam's steps so far
-	m, v              []T // Adam's moments; v is also momentum's buffer
+	s      spec.OptimizerSettings
+	t      int    // steps taken
+	m, v   []T    // Adam's moments; v is also momentum's buffer
+	frozen []bool // parameters the step leaves alone
 }
 
 // newOptimizer returns the optimizer o describes, with its state sized for
 // size parameters. o holds exactly one kind, as after spec.Normalize.
 func newOptimizer[T Float](o spec.Optimizer, size int) *optimizer[T] {
-	s := o.Settings()
-	opt := &optimizer[T]{kind: s.Kind, lr: s.LR, mu: s.Momentum, beta1: s.Beta1, beta2: s.Beta2, eps: s.Eps}
-	switch s.StateCopies {
+	opt := &optimizer[T]{s: o.Settings(), frozen: make([]bool, size)}
+	switch opt.s.StateCopies {
 	case 2:
 		opt.m = make([]T, size)
 		fallthrough
@@ -31,53 +32,96 @@ func newOptimizer[T Float](o spec.Optimizer, size int) *optimizer[T] {
 	return opt
 }
 
-// step updates the parameters p in place from their gradient g.
+// lr is the learning rate of step t (from 0) under the schedule: a linear
+// warm-up from 0 over Warmup steps, then CosineAnnealingLR or StepLR
+// counted from the warm-up's end.
+func (o *optimizer[T]) lr(t int) float64 {
+	s := o.s.Schedule
+	if t < s.Warmup {
+		return o.s.LR * float64(t) / float64(s.Warmup)
+	}
+	t -= s.Warmup
+	switch s.Kind {
+	case "cosine":
+		return s.EtaMin + (o.s.LR-s.EtaMin)*(1+math.Cos(math.Pi*float64(t)/float64(s.TMax)))/2
+	case "step":
+		return o.s.LR * math.Pow(s.Gamma, float64(t/s.StepSize))
+	}
+	return o.s.LR
+}
+
+// step clips g when the settings say so, then updates the parameters p that
+// are not frozen in place from their gradient g.
 func (o *optimizer[T]) step(p, g []T) {
-	switch o.kind {
-	case "sgd":
-		sgdStep(p, g, T(o.lr))
-	case "momentum":
-		momentumStep(p, g, o.v, T(o.lr), T(o.mu))
-	case "adam":
-		o.t++
-		o.adamStep(p, g)
+	if o.s.ClipGradNorm > 0 {
+		clipGradNorm(g, o.s.ClipGradNorm)
 	}
-}
-
-// sgdStep is torch.optim.SGD without momentum: p −= lr·g.
-func sgdStep[T Float](p, g []T, lr T) {
+	lr := o.lr(o.t)
+	o.t++
+	wd := T(o.s.WeightDecay)
 	for i := range p {
-		p[i] -= lr * g[i]
+		if o.frozen[i] {
+			continue
+		}
+		d := g[i]
+		if o.s.Kind != "adamw" && wd != 0 {
+			d += wd * p[i] // L2: torch.optim adds weight_decay·p to the gradient
+		}
+		switch o.s.Kind {
+		case "sgd":
+			p[i] -= T(lr) * d
+		case "momentum":
+			p[i] -= T(lr) * o.momentum(i, d)
+		case "adam", "adamw":
+			if o.s.Kind == "adamw" {
+				p[i] *= T(1 - lr*o.s.WeightDecay) // decoupled decay
+			}
+			p[i] -= o.adam(i, d, lr)
+		}
 	}
 }
 
-// momentumStep is torch.optim.SGD with momentum μ and dampening 0:
-// v = μ·v + g, p −= lr·v, with v starting at zero (PyTorch's first v = g is
-// the same).
-func momentumStep[T Float](p, g, v []T, lr, mu T) {
-	for i := range p {
-		v[i] = mu*v[i] + g[i]
-		p[i] -= lr * v[i]
+// momentum updates the buffer of parameter i with the step's gradient d and
+// returns the direction of the step: v = d on the first step, μv + (1−τ)d
+// after; d + μv for Nesterov, v otherwise.
+func (o *optimizer[T]) momentum(i int, d T) T {
+	mu := T(o.s.Momentum)
+	if o.t == 1 {
+		o.v[i] = d
+	} else {
+		o.v[i] = mu*o.v[i] + T(1-o.s.Dampening)*d
 	}
+	if o.s.Nesterov {
+		return d + mu*o.v[i]
+	}
+	return o.v[i]
 }
 
-// adamStep is step o.t of torch.optim.Adam with amsgrad off:
+// adam updates the moments of parameter i with the gradient d and returns
+// the step's change of the parameter, at step t = o.t:
 //
-//	m = β1·m + (1−β1)·g
-//	v = β2·v + (1−β2)·g²
-//	p −= lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + eps)
-//
-// The scalars are computed in float64 and converted to T once.
-func (o *optimizer[T]) adamStep(p, g []T) {
-	b1, b2 := T(o.beta1), T(o.beta2)
-	c1, c2 := T(1-o.beta1), T(1-o.beta2)
-	stepSize := T(o.lr / (1 - math.Pow(o.beta1, float64(o.t))))
-	bc2Sqrt := T(math.Sqrt(1 - math.Pow(o.beta2, float64(o.t))))
-	eps := T(o.eps)
-	m, v := o.m, o.v
-	for i := range p {
-		m[i] = b1*m[i] + c1*g[i]
-		v[i] = b2*v[i] + c2*g[i]*g[i]
-		p[i] -= stepSize * m[i] / (T(math.Sqrt(float64(v[i])))/bc2Sqrt + eps)
+//	m = β1·m + (1−β1)·d
+//	v = β2·v + (1−β2)·d²
+//	Δ = lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + eps)
+func (o *optimizer[T]) adam(i int, d T, lr float64) T {
+	s := &o.s
+	o.m[i] = T(s.Beta1)*o.m[i] + T(1-s.Beta1)*d
+	o.v[i] = T(s.Beta2)*o.v[i] + T(1-s.Beta2)*d*d
+	stepSize := T(lr / (1 - math.Pow(s.Beta1, float64(o.t))))
+	bc2Sqrt := T(math.Sqrt(1 - math.Pow(s.Beta2, float64(o.t))))
+	return stepSize * o.m[i] / (T(math.Sqrt(float64(o.v[i])))/bc2Sqrt + T(s.Eps))
+}
+
+// clipGradNorm is torch.nn.utils.clip_grad_norm_ over g: when its 2-norm
+// exceeds maxNorm, g is scaled by maxNorm/(norm + 1e-6).
+func clipGradNorm[T Float](g []T, maxNorm float64) {
+	var sq float64
+	for _, x := range g {
+		sq += float64(x) * float64(x)
+	}
+	if c := maxNorm / (math.Sqrt(sq) + 1e-6); c < 1 {
+		for i := range g {
+			g[i] *= T(c)
+		}
 	}
 }

@@ -66,7 +66,7 @@ func Check(p *Program, f *Func) error {
 		if len(v.Maps) > 0 && info.Class != Producer && info.Class != Elementwise {
 			bad(v, "%s cannot carry maps", v.Op)
 		}
-		if v.Op == OpParam && p.param(v.Name) == nil {
+		if v.Op == OpParam && p.Param(v.Name) == nil {
 			bad(v, "no parameter %s", v.Name)
 		}
 		if (v.Op == OpInput || v.Op == OpTarget) && (!isBatchVec(v.Type)) {
@@ -94,7 +94,7 @@ func Check(p *Program, f *Func) error {
 				bad(o.Value, "the loss output must be a scalar reduction")
 			}
 		case GradOut:
-			q := p.param(o.Param)
+			q := p.Param(o.Param)
 			if q == nil {
 				bad(o.Value, "gradient of unknown parameter %s", o.Param)
 			} else if !q.Type.Equal(o.Value.Type) || o.Value.Op.Info().Class != Reduction {
@@ -178,7 +178,7 @@ func checkFirst(p *Program, f *Func, gradOf map[*Value]string) []error {
 		seen[q] = true
 	}
 	for _, q := range p.Params {
-		if !seen[q.Name] {
+		if !seen[q.Name] && !q.Frozen {
 			errs = append(errs, fmt.Errorf("%s: gradients are marked first, but %s has none", f.Name, q.Name))
 		}
 	}
@@ -251,15 +251,6 @@ func LastUses(f *Func) map[*Value]int {
 		last[o.Value] = len(f.Values)
 	}
 	return last
-}
-
-func (p *Program) param(name string) *Param {
-	for i := range p.Params {
-		if p.Params[i].Name == name {
-			return &p.Params[i]
-		}
-	}
-	return nil
 }
 
 // portProblem says what is wrong with the port an Input or Target value

@@ -399,6 +399,9 @@ type Param struct {
 	// Offset is where the parameter starts in the flat Params.Slice(); AddParam
 	// sets it.
 	Offset int
+	// Frozen keeps the parameter fixed, like requires_grad_(False): the
+	// grad pass derives no gradient for it and the optimizer skips it.
+	Frozen bool
 	Pos    Pos
 	Doc    string // a short description for the generated field's comment
 }
@@ -450,13 +453,44 @@ const (
 	SGD OptimizerKind = iota
 	Momentum
 	Adam
+	AdamW
 )
 
-// Optimizer is the update rule Step applies.
+// Optimizer is the update rule Step applies, with the spec's settings. The
+// settings are the defaults of the generated model's run-time
+// hyperparameters; only Kind shapes the generated code.
 type Optimizer struct {
 	Kind                  OptimizerKind
 	LR, Momentum          float64
+	Dampening             float64
+	Nesterov              bool
+	WeightDecay           float64
 	Beta1, Beta2, Epsilon float64
+	ClipGradNorm          float64 // 0: no clipping
+	Schedule              Schedule
+}
+
+// Schedule is a learning-rate schedule: Warmup steps of linear warm-up from
+// 0, then Kind ("" for a constant rate, "cosine" or "step").
+type Schedule struct {
+	Warmup   int
+	Kind     string
+	TMax     int
+	EtaMin   float64
+	StepSize int
+	Gamma    float64
+}
+
+// StateCopies is the number of parameter-sized buffers the optimizer keeps:
+// none for sgd, the velocity for momentum, two moments for adam and adamw.
+func (k OptimizerKind) StateCopies() int {
+	switch k {
+	case Momentum:
+		return 1
+	case Adam, AdamW:
+		return 2
+	}
+	return 0
 }
 
 // Port is a named input or output of the network: one row of Width
@@ -555,4 +589,14 @@ func (p *Program) NumParams() int {
 		n += q.Type.Elems()
 	}
 	return n
+}
+
+// Param returns the parameter named name, or nil.
+func (p *Program) Param(name string) *Param {
+	for i := range p.Params {
+		if p.Params[i].Name == name {
+			return &p.Params[i]
+		}
+	}
+	return nil
 }

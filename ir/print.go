@@ -22,7 +22,11 @@ func (p *Program) String() string {
 func Fprint(w io.Writer, p *Program) {
 	fmt.Fprintf(w, "program %s %s: %s → %s, %d parameters, %s\n", p.Package, p.DType, Widths(p.Inputs), Widths(p.Outputs), p.NumParams(), p.Optimizer)
 	for _, q := range p.Params {
-		fmt.Fprintf(w, "param %s <%s> fan_in=%d\n", q.Name, q.Type.Format(p.DType), q.FanIn)
+		frozen := ""
+		if q.Frozen {
+			frozen = " frozen"
+		}
+		fmt.Fprintf(w, "param %s <%s> fan_in=%d%s\n", q.Name, q.Type.Format(p.DType), q.FanIn, frozen)
 	}
 	for _, f := range p.Funcs {
 		fmt.Fprintln(w)
@@ -30,26 +34,59 @@ func Fprint(w io.Writer, p *Program) {
 	}
 }
 
+var optimizerNames = [...]string{"sgd", "momentum", "adam", "adamw"}
+
 // String is the optimizer kind's name as specs and checkpoints write it.
 func (k OptimizerKind) String() string {
-	switch k {
-	case Momentum:
-		return "momentum"
-	case Adam:
-		return "adam"
+	if int(k) < len(optimizerNames) {
+		return optimizerNames[k]
 	}
-	return "sgd"
+	return fmt.Sprintf("OptimizerKind(%d)", k)
 }
 
-// String names the optimizer with its hyperparameters.
+// String names the optimizer with its hyperparameters, the settings left at
+// their neutral values (no weight decay, no clipping) left out.
 func (o Optimizer) String() string {
+	var b strings.Builder
 	switch o.Kind {
 	case Momentum:
-		return fmt.Sprintf("momentum lr=%g momentum=%g", o.LR, o.Momentum)
-	case Adam:
-		return fmt.Sprintf("adam lr=%g beta1=%g beta2=%g eps=%g", o.LR, o.Beta1, o.Beta2, o.Epsilon)
+		fmt.Fprintf(&b, "momentum lr=%g momentum=%g", o.LR, o.Momentum)
+		if o.Dampening != 0 {
+			fmt.Fprintf(&b, " dampening=%g", o.Dampening)
+		}
+		if o.Nesterov {
+			b.WriteString(" nesterov")
+		}
+	case Adam, AdamW:
+		fmt.Fprintf(&b, "%s lr=%g beta1=%g beta2=%g eps=%g", o.Kind, o.LR, o.Beta1, o.Beta2, o.Epsilon)
+	default:
+		fmt.Fprintf(&b, "sgd lr=%g", o.LR)
 	}
-	return fmt.Sprintf("sgd lr=%g", o.LR)
+	if o.WeightDecay != 0 {
+		fmt.Fprintf(&b, " weight_decay=%g", o.WeightDecay)
+	}
+	if o.ClipGradNorm != 0 {
+		fmt.Fprintf(&b, ", clip_grad_norm=%g", o.ClipGradNorm)
+	}
+	if s := o.Schedule.String(); s != "" {
+		b.WriteString(", schedule " + s)
+	}
+	return b.String()
+}
+
+// String describes the schedule, "" for a constant rate without warm-up.
+func (s Schedule) String() string {
+	var parts []string
+	if s.Warmup > 0 {
+		parts = append(parts, fmt.Sprintf("warmup steps=%d", s.Warmup))
+	}
+	switch s.Kind {
+	case "cosine":
+		parts = append(parts, fmt.Sprintf("cosine t_max=%d eta_min=%g", s.TMax, s.EtaMin))
+	case "step":
+		parts = append(parts, fmt.Sprintf("step step_size=%d gamma=%g", s.StepSize, s.Gamma))
+	}
+	return strings.Join(parts, " then ")
 }
 
 func (f *Func) fprint(w io.Writer, d DType) {

@@ -13,6 +13,8 @@ import (
 // the contributions to its arguments. No Jacobian is ever built. The gradient
 // of each parameter becomes a GradOut output of the function. The loss may be
 // a weighted sum of terms (several LossOut outputs): each term is a seed.
+// A frozen parameter gets no GradOut, so the dead-code pass removes its
+// gradient and every value only it needed.
 func Grad(p *ir.Program, f *ir.Func) error {
 	if !f.Grad {
 		return nil
@@ -41,6 +43,9 @@ func Grad(p *ir.Program, f *ir.Func) error {
 			gy = sum(f, v, contrib[v])
 		}
 		if v.Op == ir.OpParam {
+			if q := p.Param(v.Name); q != nil && q.Frozen {
+				continue // requires_grad_(False): DCE drops what only it needed
+			}
 			for _, g := range contrib[v] {
 				f.Outputs = append(f.Outputs, ir.Output{Kind: ir.GradOut, Value: g, Param: v.Name})
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/crc32"
 	"io"
 	"math"
@@ -14,21 +15,34 @@ import (
 )
 
 const (
-	checkpointMagic   = "GRADGEN\x00"
-	checkpointVersion = 1
-	checkpointHeader  = 40
+	checkpointMagic = "GRADGEN\x00"
+	// checkpointHeader is the length of the part of the header that every
+	// format version shares: magic, version, dtype, hash, count.
+	checkpointHeader = 40
+	// paramsVersion (1) and stateVersion (2) are the formats keyed on the
+	// spec hash, which this gradgen reads but no longer writes.
+	paramsVersion = 1
+	// layoutVersion is the format keyed on the layout, which WriteParams and
+	// WriteState write.
+	layoutVersion = 3
+	// layoutHeader is the fixed part of a version-3 header.
+	layoutHeader = 48
+	// The contents codes of a version-3 file.
+	contentsParams = 1
+	contentsState  = 2
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// Errors of ReadParams and LoadParams wrap one of these, for errors.Is.
+// Errors of the checkpoint readers wrap one of these, for errors.Is.
 var (
 	// ErrCorruptCheckpoint means the data is not a valid checkpoint: bad
-	// magic, truncated, an unknown dtype code, a checksum mismatch or
-	// trailing bytes.
+	// magic, truncated, an unknown dtype code, a checksum mismatch, a
+	// malformed layout or trailing bytes.
 	ErrCorruptCheckpoint = errors.New("corrupt checkpoint")
 	// ErrCheckpointMismatch means a valid checkpoint that does not fit: another
-	// format version, dtype, spec or parameter count.
+	// format version, dtype, layout (or spec, in the older formats),
+	// parameter count or optimizer.
 	ErrCheckpointMismatch = errors.New("checkpoint does not fit the model")
 )
 
@@ -42,68 +56,110 @@ type checkpointError struct {
 func (e *checkpointError) Error() string { return e.msg }
 func (e *checkpointError) Unwrap() error { return e.kind }
 
-// WriteParams writes the checkpoint of params to w. A checkpoint holds the
-// flat parameter slice of one network (Params.Slice() of generated code),
-// tied to its spec by the spec hash. Its layout, with n parameters of s bytes
-// each and all integers little-endian:
+// WriteParams writes the checkpoint of params to w: the flat parameter slice
+// of one network (Params.Slice() of generated code), keyed on its layout,
+// key.Layout. It writes format version 3; the readers also take versions 1
+// and 2. With n parameters of s bytes each and all integers little-endian,
+// the layout of a version-3 file is:
+//
+//	offset   size   field
+//	0        8      magic "GRADGEN\x00"
+//	8        4      format version, uint32 = 3
+//	12       4      dtype: element size in bytes, uint32 = 4 (float32) or 8 (float64)
+//	16       16     layout hash: 16 lowercase hex digits, ASCII: the first 8 bytes
+//	                  of the SHA-256 of the layout text
+//	32       8      parameter count n, uint64
+//	40       4      length L of the layout text in bytes, uint32, at most 1 MiB (1<<20)
+//	44       4      contents, uint32: 1 = parameters (WriteParams, Params.Save),
+//	                  2 = parameters and training state (WriteState, Model.Save)
+//	48       L      the layout text (below)
+//	48+L     P      zero bytes up to a multiple of 8: P = (8 − L mod 8) mod 8; H = 48+L+P
+//	H        S      contents 2 only: the training state, S = 136 bytes (see WriteState);
+//	                  S = 0 for contents 1
+//	H+S      n*s    the parameters in Params.Slice() order, IEEE 754 bits
+//	                  (math.Float32bits or math.Float64bits), uint32 or uint64 each
+//	H+S+n*s  k*n*s  contents 2 only: the optimizer's k buffers, in order
+//	end      4      CRC-32C (Castagnoli) of every byte before it, uint32
+//
+// Nothing may follow the checksum. The parameters start at a multiple of 8.
+//
+// The layout text is UTF-8 lines, each ended by "\n": first the dtype,
+// "float32" or "float64", then one line per tensor of key.Layout, in order:
+// its Go name (ParamInfo.Name), its PyTorch name (ParamInfo.Torch) and the
+// decimal dimensions of its shape, separated by single spaces (a tensor of
+// shape [] has no dimension). Names are non-empty, without spaces,
+// control characters or DEL; dimensions have no sign and no leading zero;
+// the sizes of the tensors sum to n. For example, with 16 hidden units:
+//
+//	float32
+//	W1 0.weight 16 4
+//	B1 0.bias 16
+//	W2 2.weight 3 16
+//	B2 2.bias 3
+//
+// A checkpoint loads into a model whose layout text is the same (the same
+// layout hash), so the spec's other settings (learning rate, optimizer
+// settings, package name) may change; a training state also needs the same
+// optimizer kind. When the layouts differ, the error lists how.
+//
+// The older formats, which this gradgen reads but no longer writes, are
+// keyed on the spec hash (spec.Network.Hash()) of the whole spec instead.
+// Version 1 holds parameters:
 //
 //	offset   size  field
 //	0        8     magic "GRADGEN\x00"
 //	8        4     format version, uint32 = 1
-//	12       4     dtype: element size in bytes, uint32 = 4 (float32) or 8 (float64)
-//	16       16    spec hash: the 16 lowercase hex digits of spec.Network.Hash(), ASCII
+//	12       4     dtype: element size in bytes, uint32 = 4 or 8
+//	16       16    spec hash: 16 lowercase hex digits, ASCII
 //	32       8     parameter count n, uint64
-//	40       n*s   the parameters in Params.Slice() order, IEEE 754 bits
-//	                 (math.Float32bits or math.Float64bits), uint32 or uint64 each
-//	40+n*s   4     CRC-32C (Castagnoli) of bytes [0, 40+n*s), uint32
+//	40       n*s   the parameters, as in version 3
+//	40+n*s   4     CRC-32C of bytes [0, 40+n*s), uint32
 //
-// The file is exactly 44+n*s bytes; anything after the checksum is an error.
-// The parameters start at offset 40, a multiple of 8.
-func WriteParams[T Float](w io.Writer, specHash string, params []T) error {
-	if err := writeParams(w, specHash, params); err != nil {
+// Version 2, a training state, is described at WriteState.
+func WriteParams[T Float](w io.Writer, key *CheckpointKey, params []T) error {
+	if err := writeCheckpoint(w, key, params, nil); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil
 }
 
-func writeParams[T Float](w io.Writer, specHash string, params []T) error {
-	return writeCheckpoint(w, specHash, params, nil)
-}
-
-// writeCheckpoint writes format version 1 (parameters) when st is nil, and
-// version 2 (parameters and training state) otherwise.
-func writeCheckpoint[T Float](w io.Writer, specHash string, params []T, st *TrainingState[T]) error {
-	if err := checkSpecHash(specHash); err != nil {
+// writeCheckpoint writes a version-3 checkpoint: of the parameters when st
+// is nil, of the parameters and the training state otherwise.
+func writeCheckpoint[T Float](w io.Writer, key *CheckpointKey, params []T, st *TrainingState[T]) error {
+	text, err := key.layoutText(elemSize[T](), len(params))
+	if err != nil {
 		return err
 	}
-	sum := crc32.New(castagnoli)
-	w = io.MultiWriter(w, sum)
-	buf := make([]byte, 0, 4096)
-	buf = append(buf, checkpointMagic...)
-	version := uint32(checkpointVersion)
-	if st != nil {
-		version = stateVersion
-	}
-	buf = binary.LittleEndian.AppendUint32(buf, version)
-	buf = binary.LittleEndian.AppendUint32(buf, uint32(elemSize[T]()))
-	buf = append(buf, specHash...)
-	buf = binary.LittleEndian.AppendUint64(buf, uint64(len(params)))
-	slices := [][]T{params}
+	contents := uint32(contentsParams)
 	if st != nil {
 		if err := st.check(len(params)); err != nil {
 			return err
 		}
-		var name [8]byte
-		copy(name[:], st.Optimizer)
-		buf = append(buf, name[:]...)
-		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(st.Buffers)))
-		buf = binary.LittleEndian.AppendUint32(buf, 0)
-		buf = binary.LittleEndian.AppendUint64(buf, st.Step)
+		if err := st.checkHyper(); err != nil {
+			return err
+		}
+		contents = contentsState
+	}
+	sum := crc32.New(castagnoli)
+	w = io.MultiWriter(w, sum)
+	buf := make([]byte, 0, 4096+len(text))
+	buf = append(buf, checkpointMagic...)
+	buf = binary.LittleEndian.AppendUint32(buf, layoutVersion)
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(elemSize[T]()))
+	buf = append(buf, layoutHash(text)...)
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(len(params)))
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(text)))
+	buf = binary.LittleEndian.AppendUint32(buf, contents)
+	buf = append(buf, text...)
+	buf = append(buf, make([]byte, pad8(len(text)))...)
+	slices := [][]T{params}
+	if st != nil {
+		buf = st.appendHeader(buf)
 		slices = append(slices, st.Buffers...)
 	}
 	for _, s := range slices {
 		for _, p := range s {
-			if len(buf) == cap(buf) {
+			if len(buf)+8 > cap(buf) {
 				if _, err := w.Write(buf); err != nil {
 					return err
 				}
@@ -115,159 +171,324 @@ func writeCheckpoint[T Float](w io.Writer, specHash string, params []T, st *Trai
 	if _, err := w.Write(buf); err != nil {
 		return err
 	}
-	_, err := w.Write(binary.LittleEndian.AppendUint32(nil, sum.Sum32()))
+	_, err = w.Write(binary.LittleEndian.AppendUint32(nil, sum.Sum32()))
 	return err
 }
 
+// pad8 is the number of zero bytes that follow a layout text of n bytes.
+func pad8(n int) int { return (8 - n%8) % 8 }
+
 // ReadParams reads a checkpoint from r into params, all or nothing: it reads
-// and verifies everything (magic, version, dtype, hash, count, length,
+// and verifies everything (magic, version, dtype, layout, count, length,
 // checksum) into a private buffer before copying, so on any error params are
-// unchanged. The buffer is allocated only after the declared count has been
-// found equal to len(params); a file that does not fit is streamed through
-// the checksum instead, so that a damaged header is reported as corruption
-// and not as another spec or count. Its errors wrap ErrCorruptCheckpoint or
-// ErrCheckpointMismatch, except for I/O errors and a malformed specHash.
-func ReadParams[T Float](r io.Reader, specHash string, params []T) error {
-	return readParams(r, "checkpoint", specHash, params)
+// unchanged. It takes the parameters of a training state's file (WriteState)
+// too. A file of format version 3 loads when its layout text equals that of
+// key.Layout (so when their layout hashes are equal), one of version 1 or 2
+// when its spec hash equals key.Spec; a file that does not fit is an error
+// that says how.
+//
+// The buffer is allocated only after the declared count has been found
+// equal to len(params); a file that does not fit is streamed through the
+// checksum instead, so that a damaged header is reported as corruption and
+// not as another layout or count, and a hostile count allocates nothing.
+// The layout text, read before, is refused beyond 1 MiB. The errors wrap
+// ErrCorruptCheckpoint or ErrCheckpointMismatch, except for I/O errors and
+// a key that does not describe params.
+func ReadParams[T Float](r io.Reader, key *CheckpointKey, params []T) error {
+	return readCheckpoint(r, "checkpoint", key, params, nil)
 }
 
 // SaveParams writes the checkpoint to path atomically (WriteFileAtomic), so
 // an interrupted save leaves the previous checkpoint intact.
-func SaveParams[T Float](path, specHash string, params []T) error {
-	err := WriteFileAtomic(path, func(w io.Writer) error { return writeParams(w, specHash, params) })
+func SaveParams[T Float](path string, key *CheckpointKey, params []T) error {
+	err := WriteFileAtomic(path, func(w io.Writer) error { return writeCheckpoint(w, key, params, nil) })
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	return nil
 }
 
-// LoadParams reads the checkpoint at path into params, all or nothing.
-func LoadParams[T Float](path, specHash string, params []T) error {
+// LoadParams reads the checkpoint at path into params, all or nothing, as
+// ReadParams.
+func LoadParams[T Float](path string, key *CheckpointKey, params []T) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	defer f.Close()
-	return readParams(f, "checkpoint "+path, specHash, params)
+	return readCheckpoint(f, "checkpoint "+path, key, params, nil)
 }
 
-// readParams reads the parameters of a checkpoint of either version.
-func readParams[T Float](r io.Reader, name, specHash string, params []T) error {
-	return readCheckpoint(r, name, specHash, params, nil)
+// sumReader passes on what it reads to a checksum and counts it.
+type sumReader struct {
+	r   io.Reader
+	sum hash.Hash32
+	n   int64
+}
+
+func (s *sumReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.sum.Write(p[:n])
+	s.n += int64(n)
+	return n, err
+}
+
+// fileHeader is what a checkpoint declares before its data.
+type fileHeader struct {
+	version uint32
+	dtype   uint32 // 4 or 8
+	hash    string // the spec hash (versions 1 and 2) or the layout hash (3)
+	count   uint64
+	layout  []byte  // the layout text (3)
+	pad     [8]byte // the zero bytes after the layout text (3)
+	state   bool    // a training state follows: version 2, or 3 with contents 2
+	stateHd []byte  // the training state's header: 24 bytes (version 2) or stateSize (3)
+	buffers uint64  // the optimizer's buffers, each of count elements
+	length  uint64  // the header's length
 }
 
 // readCheckpoint verifies the whole checkpoint before it judges the
 // contents, so that a damaged file is reported as corrupt rather than as,
-// say, another spec. The body is read into memory only when its dtype and
+// say, another layout. The body is read into memory only when its dtype and
 // count fit params; otherwise it is streamed through the checksum, so a
 // hostile count allocates nothing. With st nil it reads the parameters of a
-// file of either version (ignoring a training state); with st it needs a
-// version-2 file of st's optimizer and fills st's step and buffers too, all
-// or nothing.
-func readCheckpoint[T Float](r io.Reader, name, specHash string, params []T, st *TrainingState[T]) error {
-	if err := checkSpecHash(specHash); err != nil {
+// file of any version (ignoring a training state); with st it needs a
+// training state of st's optimizer and fills st's step and buffers (and
+// *st.Hyper) too, all or nothing.
+func readCheckpoint[T Float](r io.Reader, name string, key *CheckpointKey, params []T, st *TrainingState[T]) error {
+	size := elemSize[T]()
+	model, err := key.layoutText(size, len(params))
+	if err == nil && st != nil {
+		err = st.check(len(params))
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	fail := func(kind error, format string, args ...any) error {
 		return &checkpointError{kind, name + ": " + fmt.Sprintf(format, args...)}
 	}
-	short := func(n int64, want uint64, err error) error {
+	sr := &sumReader{r: r, sum: crc32.New(castagnoli)}
+	// short reports the error of a read that stopped early: a truncated
+	// file of want bytes (a header of want bytes if inHeader), or the I/O
+	// error.
+	short := func(err error, want uint64, inHeader bool) error {
 		if err != io.EOF && err != io.ErrUnexpectedEOF {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		return fail(ErrCorruptCheckpoint, "is truncated (%d bytes, want %d)", n, want)
+		if inHeader {
+			return fail(ErrCorruptCheckpoint, "is truncated (%d bytes, shorter than its %d-byte header)", sr.n, want)
+		}
+		return fail(ErrCorruptCheckpoint, "is truncated (%d bytes, want %d)", sr.n, want)
+	}
+	read := func(b []byte, want uint64, inHeader bool) error {
+		if _, err := io.ReadFull(sr, b); err != nil {
+			return short(err, want, inHeader)
+		}
+		return nil
 	}
 
-	var hdr [stateHeader]byte
-	if n, err := io.ReadFull(r, hdr[:checkpointHeader]); err != nil {
+	var fixed [layoutHeader]byte
+	if n, err := io.ReadFull(sr, fixed[:checkpointHeader]); err != nil {
 		if err != io.EOF && err != io.ErrUnexpectedEOF {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if !bytes.HasPrefix([]byte(checkpointMagic), hdr[:min(n, len(checkpointMagic))]) {
+		if !bytes.HasPrefix([]byte(checkpointMagic), fixed[:min(n, len(checkpointMagic))]) {
 			return fail(ErrCorruptCheckpoint, "not a gradgen checkpoint (bad magic)")
 		}
 		return fail(ErrCorruptCheckpoint, "is truncated (%d bytes, shorter than the %d-byte header)", n, checkpointHeader)
 	}
-	version := binary.LittleEndian.Uint32(hdr[8:])
-	dtype := binary.LittleEndian.Uint32(hdr[12:])
-	hash := hdr[16:32]
-	count := binary.LittleEndian.Uint64(hdr[32:])
+	h := fileHeader{
+		version: binary.LittleEndian.Uint32(fixed[8:]),
+		dtype:   binary.LittleEndian.Uint32(fixed[12:]),
+		hash:    string(fixed[16:32]),
+		count:   binary.LittleEndian.Uint64(fixed[32:]),
+		length:  checkpointHeader,
+	}
 	switch {
-	case string(hdr[:8]) != checkpointMagic:
+	case string(fixed[:8]) != checkpointMagic:
 		return fail(ErrCorruptCheckpoint, "not a gradgen checkpoint (bad magic)")
-	case version != checkpointVersion && version != stateVersion:
-		return fail(ErrCheckpointMismatch, "format version %d, this gradgen reads versions %d and %d", version, checkpointVersion, stateVersion)
-	case dtype != 4 && dtype != 8:
-		return fail(ErrCorruptCheckpoint, "unknown dtype code %d (want 4 for float32 or 8 for float64)", dtype)
+	case h.version < paramsVersion || h.version > layoutVersion:
+		return fail(ErrCheckpointMismatch, "format version %d, this gradgen reads versions 1 to 3", h.version)
+	case h.dtype != 4 && h.dtype != 8:
+		return fail(ErrCorruptCheckpoint, "unknown dtype code %d (want 4 for float32 or 8 for float64)", h.dtype)
 	}
-	hdrLen := uint64(checkpointHeader)
-	var buffers uint64 // the training state's buffers, each of count elements
-	if version == stateVersion {
-		hdrLen = stateHeader
-		if n, err := io.ReadFull(r, hdr[checkpointHeader:]); err != nil {
-			return short(int64(checkpointHeader+n), stateHeader+4, err)
+	switch h.version {
+	case stateVersion:
+		h.state = true
+		h.stateHd = make([]byte, oldStateHeader-checkpointHeader)
+		h.length = oldStateHeader
+		if err := read(h.stateHd, h.length, true); err != nil {
+			return err
 		}
-		buffers = uint64(binary.LittleEndian.Uint32(hdr[48:]))
-		if buffers > maxStateBuffers {
-			return fail(ErrCorruptCheckpoint, "declares %d optimizer buffers, more than any optimizer keeps", buffers)
+	case layoutVersion:
+		if err := read(fixed[checkpointHeader:], layoutHeader, true); err != nil {
+			return err
+		}
+		textLen := binary.LittleEndian.Uint32(fixed[40:])
+		contents := binary.LittleEndian.Uint32(fixed[44:])
+		if textLen > maxLayoutText {
+			return fail(ErrCorruptCheckpoint, "declares a layout text of %d bytes, more than the %d a layout may have", textLen, maxLayoutText)
+		}
+		if contents != contentsParams && contents != contentsState {
+			return fail(ErrCorruptCheckpoint, "unknown contents code %d (want 1 for parameters or 2 for a training state)", contents)
+		}
+		h.state = contents == contentsState
+		h.length = layoutHeader + uint64(textLen) + uint64(pad8(int(textLen)))
+		if h.state {
+			h.length += stateSize
+		}
+		var text bytes.Buffer // grows with what arrives: a truncated file allocates little
+		if _, err := io.CopyN(&text, sr, int64(textLen)); err != nil {
+			return short(err, h.length, true)
+		}
+		h.layout = text.Bytes()
+		if err := read(h.pad[:pad8(int(textLen))], h.length, true); err != nil {
+			return err
+		}
+		if h.state {
+			h.stateHd = make([]byte, stateSize)
+			if err := read(h.stateHd, h.length, true); err != nil {
+				return err
+			}
 		}
 	}
-	if count > (math.MaxInt64-hdrLen-4)/uint64(dtype)/(1+buffers) {
-		return fail(ErrCorruptCheckpoint, "declares %d parameters, more than a file can hold", count)
+	if h.state {
+		h.buffers = uint64(binary.LittleEndian.Uint32(h.stateHd[8:]))
+		if h.buffers > maxStateBuffers {
+			return fail(ErrCorruptCheckpoint, "declares %d optimizer buffers, more than any optimizer keeps", h.buffers)
+		}
 	}
-	size := elemSize[T]()
-	fits := dtype == uint32(size) && count == uint64(len(params))
-	dataLen := count * uint64(dtype) * (1 + buffers)
-	fileLen := hdrLen + dataLen + 4
+	if h.count > (math.MaxInt64-h.length-4)/uint64(h.dtype)/(1+h.buffers) {
+		return fail(ErrCorruptCheckpoint, "declares %d parameters, more than a file can hold", h.count)
+	}
+	fits := h.dtype == uint32(size) && h.count == uint64(len(params))
+	dataLen := h.count * uint64(h.dtype) * (1 + h.buffers)
+	fileLen := h.length + dataLen + 4
 
-	sum := crc32.New(castagnoli)
-	sum.Write(hdr[:hdrLen])
 	var data bytes.Buffer
-	dst := io.Writer(sum)
+	dst := io.Discard
 	if fits { // count == len(params) and buffers ≤ maxStateBuffers: bounded by the model
 		data.Grow(int(dataLen))
-		dst = io.MultiWriter(sum, &data)
+		dst = &data
 	}
-	if n, err := io.CopyN(dst, r, int64(dataLen)); err != nil {
-		return short(int64(hdrLen)+n, fileLen, err)
+	if _, err := io.CopyN(dst, sr, int64(dataLen)); err != nil {
+		return short(err, fileLen, false)
 	}
+	crc := sr.sum.Sum32()
 	var trailer [4]byte
-	if n, err := io.ReadFull(r, trailer[:]); err != nil {
-		return short(int64(hdrLen+dataLen)+int64(n), fileLen, err)
+	if err := read(trailer[:], fileLen, false); err != nil {
+		return err
 	}
 	if _, err := io.ReadFull(r, make([]byte, 1)); err == nil {
 		return fail(ErrCorruptCheckpoint, "has trailing bytes after its %d-byte end", fileLen)
 	} else if err != io.EOF {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	switch {
-	case sum.Sum32() != binary.LittleEndian.Uint32(trailer[:]):
+	if crc != binary.LittleEndian.Uint32(trailer[:]) {
 		return fail(ErrCorruptCheckpoint, "checksum mismatch: the file is corrupted")
-	case dtype != uint32(size):
-		return fail(ErrCheckpointMismatch, "holds %s parameters, the model is %s", dtypeName(int(dtype)), dtypeName(size))
-	case string(hash) != specHash:
-		saved := string(hash)
-		if checkSpecHash(saved) != nil {
-			saved = strconv.Quote(saved)
-		}
-		return fail(ErrCheckpointMismatch, "was saved for spec %s, the model's spec is %s (a different network)", saved, specHash)
-	case !fits:
-		return fail(ErrCheckpointMismatch, "holds %d parameters, the model has %d", count, len(params))
 	}
+
+	// The file is whole: what it declares must agree with itself.
+	var fileTensors []tensorDesc
+	var hyper []byte
+	if h.version == layoutVersion {
+		if h.pad != [8]byte{} {
+			return fail(ErrCorruptCheckpoint, "the padding after its layout text is not zero")
+		}
+		var dtype int
+		var total uint64
+		dtype, fileTensors, total, err = parseLayout(h.layout)
+		switch {
+		case err != nil:
+			return fail(ErrCorruptCheckpoint, "%v", err)
+		case layoutHash(h.layout) != h.hash:
+			return fail(ErrCorruptCheckpoint, "its layout hash %s is not that of its layout text, %s", strconv.Quote(h.hash), layoutHash(h.layout))
+		case uint32(dtype) != h.dtype:
+			return fail(ErrCorruptCheckpoint, "its layout text is of %s, its header of %s", dtypeName(dtype), dtypeName(int(h.dtype)))
+		case total != h.count:
+			return fail(ErrCorruptCheckpoint, "its layout text has %d parameters, its header %d", total, h.count)
+		}
+		if h.state {
+			if hyper, err = parseStateHeader(h.stateHd); err != nil {
+				return fail(ErrCorruptCheckpoint, "%v", err)
+			}
+		}
+	}
+
+	// Does it fit the model?
+	if msg := h.mismatch(size, len(params), model, fileTensors, key.Spec); msg != "" {
+		return fail(ErrCheckpointMismatch, "%s", msg)
+	}
+	if h.count != uint64(len(params)) { // only in the older formats: version 3 has been compared
+		return fail(ErrCheckpointMismatch, "holds %d parameters, the model has %d", h.count, len(params))
+	}
+	var hp *Hyperparams
 	if st != nil {
-		if err := st.fits(version, hdr[:], count); err != nil {
+		if hp, err = st.fits(&h, hyper); err != nil {
 			return fail(ErrCheckpointMismatch, "%v", err)
 		}
 	}
 	b := data.Bytes()
 	decode(b, params)
 	if st != nil {
-		st.Step = binary.LittleEndian.Uint64(hdr[56:])
+		st.Step = binary.LittleEndian.Uint64(h.stateHd[16:])
 		for k, buf := range st.Buffers {
 			decode(b[(k+1)*len(params)*size:], buf)
 		}
+		if hp != nil {
+			*st.Hyper = *hp
+		}
 	}
 	return nil
+}
+
+// mismatch describes how the whole, self-consistent file of header h does
+// not fit a model of dtype size, n parameters and layout text model
+// (version 3) or spec hash spec (versions 1 and 2), or returns "".
+func (h *fileHeader) mismatch(size, n int, model []byte, fileTensors []tensorDesc, spec string) string {
+	dtype := ""
+	if h.dtype != uint32(size) {
+		dtype = fmt.Sprintf("holds %s parameters, the model is %s", dtypeName(int(h.dtype)), dtypeName(size))
+	}
+	if h.version != layoutVersion {
+		if dtype != "" {
+			return dtype
+		}
+		if h.hash == spec {
+			return ""
+		}
+		saved := h.hash
+		if checkSpecHash(saved) != nil {
+			saved = strconv.Quote(saved)
+		}
+		if h.count != uint64(n) {
+			return fmt.Sprintf("was saved by an older gradgen (format version %d) for another network: it holds %d parameters, the model has %d", h.version, h.count, n)
+		}
+		theirs := "the model's spec is " + spec
+		if spec == "" {
+			theirs = "the model's key has no spec hash to compare"
+		}
+		return fmt.Sprintf("was saved by an older gradgen (format version %d) for spec %s, %s: "+
+			"the format before version 3 is keyed on the whole spec; load it with the gradgen that wrote it and save it again",
+			h.version, saved, theirs)
+	}
+	if bytes.Equal(h.layout, model) {
+		return ""
+	}
+	_, modelTensors, _, err := parseLayout(model)
+	if err != nil {
+		panic("gradgen: the model's own layout text does not parse: " + err.Error())
+	}
+	diff := describeLayouts(fileTensors, modelTensors)
+	switch {
+	case diff == "" && dtype != "":
+		return dtype
+	case diff == "": // cannot happen: parseLayout takes only canonical texts
+		return fmt.Sprintf("was saved for another layout (hash %s, the model's %s)", h.hash, layoutHash(model))
+	case dtype != "":
+		return dtype + ", and was saved for another network: " + diff
+	}
+	return "was saved for another network: " + diff
 }
 
 // decode sets dst from the little-endian IEEE 754 bits at the start of b.

@@ -126,12 +126,12 @@ func (h *Hyperparams) Check(kind string) error {
 	if !(h.ClipGradNorm >= 0) || math.IsInf(h.ClipGradNorm, 1) {
 		bad("clip_grad_norm must be a finite number >= 0 (0: off), got %v", h.ClipGradNorm)
 	}
-	errs = append(errs, h.Schedule.check(h.LR))
+	errs = append(errs, h.Schedule.check())
 	return errors.Join(errs...)
 }
 
 // check returns an error naming every setting of s out of range, or nil.
-func (s *Schedule) check(lr float64) error {
+func (s *Schedule) check() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if s.Warmup < 0 {
@@ -143,8 +143,8 @@ func (s *Schedule) check(lr float64) error {
 		if s.TMax < 1 {
 			bad("schedule cosine: t_max must be >= 1, got %d", s.TMax)
 		}
-		if !(s.EtaMin >= 0 && s.EtaMin <= lr) {
-			bad("schedule cosine: eta_min must be in [0, lr], got %v", s.EtaMin)
+		if !(s.EtaMin >= 0) || math.IsInf(s.EtaMin, 1) {
+			bad("schedule cosine: eta_min must be a finite number >= 0, got %v", s.EtaMin)
 		}
 	case StepDecay:
 		if s.StepSize < 1 {
@@ -157,4 +157,25 @@ func (s *Schedule) check(lr float64) error {
 		bad("unknown schedule %v", s.Kind)
 	}
 	return errors.Join(errs...)
+}
+
+// SetHyperparams checks next for the optimizer kind and, when every setting
+// is in range, copies it to h; else it returns an error naming the package
+// pkg and every setting out of range, and h stays as it was. It is the body
+// of a generated Model's SetHyperparams.
+func SetHyperparams(pkg, kind string, h *Hyperparams, next Hyperparams) error {
+	if err := next.Check(kind); err != nil {
+		return fmt.Errorf("%s: SetHyperparams: %w", pkg, err)
+	}
+	*h = next
+	return nil
+}
+
+// SetLR sets the base learning rate of h, the body of a generated Model's
+// SetLR. It panics, naming the package pkg, unless lr is a finite number > 0.
+func SetLR(pkg string, h *Hyperparams, lr float64) {
+	if !(lr > 0) || math.IsInf(lr, 1) {
+		panic(fmt.Sprintf("%s: SetLR(%v): the learning rate must be a finite number > 0", pkg, lr))
+	}
+	h.LR = lr
 }

@@ -443,64 +443,185 @@ gemvTF32done:
 	VZEROUPPER
 	RET
 
-// func adamF32(p []float32, g []float32, m []float32, v []float32, w float32, b2 float32, c2 float32, stepSize float32, bc2sqrt float32, eps float32)
-// Requires: AVX
-TEXT ·adamF32(SB), NOSPLIT, $0-120
+// func adamF32(p []float32, g []float32, m []float32, v []float32, w float32, b2 float32, c2 float32, stepSize float32, bc2sqrt float32, eps float32, wd float32, keep float32, flags int)
+// Requires: AVX, AVX2
+TEXT ·adamF32(SB), NOSPLIT, $0-136
 	MOVQ         p_len+8(FP), AX
 	MOVQ         p_base+0(FP), CX
 	MOVQ         g_base+24(FP), DX
 	MOVQ         m_base+48(FP), BX
 	MOVQ         v_base+72(FP), SI
+	MOVQ         flags+128(FP), DI
+	CMPQ         DI, $0x00000001
+	JE           adamF32f1
+	CMPQ         DI, $0x00000002
+	JE           adamF32f2
 	VBROADCASTSS w+96(FP), Y0
 	VBROADCASTSS b2+100(FP), Y1
 	VBROADCASTSS c2+104(FP), Y2
 	VBROADCASTSS stepSize+108(FP), Y3
 	VBROADCASTSS bc2sqrt+112(FP), Y4
 	VBROADCASTSS eps+116(FP), Y5
+	VPCMPEQD     Y6, Y6, Y6
+	VPSRLD       $0x01, Y6, Y6
+	MOVL         $0x00800000, DI
+	VMOVD        DI, X7
+	VPBROADCASTD X7, Y7
 
-adamF32loop:
+adamF32f0loop:
 	CMPQ    AX, $0x00000000
 	JE      adamF32done
-	VMOVUPS (DX), Y6
-	VMOVUPS (BX), Y7
-	VSUBPS  Y7, Y6, Y9
-	VMULPS  Y0, Y9, Y9
-	VADDPS  Y9, Y7, Y7
-	VMOVUPS Y7, (BX)
-	VMOVUPS (SI), Y8
-	VMULPS  Y1, Y8, Y8
-	VMULPS  Y2, Y6, Y9
-	VMULPS  Y6, Y9, Y9
-	VADDPS  Y9, Y8, Y8
-	VMOVUPS Y8, (SI)
-	VSQRTPS Y8, Y6
-	VDIVPS  Y4, Y6, Y6
-	VADDPS  Y5, Y6, Y6
-	VMULPS  Y3, Y7, Y9
-	VDIVPS  Y6, Y9, Y9
-	VMOVUPS (CX), Y8
-	VSUBPS  Y9, Y8, Y8
-	VMOVUPS Y8, (CX)
+	VMOVUPS (DX), Y8
+	VMOVUPS (BX), Y9
+	VSUBPS  Y9, Y8, Y11
+	VMULPS  Y0, Y11, Y11
+	VADDPS  Y11, Y9, Y9
+	VANDPS  Y9, Y6, Y10
+	VCMPPS  $0x11, Y7, Y10, Y10
+	VANDNPS Y9, Y10, Y9
+	VMOVUPS Y9, (BX)
+	VMOVUPS (SI), Y10
+	VMULPS  Y1, Y10, Y10
+	VMULPS  Y2, Y8, Y11
+	VMULPS  Y8, Y11, Y11
+	VADDPS  Y11, Y10, Y10
+	VANDPS  Y10, Y6, Y8
+	VCMPPS  $0x11, Y7, Y8, Y8
+	VANDNPS Y10, Y8, Y10
+	VMOVUPS Y10, (SI)
+	VSQRTPS Y10, Y8
+	VDIVPS  Y4, Y8, Y8
+	VADDPS  Y5, Y8, Y8
+	VMULPS  Y3, Y9, Y11
+	VDIVPS  Y8, Y11, Y11
+	VMOVUPS (CX), Y10
+	VSUBPS  Y11, Y10, Y10
+	VMOVUPS Y10, (CX)
 	ADDQ    $0x00000020, CX
 	ADDQ    $0x00000020, DX
 	ADDQ    $0x00000020, BX
 	ADDQ    $0x00000020, SI
 	SUBQ    $0x00000008, AX
-	JMP     adamF32loop
+	JMP     adamF32f0loop
+
+adamF32f1:
+	VBROADCASTSS w+96(FP), Y0
+	VBROADCASTSS b2+100(FP), Y1
+	VBROADCASTSS c2+104(FP), Y2
+	VBROADCASTSS stepSize+108(FP), Y3
+	VBROADCASTSS bc2sqrt+112(FP), Y4
+	VBROADCASTSS eps+116(FP), Y5
+	VBROADCASTSS wd+120(FP), Y6
+	VPCMPEQD     Y7, Y7, Y7
+	VPSRLD       $0x01, Y7, Y7
+	MOVL         $0x00800000, DI
+	VMOVD        DI, X8
+	VPBROADCASTD X8, Y8
+
+adamF32f1loop:
+	CMPQ    AX, $0x00000000
+	JE      adamF32done
+	VMULPS  (CX), Y6, Y9
+	VADDPS  (DX), Y9, Y9
+	VMOVUPS (BX), Y10
+	VSUBPS  Y10, Y9, Y12
+	VMULPS  Y0, Y12, Y12
+	VADDPS  Y12, Y10, Y10
+	VANDPS  Y10, Y7, Y11
+	VCMPPS  $0x11, Y8, Y11, Y11
+	VANDNPS Y10, Y11, Y10
+	VMOVUPS Y10, (BX)
+	VMOVUPS (SI), Y11
+	VMULPS  Y1, Y11, Y11
+	VMULPS  Y2, Y9, Y12
+	VMULPS  Y9, Y12, Y12
+	VADDPS  Y12, Y11, Y11
+	VANDPS  Y11, Y7, Y9
+	VCMPPS  $0x11, Y8, Y9, Y9
+	VANDNPS Y11, Y9, Y11
+	VMOVUPS Y11, (SI)
+	VSQRTPS Y11, Y9
+	VDIVPS  Y4, Y9, Y9
+	VADDPS  Y5, Y9, Y9
+	VMULPS  Y3, Y10, Y12
+	VDIVPS  Y9, Y12, Y12
+	VMOVUPS (CX), Y11
+	VSUBPS  Y12, Y11, Y11
+	VMOVUPS Y11, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	SUBQ    $0x00000008, AX
+	JMP     adamF32f1loop
+
+adamF32f2:
+	VBROADCASTSS w+96(FP), Y0
+	VBROADCASTSS b2+100(FP), Y1
+	VBROADCASTSS c2+104(FP), Y2
+	VBROADCASTSS stepSize+108(FP), Y3
+	VBROADCASTSS bc2sqrt+112(FP), Y4
+	VBROADCASTSS eps+116(FP), Y5
+	VBROADCASTSS keep+124(FP), Y6
+	VPCMPEQD     Y7, Y7, Y7
+	VPSRLD       $0x01, Y7, Y7
+	MOVL         $0x00800000, DI
+	VMOVD        DI, X8
+	VPBROADCASTD X8, Y8
+
+adamF32f2loop:
+	CMPQ    AX, $0x00000000
+	JE      adamF32done
+	VMOVUPS (DX), Y9
+	VMOVUPS (BX), Y10
+	VSUBPS  Y10, Y9, Y12
+	VMULPS  Y0, Y12, Y12
+	VADDPS  Y12, Y10, Y10
+	VANDPS  Y10, Y7, Y11
+	VCMPPS  $0x11, Y8, Y11, Y11
+	VANDNPS Y10, Y11, Y10
+	VMOVUPS Y10, (BX)
+	VMOVUPS (SI), Y11
+	VMULPS  Y1, Y11, Y11
+	VMULPS  Y2, Y9, Y12
+	VMULPS  Y9, Y12, Y12
+	VADDPS  Y12, Y11, Y11
+	VANDPS  Y11, Y7, Y9
+	VCMPPS  $0x11, Y8, Y9, Y9
+	VANDNPS Y11, Y9, Y11
+	VMOVUPS Y11, (SI)
+	VSQRTPS Y11, Y9
+	VDIVPS  Y4, Y9, Y9
+	VADDPS  Y5, Y9, Y9
+	VMULPS  Y3, Y10, Y12
+	VDIVPS  Y9, Y12, Y12
+	VMOVUPS (CX), Y11
+	VMULPS  Y6, Y11, Y11
+	VSUBPS  Y12, Y11, Y11
+	VMOVUPS Y11, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	SUBQ    $0x00000008, AX
+	JMP     adamF32f2loop
 
 adamF32done:
 	VZEROUPPER
 	RET
 
-// func sgdF32(p []float32, g []float32, a float32)
+// func sgdF32(p []float32, g []float32, a float32, wd float32, flags int)
 // Requires: AVX
-TEXT ·sgdF32(SB), NOSPLIT, $0-52
+TEXT ·sgdF32(SB), NOSPLIT, $0-64
 	MOVQ         p_len+8(FP), AX
 	MOVQ         p_base+0(FP), CX
 	MOVQ         g_base+24(FP), DX
+	MOVQ         flags+56(FP), BX
+	CMPQ         BX, $0x00000001
+	JE           sgdF32f1
 	VBROADCASTSS a+48(FP), Y0
 
-sgdF32loop:
+sgdF32f0loop:
 	CMPQ    AX, $0x00000000
 	JE      sgdF32done
 	VMULPS  (DX), Y0, Y1
@@ -510,26 +631,125 @@ sgdF32loop:
 	ADDQ    $0x00000020, CX
 	ADDQ    $0x00000020, DX
 	SUBQ    $0x00000008, AX
-	JMP     sgdF32loop
+	JMP     sgdF32f0loop
+
+sgdF32f1:
+	VBROADCASTSS a+48(FP), Y0
+	VBROADCASTSS wd+52(FP), Y1
+
+sgdF32f1loop:
+	CMPQ    AX, $0x00000000
+	JE      sgdF32done
+	VMULPS  (CX), Y1, Y2
+	VADDPS  (DX), Y2, Y2
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS (CX), Y3
+	VSUBPS  Y2, Y3, Y3
+	VMOVUPS Y3, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, AX
+	JMP     sgdF32f1loop
 
 sgdF32done:
 	VZEROUPPER
 	RET
 
-// func momentumF32(p []float32, g []float32, v []float32, a float32, mu float32)
+// func momentumF32(p []float32, g []float32, v []float32, a float32, mu float32, c float32, wd float32, flags int)
 // Requires: AVX
-TEXT ·momentumF32(SB), NOSPLIT, $0-80
+TEXT ·momentumF32(SB), NOSPLIT, $0-96
 	MOVQ         p_len+8(FP), AX
 	MOVQ         p_base+0(FP), CX
 	MOVQ         g_base+24(FP), DX
 	MOVQ         v_base+48(FP), BX
+	MOVQ         flags+88(FP), SI
+	CMPQ         SI, $0x00000001
+	JE           momentumF32f1
+	CMPQ         SI, $0x00000002
+	JE           momentumF32f2
+	CMPQ         SI, $0x00000003
+	JE           momentumF32f3
+	CMPQ         SI, $0x00000004
+	JE           momentumF32f4
+	CMPQ         SI, $0x00000005
+	JE           momentumF32f5
+	CMPQ         SI, $0x00000006
+	JE           momentumF32f6
+	CMPQ         SI, $0x00000007
+	JE           momentumF32f7
 	VBROADCASTSS a+72(FP), Y0
 	VBROADCASTSS mu+76(FP), Y1
+	VBROADCASTSS c+80(FP), Y2
 
-momentumF32loop:
+momentumF32f0loop:
 	CMPQ    AX, $0x00000000
 	JE      momentumF32done
-	VMULPS  (BX), Y1, Y2
+	VMOVUPS (DX), Y3
+	VMULPS  (BX), Y1, Y4
+	VMULPS  Y2, Y3, Y3
+	VADDPS  Y3, Y4, Y4
+	VMOVUPS Y4, (BX)
+	VMULPS  Y0, Y4, Y3
+	VMOVUPS (CX), Y4
+	VSUBPS  Y3, Y4, Y4
+	VMOVUPS Y4, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumF32f0loop
+
+momentumF32f1:
+	VBROADCASTSS a+72(FP), Y0
+	VBROADCASTSS mu+76(FP), Y1
+	VBROADCASTSS c+80(FP), Y2
+	VBROADCASTSS wd+84(FP), Y3
+
+momentumF32f1loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF32done
+	VMULPS  (CX), Y3, Y4
+	VADDPS  (DX), Y4, Y4
+	VMULPS  (BX), Y1, Y5
+	VMULPS  Y2, Y4, Y4
+	VADDPS  Y4, Y5, Y5
+	VMOVUPS Y5, (BX)
+	VMULPS  Y0, Y5, Y4
+	VMOVUPS (CX), Y5
+	VSUBPS  Y4, Y5, Y5
+	VMOVUPS Y5, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumF32f1loop
+
+momentumF32f2:
+	VBROADCASTSS a+72(FP), Y0
+
+momentumF32f2loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF32done
+	VMOVUPS (DX), Y1
+	VMOVUPS Y1, (BX)
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS (CX), Y2
+	VSUBPS  Y1, Y2, Y2
+	VMOVUPS Y2, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumF32f2loop
+
+momentumF32f3:
+	VBROADCASTSS a+72(FP), Y0
+	VBROADCASTSS wd+84(FP), Y1
+
+momentumF32f3loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF32done
+	VMULPS  (CX), Y1, Y2
 	VADDPS  (DX), Y2, Y2
 	VMOVUPS Y2, (BX)
 	VMULPS  Y0, Y2, Y2
@@ -540,7 +760,103 @@ momentumF32loop:
 	ADDQ    $0x00000020, DX
 	ADDQ    $0x00000020, BX
 	SUBQ    $0x00000008, AX
-	JMP     momentumF32loop
+	JMP     momentumF32f3loop
+
+momentumF32f4:
+	VBROADCASTSS a+72(FP), Y0
+	VBROADCASTSS mu+76(FP), Y1
+	VBROADCASTSS c+80(FP), Y2
+
+momentumF32f4loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF32done
+	VMOVUPS (DX), Y3
+	VMULPS  (BX), Y1, Y4
+	VMULPS  Y2, Y3, Y5
+	VADDPS  Y5, Y4, Y4
+	VMOVUPS Y4, (BX)
+	VMULPS  Y4, Y1, Y4
+	VADDPS  Y4, Y3, Y3
+	VMULPS  Y0, Y3, Y3
+	VMOVUPS (CX), Y4
+	VSUBPS  Y3, Y4, Y4
+	VMOVUPS Y4, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumF32f4loop
+
+momentumF32f5:
+	VBROADCASTSS a+72(FP), Y0
+	VBROADCASTSS mu+76(FP), Y1
+	VBROADCASTSS c+80(FP), Y2
+	VBROADCASTSS wd+84(FP), Y3
+
+momentumF32f5loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF32done
+	VMULPS  (CX), Y3, Y4
+	VADDPS  (DX), Y4, Y4
+	VMULPS  (BX), Y1, Y5
+	VMULPS  Y2, Y4, Y6
+	VADDPS  Y6, Y5, Y5
+	VMOVUPS Y5, (BX)
+	VMULPS  Y5, Y1, Y5
+	VADDPS  Y5, Y4, Y4
+	VMULPS  Y0, Y4, Y4
+	VMOVUPS (CX), Y5
+	VSUBPS  Y4, Y5, Y5
+	VMOVUPS Y5, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumF32f5loop
+
+momentumF32f6:
+	VBROADCASTSS a+72(FP), Y0
+	VBROADCASTSS mu+76(FP), Y1
+
+momentumF32f6loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF32done
+	VMOVUPS (DX), Y2
+	VMOVUPS Y2, (BX)
+	VMULPS  Y2, Y1, Y3
+	VADDPS  Y3, Y2, Y2
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS (CX), Y3
+	VSUBPS  Y2, Y3, Y3
+	VMOVUPS Y3, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumF32f6loop
+
+momentumF32f7:
+	VBROADCASTSS a+72(FP), Y0
+	VBROADCASTSS mu+76(FP), Y1
+	VBROADCASTSS wd+84(FP), Y2
+
+momentumF32f7loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF32done
+	VMULPS  (CX), Y2, Y3
+	VADDPS  (DX), Y3, Y3
+	VMOVUPS Y3, (BX)
+	VMULPS  Y3, Y1, Y4
+	VADDPS  Y4, Y3, Y3
+	VMULPS  Y0, Y3, Y3
+	VMOVUPS (CX), Y4
+	VSUBPS  Y3, Y4, Y4
+	VMOVUPS Y4, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumF32f7loop
 
 momentumF32done:
 	VZEROUPPER
@@ -1435,64 +1751,185 @@ gemvTF64done:
 	VZEROUPPER
 	RET
 
-// func adamF64(p []float64, g []float64, m []float64, v []float64, w float64, b2 float64, c2 float64, stepSize float64, bc2sqrt float64, eps float64)
-// Requires: AVX
-TEXT ·adamF64(SB), NOSPLIT, $0-144
+// func adamF64(p []float64, g []float64, m []float64, v []float64, w float64, b2 float64, c2 float64, stepSize float64, bc2sqrt float64, eps float64, wd float64, keep float64, flags int)
+// Requires: AVX, AVX2
+TEXT ·adamF64(SB), NOSPLIT, $0-168
 	MOVQ         p_len+8(FP), AX
 	MOVQ         p_base+0(FP), CX
 	MOVQ         g_base+24(FP), DX
 	MOVQ         m_base+48(FP), BX
 	MOVQ         v_base+72(FP), SI
+	MOVQ         flags+160(FP), DI
+	CMPQ         DI, $0x00000001
+	JE           adamF64f1
+	CMPQ         DI, $0x00000002
+	JE           adamF64f2
 	VBROADCASTSD w+96(FP), Y0
 	VBROADCASTSD b2+104(FP), Y1
 	VBROADCASTSD c2+112(FP), Y2
 	VBROADCASTSD stepSize+120(FP), Y3
 	VBROADCASTSD bc2sqrt+128(FP), Y4
 	VBROADCASTSD eps+136(FP), Y5
+	VPCMPEQD     Y6, Y6, Y6
+	VPSRLQ       $0x01, Y6, Y6
+	MOVQ         $0x0010000000000000, DI
+	VMOVQ        DI, X7
+	VPBROADCASTQ X7, Y7
 
-adamF64loop:
+adamF64f0loop:
 	CMPQ    AX, $0x00000000
 	JE      adamF64done
-	VMOVUPD (DX), Y6
-	VMOVUPD (BX), Y7
-	VSUBPD  Y7, Y6, Y9
-	VMULPD  Y0, Y9, Y9
-	VADDPD  Y9, Y7, Y7
-	VMOVUPD Y7, (BX)
-	VMOVUPD (SI), Y8
-	VMULPD  Y1, Y8, Y8
-	VMULPD  Y2, Y6, Y9
-	VMULPD  Y6, Y9, Y9
-	VADDPD  Y9, Y8, Y8
-	VMOVUPD Y8, (SI)
-	VSQRTPD Y8, Y6
-	VDIVPD  Y4, Y6, Y6
-	VADDPD  Y5, Y6, Y6
-	VMULPD  Y3, Y7, Y9
-	VDIVPD  Y6, Y9, Y9
-	VMOVUPD (CX), Y8
-	VSUBPD  Y9, Y8, Y8
-	VMOVUPD Y8, (CX)
+	VMOVUPD (DX), Y8
+	VMOVUPD (BX), Y9
+	VSUBPD  Y9, Y8, Y11
+	VMULPD  Y0, Y11, Y11
+	VADDPD  Y11, Y9, Y9
+	VANDPD  Y9, Y6, Y10
+	VCMPPD  $0x11, Y7, Y10, Y10
+	VANDNPD Y9, Y10, Y9
+	VMOVUPD Y9, (BX)
+	VMOVUPD (SI), Y10
+	VMULPD  Y1, Y10, Y10
+	VMULPD  Y2, Y8, Y11
+	VMULPD  Y8, Y11, Y11
+	VADDPD  Y11, Y10, Y10
+	VANDPD  Y10, Y6, Y8
+	VCMPPD  $0x11, Y7, Y8, Y8
+	VANDNPD Y10, Y8, Y10
+	VMOVUPD Y10, (SI)
+	VSQRTPD Y10, Y8
+	VDIVPD  Y4, Y8, Y8
+	VADDPD  Y5, Y8, Y8
+	VMULPD  Y3, Y9, Y11
+	VDIVPD  Y8, Y11, Y11
+	VMOVUPD (CX), Y10
+	VSUBPD  Y11, Y10, Y10
+	VMOVUPD Y10, (CX)
 	ADDQ    $0x00000020, CX
 	ADDQ    $0x00000020, DX
 	ADDQ    $0x00000020, BX
 	ADDQ    $0x00000020, SI
 	SUBQ    $0x00000004, AX
-	JMP     adamF64loop
+	JMP     adamF64f0loop
+
+adamF64f1:
+	VBROADCASTSD w+96(FP), Y0
+	VBROADCASTSD b2+104(FP), Y1
+	VBROADCASTSD c2+112(FP), Y2
+	VBROADCASTSD stepSize+120(FP), Y3
+	VBROADCASTSD bc2sqrt+128(FP), Y4
+	VBROADCASTSD eps+136(FP), Y5
+	VBROADCASTSD wd+144(FP), Y6
+	VPCMPEQD     Y7, Y7, Y7
+	VPSRLQ       $0x01, Y7, Y7
+	MOVQ         $0x0010000000000000, DI
+	VMOVQ        DI, X8
+	VPBROADCASTQ X8, Y8
+
+adamF64f1loop:
+	CMPQ    AX, $0x00000000
+	JE      adamF64done
+	VMULPD  (CX), Y6, Y9
+	VADDPD  (DX), Y9, Y9
+	VMOVUPD (BX), Y10
+	VSUBPD  Y10, Y9, Y12
+	VMULPD  Y0, Y12, Y12
+	VADDPD  Y12, Y10, Y10
+	VANDPD  Y10, Y7, Y11
+	VCMPPD  $0x11, Y8, Y11, Y11
+	VANDNPD Y10, Y11, Y10
+	VMOVUPD Y10, (BX)
+	VMOVUPD (SI), Y11
+	VMULPD  Y1, Y11, Y11
+	VMULPD  Y2, Y9, Y12
+	VMULPD  Y9, Y12, Y12
+	VADDPD  Y12, Y11, Y11
+	VANDPD  Y11, Y7, Y9
+	VCMPPD  $0x11, Y8, Y9, Y9
+	VANDNPD Y11, Y9, Y11
+	VMOVUPD Y11, (SI)
+	VSQRTPD Y11, Y9
+	VDIVPD  Y4, Y9, Y9
+	VADDPD  Y5, Y9, Y9
+	VMULPD  Y3, Y10, Y12
+	VDIVPD  Y9, Y12, Y12
+	VMOVUPD (CX), Y11
+	VSUBPD  Y12, Y11, Y11
+	VMOVUPD Y11, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	SUBQ    $0x00000004, AX
+	JMP     adamF64f1loop
+
+adamF64f2:
+	VBROADCASTSD w+96(FP), Y0
+	VBROADCASTSD b2+104(FP), Y1
+	VBROADCASTSD c2+112(FP), Y2
+	VBROADCASTSD stepSize+120(FP), Y3
+	VBROADCASTSD bc2sqrt+128(FP), Y4
+	VBROADCASTSD eps+136(FP), Y5
+	VBROADCASTSD keep+152(FP), Y6
+	VPCMPEQD     Y7, Y7, Y7
+	VPSRLQ       $0x01, Y7, Y7
+	MOVQ         $0x0010000000000000, DI
+	VMOVQ        DI, X8
+	VPBROADCASTQ X8, Y8
+
+adamF64f2loop:
+	CMPQ    AX, $0x00000000
+	JE      adamF64done
+	VMOVUPD (DX), Y9
+	VMOVUPD (BX), Y10
+	VSUBPD  Y10, Y9, Y12
+	VMULPD  Y0, Y12, Y12
+	VADDPD  Y12, Y10, Y10
+	VANDPD  Y10, Y7, Y11
+	VCMPPD  $0x11, Y8, Y11, Y11
+	VANDNPD Y10, Y11, Y10
+	VMOVUPD Y10, (BX)
+	VMOVUPD (SI), Y11
+	VMULPD  Y1, Y11, Y11
+	VMULPD  Y2, Y9, Y12
+	VMULPD  Y9, Y12, Y12
+	VADDPD  Y12, Y11, Y11
+	VANDPD  Y11, Y7, Y9
+	VCMPPD  $0x11, Y8, Y9, Y9
+	VANDNPD Y11, Y9, Y11
+	VMOVUPD Y11, (SI)
+	VSQRTPD Y11, Y9
+	VDIVPD  Y4, Y9, Y9
+	VADDPD  Y5, Y9, Y9
+	VMULPD  Y3, Y10, Y12
+	VDIVPD  Y9, Y12, Y12
+	VMOVUPD (CX), Y11
+	VMULPD  Y6, Y11, Y11
+	VSUBPD  Y12, Y11, Y11
+	VMOVUPD Y11, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	SUBQ    $0x00000004, AX
+	JMP     adamF64f2loop
 
 adamF64done:
 	VZEROUPPER
 	RET
 
-// func sgdF64(p []float64, g []float64, a float64)
+// func sgdF64(p []float64, g []float64, a float64, wd float64, flags int)
 // Requires: AVX
-TEXT ·sgdF64(SB), NOSPLIT, $0-56
+TEXT ·sgdF64(SB), NOSPLIT, $0-72
 	MOVQ         p_len+8(FP), AX
 	MOVQ         p_base+0(FP), CX
 	MOVQ         g_base+24(FP), DX
+	MOVQ         flags+64(FP), BX
+	CMPQ         BX, $0x00000001
+	JE           sgdF64f1
 	VBROADCASTSD a+48(FP), Y0
 
-sgdF64loop:
+sgdF64f0loop:
 	CMPQ    AX, $0x00000000
 	JE      sgdF64done
 	VMULPD  (DX), Y0, Y1
@@ -1502,26 +1939,125 @@ sgdF64loop:
 	ADDQ    $0x00000020, CX
 	ADDQ    $0x00000020, DX
 	SUBQ    $0x00000004, AX
-	JMP     sgdF64loop
+	JMP     sgdF64f0loop
+
+sgdF64f1:
+	VBROADCASTSD a+48(FP), Y0
+	VBROADCASTSD wd+56(FP), Y1
+
+sgdF64f1loop:
+	CMPQ    AX, $0x00000000
+	JE      sgdF64done
+	VMULPD  (CX), Y1, Y2
+	VADDPD  (DX), Y2, Y2
+	VMULPD  Y0, Y2, Y2
+	VMOVUPD (CX), Y3
+	VSUBPD  Y2, Y3, Y3
+	VMOVUPD Y3, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000004, AX
+	JMP     sgdF64f1loop
 
 sgdF64done:
 	VZEROUPPER
 	RET
 
-// func momentumF64(p []float64, g []float64, v []float64, a float64, mu float64)
+// func momentumF64(p []float64, g []float64, v []float64, a float64, mu float64, c float64, wd float64, flags int)
 // Requires: AVX
-TEXT ·momentumF64(SB), NOSPLIT, $0-88
+TEXT ·momentumF64(SB), NOSPLIT, $0-112
 	MOVQ         p_len+8(FP), AX
 	MOVQ         p_base+0(FP), CX
 	MOVQ         g_base+24(FP), DX
 	MOVQ         v_base+48(FP), BX
+	MOVQ         flags+104(FP), SI
+	CMPQ         SI, $0x00000001
+	JE           momentumF64f1
+	CMPQ         SI, $0x00000002
+	JE           momentumF64f2
+	CMPQ         SI, $0x00000003
+	JE           momentumF64f3
+	CMPQ         SI, $0x00000004
+	JE           momentumF64f4
+	CMPQ         SI, $0x00000005
+	JE           momentumF64f5
+	CMPQ         SI, $0x00000006
+	JE           momentumF64f6
+	CMPQ         SI, $0x00000007
+	JE           momentumF64f7
 	VBROADCASTSD a+72(FP), Y0
 	VBROADCASTSD mu+80(FP), Y1
+	VBROADCASTSD c+88(FP), Y2
 
-momentumF64loop:
+momentumF64f0loop:
 	CMPQ    AX, $0x00000000
 	JE      momentumF64done
-	VMULPD  (BX), Y1, Y2
+	VMOVUPD (DX), Y3
+	VMULPD  (BX), Y1, Y4
+	VMULPD  Y2, Y3, Y3
+	VADDPD  Y3, Y4, Y4
+	VMOVUPD Y4, (BX)
+	VMULPD  Y0, Y4, Y3
+	VMOVUPD (CX), Y4
+	VSUBPD  Y3, Y4, Y4
+	VMOVUPD Y4, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, AX
+	JMP     momentumF64f0loop
+
+momentumF64f1:
+	VBROADCASTSD a+72(FP), Y0
+	VBROADCASTSD mu+80(FP), Y1
+	VBROADCASTSD c+88(FP), Y2
+	VBROADCASTSD wd+96(FP), Y3
+
+momentumF64f1loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF64done
+	VMULPD  (CX), Y3, Y4
+	VADDPD  (DX), Y4, Y4
+	VMULPD  (BX), Y1, Y5
+	VMULPD  Y2, Y4, Y4
+	VADDPD  Y4, Y5, Y5
+	VMOVUPD Y5, (BX)
+	VMULPD  Y0, Y5, Y4
+	VMOVUPD (CX), Y5
+	VSUBPD  Y4, Y5, Y5
+	VMOVUPD Y5, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, AX
+	JMP     momentumF64f1loop
+
+momentumF64f2:
+	VBROADCASTSD a+72(FP), Y0
+
+momentumF64f2loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF64done
+	VMOVUPD (DX), Y1
+	VMOVUPD Y1, (BX)
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD (CX), Y2
+	VSUBPD  Y1, Y2, Y2
+	VMOVUPD Y2, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, AX
+	JMP     momentumF64f2loop
+
+momentumF64f3:
+	VBROADCASTSD a+72(FP), Y0
+	VBROADCASTSD wd+96(FP), Y1
+
+momentumF64f3loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF64done
+	VMULPD  (CX), Y1, Y2
 	VADDPD  (DX), Y2, Y2
 	VMOVUPD Y2, (BX)
 	VMULPD  Y0, Y2, Y2
@@ -1532,7 +2068,103 @@ momentumF64loop:
 	ADDQ    $0x00000020, DX
 	ADDQ    $0x00000020, BX
 	SUBQ    $0x00000004, AX
-	JMP     momentumF64loop
+	JMP     momentumF64f3loop
+
+momentumF64f4:
+	VBROADCASTSD a+72(FP), Y0
+	VBROADCASTSD mu+80(FP), Y1
+	VBROADCASTSD c+88(FP), Y2
+
+momentumF64f4loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF64done
+	VMOVUPD (DX), Y3
+	VMULPD  (BX), Y1, Y4
+	VMULPD  Y2, Y3, Y5
+	VADDPD  Y5, Y4, Y4
+	VMOVUPD Y4, (BX)
+	VMULPD  Y4, Y1, Y4
+	VADDPD  Y4, Y3, Y3
+	VMULPD  Y0, Y3, Y3
+	VMOVUPD (CX), Y4
+	VSUBPD  Y3, Y4, Y4
+	VMOVUPD Y4, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, AX
+	JMP     momentumF64f4loop
+
+momentumF64f5:
+	VBROADCASTSD a+72(FP), Y0
+	VBROADCASTSD mu+80(FP), Y1
+	VBROADCASTSD c+88(FP), Y2
+	VBROADCASTSD wd+96(FP), Y3
+
+momentumF64f5loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF64done
+	VMULPD  (CX), Y3, Y4
+	VADDPD  (DX), Y4, Y4
+	VMULPD  (BX), Y1, Y5
+	VMULPD  Y2, Y4, Y6
+	VADDPD  Y6, Y5, Y5
+	VMOVUPD Y5, (BX)
+	VMULPD  Y5, Y1, Y5
+	VADDPD  Y5, Y4, Y4
+	VMULPD  Y0, Y4, Y4
+	VMOVUPD (CX), Y5
+	VSUBPD  Y4, Y5, Y5
+	VMOVUPD Y5, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, AX
+	JMP     momentumF64f5loop
+
+momentumF64f6:
+	VBROADCASTSD a+72(FP), Y0
+	VBROADCASTSD mu+80(FP), Y1
+
+momentumF64f6loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF64done
+	VMOVUPD (DX), Y2
+	VMOVUPD Y2, (BX)
+	VMULPD  Y2, Y1, Y3
+	VADDPD  Y3, Y2, Y2
+	VMULPD  Y0, Y2, Y2
+	VMOVUPD (CX), Y3
+	VSUBPD  Y2, Y3, Y3
+	VMOVUPD Y3, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, AX
+	JMP     momentumF64f6loop
+
+momentumF64f7:
+	VBROADCASTSD a+72(FP), Y0
+	VBROADCASTSD mu+80(FP), Y1
+	VBROADCASTSD wd+96(FP), Y2
+
+momentumF64f7loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumF64done
+	VMULPD  (CX), Y2, Y3
+	VADDPD  (DX), Y3, Y3
+	VMOVUPD Y3, (BX)
+	VMULPD  Y3, Y1, Y4
+	VADDPD  Y4, Y3, Y3
+	VMULPD  Y0, Y3, Y3
+	VMOVUPD (CX), Y4
+	VSUBPD  Y3, Y4, Y4
+	VMOVUPD Y4, (CX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, AX
+	JMP     momentumF64f7loop
 
 momentumF64done:
 	VZEROUPPER

@@ -23,16 +23,20 @@ func axpy4F32(y []float32, a0, a1, a2, a3 float32, x0, x1, x2, x3 []float32) {
 func axpy4F64(y []float64, a0, a1, a2, a3 float64, x0, x1, x2, x3 []float64) {
 	panic("gradgen: no vector kernels")
 }
-func adamF32(p, g, m, v []float32, w, b2, c2, stepSize, bc2sqrt, eps float32) {
+func adamF32(p, g, m, v []float32, w, b2, c2, stepSize, bc2sqrt, eps, wd, keep float32, flags int) {
 	panic("gradgen: no vector kernels")
 }
-func adamF64(p, g, m, v []float64, w, b2, c2, stepSize, bc2sqrt, eps float64) {
+func adamF64(p, g, m, v []float64, w, b2, c2, stepSize, bc2sqrt, eps, wd, keep float64, flags int) {
 	panic("gradgen: no vector kernels")
 }
-func sgdF32(p, g []float32, a float32)             { panic("gradgen: no vector kernels") }
-func sgdF64(p, g []float64, a float64)             { panic("gradgen: no vector kernels") }
-func momentumF32(p, g, v []float32, a, mu float32) { panic("gradgen: no vector kernels") }
-func momentumF64(p, g, v []float64, a, mu float64) { panic("gradgen: no vector kernels") }
+func sgdF32(p, g []float32, a, wd float32, flags int) { panic("gradgen: no vector kernels") }
+func sgdF64(p, g []float64, a, wd float64, flags int) { panic("gradgen: no vector kernels") }
+func momentumF32(p, g, v []float32, a, mu, c, wd float32, flags int) {
+	panic("gradgen: no vector kernels")
+}
+func momentumF64(p, g, v []float64, a, mu, c, wd float64, flags int) {
+	panic("gradgen: no vector kernels")
+}
 func scaleF32(y []float32, a float32, x []float32) { panic("gradgen: no vector kernels") }
 func scaleF64(y []float64, a float64, x []float64) { panic("gradgen: no vector kernels") }
 func gerSetF32(out, d, x []float32)                { panic("gradgen: no vector kernels") }

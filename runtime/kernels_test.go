@@ -98,60 +98,6 @@ func TestKernelsDoNotAllocate(t *testing.T) {
 	}
 }
 
-// TestAdamVectorIsBitIdentical: the vector optimizer steps (Adam, SGD,
-// momentum) give exactly the bits of the plain loops, for every length up
-// to 70.
-func TestAdamVectorIsBitIdentical(t *testing.T) {
-	if !vector {
-		t.Skip("no vector kernels in this build or on this machine")
-	}
-	testAdamBits[float32](t)
-	testAdamBits[float64](t)
-}
-
-func testAdamBits[T Float](t *testing.T) {
-	saved512 := avx512
-	defer func() { vector, avx512 = true, saved512 }()
-	r := rand.New(rand.NewPCG(3, 4))
-	for n := 0; n <= 70; n++ {
-		p := randSlice[T](r, n)
-		// Per path (AVX-512, AVX2, plain): p, g, m, v.
-		paths := [][2]bool{{true, true}, {true, false}, {false, false}}
-		var state [3][4][]T
-		for path := range state {
-			state[path] = [4][]T{append([]T(nil), p...), nil, make([]T, n), make([]T, n)}
-		}
-		for step := 1; step <= 6; step++ {
-			g := randSlice[T](r, n)
-			for path, on := range paths {
-				vector, avx512 = on[0], on[1] && saved512
-				s := &state[path]
-				switch step % 3 { // each optimizer in turn, on the same state
-				case 0:
-					Adam(s[0], g, s[2], s[3], step, 0.01, 0.9, 0.999, 1e-8)
-				case 1:
-					SGD(s[0], g, 0.05)
-				case 2:
-					Momentum(s[0], g, s[2], 0.05, 0.9)
-				}
-			}
-			vector, avx512 = true, saved512
-			for path := range 2 {
-				for k := range 4 {
-					if k == 1 {
-						continue
-					}
-					for i := range n {
-						if state[path][k][i] != state[2][k][i] {
-							t.Fatalf("n=%d step %d: path %d and plain optimizer steps differ in slice %d at %d: %v vs %v", n, step, path, k, i, state[path][k][i], state[2][k][i])
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
 func testWhole[T Float](t *testing.T, tol float64) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, rows := range []int{1, 3, 16} {

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -18,29 +19,50 @@ type adamCase struct{ lr, beta1, beta2, eps float64 }
 
 var adamCases = []adamCase{{0.01, 0.9, 0.999, 1e-8}, {0.001, 0.8, 0.99, 1e-6}}
 
+func (c adamCase) hyper(wd float64) *Hyperparams {
+	return &Hyperparams{LR: c.lr, Beta1: c.beta1, Beta2: c.beta2, Eps: c.eps, WeightDecay: wd}
+}
+
 // Reference optimizers, written in float64 from the textbook formulas rather
 // than PyTorch's order of operations.
 
-func refSGD(p, g []float64, lr float64) {
+func refSGD(p, g []float64, lr, wd float64) {
 	for i := range p {
-		p[i] = p[i] - lr*g[i]
+		p[i] = p[i] - lr*(g[i]+wd*p[i])
 	}
 }
 
-func refMomentum(p, g, v []float64, lr, mu float64) {
+func refMomentum(p, g, v []float64, lr float64, step int, h *Hyperparams) {
 	for i := range p {
-		v[i] = mu*v[i] + g[i]
-		p[i] = p[i] - lr*v[i]
+		d := g[i] + h.WeightDecay*p[i]
+		if step == 1 {
+			v[i] = d
+		} else {
+			v[i] = h.Momentum*v[i] + (1-h.Dampening)*d
+		}
+		if h.Nesterov {
+			d += h.Momentum * v[i]
+		} else {
+			d = v[i]
+		}
+		p[i] -= lr * d
 	}
 }
 
 // refAdam is Algorithm 1 of Kingma & Ba with eps added to sqrt(vhat), which is
-// what PyTorch's sqrt(v)/sqrt(bc2) + eps computes.
-func refAdam(p, g, m, v []float64, step int, c adamCase) {
+// what PyTorch's sqrt(v)/sqrt(bc2) + eps computes, with weight decay as an L2
+// term (Adam) or decoupled (AdamW, Loshchilov & Hutter).
+func refAdam(p, g, m, v []float64, step int, c adamCase, wd float64, decoupled bool) {
 	t := float64(step)
 	for i := range p {
-		m[i] = c.beta1*m[i] + (1-c.beta1)*g[i]
-		v[i] = c.beta2*v[i] + (1-c.beta2)*g[i]*g[i]
+		gi := g[i]
+		if decoupled {
+			p[i] *= 1 - c.lr*wd
+		} else {
+			gi += wd * p[i]
+		}
+		m[i] = c.beta1*m[i] + (1-c.beta1)*gi
+		v[i] = c.beta2*v[i] + (1-c.beta2)*gi*gi
 		mhat := m[i] / (1 - math.Pow(c.beta1, t))
 		vhat := v[i] / (1 - math.Pow(c.beta2, t))
 		p[i] -= c.lr * mhat / (math.Sqrt(vhat) + c.eps)
@@ -104,9 +126,15 @@ func testSGD[T Float](t *testing.T) {
 	name := typeName[T]()
 	p, ref := conv[T](p0), clone(p0)
 	for k, g := range grads {
-		SGD(p, conv[T](g), 0.1)
-		refSGD(ref, g, 0.1)
+		SGD(p, conv[T](g), 0.1, &Hyperparams{})
+		refSGD(ref, g, 0.1, 0)
 		checkStep(t, name+" SGD", k+1, p, ref, pinSGD[name][k])
+	}
+	p, ref = conv[T](p0), clone(p0)
+	for k, g := range grads {
+		SGD(p, conv[T](g), 0.1, &Hyperparams{WeightDecay: 0.05})
+		refSGD(ref, g, 0.1, 0.05)
+		checkStep(t, name+" SGD weight_decay=0.05", k+1, p, ref, nil)
 	}
 }
 
@@ -117,24 +145,80 @@ func TestMomentum(t *testing.T) {
 
 func testMomentum[T Float](t *testing.T) {
 	name := typeName[T]()
+	h := &Hyperparams{Momentum: 0.9}
 	p, v := conv[T](p0), make([]T, len(p0))
 	ref, refV := clone(p0), make([]float64, len(p0))
 	for k, g := range grads {
-		Momentum(p, conv[T](g), v, 0.1, 0.9)
-		refMomentum(ref, g, refV, 0.1, 0.9)
+		Momentum(p, conv[T](g), v, 0.1, k+1, h)
+		refMomentum(ref, g, refV, 0.1, k+1, h)
 		checkStep(t, name+" Momentum", k+1, p, ref, pinMomentum[name][k])
 	}
 
-	// The first step, from a zero buffer, is a plain SGD step.
-	p, v = conv[T](p0), make([]T, len(p0))
-	sgd := conv[T](p0)
-	Momentum(p, conv[T](grads[0]), v, 0.1, 0.9)
-	SGD(sgd, conv[T](grads[0]), 0.1)
-	for i := range p {
-		if p[i] != sgd[i] {
-			t.Errorf("%s Momentum: first step p[%d] = %v, want p - lr*g = %v", name, i, p[i], sgd[i])
+	for _, h := range momentumCases() {
+		what := fmt.Sprintf("%s Momentum %+v", name, *h)
+		p, v := conv[T](p0), make([]T, len(p0))
+		ref, refV := clone(p0), make([]float64, len(p0))
+		for k, g := range grads {
+			Momentum(p, conv[T](g), v, 0.1, k+1, h)
+			refMomentum(ref, g, refV, 0.1, k+1, h)
+			checkStep(t, what, k+1, p, ref, nil)
+		}
+
+		// The first step is a plain SGD step (dampening does not apply),
+		// or with Nesterov one with d + mu·d, and the buffer is d.
+		p, v = conv[T](p0), make([]T, len(p0))
+		g := conv[T](grads[0])
+		sgd, d := conv[T](p0), append([]T(nil), g...)
+		if h.WeightDecay != 0 {
+			for i := range d {
+				d[i] += T(T(h.WeightDecay) * sgd[i])
+			}
+		}
+		Momentum(p, g, v, 0.1, 1, h)
+		sd := append([]T(nil), d...)
+		if h.Nesterov {
+			for i := range sd {
+				sd[i] += T(T(h.Momentum) * d[i])
+			}
+		}
+		SGD(sgd, sd, 0.1, &Hyperparams{})
+		for i := range p {
+			if p[i] != sgd[i] || v[i] != d[i] {
+				t.Errorf("%s: first step p[%d], v[%d] = %v, %v, want p - lr*d = %v, d = %v", what, i, i, p[i], v[i], sgd[i], d[i])
+			}
 		}
 	}
+
+	// Momentum 0 is SGD, and PyTorch keeps no buffer.
+	h = &Hyperparams{Dampening: 0.5, WeightDecay: 0.01}
+	p, v = conv[T](p0), make([]T, len(p0))
+	sgd := conv[T](p0)
+	for k, g := range grads {
+		Momentum(p, conv[T](g), v, 0.1, k+1, h)
+		SGD(sgd, conv[T](g), 0.1, h)
+	}
+	for i := range p {
+		if p[i] != sgd[i] || v[i] != 0 {
+			t.Errorf("%s Momentum 0: p[%d] = %v, v = %v, want SGD's %v and 0", name, i, p[i], v[i], sgd[i])
+		}
+	}
+}
+
+// momentumCases are the momentum settings the tests run: every option on
+// and off (Nesterov needs dampening 0).
+func momentumCases() []*Hyperparams {
+	var hs []*Hyperparams
+	for _, wd := range []float64{0, 0.05} {
+		for _, damp := range []float64{0, 0.3} {
+			for _, nesterov := range []bool{false, true} {
+				if nesterov && damp != 0 {
+					continue
+				}
+				hs = append(hs, &Hyperparams{Momentum: 0.9, Dampening: damp, Nesterov: nesterov, WeightDecay: wd})
+			}
+		}
+	}
+	return hs
 }
 
 func TestAdam(t *testing.T) {
@@ -145,12 +229,26 @@ func TestAdam(t *testing.T) {
 func testAdam[T Float](t *testing.T) {
 	name := typeName[T]()
 	for c, hp := range adamCases {
-		p, m, v := conv[T](p0), make([]T, len(p0)), make([]T, len(p0))
-		ref, refM, refV := clone(p0), make([]float64, len(p0)), make([]float64, len(p0))
-		for k, g := range grads {
-			Adam(p, conv[T](g), m, v, k+1, hp.lr, hp.beta1, hp.beta2, hp.eps)
-			refAdam(ref, g, refM, refV, k+1, hp)
-			checkStep(t, name+" Adam", k+1, p, ref, pinAdam[name][c][k])
+		for _, opt := range []struct {
+			name      string
+			wd        float64
+			decoupled bool
+		}{{"Adam", 0, false}, {"Adam weight_decay=0.1", 0.1, false}, {"AdamW weight_decay=0", 0, true}, {"AdamW weight_decay=0.1", 0.1, true}} {
+			p, m, v := conv[T](p0), make([]T, len(p0)), make([]T, len(p0))
+			ref, refM, refV := clone(p0), make([]float64, len(p0)), make([]float64, len(p0))
+			for k, g := range grads {
+				if opt.decoupled {
+					AdamW(p, conv[T](g), m, v, hp.lr, k+1, hp.hyper(opt.wd))
+				} else {
+					Adam(p, conv[T](g), m, v, hp.lr, k+1, hp.hyper(opt.wd))
+				}
+				refAdam(ref, g, refM, refV, k+1, hp, opt.wd, opt.decoupled)
+				var pin []float64
+				if opt.wd == 0 {
+					pin = pinAdam[name][c][k] // AdamW without decay is Adam
+				}
+				checkStep(t, name+" "+opt.name, k+1, p, ref, pin)
+			}
 		}
 	}
 
@@ -159,7 +257,7 @@ func testAdam[T Float](t *testing.T) {
 	const lr, eps = 0.01, 1e-8
 	g := []T{1e-3, -5, 123, -0.25}
 	p, m, v := make([]T, len(g)), make([]T, len(g)), make([]T, len(g))
-	Adam(p, g, m, v, 1, lr, 0.9, 0.999, eps)
+	Adam(p, g, m, v, lr, 1, &Hyperparams{Beta1: 0.9, Beta2: 0.999, Eps: eps})
 	for i := range p {
 		want := -lr * math.Copysign(1, float64(g[i]))
 		tol := lr * (1e-6 + eps/math.Abs(float64(g[i])))
@@ -169,8 +267,69 @@ func testAdam[T Float](t *testing.T) {
 	}
 }
 
+// TestWeightDecayIsExact: each optimizer's weight decay is exactly the
+// formula of its comment, on every kernel path: SGD, Momentum and Adam
+// with weight_decay wd give the bits of the same optimizer without it on
+// the gradient g + T(wd·p), and AdamW those of Adam on p·T(1 − lr·wd).
+func TestWeightDecayIsExact(t *testing.T) {
+	withPaths(t, func(t *testing.T) {
+		t.Run("float32", testWeightDecayIsExact[float32])
+		t.Run("float64", testWeightDecayIsExact[float64])
+	})
+}
+
+func testWeightDecayIsExact[T Float](t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	const n, lr, wd = 45, 0.05, 0.1
+	for _, name := range []string{"SGD", "Momentum", "Nesterov", "Adam", "AdamW"} {
+		h := &Hyperparams{Momentum: 0.9, Nesterov: name == "Nesterov", Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+		hd := *h
+		hd.WeightDecay = wd
+		p, m, v := randSlice[T](r, n), randSlice[T](r, n), randSlice[T](r, n)
+		for i := range v {
+			v[i] *= v[i]
+		}
+		// a, the optimizer with weight decay; b, without it on changed inputs.
+		pa, ma, va := append([]T(nil), p...), append([]T(nil), m...), append([]T(nil), v...)
+		pb, mb, vb := p, m, v
+		for step := 1; step <= 3; step++ {
+			g := randSlice[T](r, n)
+			gb := append([]T(nil), g...)
+			if name == "AdamW" {
+				keep := T(1 - lr*wd)
+				for i := range pb {
+					pb[i] = T(pb[i] * keep)
+				}
+			} else {
+				for i := range gb {
+					gb[i] += T(T(wd) * pb[i])
+				}
+			}
+			switch name {
+			case "SGD":
+				SGD(pa, g, lr, &hd)
+				SGD(pb, gb, lr, h)
+			case "Momentum", "Nesterov":
+				Momentum(pa, g, ma, lr, step, &hd)
+				Momentum(pb, gb, mb, lr, step, h)
+			case "Adam":
+				Adam(pa, g, ma, va, lr, step, &hd)
+				Adam(pb, gb, mb, vb, lr, step, h)
+			case "AdamW":
+				AdamW(pa, g, ma, va, lr, step, &hd)
+				Adam(pb, gb, mb, vb, lr, step, h)
+			}
+			for k, pair := range [][2][]T{{pa, pb}, {ma, mb}, {va, vb}} {
+				if i := firstDiff(pair[0], pair[1]); i >= 0 {
+					t.Fatalf("%s step %d: slice %d differs at %d: %v vs %v", name, step, k, i, pair[0][i], pair[1][i])
+				}
+			}
+		}
+	}
+}
+
 // checkStep compares p after a step with the float64 reference ref, within
-// the rounding of T, and exactly with the pinned values pin.
+// the rounding of T, and exactly with the pinned values pin, if any.
 func checkStep[T Float](t *testing.T, what string, step int, p []T, ref, pin []float64) {
 	t.Helper()
 	tol := 1e-12
@@ -181,8 +340,184 @@ func checkStep[T Float](t *testing.T, what string, step int, p []T, ref, pin []f
 		if d := math.Abs(float64(p[i]) - ref[i]); d > tol*math.Max(1, math.Abs(ref[i])) {
 			t.Errorf("%s step %d: p[%d] = %v, reference %v (off by %g)", what, step, i, p[i], ref[i], d)
 		}
-		if p[i] != T(pin[i]) {
+		if pin != nil && p[i] != T(pin[i]) {
 			t.Errorf("%s step %d: p[%d] = %v, pinned %v", what, step, i, p[i], pin[i])
+		}
+	}
+}
+
+// optimizerCase is one optimizer with one setting of its options.
+type optimizerCase[T Float] struct {
+	name string
+	h    Hyperparams
+	step func(p, g, m, v []T, lr float64, step int, h *Hyperparams)
+}
+
+// optimizerCases are every optimizer with every option on and off.
+func optimizerCases[T Float]() []optimizerCase[T] {
+	sgd := func(p, g, _, _ []T, lr float64, _ int, h *Hyperparams) { SGD(p, g, lr, h) }
+	momentum := func(p, g, m, _ []T, lr float64, step int, h *Hyperparams) { Momentum(p, g, m, lr, step, h) }
+	adamw := func(p, g, m, v []T, lr float64, step int, h *Hyperparams) { AdamW(p, g, m, v, lr, step, h) }
+	var cs []optimizerCase[T]
+	for _, wd := range []float64{0, 0.05} {
+		cs = append(cs, optimizerCase[T]{fmt.Sprintf("sgd wd=%g", wd), Hyperparams{WeightDecay: wd}, sgd})
+		adam := Hyperparams{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: wd}
+		cs = append(cs, optimizerCase[T]{fmt.Sprintf("adam wd=%g", wd), adam, Adam[T]})
+		cs = append(cs, optimizerCase[T]{fmt.Sprintf("adamw wd=%g", wd), adam, adamw})
+	}
+	for _, h := range momentumCases() {
+		cs = append(cs, optimizerCase[T]{fmt.Sprintf("momentum %+v", *h), *h, momentum})
+	}
+	return cs
+}
+
+// optimizerState returns random parameters, gradients and buffers of n
+// elements, with zeros of both signs, subnormals, numbers around the
+// smallest normal and some infinities and NaNs among them.
+func optimizerState[T Float](r *rand.Rand, n int) (p, g, m, v []T) {
+	p, g, m, v = randSlice[T](r, n), randSlice[T](r, n), randSlice[T](r, n), randSlice[T](r, n)
+	tiny := smallestNormal[T]()
+	special := []T{0, T(math.Copysign(0, -1)), tiny, -tiny, tiny / 3, -tiny / 1024, tiny * 1.05, 1e-30, T(math.Inf(1)), T(math.NaN())}
+	for _, s := range [][]T{p, g, m, v} {
+		for i := range s {
+			if r.IntN(4) == 0 {
+				s[i] = special[r.IntN(len(special))]
+			}
+		}
+	}
+	for i := range v {
+		v[i] = T(math.Abs(float64(v[i])))
+	}
+	return p, g, m, v
+}
+
+// TestOptimizerKernelsAreBitIdentical: every optimizer, with every option
+// on and off, gives on the vector kernel exactly the bits of its plain Go
+// loop, for float32 and float64, on every length from 0 to 70 (whole vectors
+// and every tail) and a few longer, over steps 1 to 3, on states with zeros
+// of both signs, subnormals, infinities and NaNs.
+func TestOptimizerKernelsAreBitIdentical(t *testing.T) {
+	if !vector {
+		t.Skip("no vector kernels in this build or on this machine")
+	}
+	t.Run("float32", testOptimizerBits[float32])
+	t.Run("float64", testOptimizerBits[float64])
+}
+
+func testOptimizerBits[T Float](t *testing.T) {
+	defer func() { vector = true }()
+	r := rand.New(rand.NewPCG(3, 4))
+	lengths := []int{100, 257}
+	for n := 0; n <= 70; n++ {
+		lengths = append(lengths, n)
+	}
+	for _, c := range optimizerCases[T]() {
+		for _, n := range lengths {
+			p, g, m, v := optimizerState[T](r, n)
+			var state [2][4][]T // plain, vector: p, g, m, v
+			for path := range state {
+				state[path] = [4][]T{append([]T(nil), p...), g, append([]T(nil), m...), append([]T(nil), v...)}
+			}
+			for step := 1; step <= 3; step++ {
+				for path := range state {
+					vector = path == 1
+					s := &state[path]
+					c.step(s[0], s[1], s[2], s[3], 0.01, step, &c.h)
+				}
+				for k := range 4 {
+					if i := firstDiff(state[0][k], state[1][k]); i >= 0 {
+						t.Fatalf("%s n=%d step %d: slice %d differs at %d: plain %v (%#x), vector %v (%#x)", c.name, n, step, k, i,
+							state[0][k][i], bits(state[0][k][i]), state[1][k][i], bits(state[1][k][i]))
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAdamFlushesSubnormalMoments: Adam and AdamW store a moment whose
+// magnitude is below the smallest normal number as +0 and keep every other
+// (the smallest normal itself, NaN), on the vector and the plain path, with
+// the same bits; a parameter whose moment was flushed does not move.
+func TestAdamFlushesSubnormalMoments(t *testing.T) {
+	withPaths(t, func(t *testing.T) {
+		t.Run("float32", testAdamFlush[float32])
+		t.Run("float64", testAdamFlush[float64])
+	})
+}
+
+func testAdamFlush[T Float](t *testing.T) {
+	tiny := smallestNormal[T]()
+	next := func(x T, dir float64) T {
+		if is32[T]() {
+			return T(math.Nextafter32(float32(x), float32(dir)))
+		}
+		return T(math.Nextafter(float64(x), dir))
+	}
+	// Moments around tiny/beta1, where the decayed moment crosses tiny,
+	// subnormals, zeros, and a normal one; the gradient is 0 or tiny.
+	moments := []T{0, T(math.Copysign(0, -1)), tiny, -tiny, tiny / 0.9, next(tiny/0.9, 1), next(tiny/0.9, 0), -tiny / 0.9,
+		tiny / 2, next(0, 1), -next(0, 1), 5 * next(0, 1), next(tiny, 0), next(tiny, 1), tiny * 1.2, tiny / 0.999,
+		next(tiny/0.999, 1), next(tiny/0.999, 0), 1e-3, T(math.NaN())}
+	const n = 67 // a vector part and a tail
+	for _, h := range []*Hyperparams{
+		{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
+		{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.1},
+	} {
+		for _, adamw := range []bool{false, true} {
+			p, g, m, v := make([]T, n), make([]T, n), make([]T, n), make([]T, n)
+			for i := range p {
+				p[i] = 0.5
+				if h.WeightDecay != 0 && !adamw {
+					p[i] = tiny / 2 // the L2 term wd·p stays subnormal
+				}
+				m[i] = moments[i%len(moments)]
+				v[i] = T(math.Abs(float64(moments[(i/len(moments)+i)%len(moments)])))
+				if i%5 == 3 {
+					g[i] = tiny / 8
+				}
+			}
+			m0, v0, pStart := append([]T(nil), m...), append([]T(nil), v...), append([]T(nil), p...)
+			if adamw {
+				AdamW(p, g, m, v, 0.001, 1000, h)
+			} else {
+				Adam(p, g, m, v, 0.001, 1000, h)
+			}
+			// The moments without the flush, as the step computes them.
+			w, b2, c2 := T(1-h.Beta1), T(h.Beta2), T(1-h.Beta2)
+			flushed, kept := 0, 0
+			for i := range m {
+				gi := g[i]
+				if !adamw && h.WeightDecay != 0 {
+					gi += T(T(h.WeightDecay) * pStart[i])
+				}
+				for _, mv := range []struct {
+					name      string
+					got, want T
+				}{
+					{"m", m[i], m0[i] + T(w*(gi-m0[i]))},
+					{"v", v[i], T(v0[i]*b2) + T(T(c2*gi)*gi)},
+				} {
+					want := mv.want
+					if math.Abs(float64(want)) < float64(tiny) {
+						want = 0
+						if mv.want != 0 {
+							flushed++
+						}
+					} else if math.Abs(float64(want)) < 2*float64(tiny) {
+						kept++
+					}
+					if bits(mv.got) != bits(want) && !(want != want && mv.got != mv.got) {
+						t.Errorf("%+v adamw=%v: %s[%d] = %v (%#x) from %v, want %v", *h, adamw, mv.name, i, mv.got, bits(mv.got), mv.want, want)
+					}
+				}
+				if m[i] == 0 && v[i] == v[i] && !adamw && p[i] != pStart[i] {
+					t.Errorf("%+v: p[%d] moved from %v to %v with m flushed", *h, i, pStart[i], p[i])
+				}
+			}
+			if flushed < 10 || kept < 5 {
+				t.Errorf("%+v adamw=%v: %d moments flushed, %d near tiny kept: the test does not test", *h, adamw, flushed, kept)
+			}
 		}
 	}
 }
@@ -198,11 +533,14 @@ func testNoAllocs[T Float](t *testing.T) {
 	for i := range g {
 		g[i] = T(i%7) - 3
 	}
+	h := &Hyperparams{Momentum: 0.9, Nesterov: true, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01}
 	step := 0
 	for name, f := range map[string]func(){
-		"SGD":      func() { SGD(p, g, 0.01) },
-		"Momentum": func() { Momentum(p, g, v, 0.01, 0.9) },
-		"Adam":     func() { step++; Adam(p, g, m, v, step, 1e-3, 0.9, 0.999, 1e-8) },
+		"SGD":          func() { SGD(p, g, 0.01, h) },
+		"Momentum":     func() { step++; Momentum(p, g, v, 0.01, step, h) },
+		"Adam":         func() { step++; Adam(p, g, m, v, 1e-3, step, h) },
+		"AdamW":        func() { step++; AdamW(p, g, m, v, 1e-3, step, h) },
+		"ClipGradNorm": func() { ClipGradNorm(g, 1) },
 	} {
 		if a := testing.AllocsPerRun(100, f); a != 0 {
 			t.Errorf("%s %s: %v allocations per step, want 0", typeName[T](), name, a)
@@ -210,18 +548,22 @@ func testNoAllocs[T Float](t *testing.T) {
 	}
 }
 
-func TestLengthMismatchPanics(t *testing.T) {
+func TestOptimizerPanics(t *testing.T) {
 	a, b := make([]float32, 3), make([]float32, 4)
+	h := &Hyperparams{Momentum: 0.9, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
 	for _, c := range []struct {
 		f    func()
 		want string
 	}{
-		{func() { SGD(a, b, 0.1) }, "gradgen: SGD: len(p) = 3 but len(g) = 4"},
-		{func() { Momentum(a, a, b, 0.1, 0.9) }, "gradgen: Momentum: len(p) = 3 but len(v) = 4"},
-		{func() { Momentum(b, a, b, 0.1, 0.9) }, "gradgen: Momentum: len(p) = 4 but len(g) = 3"},
-		{func() { Adam(a, a, b, a, 1, 0.1, 0.9, 0.999, 1e-8) }, "gradgen: Adam: len(p) = 3 but len(m) = 4"},
-		{func() { Adam(a, a, a, b, 1, 0.1, 0.9, 0.999, 1e-8) }, "gradgen: Adam: len(p) = 3 but len(v) = 4"},
-		{func() { Adam(a, a, a, a, 0, 0.1, 0.9, 0.999, 1e-8) }, "gradgen: Adam: step = 0, want >= 1"},
+		{func() { SGD(a, b, 0.1, h) }, "gradgen: SGD: len(p) = 3 but len(g) = 4"},
+		{func() { Momentum(a, a, b, 0.1, 1, h) }, "gradgen: Momentum: len(p) = 3 but len(v) = 4"},
+		{func() { Momentum(b, a, b, 0.1, 1, h) }, "gradgen: Momentum: len(p) = 4 but len(g) = 3"},
+		{func() { Momentum(a, a, a, 0.1, 0, h) }, "gradgen: Momentum: step = 0, want >= 1"},
+		{func() { Adam(a, a, b, a, 0.1, 1, h) }, "gradgen: Adam: len(p) = 3 but len(m) = 4"},
+		{func() { Adam(a, a, a, b, 0.1, 1, h) }, "gradgen: Adam: len(p) = 3 but len(v) = 4"},
+		{func() { Adam(a, a, a, a, 0.1, 0, h) }, "gradgen: Adam: step = 0, want >= 1"},
+		{func() { AdamW(a, b, a, a, 0.1, 1, h) }, "gradgen: AdamW: len(p) = 3 but len(g) = 4"},
+		{func() { AdamW(a, a, a, a, 0.1, -1, h) }, "gradgen: AdamW: step = -1, want >= 1"},
 		{func() { PanicBatchLengths("tiny", "Backward", 3, 4) }, "tiny: Backward: len(xs) = 3 but len(ts) = 4"},
 	} {
 		if got := panicMessage(c.f); got != c.want {
@@ -264,6 +606,24 @@ func conv[T Float](xs []float64) []T {
 
 func clone(xs []float64) []float64 { return append([]float64(nil), xs...) }
 
+// bits is the encoding of x.
+func bits[T Float](x T) uint64 {
+	if is32[T]() {
+		return uint64(math.Float32bits(float32(x)))
+	}
+	return math.Float64bits(float64(x))
+}
+
+// firstDiff is the first index where a and b differ in their bits, or -1.
+func firstDiff[T Float](a, b []T) int {
+	for i := range a {
+		if bits(a[i]) != bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
 // TestOptimizersByRange: every optimizer is element-wise, so stepping two
 // ranges of the parameters one after the other gives the bits of one step
 // over all of them, on every kernel path and wherever the cut falls. The
@@ -279,45 +639,40 @@ func TestOptimizersByRange(t *testing.T) {
 func testOptimizersByRange[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	const n = 53
-	steps := map[string]func(p, g, m, v []T, lo, hi int){
-		"sgd": func(p, g, _, _ []T, lo, hi int) { SGD(p[lo:hi], g[lo:hi], 0.05) },
-		"momentum": func(p, g, m, _ []T, lo, hi int) {
-			Momentum(p[lo:hi], g[lo:hi], m[lo:hi], 0.05, 0.9)
-		},
-		"adam": func(p, g, m, v []T, lo, hi int) {
-			Adam(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], 3, 0.01, 0.9, 0.999, 1e-8)
-		},
-	}
-	for name, step := range steps {
+	for _, c := range optimizerCases[T]() {
 		for cut := 0; cut <= n; cut++ {
 			p, g, m, v := randSlice[T](r, n), randSlice[T](r, n), randSlice[T](r, n), randSlice[T](r, n)
 			for i := range v {
 				v[i] *= v[i] // a second moment is not negative
 			}
+			step := 1 + cut%3
 			whole := [4][]T{append([]T(nil), p...), g, append([]T(nil), m...), append([]T(nil), v...)}
-			step(whole[0], whole[1], whole[2], whole[3], 0, n)
-			step(p, g, m, v, 0, cut)
-			step(p, g, m, v, cut, n)
-			for i := range n {
-				if p[i] != whole[0][i] || m[i] != whole[2][i] || v[i] != whole[3][i] {
-					t.Fatalf("%s cut at %d: element %d differs from one step over all", name, cut, i)
+			c.step(whole[0], whole[1], whole[2], whole[3], 0.05, step, &c.h)
+			c.step(p[:cut], g[:cut], m[:cut], v[:cut], 0.05, step, &c.h)
+			c.step(p[cut:], g[cut:], m[cut:], v[cut:], 0.05, step, &c.h)
+			for k, s := range [][]T{p, g, m, v} {
+				if i := firstDiff(s, whole[k]); i >= 0 {
+					t.Fatalf("%s cut at %d: slice %d element %d differs from one step over all", c.name, cut, k, i)
 				}
 			}
 		}
 	}
 }
 
-// BenchmarkAdamSubnormal measures one Adam step over 100 000 parameters
-// whose moments are normal numbers and whose moments have decayed into
-// float32 subnormals, as they do in a long run on a fixed sample (issue 15,
-// item 7: the step is several times slower there). Run it on each kernel
-// path with GRADGEN_KERNELS.
+// BenchmarkAdamSubnormal measures Adam steps over 100 000 float32
+// parameters in the state a long run on a fixed sample reaches: moments
+// normal (a steady gradient), and moments that decayed into subnormals
+// (gradient 0, the moments starting at 1e-40 and 1e-41). The steps follow
+// one another, as in training: without the flush the moments stay
+// subnormal (0.9·m rounds back to m at the smallest ones) and every step
+// computes on subnormals (issue 15, item 7); with it the first step stores
+// zeros. Run it on each kernel path with GRADGEN_KERNELS; results in
+// docs/bench/subnormal.txt.
 func BenchmarkAdamSubnormal(b *testing.B) {
 	const n = 100_000
 	for _, tc := range []struct {
-		name string
-		m, v float32
-		g    float32
+		name    string
+		m, v, g float32
 	}{
 		{"normal", 1e-3, 1e-6, 1e-3},
 		{"subnormal", 1e-40, 1e-41, 0},
@@ -327,15 +682,75 @@ func BenchmarkAdamSubnormal(b *testing.B) {
 			for i := range p {
 				p[i], g[i], m[i], v[i] = 0.1, tc.g, tc.m, tc.v
 			}
+			h := &Hyperparams{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
 			b.SetBytes(4 * 4 * n)
+			step := 1000
 			for b.Loop() {
-				// Restore the moments each step, so every step sees the same kind of numbers.
-				b.StopTimer()
-				for i := range m {
-					m[i], v[i] = tc.m, tc.v
-				}
-				b.StartTimer()
-				Adam(p, g, m, v, 1000, 0.001, 0.9, 0.999, 1e-8)
+				step++
+				Adam(p, g, m, v, 0.001, step, h)
+			}
+		})
+	}
+}
+
+// BenchmarkMomentumSubnormal is BenchmarkAdamSubnormal for the momentum
+// buffer (mu = 0.9: it sticks at 4 times the smallest subnormal).
+func BenchmarkMomentumSubnormal(b *testing.B) {
+	const n = 100_000
+	for _, tc := range []struct {
+		name string
+		v, g float32
+	}{
+		{"normal", 1e-3, 1e-3},
+		{"subnormal", 1e-40, 0},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			p, g, v := make([]float32, n), make([]float32, n), make([]float32, n)
+			for i := range p {
+				p[i], g[i], v[i] = 0.1, tc.g, tc.v
+			}
+			h := &Hyperparams{Momentum: 0.9}
+			b.SetBytes(3 * 4 * n)
+			step := 1000
+			for b.Loop() {
+				step++
+				Momentum(p, g, v, 0.01, step, h)
+			}
+		})
+	}
+}
+
+// BenchmarkOptimizers measures one step of each optimizer over 100 000
+// float32 parameters with a normal state. The bytes of an op are the
+// slices the step reads or writes, each counted once (p and g for SGD, and
+// v for Momentum, m and v as well for Adam and AdamW). Results in
+// docs/bench/optim.txt.
+func BenchmarkOptimizers(b *testing.B) {
+	const n = 100_000
+	h := &Hyperparams{Momentum: 0.9, Nesterov: true, WeightDecay: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	r := rand.New(rand.NewPCG(1, 2))
+	p, g, m, v := randSlice[float32](r, n), randSlice[float32](r, n), randSlice[float32](r, n), randSlice[float32](r, n)
+	for i := range v {
+		g[i] *= 1e-2
+		m[i] *= 1e-3
+		v[i] *= v[i] * 1e-4
+	}
+	for _, c := range []struct {
+		name   string
+		slices int
+		step   func(step int)
+	}{
+		{"SGD", 2, func(int) { SGD(p, g, 1e-3, &Hyperparams{}) }},
+		{"Momentum-nesterov-wd", 3, func(s int) { Momentum(p, g, m, 1e-3, s, h) }},
+		{"Adam", 4, func(s int) { Adam(p, g, m, v, 1e-3, s, &Hyperparams{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}) }},
+		{"AdamW", 4, func(s int) { AdamW(p, g, m, v, 1e-3, s, h) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(c.slices * 4 * n))
+			step := 1000
+			for b.Loop() {
+				step++
+				c.step(step)
 			}
 		})
 	}

@@ -41,7 +41,9 @@ func (n *Network) Normalize() {
 		}
 	}
 	o := &n.Optimizer
-	if o.SGD == nil && o.Momentum == nil && o.Adam == nil && o.AdamW == nil {
+	// The default is for a spec without an optimizer; one that clips or
+	// schedules names its kind (Validate says so).
+	if o.SGD == nil && o.Momentum == nil && o.Adam == nil && o.AdamW == nil && o.ClipGradNorm == 0 && o.Schedule == nil {
 		o.SGD = &SGD{LR: defaultSGDLR}
 	}
 	for _, a := range []*Adam{o.Adam, o.AdamW} {

@@ -307,7 +307,7 @@ func (v *validator) optimizer() {
 	case len(kinds) > 1:
 		v.errorf(at, "optimizer must have exactly one of %s, got %s and %s",
 			list(optimizerNames), list(kinds[:len(kinds)-1]), kinds[len(kinds)-1])
-	case len(kinds) == 0 && (o.Fields.has("clip_grad_norm") || o.Fields.has("schedule")):
+	case len(kinds) == 0 && (o.ClipGradNorm != 0 || o.Schedule != nil || o.Fields.has("clip_grad_norm") || o.Fields.has("schedule")):
 		v.errorf(at, "optimizer has clip_grad_norm or schedule but no optimizer kind: add one of %s (sgd: {lr: 0.01} is the default)",
 			list(optimizerNames))
 	}

@@ -23,14 +23,14 @@ const (
 	Inputs = 8
 	// Outputs is the width of one output (and of one target).
 	Outputs = 2
-	// NumParams is the number of trainable scalars, the length of Params.Slice().
+	// NumParams is the number of parameter scalars, frozen ones included: the length of Params.Slice().
 	NumParams = 2466
 	// tileRows is the most samples Loss and Backward process in one pass of their
 	// workspace; longer batches are walked in tiles.
 	tileRows = 32
 )
 
-// Params holds every trainable parameter. Weights are [out][in], row-major, as in
+// Params holds every parameter of the network. Weights are [out][in], row-major, as in
 // PyTorch's nn.Linear, and the fields are in the order of nn.Sequential(...).parameters().
 type Params struct {
 	W1 [32][8]float32  // layer 1 weight (netspec.go:24)
@@ -77,7 +77,8 @@ func (p *Params) Init(seed uint64) {
 }
 
 // SpecHash identifies the spec this package was generated from (the hash of its canonical
-// form); checkpoints carry it, so parameters saved for one network do not load into another.
+// form). Checkpoints are keyed on Layout instead, so a change of hyperparameters keeps them; those
+// of gradgen before checkpoint format 3 carry SpecHash and still load.
 const SpecHash = "4ac1245aa1a5963d"
 
 // Layout describes each parameter tensor of Params.Slice(): its field, its PyTorch name in
@@ -93,6 +94,12 @@ var Layout = []gradgen.ParamInfo{
 	{Name: "B4", Torch: "6.bias", Shape: []int{2}, Offset: 2464},
 }
 
+// checkpointKey keys checkpoints on the parameters' names and shapes (and, for older files, the spec).
+var checkpointKey = &gradgen.CheckpointKey{
+	Layout: Layout,
+	Spec:   SpecHash,
+}
+
 // CheckFinite returns an error naming the first NaN or infinity in p, such as
 // "Params.W1[3][0] is NaN", or nil. It allocates only to report.
 func (p *Params) CheckFinite() error {
@@ -100,15 +107,16 @@ func (p *Params) CheckFinite() error {
 }
 
 // Save writes p to a checkpoint file atomically (a temporary file, then a rename): a
-// versioned header with SpecHash and the element type, the parameters, and a checksum.
+// versioned header with the element type and Layout, the parameters, and a checksum.
 func (p *Params) Save(path string) error {
-	return gradgen.SaveParams(path, SpecHash, p.Slice())
+	return gradgen.SaveParams(path, checkpointKey, p.Slice())
 }
 
-// Load reads a checkpoint written by Save into p. A file of another network or element type,
-// a truncated or corrupted one is an error, and then p is left unchanged.
+// Load reads the parameters of a checkpoint written by Save or Model.Save into p. A file of
+// other parameter names or shapes (the error says which differ) or element type, a truncated or
+// corrupted one is an error, and then p is left unchanged.
 func (p *Params) Load(path string) error {
-	return gradgen.LoadParams(path, SpecHash, p.Slice())
+	return gradgen.LoadParams(path, checkpointKey, p.Slice())
 }
 
 // Model is a network with its gradient, optimizer state and workspace. Make one with
@@ -117,9 +125,11 @@ type Model struct {
 	Params Params // the trained parameters
 	Grad   Params // ∂loss/∂Params, set by Backward
 
-	adamM           Params // Adam's first moment
-	adamV           Params // Adam's second moment
-	steps           int    // optimizer steps taken (Adam's t)
+	adamM           Params              // Adam's first moment
+	adamV           Params              // Adam's second moment
+	steps           int                 // optimizer steps taken (Adam's t; the schedule's position)
+	hyper           gradgen.Hyperparams // the optimizer's settings
+	lr              float64             // the learning rate of the step under way
 	scratch         Scratch
 	lossWork        lossWork
 	trainWork       trainWork
@@ -130,11 +140,48 @@ type Model struct {
 	wg      sync.WaitGroup
 }
 
-// NewModel returns a model whose parameters are initialised by Params.Init(seed).
+// NewModel returns a model whose parameters are initialised by Params.Init(seed), with the
+// spec's optimizer settings, DefaultHyperparams.
 func NewModel(seed uint64) *Model {
-	m := new(Model)
+	m := &Model{hyper: DefaultHyperparams()}
 	m.Params.Init(seed)
 	return m
+}
+
+// DefaultHyperparams returns the optimizer settings of the spec, which NewModel gives every model:
+// adam lr=0.003 beta1=0.9 beta2=0.999 eps=1e-08.
+func DefaultHyperparams() gradgen.Hyperparams {
+	return gradgen.Hyperparams{
+		Beta1: 0.9,
+		Beta2: 0.999,
+		Eps:   1e-08,
+		LR:    0.003,
+	}
+}
+
+// Hyperparams returns the optimizer settings m uses: DefaultHyperparams unless changed.
+func (m *Model) Hyperparams() gradgen.Hyperparams {
+	return m.hyper
+}
+
+// SetHyperparams makes h the optimizer settings of the steps that follow, or returns an error
+// naming every setting out of the range torch.optim.Adam allows and changes nothing. The settings of
+// other optimizer kinds are ignored. Save keeps them, as PyTorch's optimizer state_dict keeps its
+// param_groups.
+func (m *Model) SetHyperparams(h gradgen.Hyperparams) error {
+	return gradgen.SetHyperparams("policy", "adam", &m.hyper, h)
+}
+
+// SetLR sets the base learning rate, which the schedule, if any, scales from the next step on.
+// It panics unless lr is a finite number > 0.
+func (m *Model) SetLR(lr float64) {
+	gradgen.SetLR("policy", &m.hyper, lr)
+}
+
+// LR returns the learning rate of the next optimizer step: the base rate as the schedule sets
+// it after Steps() steps.
+func (m *Model) LR() float64 {
+	return m.hyper.LRAt(m.steps)
 }
 
 // Predict writes the network's output for x to y: the last layer's output after its
@@ -191,17 +238,28 @@ func (m *Model) Backward(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 	return loss
 }
 
-// Step applies one optimizer step to m.Params using m.Grad: adam lr=0.003 beta1=0.9 beta2=0.999 eps=1e-08,
-// with torch.optim's semantics.
+// Step applies one optimizer step to m.Params using m.Grad, with torch.optim.Adam's semantics
+// and m's hyperparameters (DefaultHyperparams: adam lr=0.003 beta1=0.9 beta2=0.999 eps=1e-08).
 func (m *Model) Step() {
-	m.steps++
+	m.beginStep()
 	m.stepRange(0, len(m.Params.Slice()))
+}
+
+// beginStep starts an optimizer step: it clips the gradient when m's hyperparameters say so
+// (clip_grad_norm_, which needs the whole gradient), fixes the step's learning rate from the
+// schedule and counts the step (Adam's t; what Steps reports and Save keeps).
+func (m *Model) beginStep() {
+	if m.hyper.ClipGradNorm > 0 {
+		gradgen.ClipGradNorm(m.Grad.Slice(), m.hyper.ClipGradNorm)
+	}
+	m.lr = m.hyper.LRAt(m.steps)
+	m.steps++
 }
 
 // stepRange applies the optimizer's update to the elements [lo, hi) of the flat parameters.
 // The update is element-wise, so disjoint ranges may run concurrently and give Step's bits.
 func (m *Model) stepRange(lo, hi int) {
-	gradgen.Adam(m.Params.Slice()[lo:hi], m.Grad.Slice()[lo:hi], m.adamM.Slice()[lo:hi], m.adamV.Slice()[lo:hi], m.steps, 0.003, 0.9, 0.999, 1e-08)
+	gradgen.Adam(m.Params.Slice()[lo:hi], m.Grad.Slice()[lo:hi], m.adamM.Slice()[lo:hi], m.adamV.Slice()[lo:hi], m.lr, m.steps, &m.hyper)
 }
 
 // CheckFinite returns an error naming the first NaN or infinity in m.Params or m.Grad,
@@ -220,25 +278,29 @@ func (m *Model) Steps() int {
 }
 
 // Save writes m's training state to a checkpoint file atomically: the parameters and what the
-// optimizer keeps for the next Step (adam: its moments and step count), so that a model loaded from it
-// trains on with the bits of one that never stopped. Params.Load reads its parameters.
+// optimizer keeps for the next Step (adam: its moments and step count), and the hyperparameters,
+// so that a model loaded from it trains on with the bits of one that never stopped. Params.Load reads
+// its parameters.
 func (m *Model) Save(path string) error {
-	return gradgen.SaveState(path, SpecHash, m.Params.Slice(), &gradgen.TrainingState[float32]{
+	return gradgen.SaveState(path, checkpointKey, m.Params.Slice(), &gradgen.TrainingState[float32]{
 		Buffers:   [][]float32{m.adamM.Slice(), m.adamV.Slice()},
+		Hyper:     &m.hyper,
 		Optimizer: "adam",
 		Step:      uint64(m.steps),
 	})
 }
 
-// Load reads a checkpoint written by Model.Save into m, all or nothing: a file of another network,
-// element type or optimizer, one holding parameters only (Params.Save), or a truncated or corrupted one
-// is an error that names the problem, and then m is left unchanged.
+// Load reads a checkpoint written by Model.Save into m, with its hyperparameters, all or nothing: a
+// file of other parameter shapes, element type or optimizer kind, one holding parameters only
+// (Params.Save), or a truncated or corrupted one is an error that names the problem, and then m is
+// left unchanged.
 func (m *Model) Load(path string) error {
 	st := &gradgen.TrainingState[float32]{
 		Buffers:   [][]float32{m.adamM.Slice(), m.adamV.Slice()},
+		Hyper:     &m.hyper,
 		Optimizer: "adam",
 	}
-	if err := gradgen.LoadState(path, SpecHash, m.Params.Slice(), st); err != nil {
+	if err := gradgen.LoadState(path, checkpointKey, m.Params.Slice(), st); err != nil {
 		return err
 	}
 	m.steps = int(st.Step)
@@ -359,8 +421,10 @@ func (m *Model) backwardShared(xs [][Inputs]float32, ts [][Outputs]float32, step
 	}
 	m.wg.Wait()
 
-	if step {
-		m.steps++
+	// Clipping needs the whole summed gradient: then the step follows the sums.
+	stepNow := step && m.hyper.ClipGradNorm == 0
+	if stepNow {
+		m.beginStep()
 	}
 	n := len(m.Grad.Slice())
 	at := func(k int) int {
@@ -372,10 +436,13 @@ func (m *Model) backwardShared(xs [][Inputs]float32, ts [][Outputs]float32, step
 	}
 	m.wg.Add(len(m.workers))
 	for k, w := range m.workers {
-		w.jobs <- share{finish: true, lo: at(k + 1), hi: at(k + 2), step: step}
+		w.jobs <- share{finish: true, lo: at(k + 1), hi: at(k + 2), step: stepNow}
 	}
-	m.finish(0, at(1), step)
+	m.finish(0, at(1), stepNow)
 	m.wg.Wait()
+	if step && !stepNow {
+		m.Step()
+	}
 	for _, w := range m.workers {
 		loss += w.loss
 	}

@@ -1,8 +1,10 @@
 package tiny
 
 import (
+	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -107,10 +109,14 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if err := c.Params.Load(path); err == nil || !strings.Contains(err.Error(), "checksum") {
 		t.Errorf("loading a corrupted checkpoint: %v", err)
 	}
-	if err := gradgen.SaveParams(path, "0123456789abcdef", a.Params.Slice()); err != nil {
+	// Another network of as many parameters: W1 transposed.
+	other := slices.Clone(Layout)
+	other[0].Shape = []int{Layout[0].Shape[1], Layout[0].Shape[0]}
+	if err := gradgen.SaveParams(path, &gradgen.CheckpointKey{Layout: other, Spec: SpecHash}, a.Params.Slice()); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Params.Load(path); err == nil || !strings.Contains(err.Error(), "spec") {
+	want := fmt.Sprintf("W1 (0.weight): shape %v in the file, %v in the model", other[0].Shape, Layout[0].Shape)
+	if err := c.Params.Load(path); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("loading another network's checkpoint: %v", err)
 	}
 	if c.Params != before {

@@ -15,8 +15,10 @@ import (
 )
 
 // randomSpecs makes count valid specs from a seeded generator: widths 1..40,
-// depths 1..5, every activation, loss and optimizer in both dtypes (the
-// combinations cycle, so any count ≥ 18 covers each loss × optimizer × dtype).
+// depths 1..5, every activation, loss and optimizer kind in both dtypes (the
+// combinations cycle, so any count ≥ 18 covers each loss × dtype and
+// optimizer × dtype), with weight decay, momentum's dampening or Nesterov,
+// clipping, a schedule and frozen layers drawn at random.
 func randomSpecs(seed uint64, count int) []string {
 	r := rand.New(rand.NewPCG(seed, 11))
 	// Widths: half drawn from 1..40, half from sizes that hit every kernel
@@ -53,15 +55,36 @@ func randomSpecs(seed uint64, count int) []string {
 			if r.IntN(4) == 0 {
 				b.WriteString("    bias: false\n")
 			}
+			if l < depth-1 && r.IntN(3) == 0 { // the last layer always trains
+				b.WriteString("    trainable: false\n")
+			}
 		}
 		fmt.Fprintf(&b, "loss: %s\noptimizer:\n", loss)
-		switch (i / 6) % 3 {
+		wd := []float64{0, 0, 1e-3, 0.05}[r.IntN(4)]
+		switch (i / 2) % 4 {
 		case 0:
-			fmt.Fprintf(&b, "  sgd: {lr: %.4f}\n", 0.001+0.1*r.Float64())
+			fmt.Fprintf(&b, "  sgd: {lr: %.4f, weight_decay: %g}\n", 0.001+0.1*r.Float64(), wd)
 		case 1:
-			fmt.Fprintf(&b, "  momentum: {lr: %.4f, momentum: %.3f}\n", 0.001+0.1*r.Float64(), 0.95*r.Float64())
+			mu, damp, nesterov := 0.05+0.9*r.Float64(), 0.0, r.IntN(2) == 0
+			if !nesterov {
+				damp = []float64{0, 0.3}[r.IntN(2)]
+			}
+			fmt.Fprintf(&b, "  momentum: {lr: %.4f, momentum: %.3f, dampening: %g, nesterov: %t, weight_decay: %g}\n",
+				0.001+0.1*r.Float64(), mu, damp, nesterov, wd)
+		default:
+			fmt.Fprintf(&b, "  %s: {lr: %.4f, beta1: %.3f, beta2: %.4f, eps: 1e-7, weight_decay: %g}\n", []string{"adam", "adamw"}[(i/2)%4-2],
+				0.001+0.05*r.Float64(), 0.5+0.45*r.Float64(), 0.9+0.099*r.Float64(), wd)
+		}
+		if r.IntN(2) == 0 {
+			fmt.Fprintf(&b, "  clip_grad_norm: %.3f\n", 0.05+r.Float64())
+		}
+		switch r.IntN(4) {
+		case 1:
+			fmt.Fprintf(&b, "  schedule:\n    warmup: {steps: %d}\n    cosine: {t_max: %d, eta_min: 1e-4}\n", 1+r.IntN(3), 2+r.IntN(5))
 		case 2:
-			fmt.Fprintf(&b, "  adam: {lr: %.4f, beta1: %.3f, beta2: %.4f, eps: 1e-7}\n", 0.001+0.05*r.Float64(), 0.5+0.45*r.Float64(), 0.9+0.099*r.Float64())
+			fmt.Fprintf(&b, "  schedule:\n    step: {step_size: %d, gamma: 0.5}\n", 1+r.IntN(3))
+		case 3:
+			fmt.Fprintf(&b, "  schedule:\n    cosine: {t_max: %d}\n", 2+r.IntN(5))
 		}
 		specs = append(specs, b.String())
 	}

@@ -78,10 +78,9 @@ func Run[T Float](t *testing.T, specPath string, New func(seed uint64) Model[T])
 	s := Suite[T]{New: New, Net: Net{Loss: string(n.Loss)}}
 	in := n.Input
 	for _, l := range n.Layers {
-		s.Net.Layers = append(s.Net.Layers, Layer{In: in, Out: l.Dense, Activation: Activation(l.Activation), Slope: l.Slope, Bias: !l.NoBias})
+		s.Net.Layers = append(s.Net.Layers, Layer{In: in, Out: l.Dense, Activation: Activation(l.Activation), Slope: l.Slope, Bias: !l.NoBias, Frozen: l.Frozen})
 		in = l.Dense
 	}
-	o := n.Optimizer.Settings()
-	s.Optimizer = Optimizer{Kind: o.Kind, LR: o.LR, Momentum: o.Momentum, Beta1: o.Beta1, Beta2: o.Beta2, Epsilon: o.Eps}
+	s.Optimizer = n.Optimizer.Settings()
 	s.Run(t)
 }

@@ -86,6 +86,7 @@ type Layer struct {
 	Activation Activation // "", "none", "relu", "leaky_relu", "sigmoid", "tanh"
 	Slope      float64
 	Bias       bool
+	Frozen     bool // trainable: false: its gradient is zero and no step changes it
 }
 
 // Net is an independent float64 implementation of a gradgen network's
@@ -125,6 +126,22 @@ func (n Net) NumParams() int {
 		}
 	}
 	return total
+}
+
+// Frozen reports, for each of the flat parameters, whether its layer is
+// frozen.
+func (n Net) Frozen() []bool {
+	var mask []bool
+	for _, l := range n.Layers {
+		size := l.In * l.Out
+		if l.Bias {
+			size += l.Out
+		}
+		for range size {
+			mask = append(mask, l.Frozen)
+		}
+	}
+	return mask
 }
 
 // Forward computes the output for x with the flat parameters p, laid out as

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gradgen/gradgen/spec"
 )
 
 // Model adapts one generated package to the suite: flat row-major batches
@@ -36,17 +38,10 @@ type Model[T Float] struct {
 	Steps      func() int
 }
 
-// Optimizer describes the update rule of a network, for the reference step.
-type Optimizer struct {
-	Kind                  string // "sgd", "momentum", "adam"
-	LR, Momentum          float64
-	Beta1, Beta2, Epsilon float64
-}
-
 // Suite is everything the suite knows about one generated network.
 type Suite[T Float] struct {
 	Net       Net
-	Optimizer Optimizer
+	Optimizer spec.OptimizerSettings // the update rule, for the reference step
 	New       func(seed uint64) Model[T]
 }
 
@@ -297,7 +292,8 @@ func (s Suite[T]) testGradients(t *testing.T) {
 			}
 		}
 		t.Run(fmt.Sprintf("batch%d", n), func(t *testing.T) {
-			Gradients(t, Float64s(m.Params), grad, loss, h, floor, tol, every)
+			p, g, l := trainableOnly(t, s.Net.Frozen(), Float64s(m.Params), grad, loss)
+			Gradients(t, p, g, l, h, floor, tol, every)
 		})
 	}
 }
@@ -381,36 +377,18 @@ func (s Suite[T]) testMismatch(t *testing.T) {
 	}
 }
 
-// testStep compares three optimizer steps with a float64 reference of
-// torch.optim's update rule.
+// testStep compares optimizer steps with a float64 reference of
+// torch.optim's update rules, clipping and schedule.
 func (s Suite[T]) testStep(t *testing.T) {
 	m := s.New(9)
 	xs, ts := s.data(9, 6)
+	ref := newReferenceOptimizer(s.Optimizer, s.Net.Frozen())
 	p := Float64s(m.Params)
-	v1 := make([]float64, len(p)) // momentum buffer or Adam's first moment
-	v2 := make([]float64, len(p)) // Adam's second moment
-	o := s.Optimizer
-	for step := 1; step <= 3; step++ {
+	for step := 1; step <= 5; step++ {
 		m.Backward(xs, ts)
 		g := Float64s(m.Grad)
 		m.Step()
-		for i := range p {
-			switch o.Kind {
-			case "sgd":
-				p[i] -= o.LR * g[i]
-			case "momentum":
-				v1[i] = o.Momentum*v1[i] + g[i]
-				p[i] -= o.LR * v1[i]
-			case "adam":
-				v1[i] = o.Beta1*v1[i] + (1-o.Beta1)*g[i]
-				v2[i] = o.Beta2*v2[i] + (1-o.Beta2)*g[i]*g[i]
-				mh := v1[i] / (1 - math.Pow(o.Beta1, float64(step)))
-				vh := v2[i] / (1 - math.Pow(o.Beta2, float64(step)))
-				p[i] -= o.LR * mh / (math.Sqrt(vh) + o.Epsilon)
-			default:
-				t.Fatalf("unknown optimizer %q", o.Kind)
-			}
-		}
+		ref.step(p, g)
 		for i := range p {
 			if !Close(float64(m.Params[i]), p[i], s.tol()*1e3) {
 				t.Fatalf("step %d: parameter %d = %.12g, reference %.12g", step, i, m.Params[i], p[i])

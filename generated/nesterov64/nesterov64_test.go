@@ -1,0 +1,18 @@
+package nesterov64
+
+import (
+	"testing"
+
+	"github.com/gradgen/gradgen/internal/gradtest"
+)
+
+// TestAgainstReferences runs the shared suite: finite differences (frozen
+// parameters must have a zero gradient), the float64 reference network and
+// optimizer (weight decay, clipping, the schedule), batches, numerics,
+// allocations, workers and resuming.
+func TestAgainstReferences(t *testing.T) {
+	gradtest.Run(t, "nesterov64.yaml", func(seed uint64) gradtest.Model[float64] {
+		m := NewModel(seed)
+		return gradtest.Adapt[float64, [Inputs]float64, [Outputs]float64](m, m.Params.Slice(), m.Grad.Slice())
+	})
+}
