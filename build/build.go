@@ -119,7 +119,15 @@ func forward(n *spec.Network, role ir.Role, rows int, grad bool) *ir.Func {
 	t.Name = "t"
 	t.Pos = pos(n.Fields.At("loss", n.Pos))
 	l := losses[n.Loss]
-	loss := f.NewValue(l.op, ir.Scalar, a, t)
+	args := []*ir.Value{a, t}
+	if n.Loss == spec.SoftmaxCrossEntropy {
+		// CrossEntropyLoss also takes class indices: TrainLabels passes
+		// them instead of targets, and the loss reads their one-hot rows.
+		lab := f.NewValue(ir.OpLabel, ir.Batch(1))
+		lab.Name, lab.Pos = "l", t.Pos
+		args = append(args, lab)
+	}
+	loss := f.NewValue(l.op, ir.Scalar, args...)
 	loss.Name, loss.Rule, loss.Pos = "L", fmt.Sprintf(l.rule, a.Label()), t.Pos
 	if role == ir.RolePredict {
 		f.Outputs = []ir.Output{{Kind: ir.Prediction, Value: a}}

@@ -74,7 +74,7 @@ func api(file *File, p *ir.Program) {
 		versionGuard, sizes, paramsType, sliceMethod, layoutGuard, initMethod,
 		specHash, layoutVar, checkpointKeyVar, paramsCheckFinite, saveMethod, loadMethod,
 		modelType, newModel, defaultHyperparams, hyperparamsMethods, predictMethod, predictProbaMethod, classifyMethod, labelsMethod,
-		lossMethod, backwardMethod, stepMethod, beginStepMethod, stepRangeMethod, modelCheckFinite, stepsMethod, modelSave, modelLoad, trainMethod,
+		lossMethod, backwardMethod, stepMethod, beginStepMethod, stepRangeMethod, modelCheckFinite, stepsMethod, modelSave, modelLoad, trainMethod, targetFunc,
 		workerType, shareType, setWorkersMethod, closeMethod, serveMethod, finishMethod, backwardSharedMethod,
 	} {
 		declare(file, p)
@@ -163,6 +163,11 @@ func (c *funcCtx) ref(v *ir.Value) *Statement {
 			return Id("t")
 		}
 		return Id("ts")
+	case v.Op == ir.OpLabel:
+		if !c.f.Batched() {
+			return Id("l")
+		}
+		return Id("ls")
 	case v == c.pred:
 		return Id("y")
 	case v.Buf >= 0:
@@ -224,7 +229,7 @@ func StorageName(p *ir.Program, f *ir.Func, v *ir.Value) string {
 	switch {
 	case v.Type.Equal(ir.Scalar) && v.Op.Info().Class == ir.Reduction:
 		return "loss"
-	case v.Op == ir.OpParam, c.grads[v] != "", v.Op == ir.OpInput, v.Op == ir.OpTarget, v == c.pred, v.Buf >= 0:
+	case v.Op == ir.OpParam, c.grads[v] != "", v.Op == ir.OpInput, v.Op == ir.OpTarget, v.Op == ir.OpLabel, v == c.pred, v.Buf >= 0:
 		return fmt.Sprintf("%#v", c.ref(v))
 	}
 	return ""

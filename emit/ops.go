@@ -205,12 +205,32 @@ func (c *funcCtx) scale(name string, num float64, n int) Code {
 // reduce wraps a loss's per-row statements: they add to sum, which is
 // scaled into the function's loss once per tile.
 func (c *funcCtx) reduce(v *ir.Value, n int, perRow []Code) []Code {
-	z, t := v.Args[0], v.Args[1]
-	rows := append([]Code{Id("zr").Op(":=").Add(c.row(z)), Id("tr").Op(":=").Add(c.row(t))}, perRow...)
+	rows := append([]Code{Id("zr").Op(":=").Add(c.row(v.Args[0]))}, c.targetRow(v)...)
+	rows = append(rows, perRow...)
 	code := []Code{Var().Id("sum").Add(c.elem())}
 	code = append(code, c.rowLoop(rows)...)
 	code = append(code, c.scale("scale", v.LossWeight(), n), Id("loss").Op("+=").Id("sum").Op("*").Id("scale"))
 	return code
+}
+
+// targetRow binds tr to the row of the targets of the loss (or loss
+// gradient) v. When v also takes labels, a call passes either targets or
+// labels: then tr is nil for a call with labels and k is the row's class
+// (−1 for a call with targets).
+func (c *funcCtx) targetRow(v *ir.Value) []Code {
+	t := v.Args[1]
+	if len(v.Args) < 3 {
+		return []Code{Id("tr").Op(":=").Add(c.row(t))}
+	}
+	if !c.f.Batched() {
+		return []Code{List(Id("tr"), Id("k")).Op(":=").List(Id("t"), Int().Call(Id("l")))}
+	}
+	return []Code{
+		Var().Id("tr").Op("*").Index(Lit(t.Type.Cols())).Add(c.elem()),
+		Id("k").Op(":=").Lit(-1),
+		If(Id("ls").Op("!=").Nil()).Block(Id("k").Op("=").Int().Call(Id("ls").Index(Id("r")))).Else().Block(
+			Id("tr").Op("=").Op("&").Id("ts").Index(Id("r"))),
+	}
 }
 
 // emitMSE adds Σ (z − t)² / (N·n) to the loss.
@@ -240,15 +260,20 @@ func (c *funcCtx) logSumExp(n int) []Code {
 }
 
 // emitSoftmaxCE adds −Σ t · log softmax(z) / N = Σ t (lse − z) / N to the loss.
+// With a label k instead of targets the sum has the one term lse − z[k]:
+// the same bits as its one-hot row, whose other terms add 0 exactly.
 func emitSoftmaxCE(c *funcCtx, v *ir.Value) []Code {
 	n := v.Args[0].Type.Cols()
 	row := c.logSumExp(n)
-	row = append(row,
-		Id("lse").Op(":=").Id("mx").Op("+").Qual(runtimePath, "Log").Call(Id("se")),
-		For(Id("j").Op(":=").Range().Lit(n)).Block(
-			Id("sum").Op("+=").Id("tr").Index(Id("j")).Op("*").Parens(Id("lse").Op("-").Id("zr").Index(Id("j"))),
-		),
+	sum := For(Id("j").Op(":=").Range().Lit(n)).Block(
+		Id("sum").Op("+=").Id("tr").Index(Id("j")).Op("*").Parens(Id("lse").Op("-").Id("zr").Index(Id("j"))),
 	)
+	if len(v.Args) == 3 {
+		sum = If(Id("tr").Op("==").Nil()).Block(
+			Id("sum").Op("+=").Id("lse").Op("-").Id("zr").Index(Id("k")),
+		).Else().Block(sum)
+	}
+	row = append(row, Id("lse").Op(":=").Id("mx").Op("+").Qual(runtimePath, "Log").Call(Id("se")), sum)
 	return c.reduce(v, 1, row)
 }
 
@@ -268,9 +293,9 @@ func emitBCELogits(c *funcCtx, v *ir.Value) []Code {
 // perRow once per row (zr, tr and out bound to the rows of z, t and y), and acc(j) is element j before
 // the maps.
 func (c *funcCtx) lossGrad(v *ir.Value, prelude, perRow []Code, acc Code) []Code {
-	z, t := v.Args[0], v.Args[1]
 	n := v.Type.Cols()
-	body := []Code{Id("zr").Op(":=").Add(c.row(z)), Id("tr").Op(":=").Add(c.row(t)), Id("out").Op(":=").Add(c.row(v))}
+	body := append([]Code{Id("zr").Op(":=").Add(c.row(v.Args[0]))}, c.targetRow(v)...)
+	body = append(body, Id("out").Op(":=").Add(c.row(v)))
 	body = append(body, c.bindMaps(v)...)
 	body = append(body, perRow...)
 	inner := []Code{Id("acc").Op(":=").Add(acc)}
@@ -288,15 +313,25 @@ func emitMSEGrad(c *funcCtx, v *ir.Value) []Code {
 
 // emitSoftmaxCEGrad writes (softmax(z)·Σt − t)/N: the gradient of
 // −Σ t · log softmax(z), the log-softmax backward of −t/N.
+//
+// With a label k instead of targets, Σt = 1 and t[j] = 1 at j = k, else 0:
+// the same bits as its one-hot row.
 func emitSoftmaxCEGrad(c *funcCtx, v *ir.Value) []Code {
 	n := v.Type.Cols()
 	perRow := c.logSumExp(n)
-	perRow = append(perRow,
-		Var().Id("st").Add(c.elem()),
-		For(List(Id("_"), Id("tj")).Op(":=").Range().Id("tr")).Block(Id("st").Op("+=").Id("tj")),
-	)
+	sumT := For(List(Id("_"), Id("tj")).Op(":=").Range().Id("tr")).Block(Id("st").Op("+=").Id("tj"))
+	tj := Id("tr").Index(Id("j"))
+	if len(v.Args) == 3 {
+		perRow = append(perRow,
+			Id("st").Op(":=").Add(c.lit(1)),
+			If(Id("tr").Op("!=").Nil()).Block(Id("st").Op("=").Lit(0), sumT),
+		)
+		tj = Id("target").Call(Id("tr"), Id("j"), Id("k"))
+	} else {
+		perRow = append(perRow, Var().Id("st").Add(c.elem()), sumT)
+	}
 	acc := Parens(Qual(runtimePath, "Exp").Call(Id("zr").Index(Id("j")).Op("-").Id("mx")).Op("/").Id("se").Op("*").Id("st").
-		Op("-").Id("tr").Index(Id("j"))).Op("*").Id("scale")
+		Op("-").Add(tj)).Op("*").Id("scale")
 	return c.lossGrad(v, []Code{c.scale("scale", v.LossWeight(), 1)}, perRow, acc)
 }
 

@@ -1,6 +1,8 @@
 package emit
 
 import (
+	"strings"
+
 	. "github.com/dave/jennifer/jen"
 
 	"github.com/gradgen/gradgen/ir"
@@ -26,6 +28,8 @@ var funcParams = []param{
 	{"x", perSample, sampleOf("Inputs"), func(a callArgs) Code { return a.x }},
 	{"ts", func(f *ir.Func) bool { return f.Batched() && f.Sig.Targets }, batchOf("Outputs"), func(a callArgs) Code { return a.t }},
 	{"t", func(f *ir.Func) bool { return !f.Batched() && f.Sig.Targets }, sampleOf("Outputs"), func(a callArgs) Code { return a.t }},
+	{"ls", func(f *ir.Func) bool { return f.Batched() && f.Sig.Labels }, named("[]int32"), func(a callArgs) Code { return a.l }},
+	{"l", func(f *ir.Func) bool { return !f.Batched() && f.Sig.Labels }, named("int32"), func(a callArgs) Code { return a.l }},
 	{"y", func(f *ir.Func) bool { return f.Sig.Prediction }, sampleOf("Outputs"), func(a callArgs) Code { return a.y }},
 	{"batch", func(f *ir.Func) bool { return f.Sig.Targets }, named("int"), func(a callArgs) Code { return a.batch }},
 	{"first", func(f *ir.Func) bool { return f.Sig.First }, named("bool"), func(a callArgs) Code { return a.first }},
@@ -40,8 +44,11 @@ func perSample(f *ir.Func) bool { return !f.Batched() }
 // named is the type named name, or a pointer to it (*name).
 func named(name string) func(*ir.Program, *ir.Func) *Statement {
 	return func(*ir.Program, *ir.Func) *Statement {
-		if name[0] == '*' {
+		switch {
+		case name[0] == '*':
 			return Op("*").Id(name[1:])
+		case strings.HasPrefix(name, "[]"):
+			return Index().Id(name[2:])
 		}
 		return Id(name)
 	}
@@ -79,6 +86,7 @@ func (c *funcCtx) params() []Code {
 type callArgs struct {
 	params, grad, work Code
 	x, t, y            Code // a batch (xs, ts) or a sample (x, t, y)
+	l                  Code // the labels (ls) or a sample's label (l)
 	batch              Code
 	first, step, fresh Code
 }

@@ -12,29 +12,107 @@ import (
 // tile set-up; Loss takes the same path as Backward, so both return the
 // same bits.
 
+// hasLabels reports whether p's loss also takes class labels (softmax
+// cross-entropy): then each batch method has a twin with labels, and both
+// call one method over (xs, ts, ls) that passes the one given and nil.
+func hasLabels(p *ir.Program) bool {
+	f := p.Func(ir.RoleTrain)
+	return f != nil && f.Sig.Labels
+}
+
+// batchParams are the parameters of a batch method: (xs, ts), and ls when
+// p takes labels.
+func batchParams(p *ir.Program) []Code {
+	params := []Code{Id("xs").Add(batchType(p, "Inputs")), Id("ts").Add(batchType(p, "Outputs"))}
+	if hasLabels(p) {
+		params = append(params, Id("ls").Index().Int32())
+	}
+	return params
+}
+
+// batchArgs are the arguments of a call of a batch method, or of the one
+// over (xs, ts, ls) behind it, from another: xs, ts (and ls).
+func batchArgs(p *ir.Program, extra ...Code) []Code {
+	args := []Code{Id("xs"), Id("ts")}
+	if hasLabels(p) {
+		args = append(args, Id("ls"))
+	}
+	return append(args, extra...)
+}
+
+// batchMethodName is the name of the method that computes the batch method
+// name: name itself, or, when p takes labels, the unexported method over
+// (xs, ts, ls) behind name and its twin nameLabels.
+func batchMethodName(p *ir.Program, name string) string {
+	if hasLabels(p) {
+		return lowerFirst(name)
+	}
+	return name
+}
+
 // batchMethod declares the method name of Model over the batch (xs, ts),
-// which returns the loss.
-func batchMethod(file *File, p *ir.Program, name string, body ...Code) {
-	file.Func().Params(Id("m").Op("*").Id("Model")).Id(name).Params(
-		Id("xs").Add(batchType(p, "Inputs")), Id("ts").Add(batchType(p, "Outputs")),
-	).Add(elem(p)).Block(body...)
+// which returns the loss, with the doc comment text. When p takes labels it
+// declares name and nameLabels, which check their batch and call the
+// unexported method with body over (xs, ts, ls).
+func batchMethod(file *File, p *ir.Program, name, text string, body ...Code) {
+	doc(file, text)
+	model := func() *Statement { return file.Func().Params(Id("m").Op("*").Id("Model")) }
+	if !hasLabels(p) {
+		model().Id(name).Params(batchParams(p)...).Add(elem(p)).Block(body...)
+		return
+	}
+	impl := batchMethodName(p, name)
+	model().Id(name).Params(Id("xs").Add(batchType(p, "Inputs")), Id("ts").Add(batchType(p, "Outputs"))).Add(elem(p)).Block(
+		If(Len(Id("xs")).Op("!=").Len(Id("ts"))).Block(
+			rt("PanicBatchLengths").Call(Lit(p.Package), Lit(name), Len(Id("xs")), Len(Id("ts"))),
+		),
+		Return(Id("m").Dot(impl).Call(Id("xs"), Id("ts"), Nil())),
+	)
+	docf(file, "%sLabels is %s with the class of each sample, labels[i] in [0, Outputs), instead of its\n"+
+		"target row: nn.CrossEntropyLoss with class indices. It gives the bits of %s with the one-hot rows,\n"+
+		"without making them. A label out of range panics naming the sample, before anything changes.", name, name, name)
+	model().Id(name+"Labels").Params(Id("xs").Add(batchType(p, "Inputs")), Id("labels").Index().Int32()).Add(elem(p)).Block(
+		rt("CheckLabels").Call(Lit(p.Package), Lit(name+"Labels"), Len(Id("xs")), Id("labels"), Id("Outputs")),
+		Return(Id("m").Dot(impl).Call(Id("xs"), Nil(), Id("labels"))),
+	)
+	docf(file, "%s is %s over a batch with targets ts or labels ls, the other nil.", impl, name)
+	model().Id(impl).Params(batchParams(p)...).Add(elem(p)).Block(body...)
 }
 
 // tiledMethod declares a batch method that sums the loss of the batched
 // function f over the batch's tiles, after the length check and the paths
 // of before (short batches, workers).
-func tiledMethod(file *File, p *ir.Program, name string, f *ir.Func, before ...Code) {
+func tiledMethod(file *File, p *ir.Program, name, text string, f *ir.Func, before ...Code) {
 	body := append([]Code{lengthCheck(p, name), Var().Id("loss").Add(elem(p))}, before...)
-	body = append(body, tileLoop(f, modelArgs(f), Id("xs"), Id("ts"), Id("loss")), Return(Id("loss")))
-	batchMethod(file, p, name, body...)
+	body = append(body, tileLoop(f, modelArgs(f), batchOf3(p, ""), Id("loss")), Return(Id("loss")))
+	batchMethod(file, p, name, text, body...)
+}
+
+// batchVars are the expressions of a batch's inputs, targets and labels.
+type batchVars struct{ xs, ts, ls *Statement }
+
+// batchOf3 is the batch a method works on: xs, ts and ls, or the fields of
+// the struct named by owner (s.xs, …).
+func batchOf3(p *ir.Program, owner string) batchVars {
+	id := func(name string) *Statement {
+		if owner == "" {
+			return Id(name)
+		}
+		return Id(owner).Dot(name)
+	}
+	b := batchVars{xs: id("xs"), ts: id("ts")}
+	if hasLabels(p) {
+		b.ls = id("ls")
+	}
+	return b
 }
 
 // lossMethod declares Model.Loss: the loss functions' shares summed, sample
 // by sample or tile by tile.
 func lossMethod(file *File, p *ir.Program) {
-	doc(file, "Loss returns the mean loss of the batch (xs, ts), as PyTorch's loss with reduction=\"mean\",\n"+
-		"without computing gradients. An empty batch has loss 0; xs and ts must have equal lengths.")
-	tiledMethod(file, p, "Loss", p.Func(ir.RoleLoss), shortLoss(p))
+	tiledMethod(file, p, "Loss", "Loss returns the mean loss of the batch (xs, ts), as PyTorch's loss with reduction=\"mean\",\n"+
+		"without computing gradients. An empty batch has loss 0; xs and ts must have equal lengths.",
+		p.Func(ir.RoleLoss), shortLoss(p))
 }
 
 // shortLoss is Loss's path for a batch shorter than SmallBatch: one call of
@@ -53,13 +131,12 @@ func shortLoss(p *ir.Program) Code {
 // backwardMethod declares Model.Backward: the gradient summed sample by
 // sample, tile by tile, or over the workers.
 func backwardMethod(file *File, p *ir.Program) {
-	doc(file, "Backward sets m.Grad to the gradient of the batch's mean loss with respect to m.Params\n"+
-		"and returns that loss. An empty batch leaves m.Grad zero and returns 0.")
 	f := p.Func(ir.RoleTrain)
-	tiledMethod(file, p, "Backward", f,
+	tiledMethod(file, p, "Backward", "Backward sets m.Grad to the gradient of the batch's mean loss with respect to m.Params\n"+
+		"and returns that loss. An empty batch leaves m.Grad zero and returns 0.", f,
 		shortBackward(p),
 		// Long batches with workers: this goroutine takes the first share.
-		If(useWorkers()).Block(Return(Id("m").Dot("backwardShared").Call(Id("xs"), Id("ts"), False()))),
+		If(useWorkers()).Block(Return(Id("m").Dot("backwardShared").Call(batchArgs(p, False())...))),
 		clearUnlessFirst(f, Id("m").Dot("Grad"), Id("xs")),
 	)
 }
@@ -92,16 +169,15 @@ func shortBackward(p *ir.Program) Code {
 // trainMethod declares Model.Train: Backward then Step, or the per-sample
 // path that fuses steps, or the workers, which also step.
 func trainMethod(file *File, p *ir.Program) {
-	doc(file, "Train runs Backward and then Step on the batch and returns the loss before the step.\nAn empty batch does nothing and returns 0.")
-	batchMethod(file, p, "Train",
+	batchMethod(file, p, "Train", "Train runs Backward and then Step on the batch and returns the loss before the step.\nAn empty batch does nothing and returns 0.",
 		lengthCheck(p, "Train"),
 		If(Len(Id("xs")).Op("==").Lit(0)).Block(Return(Lit(0))),
 		shortTrain(p),
 		If(useWorkers()).Block(
 			Comment("The workers also sum the gradients and step, each on a range of the parameters."),
-			Return(Id("m").Dot("backwardShared").Call(Id("xs"), Id("ts"), True())),
+			Return(Id("m").Dot("backwardShared").Call(batchArgs(p, True())...)),
 		),
-		Id("loss").Op(":=").Id("m").Dot("Backward").Call(Id("xs"), Id("ts")),
+		Id("loss").Op(":=").Id("m").Dot(batchMethodName(p, "Backward")).Call(batchArgs(p)...),
 		Id("m").Dot("Step").Call(),
 		Return(Id("loss")),
 	)
@@ -172,16 +248,23 @@ func stepUnfused(p *ir.Program, f *ir.Func) []Code {
 func sampleArgs(f *ir.Func) callArgs {
 	a := modelArgs(f)
 	a.x, a.t = Op("&").Id("xs").Index(Id("i")), Op("&").Id("ts").Index(Id("i"))
+	if f.Sig.Labels { // either may be nil
+		a.t, a.l = rt("Row").Call(Id("ts"), Id("i")), rt("Label").Call(Id("ls"), Id("i"))
+	}
 	a.first = Id("i").Op("==").Lit(0)
 	return a
 }
 
-// tileLoop walks the batch xs (and ts) in tiles of tileRows rows with the
-// batched function f, adding each tile's share of the loss to loss. The
-// first tile writes the gradients (first) and makes the transposed weights
-// (fresh).
-func tileLoop(f *ir.Func, a callArgs, xs, ts, loss *Statement) Code {
-	a.x, a.t = Add(xs).Index(Id("lo"), Id("hi")), Add(ts).Index(Id("lo"), Id("hi"))
+// tileLoop walks the batch b in tiles of tileRows rows with the batched
+// function f, adding each tile's share of the loss to loss. The first tile
+// writes the gradients (first) and makes the transposed weights (fresh).
+func tileLoop(f *ir.Func, a callArgs, b batchVars, loss *Statement) Code {
+	xs := b.xs
+	a.x, a.t = Add(xs).Index(Id("lo"), Id("hi")), Add(b.ts).Index(Id("lo"), Id("hi"))
+	if f.Sig.Labels { // either may be nil
+		a.t = rt("Rows").Call(b.ts, Id("lo"), Id("hi"))
+		a.l = rt("Rows").Call(b.ls, Id("lo"), Id("hi"))
+	}
 	a.first, a.fresh = Id("lo").Op("==").Lit(0), Id("lo").Op("==").Lit(0)
 	return For(Id("lo").Op(":=").Lit(0), Id("lo").Op("<").Len(xs), Id("lo").Op("+=").Id("tileRows")).Block(
 		Id("hi").Op(":=").Min(Id("lo").Op("+").Id("tileRows"), Len(xs)),
@@ -202,9 +285,29 @@ func clearUnlessFirst(f *ir.Func, grad, xs *Statement) Code {
 // clearGrad is clear(grad.Slice()).
 func clearGrad(grad *Statement) Code { return Clear(grad.Clone().Dot("Slice").Call()) }
 
-// lengthCheck panics, in method, when xs and ts differ in length.
+// lengthCheck panics, in method, when xs and ts differ in length. With
+// labels the methods that take the batch check it instead.
 func lengthCheck(p *ir.Program, method string) Code {
+	if hasLabels(p) {
+		return Null()
+	}
 	return If(Len(Id("xs")).Op("!=").Len(Id("ts"))).Block(
 		rt("PanicBatchLengths").Call(Lit(p.Package), Lit(method), Len(Id("xs")), Len(Id("ts"))),
+	)
+}
+
+// targetFunc declares target, which the softmax cross-entropy gradient
+// reads a row's targets with when p takes labels: tr[j], or the one-hot row
+// of the class k when tr is nil.
+func targetFunc(file *File, p *ir.Program) {
+	if !hasLabels(p) {
+		return
+	}
+	doc(file, "target is element j of a row's targets: tr[j], or, for a row given by its class k (tr nil),\n"+
+		"element j of its one-hot row.")
+	file.Func().Id("target").Params(Id("tr").Op("*").Index(Id("Outputs")).Add(elem(p)), List(Id("j"), Id("k")).Int()).Add(elem(p)).Block(
+		If(Id("tr").Op("!=").Nil()).Block(Return(Id("tr").Index(Id("j")))),
+		If(Id("j").Op("==").Id("k")).Block(Return(Lit(1))),
+		Return(Lit(0)),
 	)
 }

@@ -30,6 +30,7 @@ func shareType(file *File, p *ir.Program) {
 	file.Type().Id("share").Struct(
 		Id("xs").Add(batchType(p, "Inputs")),
 		Id("ts").Add(batchType(p, "Outputs")),
+		labelsField(p),
 		Id("batch").Int(),
 		Line(),
 		Id("finish").Bool(),
@@ -84,7 +85,7 @@ func serveMethod(file *File, p *ir.Program) {
 			),
 			clearUnlessFirst(f, Id("w").Dot("grad"), Id("s").Dot("xs")),
 			Id("w").Dot("loss").Op("=").Lit(0),
-			tileLoop(f, a, Id("s").Dot("xs"), Id("s").Dot("ts"), Id("w").Dot("loss")),
+			tileLoop(f, a, batchOf3(p, "s"), Id("w").Dot("loss")),
 			Id("m").Dot("wg").Dot("Done").Call(),
 		),
 	)
@@ -112,8 +113,28 @@ func backwardSharedMethod(file *File, p *ir.Program) {
 		"parameters are cut likewise and each goroutine adds the workers' gradients to m.Grad on its\n"+
 		"range, in worker order, and steps it when step is set (Train).")
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("backwardShared").Params(
-		Id("xs").Add(batchType(p, "Inputs")), Id("ts").Add(batchType(p, "Outputs")), Id("step").Bool(),
+		append(batchParams(p), Id("step").Bool())...,
 	).Add(elem(p)).Block(append(append(shareTiles(p), Line()), shareSums(p)...)...)
+}
+
+// labelsField is share's field of labels, when p takes them.
+func labelsField(p *ir.Program) Code {
+	if !hasLabels(p) {
+		return Null()
+	}
+	return Id("ls").Index().Int32().Comment("labels instead of ts, when not nil")
+}
+
+// ownShare is this goroutine's share of the batch in backwardShared: the
+// tiles [0, own).
+func ownShare(p *ir.Program) batchVars {
+	own := func(s string) *Statement { return Id(s).Index(Empty(), Id("own")) }
+	b := batchVars{xs: own("xs"), ts: own("ts")}
+	if hasLabels(p) { // either may be nil
+		b.ts = rt("Rows").Call(Id("ts"), Lit(0), Id("own"))
+		b.ls = rt("Rows").Call(Id("ls"), Lit(0), Id("own"))
+	}
+	return b
 }
 
 // shareTiles is the first half of backwardShared: the workers' shares of
@@ -130,14 +151,24 @@ func shareTiles(p *ir.Program) []Code {
 		Id("m").Dot("wg").Dot("Add").Call(Len(Id("m").Dot("workers"))),
 		For(List(Id("k"), Id("w")).Op(":=").Range().Id("m").Dot("workers")).Block(
 			List(Id("lo"), Id("hi")).Op(":=").List(Id("cut").Call(Id("k").Op("+").Lit(1)), Id("cut").Call(Id("k").Op("+").Lit(2))),
-			Id("w").Dot("jobs").Op("<-").Id("share").Values(Id("xs").Op(":").Id("xs").Index(Id("lo"), Id("hi")), Id("ts").Op(":").Id("ts").Index(Id("lo"), Id("hi")), Id("batch").Op(":").Len(Id("xs"))),
+			Id("w").Dot("jobs").Op("<-").Id("share").Values(shareOf(p)...),
 		),
 		Var().Id("loss").Add(elem(p)),
 		Id("own").Op(":=").Id("cut").Call(Lit(1)),
 		clearUnlessFirst(f, Id("m").Dot("Grad"), own("xs")),
-		tileLoop(f, modelArgs(f), own("xs"), own("ts"), Id("loss")),
+		tileLoop(f, modelArgs(f), ownShare(p), Id("loss")),
 		Id("m").Dot("wg").Dot("Wait").Call(),
 	}
+}
+
+// shareOf is the fields of a worker's share of the tiles [lo, hi).
+func shareOf(p *ir.Program) []Code {
+	fields := []Code{Id("xs").Op(":").Id("xs").Index(Id("lo"), Id("hi")), Id("ts").Op(":").Id("ts").Index(Id("lo"), Id("hi"))}
+	if hasLabels(p) { // either may be nil
+		fields[1] = Id("ts").Op(":").Add(rt("Rows").Call(Id("ts"), Id("lo"), Id("hi")))
+		fields = append(fields, Id("ls").Op(":").Add(rt("Rows").Call(Id("ls"), Id("lo"), Id("hi"))))
+	}
+	return append(fields, Id("batch").Op(":").Len(Id("xs")))
 }
 
 // shareSums is the second half of backwardShared: each goroutine sums the

@@ -219,6 +219,11 @@ func texName(s string) string {
 
 // shape is "u \in \mathbb{R}^{…}" for a value, per sample.
 func shape(v *ir.Value) string {
+	if v.Op == ir.OpLabel {
+		// A class index, whose one-hot row stands for t when labels are
+		// given (TrainLabels).
+		return fmt.Sprintf(`%s \in \{0, \ldots, \text{classes}-1\}\ \text{(or } t = e_{%s}\text{)}`, name(v), name(v))
+	}
 	if len(v.Type.Dims) == 0 {
 		return name(v) + ` \in \mathbb{R}`
 	}

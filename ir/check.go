@@ -69,7 +69,7 @@ func Check(p *Program, f *Func) error {
 		if v.Op == OpParam && p.Param(v.Name) == nil {
 			bad(v, "no parameter %s", v.Name)
 		}
-		if (v.Op == OpInput || v.Op == OpTarget) && (!isBatchVec(v.Type)) {
+		if (v.Op == OpInput || v.Op == OpTarget || v.Op == OpLabel) && (!isBatchVec(v.Type)) {
 			bad(v, "%s must be batched", v.Op)
 		}
 		if msg := portProblem(p, v); msg != "" {
@@ -259,7 +259,7 @@ func portProblem(p *Program, v *Value) string {
 	ports, what := p.Inputs, "input"
 	switch v.Op {
 	case OpInput:
-	case OpTarget:
+	case OpTarget, OpLabel:
 		ports, what = p.Outputs, "output"
 	default:
 		return ""
@@ -267,7 +267,11 @@ func portProblem(p *Program, v *Value) string {
 	if v.Port < 0 || v.Port >= len(ports) {
 		return fmt.Sprintf("reads %s %d, but the program has %d", what, v.Port, len(ports))
 	}
-	if want := Batch(ports[v.Port].Width); isBatchVec(v.Type) && !v.Type.Equal(want) {
+	want := Batch(ports[v.Port].Width)
+	if v.Op == OpLabel {
+		want = Batch(1) // one class index per sample
+	}
+	if isBatchVec(v.Type) && !v.Type.Equal(want) {
 		return fmt.Sprintf("%s %s has type %s", what, ports[v.Port].Name, want.Format(p.DType))
 	}
 	return ""

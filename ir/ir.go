@@ -312,7 +312,11 @@ type Signature struct {
 	Grad bool // g *Params: the gradients it adds to (or writes)
 	// Targets: the targets (ts, or t for one sample) and batch, the length
 	// of the whole batch, by which the loss and its gradient are divided.
-	Targets    bool
+	Targets bool
+	// Labels: ls []int32 (l int32 for one sample), the class of each
+	// sample. A call passes either targets or labels, the other nil (or,
+	// for one sample, t nil).
+	Labels     bool
 	Prediction bool // y: the caller's output (a per-sample function only)
 	Loss       bool // it returns its share of the batch's mean loss
 	// First: first bool. A call with first set writes every parameter's
@@ -329,6 +333,7 @@ type Signature struct {
 func SignatureOf(f *Func) Signature {
 	s := Signature{
 		Targets:    f.Has(OpTarget),
+		Labels:     f.Has(OpLabel),
 		Prediction: f.Output(Prediction) != nil,
 		Loss:       f.Output(LossOut) != nil,
 		Fresh:      f.Batched() && f.Has(OpTranspose),

@@ -48,6 +48,7 @@ var opMath = map[Op]Math{
 	OpInvalid: {Def: def(`%s = \text{invalid}`)},
 	OpInput:   {Def: def(`%s \text{ is an input sample}`)},
 	OpTarget:  {Def: def(`%s \text{ is the sample's target}`)},
+	OpLabel:   {Def: def(`%s \text{ is the sample's class, whose one-hot row is the target}`)},
 	OpParam:   {Def: def(`%s \text{ is a trainable parameter}`)},
 	OpDense: {Def: func(y string, a []string, _ float64) string {
 		return affineDef(y, a)

@@ -18,6 +18,7 @@ const (
 	// Leaves.
 	OpInput  // x, one row per sample
 	OpTarget // t, one row per sample
+	OpLabel  // l, one class index per sample: the target is its one-hot row
 	OpParam  // a trainable parameter, by name
 
 	// Layers, before the lower pass.
@@ -162,6 +163,7 @@ func init() {
 
 		OpInput:  {Name: "Input", Class: Leaf, Type: leafType},
 		OpTarget: {Name: "Target", Class: Leaf, Type: leafType},
+		OpLabel:  {Name: "Label", Class: Leaf, Type: leafType},
 		OpParam:  {Name: "Param", Class: Leaf, Type: leafType},
 
 		OpDense: {Name: "Dense", Class: Layer, Type: affineType},
@@ -177,7 +179,7 @@ func init() {
 			VJP: activationVJP(OpTanh, OpTanhGrad, "%s = %s ⊙ (1 − %s²)")},
 		OpMSE: {Name: "MSE", Class: Reduction, Type: lossType,
 			VJP: lossVJP(OpMSEGrad, "%s = 2(%s − %s) / (N·n)")},
-		OpSoftmaxCE: {Name: "SoftmaxCE", Class: Reduction, Type: lossType,
+		OpSoftmaxCE: {Name: "SoftmaxCE", Class: Reduction, Type: labeledLossType,
 			VJP: lossVJP(OpSoftmaxCEGrad, "%s = (softmax(%s)·Σt − %s) / N")},
 		OpBCELogits: {Name: "BCELogits", Class: Reduction, Type: lossType,
 			VJP: lossVJP(OpBCELogitsGrad, "%s = (σ(%s) − %s) / (N·n)")},
@@ -191,7 +193,7 @@ func init() {
 		OpSigmoidGrad:   {Name: "SigmoidGrad", Class: Elementwise, Type: sameType, Backward: true},
 		OpTanhGrad:      {Name: "TanhGrad", Class: Elementwise, Type: sameType, Backward: true},
 		OpMSEGrad:       {Name: "MSEGrad", Class: Producer, Type: sameType, Backward: true},
-		OpSoftmaxCEGrad: {Name: "SoftmaxCEGrad", Class: Producer, Type: sameType, Backward: true},
+		OpSoftmaxCEGrad: {Name: "SoftmaxCEGrad", Class: Producer, Type: labeledGradType, Backward: true},
 		OpBCELogitsGrad: {Name: "BCELogitsGrad", Class: Producer, Type: sameType, Backward: true},
 
 		OpTranspose: {Name: "Transpose", Class: Producer, Type: transposeType, Backward: true},
@@ -266,12 +268,14 @@ func activationVJP(op, grad Op, rule string) func(f *Func, v, gy *Value) []*Valu
 func lossVJP(grad Op, rule string) func(f *Func, v, gy *Value) []*Value {
 	return func(f *Func, v, gy *Value) []*Value {
 		z, t := v.Args[0], v.Args[1]
-		gz := f.NewValue(grad, z.Type, z, t)
-		gz.Aux = v.Aux // the term's weight scales its gradient
+		gz := f.NewValue(grad, z.Type, v.Args...) // with the labels, if any
+		gz.Aux = v.Aux                            // the term's weight scales its gradient
 		gz.Name = gradName(z)
 		gz.Rule = fmt.Sprintf(rule, gz.Label(), z.Label(), t.Label())
 		gz.Pos = v.Pos
-		return []*Value{gz, nil}
+		grads := make([]*Value, len(v.Args)) // targets and labels take none
+		grads[0] = gz
+		return grads
 	}
 }
 
@@ -367,6 +371,27 @@ func sameType(v *Value) (Type, error) {
 		return Type{}, fmt.Errorf("%s of %s and %s: want two equal [B][n]", v.Op, a.Format(F32), b.Format(F32))
 	}
 	return a, nil
+}
+
+// labeledGradType is sameType of the first two arguments, z and t, with an
+// optional third, the class labels l: [B][n], [B][n] (, [B][1]) → [B][n]. A
+// call with labels reads t as the one-hot rows of l.
+func labeledGradType(v *Value) (Type, error) {
+	if len(v.Args) != 3 {
+		return sameType(v)
+	}
+	if l := v.Args[2]; l.Op != OpLabel || !l.Type.Equal(Batch(1)) {
+		return Type{}, fmt.Errorf("%s: the third argument must be the labels, a Label [B][1]", v.Op)
+	}
+	return sameType(&Value{Op: v.Op, Args: v.Args[:2]})
+}
+
+// labeledLossType is lossType with the optional labels of labeledGradType.
+func labeledLossType(v *Value) (Type, error) {
+	if _, err := labeledGradType(v); err != nil {
+		return Type{}, err
+	}
+	return Scalar, nil
 }
 
 func lossType(v *Value) (Type, error) {

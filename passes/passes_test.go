@@ -187,7 +187,8 @@ func TestUnknownPass(t *testing.T) {
 // takes. tiny's tiles transpose W3 (fresh) but add W̄1 row by row, so
 // only its per-sample training function writes the gradient on its first
 // call; digits' tiles compute every weight gradient by gemm, and its first
-// layer's weight is large enough for the per-sample function to step it.
+// layer's weight is large enough for the per-sample function to step it,
+// and its softmax cross-entropy also takes class labels.
 func TestLayoutSignature(t *testing.T) {
 	loss := ir.Signature{Targets: true, Loss: true}
 	train := ir.Signature{Grad: true, Targets: true, Loss: true}
@@ -201,8 +202,8 @@ func TestLayoutSignature(t *testing.T) {
 			ir.RoleLossSample:  loss,
 		},
 		"digits": {
-			ir.RoleTrain:       with(train, func(s *ir.Signature) { s.First = true }),
-			ir.RoleTrainSample: with(train, func(s *ir.Signature) { s.First, s.Step = true, true }),
+			ir.RoleTrain:       with(train, func(s *ir.Signature) { s.First, s.Labels = true, true }),
+			ir.RoleTrainSample: with(train, func(s *ir.Signature) { s.First, s.Step, s.Labels = true, true, true }),
 		},
 	}
 	for name, roles := range want {

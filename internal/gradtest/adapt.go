@@ -52,6 +52,15 @@ func Adapt[T Float, X, Y any](m API[T, X, Y], params, grad []T) Model[T] {
 	if c, ok := m.(interface{ PredictProba(x *X, p *Y) }); ok {
 		model.PredictProba = func(x, p []T) { c.PredictProba(&xs(x)[0], &ys(p)[0]) }
 	}
+	if c, ok := m.(interface {
+		LossLabels(xs []X, labels []int32) T
+		BackwardLabels(xs []X, labels []int32) T
+		TrainLabels(xs []X, labels []int32) T
+	}); ok {
+		model.LossLabels = func(x []T, l []int32) T { return c.LossLabels(xs(x), l) }
+		model.BackwardLabels = func(x []T, l []int32) T { return c.BackwardLabels(xs(x), l) }
+		model.TrainLabels = func(x []T, l []int32) T { return c.TrainLabels(xs(x), l) }
+	}
 	if c, ok := m.(interface{ Classify(x *X) int }); ok {
 		model.Classify = func(x []T) int { return c.Classify(&xs(x)[0]) }
 	}

@@ -36,6 +36,9 @@ type Model[T Float] struct {
 	// Model.Load); Steps counts the optimizer steps taken.
 	Save, Load func(path string) error
 	Steps      func() int
+	// LossLabels, BackwardLabels and TrainLabels take class labels instead
+	// of targets (softmax cross-entropy); nil for a model without them.
+	LossLabels, BackwardLabels, TrainLabels func(xs []T, labels []int32) T
 }
 
 // Suite is everything the suite knows about one generated network.
@@ -118,6 +121,7 @@ func (s Suite[T]) Run(t *testing.T) {
 	t.Run("NoAllocations", s.testAllocs)
 	t.Run("Workers", s.testWorkers)
 	t.Run("Resume", s.testResume)
+	t.Run("Labels", s.testLabels)
 }
 
 // testInit: PyTorch's nn.Linear bounds, and a seed fixes the parameters.

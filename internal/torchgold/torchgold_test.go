@@ -70,6 +70,8 @@ type net[T float32 | float64] interface {
 	SetHyperparams(h gradgen.Hyperparams) error
 	SetWorkers(n int)
 	Close()
+	Save(path string) error
+	Load(path string) error
 }
 
 // pkg is a generated package of nets/: a model made by NewModel(1) with its
@@ -486,6 +488,60 @@ func train[T float32 | float64](t *testing.T, g *golden, c *combo, name string, 
 	}
 	if bad > most {
 		t.Errorf("%s: %d more mismatches", name, bad-most)
+	}
+	resume(t, name, p, h, init, xs, ys, params, g.Steps, workers)
+}
+
+// resume trains the combination again, stops after half its steps, saves the
+// whole training state, loads it into another model (whose parameters and
+// hyperparameters are scrambled first) and trains that on: it must end with
+// the bits of the run that never stopped, whose final parameters are want.
+func resume[T float32 | float64](t *testing.T, name string, p pkg[T], h gradgen.Hyperparams,
+	init []T, xs [][4]T, ys [][3]T, want []T, steps, workers int) {
+	t.Helper()
+	path := t.TempDir() + "/state.ckpt"
+	first, params, _ := p.model()
+	defer first.Close()
+	copy(params, init)
+	if err := first.SetHyperparams(h); err != nil {
+		t.Fatal(err)
+	}
+	if workers > 1 {
+		first.SetWorkers(workers)
+	}
+	for range steps / 2 {
+		first.Train(xs, ys)
+	}
+	if err := first.Save(path); err != nil {
+		t.Fatalf("%s: Save: %v", name, err)
+	}
+	second, params2, _ := p.model()
+	defer second.Close()
+	for i := range params2 {
+		params2[i] = 0.5
+	}
+	other := h
+	other.LR *= 3
+	if err := second.SetHyperparams(other); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Load(path); err != nil {
+		t.Fatalf("%s: Load: %v", name, err)
+	}
+	if second.Hyperparams() != h || second.Steps() != steps/2 {
+		t.Errorf("%s: after Load, Hyperparams() = %+v and Steps() = %d, want %+v and %d", name, second.Hyperparams(), second.Steps(), h, steps/2)
+	}
+	if workers > 1 {
+		second.SetWorkers(workers)
+	}
+	for range steps - steps/2 {
+		second.Train(xs, ys)
+	}
+	for i := range want {
+		if math.Float64bits(float64(params2[i])) != math.Float64bits(float64(want[i])) {
+			t.Errorf("%s: resumed after %d of %d steps, parameter %d is %v, %v in the run that never stopped", name, steps/2, steps, i, params2[i], want[i])
+			return
+		}
 	}
 }
 

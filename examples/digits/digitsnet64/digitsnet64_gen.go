@@ -197,16 +197,29 @@ func (m *Model) Loss(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	if len(xs) != len(ts) {
 		gradgen.PanicBatchLengths("digitsnet64", "Loss", len(xs), len(ts))
 	}
+	return m.loss(xs, ts, nil)
+}
+
+// LossLabels is Loss with the class of each sample, labels[i] in [0, Outputs), instead of its
+// target row: nn.CrossEntropyLoss with class indices. It gives the bits of Loss with the one-hot rows,
+// without making them. A label out of range panics naming the sample, before anything changes.
+func (m *Model) LossLabels(xs [][Inputs]float64, labels []int32) float64 {
+	gradgen.CheckLabels("digitsnet64", "LossLabels", len(xs), labels, Outputs)
+	return m.loss(xs, nil, labels)
+}
+
+// loss is Loss over a batch with targets ts or labels ls, the other nil.
+func (m *Model) loss(xs [][Inputs]float64, ts [][Outputs]float64, ls []int32) float64 {
 	var loss float64
 	if len(xs) < 4 {
 		for i := range xs {
-			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs))
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], gradgen.Row(ts, i), gradgen.Label(ls, i), len(xs))
 		}
 		return loss
 	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
-		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs))
+		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], gradgen.Rows(ts, lo, hi), gradgen.Rows(ls, lo, hi), len(xs))
 	}
 	return loss
 }
@@ -217,6 +230,19 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	if len(xs) != len(ts) {
 		gradgen.PanicBatchLengths("digitsnet64", "Backward", len(xs), len(ts))
 	}
+	return m.backward(xs, ts, nil)
+}
+
+// BackwardLabels is Backward with the class of each sample, labels[i] in [0, Outputs), instead of its
+// target row: nn.CrossEntropyLoss with class indices. It gives the bits of Backward with the one-hot rows,
+// without making them. A label out of range panics naming the sample, before anything changes.
+func (m *Model) BackwardLabels(xs [][Inputs]float64, labels []int32) float64 {
+	gradgen.CheckLabels("digitsnet64", "BackwardLabels", len(xs), labels, Outputs)
+	return m.backward(xs, nil, labels)
+}
+
+// backward is Backward over a batch with targets ts or labels ls, the other nil.
+func (m *Model) backward(xs [][Inputs]float64, ts [][Outputs]float64, ls []int32) float64 {
 	var loss float64
 	if len(xs) < 4 {
 		if len(xs) == 0 {
@@ -224,19 +250,19 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 			return 0
 		}
 		for i := range xs {
-			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs), i == 0, nil)
+			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], gradgen.Row(ts, i), gradgen.Label(ls, i), len(xs), i == 0, nil)
 		}
 		return loss
 	}
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
-		return m.backwardShared(xs, ts, false)
+		return m.backwardShared(xs, ts, ls, false)
 	}
 	if len(xs) == 0 {
 		clear(m.Grad.Slice())
 	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs), lo == 0)
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], gradgen.Rows(ts, lo, hi), gradgen.Rows(ls, lo, hi), len(xs), lo == 0)
 	}
 	return loss
 }
@@ -316,6 +342,19 @@ func (m *Model) Train(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	if len(xs) != len(ts) {
 		gradgen.PanicBatchLengths("digitsnet64", "Train", len(xs), len(ts))
 	}
+	return m.train(xs, ts, nil)
+}
+
+// TrainLabels is Train with the class of each sample, labels[i] in [0, Outputs), instead of its
+// target row: nn.CrossEntropyLoss with class indices. It gives the bits of Train with the one-hot rows,
+// without making them. A label out of range panics naming the sample, before anything changes.
+func (m *Model) TrainLabels(xs [][Inputs]float64, labels []int32) float64 {
+	gradgen.CheckLabels("digitsnet64", "TrainLabels", len(xs), labels, Outputs)
+	return m.train(xs, nil, labels)
+}
+
+// train is Train over a batch with targets ts or labels ls, the other nil.
+func (m *Model) train(xs [][Inputs]float64, ts [][Outputs]float64, ls []int32) float64 {
 	if len(xs) == 0 {
 		return 0
 	}
@@ -328,18 +367,30 @@ func (m *Model) Train(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 			if i == len(xs)-1 {
 				step = m
 			}
-			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs), i == 0, step)
+			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], gradgen.Row(ts, i), gradgen.Label(ls, i), len(xs), i == 0, step)
 		}
 		m.stepRange(8192, 9610)
 		return loss
 	}
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
 		// The workers also sum the gradients and step, each on a range of the parameters.
-		return m.backwardShared(xs, ts, true)
+		return m.backwardShared(xs, ts, ls, true)
 	}
-	loss := m.Backward(xs, ts)
+	loss := m.backward(xs, ts, ls)
 	m.Step()
 	return loss
+}
+
+// target is element j of a row's targets: tr[j], or, for a row given by its class k (tr nil),
+// element j of its one-hot row.
+func target(tr *[Outputs]float64, j, k int) float64 {
+	if tr != nil {
+		return tr[j]
+	}
+	if j == k {
+		return 1
+	}
+	return 0
 }
 
 // worker trains a share of a batch on its own gradient and workspace.
@@ -355,6 +406,7 @@ type worker struct {
 type share struct {
 	xs    [][Inputs]float64
 	ts    [][Outputs]float64
+	ls    []int32 // labels instead of ts, when not nil
 	batch int
 
 	finish bool
@@ -398,7 +450,7 @@ func (m *Model) serve(w *worker) {
 		w.loss = 0
 		for lo := 0; lo < len(s.xs); lo += tileRows {
 			hi := min(lo+tileRows, len(s.xs))
-			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch, lo == 0)
+			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], gradgen.Rows(s.ts, lo, hi), gradgen.Rows(s.ls, lo, hi), s.batch, lo == 0)
 		}
 		m.wg.Done()
 	}
@@ -420,7 +472,7 @@ func (m *Model) finish(lo, hi int, step bool) {
 // len(m.workers)+1 contiguous shares, this goroutine takes the first into m.Grad. Then the
 // parameters are cut likewise and each goroutine adds the workers' gradients to m.Grad on its
 // range, in worker order, and steps it when step is set (Train).
-func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64, step bool) float64 {
+func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64, ls []int32, step bool) float64 {
 	tiles := (len(xs) + tileRows - 1) / tileRows
 	parts := len(m.workers) + 1
 	cut := func(k int) int {
@@ -429,7 +481,7 @@ func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64, step
 	m.wg.Add(len(m.workers))
 	for k, w := range m.workers {
 		lo, hi := cut(k+1), cut(k+2)
-		w.jobs <- share{xs: xs[lo:hi], ts: ts[lo:hi], batch: len(xs)}
+		w.jobs <- share{xs: xs[lo:hi], ts: gradgen.Rows(ts, lo, hi), ls: gradgen.Rows(ls, lo, hi), batch: len(xs)}
 	}
 	var loss float64
 	own := cut(1)
@@ -438,7 +490,7 @@ func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64, step
 	}
 	for lo := 0; lo < len(xs[:own]); lo += tileRows {
 		hi := min(lo+tileRows, len(xs[:own]))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs), lo == 0)
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], gradgen.Rows(gradgen.Rows(ts, 0, own), lo, hi), gradgen.Rows(gradgen.Rows(ls, 0, own), lo, hi), len(xs), lo == 0)
 	}
 	m.wg.Wait()
 
@@ -531,7 +583,7 @@ type lossWork struct {
 
 // lossTile returns the share of one tile of at most tileRows samples in the mean
 // loss of a batch of batch samples.
-func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float64, batch int) float64 {
+func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float64, ls []int32, batch int) float64 {
 	rows := len(xs)
 	var loss float64
 
@@ -556,7 +608,13 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		var sum float64
 		for r := range rows {
 			zr := &s.b1[r]
-			tr := &ts[r]
+			var tr *[10]float64
+			k := -1
+			if ls != nil {
+				k = int(ls[r])
+			} else {
+				tr = &ts[r]
+			}
 			mx := zr[0]
 			for _, zj := range zr[1:] {
 				mx = max(mx, zj)
@@ -566,8 +624,12 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 				se += gradgen.Exp(zr[j] - mx)
 			}
 			lse := mx + gradgen.Log(se)
-			for j := range 10 {
-				sum += tr[j] * (lse - zr[j])
+			if tr == nil {
+				sum += lse - zr[k]
+			} else {
+				for j := range 10 {
+					sum += tr[j] * (lse - zr[j])
+				}
 			}
 		}
 		scale := float64(1.0 / float64(batch))
@@ -588,7 +650,7 @@ type trainWork struct {
 // tileRows samples of a batch of batch samples. It returns the tile's share of the batch's
 // mean loss and adds the tile's share of its gradient to g, or, on a share's first tile
 // (first), writes it there, so g need not be cleared.
-func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][Outputs]float64, batch int, first bool) float64 {
+func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][Outputs]float64, ls []int32, batch int, first bool) float64 {
 	rows := len(xs)
 	var loss float64
 
@@ -613,7 +675,13 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		var sum float64
 		for r := range rows {
 			zr := &s.b1[r]
-			tr := &ts[r]
+			var tr *[10]float64
+			k := -1
+			if ls != nil {
+				k = int(ls[r])
+			} else {
+				tr = &ts[r]
+			}
 			mx := zr[0]
 			for _, zj := range zr[1:] {
 				mx = max(mx, zj)
@@ -623,8 +691,12 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				se += gradgen.Exp(zr[j] - mx)
 			}
 			lse := mx + gradgen.Log(se)
-			for j := range 10 {
-				sum += tr[j] * (lse - zr[j])
+			if tr == nil {
+				sum += lse - zr[k]
+			} else {
+				for j := range 10 {
+					sum += tr[j] * (lse - zr[j])
+				}
 			}
 		}
 		scale := float64(1.0 / float64(batch))
@@ -636,7 +708,13 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		scale := float64(1.0 / float64(batch))
 		for r := range rows {
 			zr := &s.b1[r]
-			tr := &ts[r]
+			var tr *[10]float64
+			k := -1
+			if ls != nil {
+				k = int(ls[r])
+			} else {
+				tr = &ts[r]
+			}
 			out := &s.b2[r]
 			mx := zr[0]
 			for _, zj := range zr[1:] {
@@ -646,12 +724,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 			for j := range 10 {
 				se += gradgen.Exp(zr[j] - mx)
 			}
-			var st float64
-			for _, tj := range tr {
-				st += tj
+			st := 1.0
+			if tr != nil {
+				st = 0
+				for _, tj := range tr {
+					st += tj
+				}
 			}
 			for j := range 10 {
-				acc := (gradgen.Exp(zr[j]-mx)/se*st - tr[j]) * scale
+				acc := (gradgen.Exp(zr[j]-mx)/se*st - target(tr, j, k)) * scale
 				out[j] = acc
 			}
 		}
@@ -714,7 +795,7 @@ type trainSampleWork struct {
 // its share of the gradient to g, or, for the batch's first sample, writes it there. When
 // step is not nil (Train's last sample), each weight marked step in the IR takes step's
 // optimizer step row by row as soon as the row's gradient is final, while it is in cache.
-func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int, first bool, step *Model) float64 {
+func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t *[Outputs]float64, l int32, batch int, first bool, step *Model) float64 {
 	var loss float64
 
 	// z1 = W1 x + B1
@@ -764,7 +845,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		var sum float64
 		zr := &s.b1
-		tr := t
+		tr, k := t, int(l)
 		mx := zr[0]
 		for _, zj := range zr[1:] {
 			mx = max(mx, zj)
@@ -774,8 +855,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 			se += gradgen.Exp(zr[j] - mx)
 		}
 		lse := mx + gradgen.Log(se)
-		for j := range 10 {
-			sum += tr[j] * (lse - zr[j])
+		if tr == nil {
+			sum += lse - zr[k]
+		} else {
+			for j := range 10 {
+				sum += tr[j] * (lse - zr[j])
+			}
 		}
 		scale := float64(1.0 / float64(batch))
 		loss += sum * scale
@@ -785,7 +870,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		scale := float64(1.0 / float64(batch))
 		zr := &s.b1
-		tr := t
+		tr, k := t, int(l)
 		out := &s.b2
 		mx := zr[0]
 		for _, zj := range zr[1:] {
@@ -795,12 +880,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		for j := range 10 {
 			se += gradgen.Exp(zr[j] - mx)
 		}
-		var st float64
-		for _, tj := range tr {
-			st += tj
+		st := 1.0
+		if tr != nil {
+			st = 0
+			for _, tj := range tr {
+				st += tj
+			}
 		}
 		for j := range 10 {
-			acc := (gradgen.Exp(zr[j]-mx)/se*st - tr[j]) * scale
+			acc := (gradgen.Exp(zr[j]-mx)/se*st - target(tr, j, k)) * scale
 			out[j] = acc
 		}
 	}
@@ -902,7 +990,7 @@ type lossSampleWork struct {
 
 // lossSample computes the network's output y for the input x with parameters p, keeping
 // activations in s. It allocates nothing and is safe for concurrent use with distinct s.
-func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int) float64 {
+func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]float64, l int32, batch int) float64 {
 	var loss float64
 
 	// z1 = W1 x + B1
@@ -952,7 +1040,7 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]fl
 	{
 		var sum float64
 		zr := &s.b1
-		tr := t
+		tr, k := t, int(l)
 		mx := zr[0]
 		for _, zj := range zr[1:] {
 			mx = max(mx, zj)
@@ -962,8 +1050,12 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]fl
 			se += gradgen.Exp(zr[j] - mx)
 		}
 		lse := mx + gradgen.Log(se)
-		for j := range 10 {
-			sum += tr[j] * (lse - zr[j])
+		if tr == nil {
+			sum += lse - zr[k]
+		} else {
+			for j := range 10 {
+				sum += tr[j] * (lse - zr[j])
+			}
 		}
 		scale := float64(1.0 / float64(batch))
 		loss += sum * scale

@@ -210,16 +210,29 @@ func (m *Model) Loss(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	if len(xs) != len(ts) {
 		gradgen.PanicBatchLengths("momentum64frozen", "Loss", len(xs), len(ts))
 	}
+	return m.loss(xs, ts, nil)
+}
+
+// LossLabels is Loss with the class of each sample, labels[i] in [0, Outputs), instead of its
+// target row: nn.CrossEntropyLoss with class indices. It gives the bits of Loss with the one-hot rows,
+// without making them. A label out of range panics naming the sample, before anything changes.
+func (m *Model) LossLabels(xs [][Inputs]float64, labels []int32) float64 {
+	gradgen.CheckLabels("momentum64frozen", "LossLabels", len(xs), labels, Outputs)
+	return m.loss(xs, nil, labels)
+}
+
+// loss is Loss over a batch with targets ts or labels ls, the other nil.
+func (m *Model) loss(xs [][Inputs]float64, ts [][Outputs]float64, ls []int32) float64 {
 	var loss float64
 	if len(xs) < 4 {
 		for i := range xs {
-			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs))
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], gradgen.Row(ts, i), gradgen.Label(ls, i), len(xs))
 		}
 		return loss
 	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
-		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs))
+		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], gradgen.Rows(ts, lo, hi), gradgen.Rows(ls, lo, hi), len(xs))
 	}
 	return loss
 }
@@ -230,21 +243,34 @@ func (m *Model) Backward(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	if len(xs) != len(ts) {
 		gradgen.PanicBatchLengths("momentum64frozen", "Backward", len(xs), len(ts))
 	}
+	return m.backward(xs, ts, nil)
+}
+
+// BackwardLabels is Backward with the class of each sample, labels[i] in [0, Outputs), instead of its
+// target row: nn.CrossEntropyLoss with class indices. It gives the bits of Backward with the one-hot rows,
+// without making them. A label out of range panics naming the sample, before anything changes.
+func (m *Model) BackwardLabels(xs [][Inputs]float64, labels []int32) float64 {
+	gradgen.CheckLabels("momentum64frozen", "BackwardLabels", len(xs), labels, Outputs)
+	return m.backward(xs, nil, labels)
+}
+
+// backward is Backward over a batch with targets ts or labels ls, the other nil.
+func (m *Model) backward(xs [][Inputs]float64, ts [][Outputs]float64, ls []int32) float64 {
 	var loss float64
 	if len(xs) < 4 {
 		clear(m.Grad.Slice())
 		for i := range xs {
-			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], &ts[i], len(xs))
+			loss += trainSample(&m.Params, &m.Grad, &m.trainSampleWork, &xs[i], gradgen.Row(ts, i), gradgen.Label(ls, i), len(xs))
 		}
 		return loss
 	}
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
-		return m.backwardShared(xs, ts, false)
+		return m.backwardShared(xs, ts, ls, false)
 	}
 	clear(m.Grad.Slice())
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], ts[lo:hi], len(xs), lo == 0)
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[lo:hi], gradgen.Rows(ts, lo, hi), gradgen.Rows(ls, lo, hi), len(xs), lo == 0)
 	}
 	return loss
 }
@@ -333,16 +359,41 @@ func (m *Model) Train(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	if len(xs) != len(ts) {
 		gradgen.PanicBatchLengths("momentum64frozen", "Train", len(xs), len(ts))
 	}
+	return m.train(xs, ts, nil)
+}
+
+// TrainLabels is Train with the class of each sample, labels[i] in [0, Outputs), instead of its
+// target row: nn.CrossEntropyLoss with class indices. It gives the bits of Train with the one-hot rows,
+// without making them. A label out of range panics naming the sample, before anything changes.
+func (m *Model) TrainLabels(xs [][Inputs]float64, labels []int32) float64 {
+	gradgen.CheckLabels("momentum64frozen", "TrainLabels", len(xs), labels, Outputs)
+	return m.train(xs, nil, labels)
+}
+
+// train is Train over a batch with targets ts or labels ls, the other nil.
+func (m *Model) train(xs [][Inputs]float64, ts [][Outputs]float64, ls []int32) float64 {
 	if len(xs) == 0 {
 		return 0
 	}
 	if len(m.workers) > 0 && len(xs) >= 2*tileRows {
 		// The workers also sum the gradients and step, each on a range of the parameters.
-		return m.backwardShared(xs, ts, true)
+		return m.backwardShared(xs, ts, ls, true)
 	}
-	loss := m.Backward(xs, ts)
+	loss := m.backward(xs, ts, ls)
 	m.Step()
 	return loss
+}
+
+// target is element j of a row's targets: tr[j], or, for a row given by its class k (tr nil),
+// element j of its one-hot row.
+func target(tr *[Outputs]float64, j, k int) float64 {
+	if tr != nil {
+		return tr[j]
+	}
+	if j == k {
+		return 1
+	}
+	return 0
 }
 
 // worker trains a share of a batch on its own gradient and workspace.
@@ -358,6 +409,7 @@ type worker struct {
 type share struct {
 	xs    [][Inputs]float64
 	ts    [][Outputs]float64
+	ls    []int32 // labels instead of ts, when not nil
 	batch int
 
 	finish bool
@@ -399,7 +451,7 @@ func (m *Model) serve(w *worker) {
 		w.loss = 0
 		for lo := 0; lo < len(s.xs); lo += tileRows {
 			hi := min(lo+tileRows, len(s.xs))
-			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], s.ts[lo:hi], s.batch, lo == 0)
+			w.loss += trainTile(&m.Params, &w.grad, &w.work, s.xs[lo:hi], gradgen.Rows(s.ts, lo, hi), gradgen.Rows(s.ls, lo, hi), s.batch, lo == 0)
 		}
 		m.wg.Done()
 	}
@@ -421,7 +473,7 @@ func (m *Model) finish(lo, hi int, step bool) {
 // len(m.workers)+1 contiguous shares, this goroutine takes the first into m.Grad. Then the
 // parameters are cut likewise and each goroutine adds the workers' gradients to m.Grad on its
 // range, in worker order, and steps it when step is set (Train).
-func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64, step bool) float64 {
+func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64, ls []int32, step bool) float64 {
 	tiles := (len(xs) + tileRows - 1) / tileRows
 	parts := len(m.workers) + 1
 	cut := func(k int) int {
@@ -430,14 +482,14 @@ func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64, step
 	m.wg.Add(len(m.workers))
 	for k, w := range m.workers {
 		lo, hi := cut(k+1), cut(k+2)
-		w.jobs <- share{xs: xs[lo:hi], ts: ts[lo:hi], batch: len(xs)}
+		w.jobs <- share{xs: xs[lo:hi], ts: gradgen.Rows(ts, lo, hi), ls: gradgen.Rows(ls, lo, hi), batch: len(xs)}
 	}
 	var loss float64
 	own := cut(1)
 	clear(m.Grad.Slice())
 	for lo := 0; lo < len(xs[:own]); lo += tileRows {
 		hi := min(lo+tileRows, len(xs[:own]))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], ts[:own][lo:hi], len(xs), lo == 0)
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], gradgen.Rows(gradgen.Rows(ts, 0, own), lo, hi), gradgen.Rows(gradgen.Rows(ls, 0, own), lo, hi), len(xs), lo == 0)
 	}
 	m.wg.Wait()
 
@@ -607,7 +659,7 @@ type lossWork struct {
 
 // lossTile returns the share of one tile of at most tileRows samples in the mean
 // loss of a batch of batch samples.
-func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float64, batch int) float64 {
+func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float64, ls []int32, batch int) float64 {
 	rows := len(xs)
 	var loss float64
 
@@ -836,7 +888,13 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		var sum float64
 		for r := range rows {
 			zr := &s.b2[r]
-			tr := &ts[r]
+			var tr *[3]float64
+			k := -1
+			if ls != nil {
+				k = int(ls[r])
+			} else {
+				tr = &ts[r]
+			}
 			mx := zr[0]
 			for _, zj := range zr[1:] {
 				mx = max(mx, zj)
@@ -846,8 +904,12 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 				se += gradgen.Exp(zr[j] - mx)
 			}
 			lse := mx + gradgen.Log(se)
-			for j := range 3 {
-				sum += tr[j] * (lse - zr[j])
+			if tr == nil {
+				sum += lse - zr[k]
+			} else {
+				for j := range 3 {
+					sum += tr[j] * (lse - zr[j])
+				}
 			}
 		}
 		scale := float64(1.0 / float64(batch))
@@ -872,7 +934,7 @@ type trainWork struct {
 // tileRows samples of a batch of batch samples. It returns the tile's share of the batch's
 // mean loss and adds the tile's share of its gradient to g. fresh marks a call's first tile, which makes the
 // transposed weights later tiles reuse (p does not change during a call).
-func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][Outputs]float64, batch int, fresh bool) float64 {
+func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][Outputs]float64, ls []int32, batch int, fresh bool) float64 {
 	rows := len(xs)
 	var loss float64
 
@@ -1101,7 +1163,13 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		var sum float64
 		for r := range rows {
 			zr := &s.b2[r]
-			tr := &ts[r]
+			var tr *[3]float64
+			k := -1
+			if ls != nil {
+				k = int(ls[r])
+			} else {
+				tr = &ts[r]
+			}
 			mx := zr[0]
 			for _, zj := range zr[1:] {
 				mx = max(mx, zj)
@@ -1111,8 +1179,12 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 				se += gradgen.Exp(zr[j] - mx)
 			}
 			lse := mx + gradgen.Log(se)
-			for j := range 3 {
-				sum += tr[j] * (lse - zr[j])
+			if tr == nil {
+				sum += lse - zr[k]
+			} else {
+				for j := range 3 {
+					sum += tr[j] * (lse - zr[j])
+				}
 			}
 		}
 		scale := float64(1.0 / float64(batch))
@@ -1124,7 +1196,13 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 		scale := float64(1.0 / float64(batch))
 		for r := range rows {
 			zr := &s.b2[r]
-			tr := &ts[r]
+			var tr *[3]float64
+			k := -1
+			if ls != nil {
+				k = int(ls[r])
+			} else {
+				tr = &ts[r]
+			}
 			out := &s.b3[r]
 			mx := zr[0]
 			for _, zj := range zr[1:] {
@@ -1134,12 +1212,15 @@ func trainTile(p *Params, g *Params, s *trainWork, xs [][Inputs]float64, ts [][O
 			for j := range 3 {
 				se += gradgen.Exp(zr[j] - mx)
 			}
-			var st float64
-			for _, tj := range tr {
-				st += tj
+			st := 1.0
+			if tr != nil {
+				st = 0
+				for _, tj := range tr {
+					st += tj
+				}
 			}
 			for j := range 3 {
-				acc := (gradgen.Exp(zr[j]-mx)/se*st - tr[j]) * scale
+				acc := (gradgen.Exp(zr[j]-mx)/se*st - target(tr, j, k)) * scale
 				out[j] = acc
 			}
 		}
@@ -1407,7 +1488,7 @@ type trainSampleWork struct {
 // trainSample runs the forward pass and the derived backward pass on the sample (x, t) of a
 // batch of batch samples. It returns the sample's share of the batch's mean loss and adds
 // its share of the gradient to g, or, for the batch's first sample, writes it there.
-func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int) float64 {
+func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t *[Outputs]float64, l int32, batch int) float64 {
 	var loss float64
 
 	// z1 = W1 x + B1
@@ -1532,7 +1613,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		var sum float64
 		zr := &s.b2
-		tr := t
+		tr, k := t, int(l)
 		mx := zr[0]
 		for _, zj := range zr[1:] {
 			mx = max(mx, zj)
@@ -1542,8 +1623,12 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 			se += gradgen.Exp(zr[j] - mx)
 		}
 		lse := mx + gradgen.Log(se)
-		for j := range 3 {
-			sum += tr[j] * (lse - zr[j])
+		if tr == nil {
+			sum += lse - zr[k]
+		} else {
+			for j := range 3 {
+				sum += tr[j] * (lse - zr[j])
+			}
 		}
 		scale := float64(1.0 / float64(batch))
 		loss += sum * scale
@@ -1553,7 +1638,7 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 	{
 		scale := float64(1.0 / float64(batch))
 		zr := &s.b2
-		tr := t
+		tr, k := t, int(l)
 		out := &s.b3
 		mx := zr[0]
 		for _, zj := range zr[1:] {
@@ -1563,12 +1648,15 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float64, t
 		for j := range 3 {
 			se += gradgen.Exp(zr[j] - mx)
 		}
-		var st float64
-		for _, tj := range tr {
-			st += tj
+		st := 1.0
+		if tr != nil {
+			st = 0
+			for _, tj := range tr {
+				st += tj
+			}
 		}
 		for j := range 3 {
-			acc := (gradgen.Exp(zr[j]-mx)/se*st - tr[j]) * scale
+			acc := (gradgen.Exp(zr[j]-mx)/se*st - target(tr, j, k)) * scale
 			out[j] = acc
 		}
 	}
@@ -1678,7 +1766,7 @@ type lossSampleWork struct {
 
 // lossSample computes the network's output y for the input x with parameters p, keeping
 // activations in s. It allocates nothing and is safe for concurrent use with distinct s.
-func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int) float64 {
+func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]float64, l int32, batch int) float64 {
 	var loss float64
 
 	// z1 = W1 x + B1
@@ -1803,7 +1891,7 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]fl
 	{
 		var sum float64
 		zr := &s.b2
-		tr := t
+		tr, k := t, int(l)
 		mx := zr[0]
 		for _, zj := range zr[1:] {
 			mx = max(mx, zj)
@@ -1813,8 +1901,12 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]fl
 			se += gradgen.Exp(zr[j] - mx)
 		}
 		lse := mx + gradgen.Log(se)
-		for j := range 3 {
-			sum += tr[j] * (lse - zr[j])
+		if tr == nil {
+			sum += lse - zr[k]
+		} else {
+			for j := range 3 {
+				sum += tr[j] * (lse - zr[j])
+			}
 		}
 		scale := float64(1.0 / float64(batch))
 		loss += sum * scale
