@@ -43,6 +43,7 @@ type kind struct {
 	cmp       func(pred, a, b, dst Op) // dst = b pred a (Go operand order), lane by lane: all ones or zeros
 	and       func(a, b, dst Op)
 	andn      func(a, b, dst Op) // dst = a &^ b: Intel's ANDN with b first
+	movZ      func(a, k, dst Op) // dst = a where mask k, else 0 (AVX-512)
 	hsumSteps int                // horizontal adds after folding 256 bits into 128
 }
 
@@ -63,6 +64,7 @@ var f32 = kind{
 	cmp:       func(pred, a, b, dst Op) { VCMPPS(pred, a, b, dst) },
 	and:       func(a, b, dst Op) { VANDPS(a, b, dst) },
 	andn:      func(a, b, dst Op) { VANDNPS(a, b, dst) },
+	movZ:      func(a, k, dst Op) { VMOVAPS_Z(a, k, dst) },
 	hsumSteps: 2,
 }
 
@@ -83,6 +85,7 @@ var f64 = kind{
 	cmp:       func(pred, a, b, dst Op) { VCMPPD(pred, a, b, dst) },
 	and:       func(a, b, dst Op) { VANDPD(a, b, dst) },
 	andn:      func(a, b, dst Op) { VANDNPD(a, b, dst) },
+	movZ:      func(a, k, dst Op) { VMOVAPD_Z(a, k, dst) },
 	hsumSteps: 1,
 }
 
@@ -98,9 +101,11 @@ func main() {
 		ger(k, true)
 		ger(k, false)
 		gemvT(k)
-		adam(k)
-		sgd(k)
-		momentum(k)
+		for _, w := range []width{ymm, zmm} {
+			adam(k, w)
+			sgd(k, w)
+			momentum(k, w)
+		}
 		relu(k)
 		reluGrad(k)
 		for rows := 1; rows <= gemm2Rows; rows++ {

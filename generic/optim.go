@@ -113,13 +113,13 @@ func (o *optimizer[T]) adam(i int, d T, lr float64) T {
 }
 
 // clipGradNorm is torch.nn.utils.clip_grad_norm_ over g: when its 2-norm
-// exceeds maxNorm, g is scaled by maxNorm/(norm + 1e-6).
+// exceeds maxNorm, g is scaled by maxNorm/(norm + 1e-6) (by NaN for a NaN norm).
 func clipGradNorm[T Float](g []T, maxNorm float64) {
 	var sq float64
 	for _, x := range g {
 		sq += float64(x) * float64(x)
 	}
-	if c := maxNorm / (math.Sqrt(sq) + 1e-6); c < 1 {
+	if c := maxNorm / (math.Sqrt(sq) + 1e-6); !(c >= 1) { // a NaN norm makes g NaN, as in PyTorch
 		for i := range g {
 			g[i] *= T(c)
 		}

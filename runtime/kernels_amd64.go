@@ -31,14 +31,23 @@ func gerAddF32(out []float32, d []float32, x []float32)
 // gemvTF32 adds Σ_k dy[k]·w[k] to out; len(out) is a multiple of 8 and len(w) = len(dy)·len(out).
 func gemvTF32(out []float32, w []float32, dy []float32)
 
-// adamF32 takes one Adam step, flushing subnormal moments to zero (flags: 1 L2, 2 decoupled); every length equals len(p), a multiple of 8.
+// adamF32 (AVX2) takes one Adam step, flushing subnormal moments to zero (flags: 1 L2, 2 decoupled); every length equals len(p), a multiple of 8.
 func adamF32(p []float32, g []float32, m []float32, v []float32, w float32, b2 float32, c2 float32, stepSize float32, bc2sqrt float32, eps float32, wd float32, keep float32, flags int)
 
-// sgdF32 subtracts a·d from p, d = g (+ wd·p if flags has 1 decay); len(g) = len(p) is a multiple of 8.
+// sgdF32 (AVX2) subtracts a·d from p, d = g (+ wd·p if flags has 1 decay); len(g) = len(p) is a multiple of 8.
 func sgdF32(p []float32, g []float32, a float32, wd float32, flags int)
 
-// momentumF32 takes one SGD-with-momentum step (flags: 1 decay, 2 first, 4 nesterov); every length equals len(p), a multiple of 8.
+// momentumF32 (AVX2) takes one SGD-with-momentum step (flags: 1 decay, 2 first, 4 nesterov); every length equals len(p), a multiple of 8.
 func momentumF32(p []float32, g []float32, v []float32, a float32, mu float32, c float32, wd float32, flags int)
+
+// adamZF32 (AVX-512) takes one Adam step, flushing subnormal moments to zero (flags: 1 L2, 2 decoupled); every length equals len(p), a multiple of 16.
+func adamZF32(p []float32, g []float32, m []float32, v []float32, w float32, b2 float32, c2 float32, stepSize float32, bc2sqrt float32, eps float32, wd float32, keep float32, flags int)
+
+// sgdZF32 (AVX-512) subtracts a·d from p, d = g (+ wd·p if flags has 1 decay); len(g) = len(p) is a multiple of 16.
+func sgdZF32(p []float32, g []float32, a float32, wd float32, flags int)
+
+// momentumZF32 (AVX-512) takes one SGD-with-momentum step (flags: 1 decay, 2 first, 4 nesterov); every length equals len(p), a multiple of 16.
+func momentumZF32(p []float32, g []float32, v []float32, a float32, mu float32, c float32, wd float32, flags int)
 
 // reluF32 sets the negative elements of y to 0; len(y) is a multiple of 8.
 func reluF32(y []float32)
@@ -103,14 +112,23 @@ func gerAddF64(out []float64, d []float64, x []float64)
 // gemvTF64 adds Σ_k dy[k]·w[k] to out; len(out) is a multiple of 4 and len(w) = len(dy)·len(out).
 func gemvTF64(out []float64, w []float64, dy []float64)
 
-// adamF64 takes one Adam step, flushing subnormal moments to zero (flags: 1 L2, 2 decoupled); every length equals len(p), a multiple of 4.
+// adamF64 (AVX2) takes one Adam step, flushing subnormal moments to zero (flags: 1 L2, 2 decoupled); every length equals len(p), a multiple of 4.
 func adamF64(p []float64, g []float64, m []float64, v []float64, w float64, b2 float64, c2 float64, stepSize float64, bc2sqrt float64, eps float64, wd float64, keep float64, flags int)
 
-// sgdF64 subtracts a·d from p, d = g (+ wd·p if flags has 1 decay); len(g) = len(p) is a multiple of 4.
+// sgdF64 (AVX2) subtracts a·d from p, d = g (+ wd·p if flags has 1 decay); len(g) = len(p) is a multiple of 4.
 func sgdF64(p []float64, g []float64, a float64, wd float64, flags int)
 
-// momentumF64 takes one SGD-with-momentum step (flags: 1 decay, 2 first, 4 nesterov); every length equals len(p), a multiple of 4.
+// momentumF64 (AVX2) takes one SGD-with-momentum step (flags: 1 decay, 2 first, 4 nesterov); every length equals len(p), a multiple of 4.
 func momentumF64(p []float64, g []float64, v []float64, a float64, mu float64, c float64, wd float64, flags int)
+
+// adamZF64 (AVX-512) takes one Adam step, flushing subnormal moments to zero (flags: 1 L2, 2 decoupled); every length equals len(p), a multiple of 8.
+func adamZF64(p []float64, g []float64, m []float64, v []float64, w float64, b2 float64, c2 float64, stepSize float64, bc2sqrt float64, eps float64, wd float64, keep float64, flags int)
+
+// sgdZF64 (AVX-512) subtracts a·d from p, d = g (+ wd·p if flags has 1 decay); len(g) = len(p) is a multiple of 8.
+func sgdZF64(p []float64, g []float64, a float64, wd float64, flags int)
+
+// momentumZF64 (AVX-512) takes one SGD-with-momentum step (flags: 1 decay, 2 first, 4 nesterov); every length equals len(p), a multiple of 8.
+func momentumZF64(p []float64, g []float64, v []float64, a float64, mu float64, c float64, wd float64, flags int)
 
 // reluF64 sets the negative elements of y to 0; len(y) is a multiple of 4.
 func reluF64(y []float64)

@@ -467,6 +467,7 @@ TEXT ·adamF32(SB), NOSPLIT, $0-136
 	MOVL         $0x00800000, DI
 	VMOVD        DI, X7
 	VPBROADCASTD X7, Y7
+	PCALIGN      $0x40
 
 adamF32f0loop:
 	CMPQ    AX, $0x00000000
@@ -517,6 +518,7 @@ adamF32f1:
 	MOVL         $0x00800000, DI
 	VMOVD        DI, X8
 	VPBROADCASTD X8, Y8
+	PCALIGN      $0x40
 
 adamF32f1loop:
 	CMPQ    AX, $0x00000000
@@ -568,6 +570,7 @@ adamF32f2:
 	MOVL         $0x00800000, DI
 	VMOVD        DI, X8
 	VPBROADCASTD X8, Y8
+	PCALIGN      $0x40
 
 adamF32f2loop:
 	CMPQ    AX, $0x00000000
@@ -620,6 +623,7 @@ TEXT ·sgdF32(SB), NOSPLIT, $0-64
 	CMPQ         BX, $0x00000001
 	JE           sgdF32f1
 	VBROADCASTSS a+48(FP), Y0
+	PCALIGN      $0x40
 
 sgdF32f0loop:
 	CMPQ    AX, $0x00000000
@@ -636,6 +640,7 @@ sgdF32f0loop:
 sgdF32f1:
 	VBROADCASTSS a+48(FP), Y0
 	VBROADCASTSS wd+52(FP), Y1
+	PCALIGN      $0x40
 
 sgdF32f1loop:
 	CMPQ    AX, $0x00000000
@@ -680,6 +685,7 @@ TEXT ·momentumF32(SB), NOSPLIT, $0-96
 	VBROADCASTSS a+72(FP), Y0
 	VBROADCASTSS mu+76(FP), Y1
 	VBROADCASTSS c+80(FP), Y2
+	PCALIGN      $0x40
 
 momentumF32f0loop:
 	CMPQ    AX, $0x00000000
@@ -704,6 +710,7 @@ momentumF32f1:
 	VBROADCASTSS mu+76(FP), Y1
 	VBROADCASTSS c+80(FP), Y2
 	VBROADCASTSS wd+84(FP), Y3
+	PCALIGN      $0x40
 
 momentumF32f1loop:
 	CMPQ    AX, $0x00000000
@@ -726,6 +733,7 @@ momentumF32f1loop:
 
 momentumF32f2:
 	VBROADCASTSS a+72(FP), Y0
+	PCALIGN      $0x40
 
 momentumF32f2loop:
 	CMPQ    AX, $0x00000000
@@ -745,6 +753,7 @@ momentumF32f2loop:
 momentumF32f3:
 	VBROADCASTSS a+72(FP), Y0
 	VBROADCASTSS wd+84(FP), Y1
+	PCALIGN      $0x40
 
 momentumF32f3loop:
 	CMPQ    AX, $0x00000000
@@ -766,6 +775,7 @@ momentumF32f4:
 	VBROADCASTSS a+72(FP), Y0
 	VBROADCASTSS mu+76(FP), Y1
 	VBROADCASTSS c+80(FP), Y2
+	PCALIGN      $0x40
 
 momentumF32f4loop:
 	CMPQ    AX, $0x00000000
@@ -792,6 +802,7 @@ momentumF32f5:
 	VBROADCASTSS mu+76(FP), Y1
 	VBROADCASTSS c+80(FP), Y2
 	VBROADCASTSS wd+84(FP), Y3
+	PCALIGN      $0x40
 
 momentumF32f5loop:
 	CMPQ    AX, $0x00000000
@@ -817,6 +828,7 @@ momentumF32f5loop:
 momentumF32f6:
 	VBROADCASTSS a+72(FP), Y0
 	VBROADCASTSS mu+76(FP), Y1
+	PCALIGN      $0x40
 
 momentumF32f6loop:
 	CMPQ    AX, $0x00000000
@@ -839,6 +851,7 @@ momentumF32f7:
 	VBROADCASTSS a+72(FP), Y0
 	VBROADCASTSS mu+76(FP), Y1
 	VBROADCASTSS wd+84(FP), Y2
+	PCALIGN      $0x40
 
 momentumF32f7loop:
 	CMPQ    AX, $0x00000000
@@ -859,6 +872,435 @@ momentumF32f7loop:
 	JMP     momentumF32f7loop
 
 momentumF32done:
+	VZEROUPPER
+	RET
+
+// func adamZF32(p []float32, g []float32, m []float32, v []float32, w float32, b2 float32, c2 float32, stepSize float32, bc2sqrt float32, eps float32, wd float32, keep float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·adamZF32(SB), NOSPLIT, $0-136
+	MOVQ         p_len+8(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         m_base+48(FP), BX
+	MOVQ         v_base+72(FP), SI
+	MOVQ         flags+128(FP), DI
+	CMPQ         DI, $0x00000001
+	JE           adamZF32f1
+	CMPQ         DI, $0x00000002
+	JE           adamZF32f2
+	VBROADCASTSS w+96(FP), Z0
+	VBROADCASTSS b2+100(FP), Z1
+	VBROADCASTSS c2+104(FP), Z2
+	VBROADCASTSS stepSize+108(FP), Z3
+	VBROADCASTSS bc2sqrt+112(FP), Z4
+	VBROADCASTSS eps+116(FP), Z5
+	MOVL         $0x7fffffff, DI
+	VPBROADCASTD DI, Z6
+	MOVL         $0x00800000, DI
+	VPBROADCASTD DI, Z7
+	PCALIGN      $0x40
+
+adamZF32f0loop:
+	CMPQ      AX, $0x00000000
+	JE        adamZF32done
+	VMOVUPS   (DX), Z8
+	VMOVUPS   (BX), Z9
+	VSUBPS    Z9, Z8, Z11
+	VMULPS    Z0, Z11, Z11
+	VADDPS    Z11, Z9, Z9
+	VPANDD    Z9, Z6, Z10
+	VCMPPS    $0x15, Z7, Z10, K1
+	VMOVAPS.Z Z9, K1, Z9
+	VMOVUPS   Z9, (BX)
+	VMOVUPS   (SI), Z10
+	VMULPS    Z1, Z10, Z10
+	VMULPS    Z2, Z8, Z11
+	VMULPS    Z8, Z11, Z11
+	VADDPS    Z11, Z10, Z10
+	VPANDD    Z10, Z6, Z8
+	VCMPPS    $0x15, Z7, Z8, K1
+	VMOVAPS.Z Z10, K1, Z10
+	VMOVUPS   Z10, (SI)
+	VSQRTPS   Z10, Z8
+	VDIVPS    Z4, Z8, Z8
+	VADDPS    Z5, Z8, Z8
+	VMULPS    Z3, Z9, Z11
+	VDIVPS    Z8, Z11, Z11
+	VMOVUPS   (CX), Z10
+	VSUBPS    Z11, Z10, Z10
+	VMOVUPS   Z10, (CX)
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	SUBQ      $0x00000010, AX
+	JMP       adamZF32f0loop
+
+adamZF32f1:
+	VBROADCASTSS w+96(FP), Z0
+	VBROADCASTSS b2+100(FP), Z1
+	VBROADCASTSS c2+104(FP), Z2
+	VBROADCASTSS stepSize+108(FP), Z3
+	VBROADCASTSS bc2sqrt+112(FP), Z4
+	VBROADCASTSS eps+116(FP), Z5
+	VBROADCASTSS wd+120(FP), Z6
+	MOVL         $0x7fffffff, DI
+	VPBROADCASTD DI, Z7
+	MOVL         $0x00800000, DI
+	VPBROADCASTD DI, Z8
+	PCALIGN      $0x40
+
+adamZF32f1loop:
+	CMPQ      AX, $0x00000000
+	JE        adamZF32done
+	VMULPS    (CX), Z6, Z9
+	VADDPS    (DX), Z9, Z9
+	VMOVUPS   (BX), Z10
+	VSUBPS    Z10, Z9, Z12
+	VMULPS    Z0, Z12, Z12
+	VADDPS    Z12, Z10, Z10
+	VPANDD    Z10, Z7, Z11
+	VCMPPS    $0x15, Z8, Z11, K1
+	VMOVAPS.Z Z10, K1, Z10
+	VMOVUPS   Z10, (BX)
+	VMOVUPS   (SI), Z11
+	VMULPS    Z1, Z11, Z11
+	VMULPS    Z2, Z9, Z12
+	VMULPS    Z9, Z12, Z12
+	VADDPS    Z12, Z11, Z11
+	VPANDD    Z11, Z7, Z9
+	VCMPPS    $0x15, Z8, Z9, K1
+	VMOVAPS.Z Z11, K1, Z11
+	VMOVUPS   Z11, (SI)
+	VSQRTPS   Z11, Z9
+	VDIVPS    Z4, Z9, Z9
+	VADDPS    Z5, Z9, Z9
+	VMULPS    Z3, Z10, Z12
+	VDIVPS    Z9, Z12, Z12
+	VMOVUPS   (CX), Z11
+	VSUBPS    Z12, Z11, Z11
+	VMOVUPS   Z11, (CX)
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	SUBQ      $0x00000010, AX
+	JMP       adamZF32f1loop
+
+adamZF32f2:
+	VBROADCASTSS w+96(FP), Z0
+	VBROADCASTSS b2+100(FP), Z1
+	VBROADCASTSS c2+104(FP), Z2
+	VBROADCASTSS stepSize+108(FP), Z3
+	VBROADCASTSS bc2sqrt+112(FP), Z4
+	VBROADCASTSS eps+116(FP), Z5
+	VBROADCASTSS keep+124(FP), Z6
+	MOVL         $0x7fffffff, DI
+	VPBROADCASTD DI, Z7
+	MOVL         $0x00800000, DI
+	VPBROADCASTD DI, Z8
+	PCALIGN      $0x40
+
+adamZF32f2loop:
+	CMPQ      AX, $0x00000000
+	JE        adamZF32done
+	VMOVUPS   (DX), Z9
+	VMOVUPS   (BX), Z10
+	VSUBPS    Z10, Z9, Z12
+	VMULPS    Z0, Z12, Z12
+	VADDPS    Z12, Z10, Z10
+	VPANDD    Z10, Z7, Z11
+	VCMPPS    $0x15, Z8, Z11, K1
+	VMOVAPS.Z Z10, K1, Z10
+	VMOVUPS   Z10, (BX)
+	VMOVUPS   (SI), Z11
+	VMULPS    Z1, Z11, Z11
+	VMULPS    Z2, Z9, Z12
+	VMULPS    Z9, Z12, Z12
+	VADDPS    Z12, Z11, Z11
+	VPANDD    Z11, Z7, Z9
+	VCMPPS    $0x15, Z8, Z9, K1
+	VMOVAPS.Z Z11, K1, Z11
+	VMOVUPS   Z11, (SI)
+	VSQRTPS   Z11, Z9
+	VDIVPS    Z4, Z9, Z9
+	VADDPS    Z5, Z9, Z9
+	VMULPS    Z3, Z10, Z12
+	VDIVPS    Z9, Z12, Z12
+	VMOVUPS   (CX), Z11
+	VMULPS    Z6, Z11, Z11
+	VSUBPS    Z12, Z11, Z11
+	VMOVUPS   Z11, (CX)
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	SUBQ      $0x00000010, AX
+	JMP       adamZF32f2loop
+
+adamZF32done:
+	VZEROUPPER
+	RET
+
+// func sgdZF32(p []float32, g []float32, a float32, wd float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·sgdZF32(SB), NOSPLIT, $0-64
+	MOVQ         p_len+8(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         flags+56(FP), BX
+	CMPQ         BX, $0x00000001
+	JE           sgdZF32f1
+	VBROADCASTSS a+48(FP), Z0
+	PCALIGN      $0x40
+
+sgdZF32f0loop:
+	CMPQ    AX, $0x00000000
+	JE      sgdZF32done
+	VMULPS  (DX), Z0, Z1
+	VMOVUPS (CX), Z2
+	VSUBPS  Z1, Z2, Z2
+	VMOVUPS Z2, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, AX
+	JMP     sgdZF32f0loop
+
+sgdZF32f1:
+	VBROADCASTSS a+48(FP), Z0
+	VBROADCASTSS wd+52(FP), Z1
+	PCALIGN      $0x40
+
+sgdZF32f1loop:
+	CMPQ    AX, $0x00000000
+	JE      sgdZF32done
+	VMULPS  (CX), Z1, Z2
+	VADDPS  (DX), Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS (CX), Z3
+	VSUBPS  Z2, Z3, Z3
+	VMOVUPS Z3, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, AX
+	JMP     sgdZF32f1loop
+
+sgdZF32done:
+	VZEROUPPER
+	RET
+
+// func momentumZF32(p []float32, g []float32, v []float32, a float32, mu float32, c float32, wd float32, flags int)
+// Requires: AVX, AVX512F
+TEXT ·momentumZF32(SB), NOSPLIT, $0-96
+	MOVQ         p_len+8(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         v_base+48(FP), BX
+	MOVQ         flags+88(FP), SI
+	CMPQ         SI, $0x00000001
+	JE           momentumZF32f1
+	CMPQ         SI, $0x00000002
+	JE           momentumZF32f2
+	CMPQ         SI, $0x00000003
+	JE           momentumZF32f3
+	CMPQ         SI, $0x00000004
+	JE           momentumZF32f4
+	CMPQ         SI, $0x00000005
+	JE           momentumZF32f5
+	CMPQ         SI, $0x00000006
+	JE           momentumZF32f6
+	CMPQ         SI, $0x00000007
+	JE           momentumZF32f7
+	VBROADCASTSS a+72(FP), Z0
+	VBROADCASTSS mu+76(FP), Z1
+	VBROADCASTSS c+80(FP), Z2
+	PCALIGN      $0x40
+
+momentumZF32f0loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF32done
+	VMOVUPS (DX), Z3
+	VMULPS  (BX), Z1, Z4
+	VMULPS  Z2, Z3, Z3
+	VADDPS  Z3, Z4, Z4
+	VMOVUPS Z4, (BX)
+	VMULPS  Z0, Z4, Z3
+	VMOVUPS (CX), Z4
+	VSUBPS  Z3, Z4, Z4
+	VMOVUPS Z4, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, AX
+	JMP     momentumZF32f0loop
+
+momentumZF32f1:
+	VBROADCASTSS a+72(FP), Z0
+	VBROADCASTSS mu+76(FP), Z1
+	VBROADCASTSS c+80(FP), Z2
+	VBROADCASTSS wd+84(FP), Z3
+	PCALIGN      $0x40
+
+momentumZF32f1loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF32done
+	VMULPS  (CX), Z3, Z4
+	VADDPS  (DX), Z4, Z4
+	VMULPS  (BX), Z1, Z5
+	VMULPS  Z2, Z4, Z4
+	VADDPS  Z4, Z5, Z5
+	VMOVUPS Z5, (BX)
+	VMULPS  Z0, Z5, Z4
+	VMOVUPS (CX), Z5
+	VSUBPS  Z4, Z5, Z5
+	VMOVUPS Z5, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, AX
+	JMP     momentumZF32f1loop
+
+momentumZF32f2:
+	VBROADCASTSS a+72(FP), Z0
+	PCALIGN      $0x40
+
+momentumZF32f2loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF32done
+	VMOVUPS (DX), Z1
+	VMOVUPS Z1, (BX)
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS (CX), Z2
+	VSUBPS  Z1, Z2, Z2
+	VMOVUPS Z2, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, AX
+	JMP     momentumZF32f2loop
+
+momentumZF32f3:
+	VBROADCASTSS a+72(FP), Z0
+	VBROADCASTSS wd+84(FP), Z1
+	PCALIGN      $0x40
+
+momentumZF32f3loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF32done
+	VMULPS  (CX), Z1, Z2
+	VADDPS  (DX), Z2, Z2
+	VMOVUPS Z2, (BX)
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS (CX), Z3
+	VSUBPS  Z2, Z3, Z3
+	VMOVUPS Z3, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, AX
+	JMP     momentumZF32f3loop
+
+momentumZF32f4:
+	VBROADCASTSS a+72(FP), Z0
+	VBROADCASTSS mu+76(FP), Z1
+	VBROADCASTSS c+80(FP), Z2
+	PCALIGN      $0x40
+
+momentumZF32f4loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF32done
+	VMOVUPS (DX), Z3
+	VMULPS  (BX), Z1, Z4
+	VMULPS  Z2, Z3, Z5
+	VADDPS  Z5, Z4, Z4
+	VMOVUPS Z4, (BX)
+	VMULPS  Z4, Z1, Z4
+	VADDPS  Z4, Z3, Z3
+	VMULPS  Z0, Z3, Z3
+	VMOVUPS (CX), Z4
+	VSUBPS  Z3, Z4, Z4
+	VMOVUPS Z4, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, AX
+	JMP     momentumZF32f4loop
+
+momentumZF32f5:
+	VBROADCASTSS a+72(FP), Z0
+	VBROADCASTSS mu+76(FP), Z1
+	VBROADCASTSS c+80(FP), Z2
+	VBROADCASTSS wd+84(FP), Z3
+	PCALIGN      $0x40
+
+momentumZF32f5loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF32done
+	VMULPS  (CX), Z3, Z4
+	VADDPS  (DX), Z4, Z4
+	VMULPS  (BX), Z1, Z5
+	VMULPS  Z2, Z4, Z6
+	VADDPS  Z6, Z5, Z5
+	VMOVUPS Z5, (BX)
+	VMULPS  Z5, Z1, Z5
+	VADDPS  Z5, Z4, Z4
+	VMULPS  Z0, Z4, Z4
+	VMOVUPS (CX), Z5
+	VSUBPS  Z4, Z5, Z5
+	VMOVUPS Z5, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, AX
+	JMP     momentumZF32f5loop
+
+momentumZF32f6:
+	VBROADCASTSS a+72(FP), Z0
+	VBROADCASTSS mu+76(FP), Z1
+	PCALIGN      $0x40
+
+momentumZF32f6loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF32done
+	VMOVUPS (DX), Z2
+	VMOVUPS Z2, (BX)
+	VMULPS  Z2, Z1, Z3
+	VADDPS  Z3, Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS (CX), Z3
+	VSUBPS  Z2, Z3, Z3
+	VMOVUPS Z3, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, AX
+	JMP     momentumZF32f6loop
+
+momentumZF32f7:
+	VBROADCASTSS a+72(FP), Z0
+	VBROADCASTSS mu+76(FP), Z1
+	VBROADCASTSS wd+84(FP), Z2
+	PCALIGN      $0x40
+
+momentumZF32f7loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF32done
+	VMULPS  (CX), Z2, Z3
+	VADDPS  (DX), Z3, Z3
+	VMOVUPS Z3, (BX)
+	VMULPS  Z3, Z1, Z4
+	VADDPS  Z4, Z3, Z3
+	VMULPS  Z0, Z3, Z3
+	VMOVUPS (CX), Z4
+	VSUBPS  Z3, Z4, Z4
+	VMOVUPS Z4, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, AX
+	JMP     momentumZF32f7loop
+
+momentumZF32done:
 	VZEROUPPER
 	RET
 
@@ -1775,6 +2217,7 @@ TEXT ·adamF64(SB), NOSPLIT, $0-168
 	MOVQ         $0x0010000000000000, DI
 	VMOVQ        DI, X7
 	VPBROADCASTQ X7, Y7
+	PCALIGN      $0x40
 
 adamF64f0loop:
 	CMPQ    AX, $0x00000000
@@ -1825,6 +2268,7 @@ adamF64f1:
 	MOVQ         $0x0010000000000000, DI
 	VMOVQ        DI, X8
 	VPBROADCASTQ X8, Y8
+	PCALIGN      $0x40
 
 adamF64f1loop:
 	CMPQ    AX, $0x00000000
@@ -1876,6 +2320,7 @@ adamF64f2:
 	MOVQ         $0x0010000000000000, DI
 	VMOVQ        DI, X8
 	VPBROADCASTQ X8, Y8
+	PCALIGN      $0x40
 
 adamF64f2loop:
 	CMPQ    AX, $0x00000000
@@ -1928,6 +2373,7 @@ TEXT ·sgdF64(SB), NOSPLIT, $0-72
 	CMPQ         BX, $0x00000001
 	JE           sgdF64f1
 	VBROADCASTSD a+48(FP), Y0
+	PCALIGN      $0x40
 
 sgdF64f0loop:
 	CMPQ    AX, $0x00000000
@@ -1944,6 +2390,7 @@ sgdF64f0loop:
 sgdF64f1:
 	VBROADCASTSD a+48(FP), Y0
 	VBROADCASTSD wd+56(FP), Y1
+	PCALIGN      $0x40
 
 sgdF64f1loop:
 	CMPQ    AX, $0x00000000
@@ -1988,6 +2435,7 @@ TEXT ·momentumF64(SB), NOSPLIT, $0-112
 	VBROADCASTSD a+72(FP), Y0
 	VBROADCASTSD mu+80(FP), Y1
 	VBROADCASTSD c+88(FP), Y2
+	PCALIGN      $0x40
 
 momentumF64f0loop:
 	CMPQ    AX, $0x00000000
@@ -2012,6 +2460,7 @@ momentumF64f1:
 	VBROADCASTSD mu+80(FP), Y1
 	VBROADCASTSD c+88(FP), Y2
 	VBROADCASTSD wd+96(FP), Y3
+	PCALIGN      $0x40
 
 momentumF64f1loop:
 	CMPQ    AX, $0x00000000
@@ -2034,6 +2483,7 @@ momentumF64f1loop:
 
 momentumF64f2:
 	VBROADCASTSD a+72(FP), Y0
+	PCALIGN      $0x40
 
 momentumF64f2loop:
 	CMPQ    AX, $0x00000000
@@ -2053,6 +2503,7 @@ momentumF64f2loop:
 momentumF64f3:
 	VBROADCASTSD a+72(FP), Y0
 	VBROADCASTSD wd+96(FP), Y1
+	PCALIGN      $0x40
 
 momentumF64f3loop:
 	CMPQ    AX, $0x00000000
@@ -2074,6 +2525,7 @@ momentumF64f4:
 	VBROADCASTSD a+72(FP), Y0
 	VBROADCASTSD mu+80(FP), Y1
 	VBROADCASTSD c+88(FP), Y2
+	PCALIGN      $0x40
 
 momentumF64f4loop:
 	CMPQ    AX, $0x00000000
@@ -2100,6 +2552,7 @@ momentumF64f5:
 	VBROADCASTSD mu+80(FP), Y1
 	VBROADCASTSD c+88(FP), Y2
 	VBROADCASTSD wd+96(FP), Y3
+	PCALIGN      $0x40
 
 momentumF64f5loop:
 	CMPQ    AX, $0x00000000
@@ -2125,6 +2578,7 @@ momentumF64f5loop:
 momentumF64f6:
 	VBROADCASTSD a+72(FP), Y0
 	VBROADCASTSD mu+80(FP), Y1
+	PCALIGN      $0x40
 
 momentumF64f6loop:
 	CMPQ    AX, $0x00000000
@@ -2147,6 +2601,7 @@ momentumF64f7:
 	VBROADCASTSD a+72(FP), Y0
 	VBROADCASTSD mu+80(FP), Y1
 	VBROADCASTSD wd+96(FP), Y2
+	PCALIGN      $0x40
 
 momentumF64f7loop:
 	CMPQ    AX, $0x00000000
@@ -2167,6 +2622,435 @@ momentumF64f7loop:
 	JMP     momentumF64f7loop
 
 momentumF64done:
+	VZEROUPPER
+	RET
+
+// func adamZF64(p []float64, g []float64, m []float64, v []float64, w float64, b2 float64, c2 float64, stepSize float64, bc2sqrt float64, eps float64, wd float64, keep float64, flags int)
+// Requires: AVX, AVX512F
+TEXT ·adamZF64(SB), NOSPLIT, $0-168
+	MOVQ         p_len+8(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         m_base+48(FP), BX
+	MOVQ         v_base+72(FP), SI
+	MOVQ         flags+160(FP), DI
+	CMPQ         DI, $0x00000001
+	JE           adamZF64f1
+	CMPQ         DI, $0x00000002
+	JE           adamZF64f2
+	VBROADCASTSD w+96(FP), Z0
+	VBROADCASTSD b2+104(FP), Z1
+	VBROADCASTSD c2+112(FP), Z2
+	VBROADCASTSD stepSize+120(FP), Z3
+	VBROADCASTSD bc2sqrt+128(FP), Z4
+	VBROADCASTSD eps+136(FP), Z5
+	MOVQ         $0x7fffffffffffffff, DI
+	VPBROADCASTQ DI, Z6
+	MOVQ         $0x0010000000000000, DI
+	VPBROADCASTQ DI, Z7
+	PCALIGN      $0x40
+
+adamZF64f0loop:
+	CMPQ      AX, $0x00000000
+	JE        adamZF64done
+	VMOVUPD   (DX), Z8
+	VMOVUPD   (BX), Z9
+	VSUBPD    Z9, Z8, Z11
+	VMULPD    Z0, Z11, Z11
+	VADDPD    Z11, Z9, Z9
+	VPANDD    Z9, Z6, Z10
+	VCMPPD    $0x15, Z7, Z10, K1
+	VMOVAPD.Z Z9, K1, Z9
+	VMOVUPD   Z9, (BX)
+	VMOVUPD   (SI), Z10
+	VMULPD    Z1, Z10, Z10
+	VMULPD    Z2, Z8, Z11
+	VMULPD    Z8, Z11, Z11
+	VADDPD    Z11, Z10, Z10
+	VPANDD    Z10, Z6, Z8
+	VCMPPD    $0x15, Z7, Z8, K1
+	VMOVAPD.Z Z10, K1, Z10
+	VMOVUPD   Z10, (SI)
+	VSQRTPD   Z10, Z8
+	VDIVPD    Z4, Z8, Z8
+	VADDPD    Z5, Z8, Z8
+	VMULPD    Z3, Z9, Z11
+	VDIVPD    Z8, Z11, Z11
+	VMOVUPD   (CX), Z10
+	VSUBPD    Z11, Z10, Z10
+	VMOVUPD   Z10, (CX)
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	SUBQ      $0x00000008, AX
+	JMP       adamZF64f0loop
+
+adamZF64f1:
+	VBROADCASTSD w+96(FP), Z0
+	VBROADCASTSD b2+104(FP), Z1
+	VBROADCASTSD c2+112(FP), Z2
+	VBROADCASTSD stepSize+120(FP), Z3
+	VBROADCASTSD bc2sqrt+128(FP), Z4
+	VBROADCASTSD eps+136(FP), Z5
+	VBROADCASTSD wd+144(FP), Z6
+	MOVQ         $0x7fffffffffffffff, DI
+	VPBROADCASTQ DI, Z7
+	MOVQ         $0x0010000000000000, DI
+	VPBROADCASTQ DI, Z8
+	PCALIGN      $0x40
+
+adamZF64f1loop:
+	CMPQ      AX, $0x00000000
+	JE        adamZF64done
+	VMULPD    (CX), Z6, Z9
+	VADDPD    (DX), Z9, Z9
+	VMOVUPD   (BX), Z10
+	VSUBPD    Z10, Z9, Z12
+	VMULPD    Z0, Z12, Z12
+	VADDPD    Z12, Z10, Z10
+	VPANDD    Z10, Z7, Z11
+	VCMPPD    $0x15, Z8, Z11, K1
+	VMOVAPD.Z Z10, K1, Z10
+	VMOVUPD   Z10, (BX)
+	VMOVUPD   (SI), Z11
+	VMULPD    Z1, Z11, Z11
+	VMULPD    Z2, Z9, Z12
+	VMULPD    Z9, Z12, Z12
+	VADDPD    Z12, Z11, Z11
+	VPANDD    Z11, Z7, Z9
+	VCMPPD    $0x15, Z8, Z9, K1
+	VMOVAPD.Z Z11, K1, Z11
+	VMOVUPD   Z11, (SI)
+	VSQRTPD   Z11, Z9
+	VDIVPD    Z4, Z9, Z9
+	VADDPD    Z5, Z9, Z9
+	VMULPD    Z3, Z10, Z12
+	VDIVPD    Z9, Z12, Z12
+	VMOVUPD   (CX), Z11
+	VSUBPD    Z12, Z11, Z11
+	VMOVUPD   Z11, (CX)
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	SUBQ      $0x00000008, AX
+	JMP       adamZF64f1loop
+
+adamZF64f2:
+	VBROADCASTSD w+96(FP), Z0
+	VBROADCASTSD b2+104(FP), Z1
+	VBROADCASTSD c2+112(FP), Z2
+	VBROADCASTSD stepSize+120(FP), Z3
+	VBROADCASTSD bc2sqrt+128(FP), Z4
+	VBROADCASTSD eps+136(FP), Z5
+	VBROADCASTSD keep+152(FP), Z6
+	MOVQ         $0x7fffffffffffffff, DI
+	VPBROADCASTQ DI, Z7
+	MOVQ         $0x0010000000000000, DI
+	VPBROADCASTQ DI, Z8
+	PCALIGN      $0x40
+
+adamZF64f2loop:
+	CMPQ      AX, $0x00000000
+	JE        adamZF64done
+	VMOVUPD   (DX), Z9
+	VMOVUPD   (BX), Z10
+	VSUBPD    Z10, Z9, Z12
+	VMULPD    Z0, Z12, Z12
+	VADDPD    Z12, Z10, Z10
+	VPANDD    Z10, Z7, Z11
+	VCMPPD    $0x15, Z8, Z11, K1
+	VMOVAPD.Z Z10, K1, Z10
+	VMOVUPD   Z10, (BX)
+	VMOVUPD   (SI), Z11
+	VMULPD    Z1, Z11, Z11
+	VMULPD    Z2, Z9, Z12
+	VMULPD    Z9, Z12, Z12
+	VADDPD    Z12, Z11, Z11
+	VPANDD    Z11, Z7, Z9
+	VCMPPD    $0x15, Z8, Z9, K1
+	VMOVAPD.Z Z11, K1, Z11
+	VMOVUPD   Z11, (SI)
+	VSQRTPD   Z11, Z9
+	VDIVPD    Z4, Z9, Z9
+	VADDPD    Z5, Z9, Z9
+	VMULPD    Z3, Z10, Z12
+	VDIVPD    Z9, Z12, Z12
+	VMOVUPD   (CX), Z11
+	VMULPD    Z6, Z11, Z11
+	VSUBPD    Z12, Z11, Z11
+	VMOVUPD   Z11, (CX)
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, BX
+	ADDQ      $0x00000040, SI
+	SUBQ      $0x00000008, AX
+	JMP       adamZF64f2loop
+
+adamZF64done:
+	VZEROUPPER
+	RET
+
+// func sgdZF64(p []float64, g []float64, a float64, wd float64, flags int)
+// Requires: AVX, AVX512F
+TEXT ·sgdZF64(SB), NOSPLIT, $0-72
+	MOVQ         p_len+8(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         flags+64(FP), BX
+	CMPQ         BX, $0x00000001
+	JE           sgdZF64f1
+	VBROADCASTSD a+48(FP), Z0
+	PCALIGN      $0x40
+
+sgdZF64f0loop:
+	CMPQ    AX, $0x00000000
+	JE      sgdZF64done
+	VMULPD  (DX), Z0, Z1
+	VMOVUPD (CX), Z2
+	VSUBPD  Z1, Z2, Z2
+	VMOVUPD Z2, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000008, AX
+	JMP     sgdZF64f0loop
+
+sgdZF64f1:
+	VBROADCASTSD a+48(FP), Z0
+	VBROADCASTSD wd+56(FP), Z1
+	PCALIGN      $0x40
+
+sgdZF64f1loop:
+	CMPQ    AX, $0x00000000
+	JE      sgdZF64done
+	VMULPD  (CX), Z1, Z2
+	VADDPD  (DX), Z2, Z2
+	VMULPD  Z0, Z2, Z2
+	VMOVUPD (CX), Z3
+	VSUBPD  Z2, Z3, Z3
+	VMOVUPD Z3, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000008, AX
+	JMP     sgdZF64f1loop
+
+sgdZF64done:
+	VZEROUPPER
+	RET
+
+// func momentumZF64(p []float64, g []float64, v []float64, a float64, mu float64, c float64, wd float64, flags int)
+// Requires: AVX, AVX512F
+TEXT ·momentumZF64(SB), NOSPLIT, $0-112
+	MOVQ         p_len+8(FP), AX
+	MOVQ         p_base+0(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         v_base+48(FP), BX
+	MOVQ         flags+104(FP), SI
+	CMPQ         SI, $0x00000001
+	JE           momentumZF64f1
+	CMPQ         SI, $0x00000002
+	JE           momentumZF64f2
+	CMPQ         SI, $0x00000003
+	JE           momentumZF64f3
+	CMPQ         SI, $0x00000004
+	JE           momentumZF64f4
+	CMPQ         SI, $0x00000005
+	JE           momentumZF64f5
+	CMPQ         SI, $0x00000006
+	JE           momentumZF64f6
+	CMPQ         SI, $0x00000007
+	JE           momentumZF64f7
+	VBROADCASTSD a+72(FP), Z0
+	VBROADCASTSD mu+80(FP), Z1
+	VBROADCASTSD c+88(FP), Z2
+	PCALIGN      $0x40
+
+momentumZF64f0loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF64done
+	VMOVUPD (DX), Z3
+	VMULPD  (BX), Z1, Z4
+	VMULPD  Z2, Z3, Z3
+	VADDPD  Z3, Z4, Z4
+	VMOVUPD Z4, (BX)
+	VMULPD  Z0, Z4, Z3
+	VMOVUPD (CX), Z4
+	VSUBPD  Z3, Z4, Z4
+	VMOVUPD Z4, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumZF64f0loop
+
+momentumZF64f1:
+	VBROADCASTSD a+72(FP), Z0
+	VBROADCASTSD mu+80(FP), Z1
+	VBROADCASTSD c+88(FP), Z2
+	VBROADCASTSD wd+96(FP), Z3
+	PCALIGN      $0x40
+
+momentumZF64f1loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF64done
+	VMULPD  (CX), Z3, Z4
+	VADDPD  (DX), Z4, Z4
+	VMULPD  (BX), Z1, Z5
+	VMULPD  Z2, Z4, Z4
+	VADDPD  Z4, Z5, Z5
+	VMOVUPD Z5, (BX)
+	VMULPD  Z0, Z5, Z4
+	VMOVUPD (CX), Z5
+	VSUBPD  Z4, Z5, Z5
+	VMOVUPD Z5, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumZF64f1loop
+
+momentumZF64f2:
+	VBROADCASTSD a+72(FP), Z0
+	PCALIGN      $0x40
+
+momentumZF64f2loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF64done
+	VMOVUPD (DX), Z1
+	VMOVUPD Z1, (BX)
+	VMULPD  Z0, Z1, Z1
+	VMOVUPD (CX), Z2
+	VSUBPD  Z1, Z2, Z2
+	VMOVUPD Z2, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumZF64f2loop
+
+momentumZF64f3:
+	VBROADCASTSD a+72(FP), Z0
+	VBROADCASTSD wd+96(FP), Z1
+	PCALIGN      $0x40
+
+momentumZF64f3loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF64done
+	VMULPD  (CX), Z1, Z2
+	VADDPD  (DX), Z2, Z2
+	VMOVUPD Z2, (BX)
+	VMULPD  Z0, Z2, Z2
+	VMOVUPD (CX), Z3
+	VSUBPD  Z2, Z3, Z3
+	VMOVUPD Z3, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumZF64f3loop
+
+momentumZF64f4:
+	VBROADCASTSD a+72(FP), Z0
+	VBROADCASTSD mu+80(FP), Z1
+	VBROADCASTSD c+88(FP), Z2
+	PCALIGN      $0x40
+
+momentumZF64f4loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF64done
+	VMOVUPD (DX), Z3
+	VMULPD  (BX), Z1, Z4
+	VMULPD  Z2, Z3, Z5
+	VADDPD  Z5, Z4, Z4
+	VMOVUPD Z4, (BX)
+	VMULPD  Z4, Z1, Z4
+	VADDPD  Z4, Z3, Z3
+	VMULPD  Z0, Z3, Z3
+	VMOVUPD (CX), Z4
+	VSUBPD  Z3, Z4, Z4
+	VMOVUPD Z4, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumZF64f4loop
+
+momentumZF64f5:
+	VBROADCASTSD a+72(FP), Z0
+	VBROADCASTSD mu+80(FP), Z1
+	VBROADCASTSD c+88(FP), Z2
+	VBROADCASTSD wd+96(FP), Z3
+	PCALIGN      $0x40
+
+momentumZF64f5loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF64done
+	VMULPD  (CX), Z3, Z4
+	VADDPD  (DX), Z4, Z4
+	VMULPD  (BX), Z1, Z5
+	VMULPD  Z2, Z4, Z6
+	VADDPD  Z6, Z5, Z5
+	VMOVUPD Z5, (BX)
+	VMULPD  Z5, Z1, Z5
+	VADDPD  Z5, Z4, Z4
+	VMULPD  Z0, Z4, Z4
+	VMOVUPD (CX), Z5
+	VSUBPD  Z4, Z5, Z5
+	VMOVUPD Z5, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumZF64f5loop
+
+momentumZF64f6:
+	VBROADCASTSD a+72(FP), Z0
+	VBROADCASTSD mu+80(FP), Z1
+	PCALIGN      $0x40
+
+momentumZF64f6loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF64done
+	VMOVUPD (DX), Z2
+	VMOVUPD Z2, (BX)
+	VMULPD  Z2, Z1, Z3
+	VADDPD  Z3, Z2, Z2
+	VMULPD  Z0, Z2, Z2
+	VMOVUPD (CX), Z3
+	VSUBPD  Z2, Z3, Z3
+	VMOVUPD Z3, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumZF64f6loop
+
+momentumZF64f7:
+	VBROADCASTSD a+72(FP), Z0
+	VBROADCASTSD mu+80(FP), Z1
+	VBROADCASTSD wd+96(FP), Z2
+	PCALIGN      $0x40
+
+momentumZF64f7loop:
+	CMPQ    AX, $0x00000000
+	JE      momentumZF64done
+	VMULPD  (CX), Z2, Z3
+	VADDPD  (DX), Z3, Z3
+	VMOVUPD Z3, (BX)
+	VMULPD  Z3, Z1, Z4
+	VADDPD  Z4, Z3, Z3
+	VMULPD  Z0, Z3, Z3
+	VMOVUPD (CX), Z4
+	VSUBPD  Z3, Z4, Z4
+	VMOVUPD Z4, (CX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, AX
+	JMP     momentumZF64f7loop
+
+momentumZF64done:
 	VZEROUPPER
 	RET
 

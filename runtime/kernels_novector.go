@@ -37,6 +37,20 @@ func momentumF32(p, g, v []float32, a, mu, c, wd float32, flags int) {
 func momentumF64(p, g, v []float64, a, mu, c, wd float64, flags int) {
 	panic("gradgen: no vector kernels")
 }
+func adamZF32(p, g, m, v []float32, w, b2, c2, stepSize, bc2sqrt, eps, wd, keep float32, flags int) {
+	panic("gradgen: no vector kernels")
+}
+func adamZF64(p, g, m, v []float64, w, b2, c2, stepSize, bc2sqrt, eps, wd, keep float64, flags int) {
+	panic("gradgen: no vector kernels")
+}
+func sgdZF32(p, g []float32, a, wd float32, flags int) { panic("gradgen: no vector kernels") }
+func sgdZF64(p, g []float64, a, wd float64, flags int) { panic("gradgen: no vector kernels") }
+func momentumZF32(p, g, v []float32, a, mu, c, wd float32, flags int) {
+	panic("gradgen: no vector kernels")
+}
+func momentumZF64(p, g, v []float64, a, mu, c, wd float64, flags int) {
+	panic("gradgen: no vector kernels")
+}
 func scaleF32(y []float32, a float32, x []float32) { panic("gradgen: no vector kernels") }
 func scaleF64(y []float64, a float64, x []float64) { panic("gradgen: no vector kernels") }
 func gerSetF32(out, d, x []float32)                { panic("gradgen: no vector kernels") }

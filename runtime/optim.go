@@ -14,9 +14,9 @@ type Float interface {
 // step are computed in float64, as Python computes them, and converted to
 // T once; the element operations are in T, in PyTorch's order, each product
 // rounded before it is added (T(a*b): Go may not fuse it into an FMA). On
-// amd64 a vector kernel (../asm/optim.go) takes the longest prefix of whole
-// vectors and does the same operations in the same order, so it gives the
-// same bits as the plain loop, which takes the rest.
+// amd64 vector kernels (../asm/optim.go: AVX-512, then AVX2) take the
+// longest prefix of whole vectors and do the same operations in the same
+// order, so they give the same bits as the plain loop, which takes the rest.
 //
 // Every optimizer is element-wise: steps over disjoint ranges of the
 // parameters, one after the other or at the same time, give the bits of one
@@ -29,9 +29,10 @@ type Float interface {
 // than computed as g + 0·p. The two differ only in corner cases, but they do
 // differ: 0·p has the sign of p, so a gradient -0 of a parameter >= +0
 // becomes +0, which changes the sign of a zero buffer (momentum's v, Adam's
-// m) though never a finite parameter's bits (p - (±0) is p unless p is -0,
-// and a parameter that is -0 gives 0·p = -0, which leaves g alone, so its
-// buffers were never touched); and 0·p is NaN for an infinite parameter,
+// m) though never a finite parameter's bits (p - (±0) is p unless p is -0;
+// x - y is -0 only for x = -0, so a parameter is -0 only if it has been
+// since it started, and then 0·p = -0 leaves g alone and its buffers are
+// PyTorch's); and 0·p is NaN for an infinite parameter,
 // which turns p = ±Inf into NaN and a NaN parameter's NaN spreads into the
 // buffers. Skipping costs nothing: each option has its own kernel loop.
 //
@@ -65,23 +66,36 @@ func SGD[T Float](p, g []T, lr float64, h *Hyperparams) {
 	g = g[:len(p)]
 	a, wd := T(lr), T(h.WeightDecay)
 	decay := h.WeightDecay != 0
-	start := vectorLen[T](len(p))
+	z, start := vectorSplit[T](len(p))
 	if start > 0 {
 		flags := 0
 		if decay {
 			flags |= optDecay
 		}
 		if is32[T]() {
-			sgdF32(as32(p[:start]), as32(g[:start]), float32(a), float32(wd), flags)
+			if z > 0 {
+				sgdZF32(as32(p[:z]), as32(g[:z]), float32(a), float32(wd), flags)
+			}
+			if start > z {
+				sgdF32(as32(p[z:start]), as32(g[z:start]), float32(a), float32(wd), flags)
+			}
 		} else {
-			sgdF64(as64(p[:start]), as64(g[:start]), float64(a), float64(wd), flags)
+			if z > 0 {
+				sgdZF64(as64(p[:z]), as64(g[:z]), float64(a), float64(wd), flags)
+			}
+			if start > z {
+				sgdF64(as64(p[z:start]), as64(g[z:start]), float64(a), float64(wd), flags)
+			}
 		}
 	}
-	for i := start; i < len(p); i++ {
-		d := g[i]
-		if decay {
-			d += T(wd * p[i])
+	if !decay {
+		for i := start; i < len(p); i++ {
+			p[i] -= T(a * g[i])
 		}
+		return
+	}
+	for i := start; i < len(p); i++ {
+		d := g[i] + T(wd*p[i])
 		p[i] -= T(a * d)
 	}
 }
@@ -100,8 +114,8 @@ func SGD[T Float](p, g []T, lr float64, h *Hyperparams) {
 // g and v differ in length or step < 1.
 //
 // The buffer is not flushed to zero when it decays into subnormals, as
-// Adam's moments are: BenchmarkMomentumSubnormal finds no slowdown on the
-// vector kernel, which memory bandwidth bounds (docs/bench/subnormal.txt).
+// Adam's moments are: BenchmarkMomentumSubnormal finds no slowdown there on
+// either path, the step being bound by memory (docs/bench/subnormal.txt).
 func Momentum[T Float](p, g, v []T, lr float64, step int, h *Hyperparams) {
 	checkLen("Momentum", "p", "g", len(p), len(g))
 	checkLen("Momentum", "p", "v", len(p), len(v))
@@ -113,7 +127,7 @@ func Momentum[T Float](p, g, v []T, lr float64, step int, h *Hyperparams) {
 	g, v = g[:len(p)], v[:len(p)]
 	a, mu, c, wd := T(lr), T(h.Momentum), T(1-h.Dampening), T(h.WeightDecay)
 	decay, first, nesterov := h.WeightDecay != 0, step == 1, h.Nesterov
-	start := vectorLen[T](len(p))
+	z, start := vectorSplit[T](len(p))
 	if start > 0 {
 		flags := 0
 		if decay {
@@ -126,10 +140,30 @@ func Momentum[T Float](p, g, v []T, lr float64, step int, h *Hyperparams) {
 			flags |= optNesterov
 		}
 		if is32[T]() {
-			momentumF32(as32(p[:start]), as32(g[:start]), as32(v[:start]), float32(a), float32(mu), float32(c), float32(wd), flags)
+			if z > 0 {
+				momentumZF32(as32(p[:z]), as32(g[:z]), as32(v[:z]), float32(a), float32(mu), float32(c), float32(wd), flags)
+			}
+			if start > z {
+				momentumF32(as32(p[z:start]), as32(g[z:start]), as32(v[z:start]), float32(a), float32(mu), float32(c), float32(wd), flags)
+			}
 		} else {
-			momentumF64(as64(p[:start]), as64(g[:start]), as64(v[:start]), float64(a), float64(mu), float64(c), float64(wd), flags)
+			if z > 0 {
+				momentumZF64(as64(p[:z]), as64(g[:z]), as64(v[:z]), float64(a), float64(mu), float64(c), float64(wd), flags)
+			}
+			if start > z {
+				momentumF64(as64(p[z:start]), as64(g[z:start]), as64(v[z:start]), float64(a), float64(mu), float64(c), float64(wd), flags)
+			}
 		}
+	}
+	if !decay && !first && !nesterov {
+		// The common case, in a loop without branches (the plain path is
+		// the whole step on other architectures).
+		for i := start; i < len(p); i++ {
+			b := T(mu*v[i]) + T(c*g[i])
+			v[i] = b
+			p[i] -= T(a * b)
+		}
+		return
 	}
 	for i := start; i < len(p); i++ {
 		d := g[i]
@@ -170,11 +204,12 @@ func Momentum[T Float](p, g, v []T, lr float64, step int, h *Hyperparams) {
 // sample the moments decay into subnormals and stay there (0.9·m rounds
 // back to m at the smallest ones), and arithmetic on subnormals made the
 // step about 2× slower (docs/bench/subnormal.txt). The exact effect against
-// PyTorch, for float32 and eps = 1e-8 (derived and checked by exhaustive
-// search in docs/bench/subnormal.txt):
+// PyTorch, for float32 and eps = 1e-8 (derived in docs/bench/subnormal.txt,
+// checked by exhaustive search in TestFlushEffectBounds):
 //
 //   - A flushed m (|m| < 2^-126) changes its update by less than
-//     (lr/bc1)·2^-126/eps ≈ (lr/bc1)·1.18e-30, which is below half the
+//     (lr/bc1)·2^-126/eps ≈ (lr/bc1)·1.18e-30 (plus the rounding of a
+//     subnormal product, 2^-150/eps at most), which is below half the
 //     spacing of the floats around every parameter with
 //     |p| >= 2^26·(lr/bc1)·2^-126/eps ≈ (lr/bc1)·7.9e-23 (exactly: 2^-74 ≈
 //     5.3e-23 for lr/bc1 = 1, 2^-84 ≈ 5.2e-26 for lr/bc1 = 1e-3), so such a
@@ -233,15 +268,23 @@ func adam[T Float](p, g, m, v []T, lr float64, step int, h *Hyperparams, flags i
 	stepSize := T(lr / bc1)
 	bc2Sqrt := T(math.Sqrt(bc2))
 	e := T(h.Eps)
-	tiny := smallestNormal[T]()
-	start := vectorLen[T](len(p))
-	if start > 0 {
+	tiny64 := float64(smallestNormal[T]())
+	z, start := vectorSplit[T](len(p))
+	for _, r := range [2][2]int{{0, z}, {z, start}} { // AVX-512, then AVX2
+		lo, hi := r[0], r[1]
+		if lo == hi {
+			continue
+		}
+		kernel32, kernel64 := adamF32, adamF64
+		if hi == z {
+			kernel32, kernel64 = adamZF32, adamZF64
+		}
 		if is32[T]() {
-			adamF32(as32(p[:start]), as32(g[:start]), as32(m[:start]), as32(v[:start]),
+			kernel32(as32(p[lo:hi]), as32(g[lo:hi]), as32(m[lo:hi]), as32(v[lo:hi]),
 				float32(w), float32(b2), float32(c2), float32(stepSize), float32(bc2Sqrt), float32(e),
 				float32(wd), float32(keep), flags)
 		} else {
-			adamF64(as64(p[:start]), as64(g[:start]), as64(m[:start]), as64(v[:start]),
+			kernel64(as64(p[lo:hi]), as64(g[lo:hi]), as64(m[lo:hi]), as64(v[lo:hi]),
 				float64(w), float64(b2), float64(c2), float64(stepSize), float64(bc2Sqrt), float64(e),
 				float64(wd), float64(keep), flags)
 		}
@@ -252,13 +295,16 @@ func adam[T Float](p, g, m, v []T, lr float64, step int, h *Hyperparams, flags i
 		if l2 {
 			gi += T(wd * p[i])
 		}
+		// The flush: |m| < tiny is false for a NaN, which stays. (One
+		// compare of the magnitude, not two of the signed value, which a
+		// random sign would make unpredictable.)
 		mi := m[i] + T(w*(gi-m[i]))
-		if mi < tiny && mi > -tiny { // |m| < tiny: a NaN stays
+		if math.Abs(float64(mi)) < tiny64 {
 			mi = 0
 		}
 		m[i] = mi
 		vi := T(v[i]*b2) + T(T(c2*gi)*gi)
-		if vi < tiny && vi > -tiny {
+		if math.Abs(float64(vi)) < tiny64 {
 			vi = 0
 		}
 		v[i] = vi
@@ -270,6 +316,18 @@ func adam[T Float](p, g, m, v []T, lr float64, step int, h *Hyperparams, flags i
 		}
 		p[i] = pi - T(stepSize*mi)/denom
 	}
+}
+
+// vectorSplit is how the vector kernels share n elements: the AVX-512 one
+// takes [0, z), a multiple of its 512-bit vectors (z is 0 without AVX-512),
+// the AVX2 one [z, start), a multiple of 256 bits, and the plain loop the
+// rest. All three give the same bits.
+func vectorSplit[T Float](n int) (z, start int) {
+	start = vectorLen[T](n)
+	if avx512 {
+		z = n &^ (2*lanes[T]() - 1)
+	}
+	return z, start
 }
 
 // smallestNormal is the smallest positive normal number of T: 2^-126 for

@@ -392,10 +392,11 @@ func optimizerState[T Float](r *rand.Rand, n int) (p, g, m, v []T) {
 }
 
 // TestOptimizerKernelsAreBitIdentical: every optimizer, with every option
-// on and off, gives on the vector kernel exactly the bits of its plain Go
-// loop, for float32 and float64, on every length from 0 to 70 (whole vectors
-// and every tail) and a few longer, over steps 1 to 3, on states with zeros
-// of both signs, subnormals, infinities and NaNs.
+// on and off, gives on the AVX2 and the AVX-512 kernels exactly the bits of
+// its plain Go loop, for float32 and float64, on every length from 0 to 70
+// (whole vectors of both widths and every tail) and a few longer, over
+// steps 1 to 3, on states with zeros of both signs, subnormals, infinities
+// and NaNs.
 func TestOptimizerKernelsAreBitIdentical(t *testing.T) {
 	if !vector {
 		t.Skip("no vector kernels in this build or on this machine")
@@ -405,7 +406,18 @@ func TestOptimizerKernelsAreBitIdentical(t *testing.T) {
 }
 
 func testOptimizerBits[T Float](t *testing.T) {
-	defer func() { vector = true }()
+	saved512 := avx512
+	defer func() { vector, avx512 = true, saved512 }()
+	paths := []struct {
+		name           string
+		vector, avx512 bool
+	}{{"plain", false, false}, {"avx2", true, false}}
+	if saved512 {
+		paths = append(paths, struct {
+			name           string
+			vector, avx512 bool
+		}{"avx512", true, true})
+	}
 	r := rand.New(rand.NewPCG(3, 4))
 	lengths := []int{100, 257}
 	for n := 0; n <= 70; n++ {
@@ -414,20 +426,22 @@ func testOptimizerBits[T Float](t *testing.T) {
 	for _, c := range optimizerCases[T]() {
 		for _, n := range lengths {
 			p, g, m, v := optimizerState[T](r, n)
-			var state [2][4][]T // plain, vector: p, g, m, v
+			state := make([][4][]T, len(paths)) // per path: p, g, m, v
 			for path := range state {
 				state[path] = [4][]T{append([]T(nil), p...), g, append([]T(nil), m...), append([]T(nil), v...)}
 			}
 			for step := 1; step <= 3; step++ {
-				for path := range state {
-					vector = path == 1
+				for path, on := range paths {
+					vector, avx512 = on.vector, on.avx512
 					s := &state[path]
 					c.step(s[0], s[1], s[2], s[3], 0.01, step, &c.h)
 				}
-				for k := range 4 {
-					if i := firstDiff(state[0][k], state[1][k]); i >= 0 {
-						t.Fatalf("%s n=%d step %d: slice %d differs at %d: plain %v (%#x), vector %v (%#x)", c.name, n, step, k, i,
-							state[0][k][i], bits(state[0][k][i]), state[1][k][i], bits(state[1][k][i]))
+				for path := 1; path < len(paths); path++ {
+					for k := range 4 {
+						if i := firstDiff(state[0][k], state[path][k]); i >= 0 {
+							t.Fatalf("%s n=%d step %d: slice %d differs at %d: plain %v (%#x), %s %v (%#x)", c.name, n, step, k, i,
+								state[0][k][i], bits(state[0][k][i]), paths[path].name, state[path][k][i], bits(state[path][k][i]))
+						}
 					}
 				}
 			}
@@ -741,6 +755,7 @@ func BenchmarkOptimizers(b *testing.B) {
 		step   func(step int)
 	}{
 		{"SGD", 2, func(int) { SGD(p, g, 1e-3, &Hyperparams{}) }},
+		{"Momentum", 3, func(s int) { Momentum(p, g, m, 1e-3, s, &Hyperparams{Momentum: 0.9}) }},
 		{"Momentum-nesterov-wd", 3, func(s int) { Momentum(p, g, m, 1e-3, s, h) }},
 		{"Adam", 4, func(s int) { Adam(p, g, m, v, 1e-3, s, &Hyperparams{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}) }},
 		{"AdamW", 4, func(s int) { AdamW(p, g, m, v, 1e-3, s, h) }},
@@ -753,5 +768,72 @@ func BenchmarkOptimizers(b *testing.B) {
 				c.step(step)
 			}
 		})
+	}
+}
+
+// TestFlushEffectBounds checks the bounds Adam's comment and
+// docs/bench/subnormal.txt give for the effect of the flush against
+// PyTorch, in float32 with eps = 1e-8, by exhaustive search over the
+// binades at the thresholds. PyTorch's update from a subnormal m is at most
+// u = (stepSize·m)/eps with m the largest subnormal (the denominator is at
+// least eps), below (lr/bc1)·2^-126/eps but for the rounding of a subnormal
+// product (at most 2^-150, a relative 5e-5 for lr/bc1 = 1e-3): every parameter from the threshold up gives p ± u = p (the
+// binade at the threshold decides, the spacing only grows above), and some
+// parameter in the binade below does not. A subnormal v changes the
+// denominator only for eps below 2^-39 (bc2 = 1) or 2^-34 (bc2 = 0.001).
+func TestFlushEffectBounds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("exhaustive over binades")
+	}
+	maxSub := math.Float32frombits(0x007fffff)
+	eps := float32(1e-8)
+	keeps := func(e int, u float32) bool { // every p of the binade [2^e, 2^(e+1)) keeps its bits
+		lo, hi := math.Float32bits(float32(math.Ldexp(1, e))), math.Float32bits(float32(math.Ldexp(1, e+1)))
+		for b := lo; b < hi; b++ {
+			p := math.Float32frombits(b)
+			if p-u != p || p+u != p {
+				return false
+			}
+		}
+		return true
+	}
+	for _, c := range []struct {
+		rate float64 // lr/bc1
+		exp  int     // the threshold 2^exp
+	}{{10, -71}, {1, -74}, {1e-3, -84}} {
+		u := float32(float32(c.rate)*maxSub) / eps
+		// The bound, plus the rounding of a subnormal product (2^-150) and of two operations.
+		if bound := (c.rate*0x1p-126 + 0x1p-150) / 1e-8 * (1 + 0x1p-22); float64(u) > bound {
+			t.Errorf("lr/bc1 = %v: update %v above the bound %v", c.rate, u, bound)
+		}
+		if !keeps(c.exp, u) || keeps(c.exp-1, u) {
+			t.Errorf("lr/bc1 = %v: the threshold is not 2^%d", c.rate, c.exp)
+		}
+		if formula := math.Ldexp(c.rate*0x1p-126/1e-8, 26); formula < math.Ldexp(1, c.exp) {
+			t.Errorf("lr/bc1 = %v: 2^26·(lr/bc1)·2^-126/eps = %v is below the threshold 2^%d", c.rate, formula, c.exp)
+		}
+	}
+	for _, c := range []struct {
+		bc2 float64
+		exp int // eps >= 2^exp leaves the denominator alone, the float below 2^exp does not
+	}{{1, -39}, {0.5, -38}, {0.001, -34}} {
+		x := float32(math.Sqrt(float64(maxSub))) / float32(math.Sqrt(c.bc2))
+		e := float32(math.Ldexp(1, c.exp))
+		below := math.Nextafter32(e, 0)
+		if x+e != e || x+below == below {
+			t.Errorf("bc2 = %v: the eps threshold is not 2^%d", c.bc2, c.exp)
+		}
+		if bound := math.Ldexp(1, -38) / math.Sqrt(c.bc2); bound < float64(e) {
+			t.Errorf("bc2 = %v: 2^-38/sqrt(bc2) = %v is below the threshold 2^%d", c.bc2, bound, c.exp)
+		}
+	}
+	// float64, bc2 = 1: eps >= 2^-458.
+	x64 := math.Sqrt(math.Float64frombits(0x000fffffffffffff))
+	if e := 0x1p-458; x64+e != e || x64+math.Nextafter(e, 0) == math.Nextafter(e, 0) {
+		t.Errorf("float64: the eps threshold is not 2^-458")
+	}
+	// eps = 1e-8 itself: half an ulp is 2^-51, far above 2^-63.
+	if x := float32(math.Sqrt(float64(maxSub))); x+eps != eps {
+		t.Errorf("a subnormal v changes the denominator with eps = 1e-8")
 	}
 }

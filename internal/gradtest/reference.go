@@ -46,7 +46,7 @@ func (r *referenceOptimizer) step(p, g []float64) {
 		for _, x := range g {
 			norm += x * x
 		}
-		if c := o.ClipGradNorm / (math.Sqrt(norm) + 1e-6); c < 1 {
+		if c := o.ClipGradNorm / (math.Sqrt(norm) + 1e-6); !(c >= 1) {
 			for i := range g {
 				g[i] *= c
 			}
