@@ -84,16 +84,16 @@ func batchMethod(file *File, p *ir.Program, name, text string, body ...Code) {
 // of before (short batches, workers).
 func tiledMethod(file *File, p *ir.Program, name, text string, f *ir.Func, before ...Code) {
 	body := append([]Code{lengthCheck(p, name), Var().Id("loss").Add(elem(p))}, before...)
-	body = append(body, tileLoop(f, modelArgs(f), batchOf3(p, ""), Id("loss")), Return(Id("loss")))
+	body = append(body, tileLoop(f, modelArgs(f), batchVarsOf(p, ""), Id("loss")), Return(Id("loss")))
 	batchMethod(file, p, name, text, body...)
 }
 
 // batchVars are the expressions of a batch's inputs, targets and labels.
 type batchVars struct{ xs, ts, ls *Statement }
 
-// batchOf3 is the batch a method works on: xs, ts and ls, or the fields of
+// batchVarsOf is the batch a method works on: xs, ts and ls, or the fields of
 // the struct named by owner (s.xs, …).
-func batchOf3(p *ir.Program, owner string) batchVars {
+func batchVarsOf(p *ir.Program, owner string) batchVars {
 	id := func(name string) *Statement {
 		if owner == "" {
 			return Id(name)

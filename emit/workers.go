@@ -85,7 +85,7 @@ func serveMethod(file *File, p *ir.Program) {
 			),
 			clearUnlessFirst(f, Id("w").Dot("grad"), Id("s").Dot("xs")),
 			Id("w").Dot("loss").Op("=").Lit(0),
-			tileLoop(f, a, batchOf3(p, "s"), Id("w").Dot("loss")),
+			tileLoop(f, a, batchVarsOf(p, "s"), Id("w").Dot("loss")),
 			Id("m").Dot("wg").Dot("Done").Call(),
 		),
 	)

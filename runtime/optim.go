@@ -228,10 +228,7 @@ func Momentum[T Float](p, g, v []T, lr float64, step int, h *Hyperparams) {
 // with |p| >= 2^55·(lr/bc1)·2^-1022/eps (2^-941 for lr/bc1 = 1 and eps =
 // 1e-8), a flushed v no denominator with eps >= 2^-457/sqrt(bc2).
 func Adam[T Float](p, g, m, v []T, lr float64, step int, h *Hyperparams) {
-	checkLen("Adam", "p", "g", len(p), len(g))
-	checkLen("Adam", "p", "m", len(p), len(m))
-	checkLen("Adam", "p", "v", len(p), len(v))
-	checkStepNumber("Adam", step)
+	checkAdam("Adam", p, g, m, v, step)
 	flags := 0
 	if h.WeightDecay != 0 {
 		flags = adamL2
@@ -246,15 +243,21 @@ func Adam[T Float](p, g, m, v []T, lr float64, step int, h *Hyperparams) {
 // comment gives the effect). AdamW panics if step < 1 or if p, g, m and v
 // differ in length.
 func AdamW[T Float](p, g, m, v []T, lr float64, step int, h *Hyperparams) {
-	checkLen("AdamW", "p", "g", len(p), len(g))
-	checkLen("AdamW", "p", "m", len(p), len(m))
-	checkLen("AdamW", "p", "v", len(p), len(v))
-	checkStepNumber("AdamW", step)
+	checkAdam("AdamW", p, g, m, v, step)
 	flags := 0
 	if h.WeightDecay != 0 {
 		flags = adamDecoupled
 	}
 	adam(p, g, m, v, lr, step, h, flags, 0, T(1-lr*h.WeightDecay))
+}
+
+// checkAdam panics, naming fn, unless p, g, m and v have one length and
+// step >= 1.
+func checkAdam[T Float](fn string, p, g, m, v []T, step int) {
+	checkLen(fn, "p", "g", len(p), len(g))
+	checkLen(fn, "p", "m", len(p), len(m))
+	checkLen(fn, "p", "v", len(p), len(v))
+	checkStepNumber(fn, step)
 }
 
 // adam is the step of Adam and AdamW; flags chooses the weight decay, wd

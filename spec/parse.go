@@ -642,25 +642,25 @@ func (p *parser) schedule(s *Schedule, v *yaml.Node) bool {
 // scheduleKind returns the values of the mapping v of the schedule part
 // name, whose keys keys describes in messages, and whether v is a mapping.
 func (p *parser) scheduleKind(v *yaml.Node, name, keys string) (map[string]*yaml.Node, bool) {
-	m := resolve(v)
-	if m.Kind != yaml.MappingNode {
-		p.errorf(p.pos(v), "schedule %s must be a mapping with %s, got %s", name, keys, describe(m))
-		return nil, false
-	}
-	path := "optimizer.schedule." + name
-	return p.mapping(m, path, unknownKey(" in schedule "+name, path)), true
+	return p.section(v, "schedule "+name, "optimizer.schedule."+name, keys)
 }
 
 // kind returns the values of the mapping v of optimizer kind name, whose keys
 // keys describes in messages, and whether v is a mapping.
 func (p *parser) kind(v *yaml.Node, name, keys string) (map[string]*yaml.Node, bool) {
+	return p.section(v, "optimizer "+name, "optimizer."+name, keys)
+}
+
+// section returns the values of the mapping v at path, which messages call
+// what ("optimizer adam", "schedule cosine") and whose keys keys describes,
+// and whether v is a mapping.
+func (p *parser) section(v *yaml.Node, what, path, keys string) (map[string]*yaml.Node, bool) {
 	m := resolve(v)
 	if m.Kind != yaml.MappingNode {
-		p.errorf(p.pos(v), "optimizer %s must be a mapping with %s, got %s", name, keys, describe(m))
+		p.errorf(p.pos(v), "%s must be a mapping with %s, got %s", what, keys, describe(m))
 		return nil, false
 	}
-	path := "optimizer." + name
-	return p.mapping(m, path, unknownKey(" in optimizer "+name, path)), true
+	return p.mapping(m, path, unknownKey(" in "+what, path)), true
 }
 
 // isNull reports whether n is a null scalar.
