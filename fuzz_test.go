@@ -14,7 +14,6 @@ import (
 	"runtime/metrics"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf16"
 
 	"github.com/gradgen/gradgen"
@@ -30,7 +29,7 @@ const fuzzFile = "fuzz.yaml"
 // then gradgen.Generate. Parse must reject the input with positioned
 // messages or return a network that validates, and Generate must turn every
 // such network into Go source that parses and is already gofmt-formatted,
-// quickly and without huge allocations. Its seeds (testdata/fuzz/FuzzGenerate)
+// without allocating in proportion to a width. Its seeds (testdata/fuzz/FuzzGenerate)
 // are every committed spec and every known bad input; go test runs them.
 func FuzzGenerate(f *testing.F) {
 	f.Fuzz(checkGenerate)
@@ -56,9 +55,9 @@ func checkGenerate(t *testing.T, src []byte) {
 		t.Fatalf("Parse returned a network that does not validate: %v", err)
 	}
 
-	start, allocStart := time.Now(), allocatedBytes()
+	allocStart = allocatedBytes()
 	out, err := gradgen.Generate(n, gradgen.Options{})
-	elapsed, allocated := time.Since(start), allocatedBytes()-allocStart
+	allocated := allocatedBytes() - allocStart
 	if err != nil {
 		// A network that validates must generate: an error here is a
 		// limit that Validate should have reported with a position.
@@ -66,13 +65,11 @@ func checkGenerate(t *testing.T, src []byte) {
 	}
 
 	// Generation works per layer, never per element, so its cost grows
-	// with the depth and not with the widths. The bounds are far above
-	// what it takes (about 1.5 ms and 0.4 MB per layer) and far below
-	// anything proportional to a width.
+	// with the depth and not with the widths. The bound, on the bytes it
+	// allocates (about 0.4 MB per layer), is far above what it takes and
+	// far below anything proportional to a width; it is a count, not a
+	// time, so a loaded machine cannot fail it.
 	layers := int64(len(n.Layers))
-	if limit := time.Second + time.Duration(layers)*20*time.Millisecond; elapsed > limit {
-		t.Errorf("Generate took %v for widths %v (limit %v)", elapsed, n.Widths(), limit)
-	}
 	if limit := uint64(64<<20 + layers*(4<<20)); allocated > limit {
 		t.Errorf("Generate allocated %d MB for widths %v (limit %d MB)", allocated>>20, n.Widths(), limit>>20)
 	}
