@@ -15,8 +15,10 @@
 // The semantics are PyTorch's, the same as gradgen's: nn.Linear's layout (W is
 // [out][in] row-major), the activations nn.ReLU, nn.LeakyReLU, nn.Sigmoid and
 // nn.Tanh, the losses nn.MSELoss, nn.CrossEntropyLoss with probability targets
-// and nn.BCEWithLogitsLoss with mean reduction, and torch.optim's SGD (with or
-// without momentum) and Adam.
+// and nn.BCEWithLogitsLoss with mean reduction, torch.optim's SGD (with
+// momentum, dampening, Nesterov and weight decay), Adam and AdamW, with
+// clip_grad_norm_, the schedules (warm-up, CosineAnnealingLR, StepLR) and
+// frozen layers (trainable: false), whose gradient stays zero.
 //
 // A Net allocates its work matrices the first time it sees a batch size and
 // reuses them while batches do not grow, so Predict and repeated Train calls
