@@ -126,15 +126,14 @@ func labelsField(p *ir.Program) Code {
 }
 
 // ownShare is this goroutine's share of the batch in backwardShared: the
-// tiles [0, own).
+// tiles [0, own). With labels, the tile loop slices ts and ls themselves
+// (either may be nil): its tiles end before own.
 func ownShare(p *ir.Program) batchVars {
 	own := func(s string) *Statement { return Id(s).Index(Empty(), Id("own")) }
-	b := batchVars{xs: own("xs"), ts: own("ts")}
-	if hasLabels(p) { // either may be nil
-		b.ts = rt("Rows").Call(Id("ts"), Lit(0), Id("own"))
-		b.ls = rt("Rows").Call(Id("ls"), Lit(0), Id("own"))
+	if hasLabels(p) {
+		return batchVars{xs: own("xs"), ts: Id("ts"), ls: Id("ls")}
 	}
-	return b
+	return batchVars{xs: own("xs"), ts: own("ts")}
 }
 
 // shareTiles is the first half of backwardShared: the workers' shares of

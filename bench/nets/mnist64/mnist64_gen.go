@@ -481,7 +481,7 @@ func (m *Model) backwardShared(xs [][Inputs]float64, ts [][Outputs]float64, ls [
 	}
 	for lo := 0; lo < len(xs[:own]); lo += tileRows {
 		hi := min(lo+tileRows, len(xs[:own]))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], gradgen.Rows(gradgen.Rows(ts, 0, own), lo, hi), gradgen.Rows(gradgen.Rows(ls, 0, own), lo, hi), len(xs), lo == 0)
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], gradgen.Rows(ts, lo, hi), gradgen.Rows(ls, lo, hi), len(xs), lo == 0)
 	}
 	m.wg.Wait()
 

@@ -484,7 +484,7 @@ func (m *Model) backwardShared(xs [][Inputs]float32, ts [][Outputs]float32, ls [
 	clear(m.Grad.Slice())
 	for lo := 0; lo < len(xs[:own]); lo += tileRows {
 		hi := min(lo+tileRows, len(xs[:own]))
-		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], gradgen.Rows(gradgen.Rows(ts, 0, own), lo, hi), gradgen.Rows(gradgen.Rows(ls, 0, own), lo, hi), len(xs), lo == 0)
+		loss += trainTile(&m.Params, &m.Grad, &m.trainWork, xs[:own][lo:hi], gradgen.Rows(ts, lo, hi), gradgen.Rows(ls, lo, hi), len(xs), lo == 0)
 	}
 	m.wg.Wait()
 
