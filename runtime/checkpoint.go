@@ -264,38 +264,94 @@ func readCheckpoint[T Float](r io.Reader, name string, key *CheckpointKey, param
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	fail := func(kind error, format string, args ...any) error {
-		return &checkpointError{kind, name + ": " + fmt.Sprintf(format, args...)}
+	c := &checkpointReader{name: name, r: r, sr: &sumReader{r: r, sum: crc32.New(castagnoli)}}
+	h, err := c.header()
+	if err != nil {
+		return err
 	}
-	sr := &sumReader{r: r, sum: crc32.New(castagnoli)}
-	// short reports the error of a read that stopped early: a truncated
-	// file of want bytes (a header of want bytes if inHeader), or the I/O
-	// error.
-	short := func(err error, want uint64, inHeader bool) error {
-		if err != io.EOF && err != io.ErrUnexpectedEOF {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if inHeader {
-			return fail(ErrCorruptCheckpoint, "is truncated (%d bytes, shorter than its %d-byte header)", sr.n, want)
-		}
-		return fail(ErrCorruptCheckpoint, "is truncated (%d bytes, want %d)", sr.n, want)
+	fits := h.dtype == uint32(size) && h.count == uint64(len(params))
+	data, err := c.body(&h, fits)
+	if err != nil {
+		return err
 	}
-	read := func(b []byte, want uint64, inHeader bool) error {
-		if _, err := io.ReadFull(sr, b); err != nil {
-			return short(err, want, inHeader)
-		}
-		return nil
+	fileTensors, hyper, err := c.consistent(&h)
+	if err != nil {
+		return err
 	}
 
+	// Does it fit the model?
+	if msg := h.mismatch(size, len(params), model, fileTensors, key.Spec); msg != "" {
+		return c.fail(ErrCheckpointMismatch, "%s", msg)
+	}
+	if h.count != uint64(len(params)) { // only in the older formats: version 3 has been compared
+		return c.fail(ErrCheckpointMismatch, "holds %d parameters, the model has %d", h.count, len(params))
+	}
+	var hp *Hyperparams
+	if st != nil {
+		if hp, err = st.fits(&h, hyper); err != nil {
+			return c.fail(ErrCheckpointMismatch, "%v", err)
+		}
+	}
+	decode(data, params)
+	if st != nil {
+		st.Step = binary.LittleEndian.Uint64(h.stateHd[16:])
+		for k, buf := range st.Buffers {
+			decode(data[(k+1)*len(params)*size:], buf)
+		}
+		if hp != nil {
+			*st.Hyper = *hp
+		}
+	}
+	return nil
+}
+
+// checkpointReader reads one checkpoint named name from r, every byte
+// through sr, which sums them.
+type checkpointReader struct {
+	name string
+	r    io.Reader
+	sr   *sumReader
+}
+
+// fail is an error of kind ErrCorruptCheckpoint or ErrCheckpointMismatch
+// about the file.
+func (c *checkpointReader) fail(kind error, format string, args ...any) error {
+	return &checkpointError{kind, c.name + ": " + fmt.Sprintf(format, args...)}
+}
+
+// short reports the error of a read that stopped early: a truncated file of
+// want bytes (a header of want bytes if inHeader), or the I/O error.
+func (c *checkpointReader) short(err error, want uint64, inHeader bool) error {
+	if err != io.EOF && err != io.ErrUnexpectedEOF {
+		return fmt.Errorf("%s: %w", c.name, err)
+	}
+	if inHeader {
+		return c.fail(ErrCorruptCheckpoint, "is truncated (%d bytes, shorter than its %d-byte header)", c.sr.n, want)
+	}
+	return c.fail(ErrCorruptCheckpoint, "is truncated (%d bytes, want %d)", c.sr.n, want)
+}
+
+// read fills b, or reports a file shorter than want bytes.
+func (c *checkpointReader) read(b []byte, want uint64, inHeader bool) error {
+	if _, err := io.ReadFull(c.sr, b); err != nil {
+		return c.short(err, want, inHeader)
+	}
+	return nil
+}
+
+// header reads the header of any version: the fixed part, then version 2's
+// training state or version 3's layout text and training state, and checks
+// the counts it declares against what a file can hold.
+func (c *checkpointReader) header() (fileHeader, error) {
 	var fixed [layoutHeader]byte
-	if n, err := io.ReadFull(sr, fixed[:checkpointHeader]); err != nil {
+	if n, err := io.ReadFull(c.sr, fixed[:checkpointHeader]); err != nil {
 		if err != io.EOF && err != io.ErrUnexpectedEOF {
-			return fmt.Errorf("%s: %w", name, err)
+			return fileHeader{}, fmt.Errorf("%s: %w", c.name, err)
 		}
 		if !bytes.HasPrefix([]byte(checkpointMagic), fixed[:min(n, len(checkpointMagic))]) {
-			return fail(ErrCorruptCheckpoint, "not a gradgen checkpoint (bad magic)")
+			return fileHeader{}, c.fail(ErrCorruptCheckpoint, "not a gradgen checkpoint (bad magic)")
 		}
-		return fail(ErrCorruptCheckpoint, "is truncated (%d bytes, shorter than the %d-byte header)", n, checkpointHeader)
+		return fileHeader{}, c.fail(ErrCorruptCheckpoint, "is truncated (%d bytes, shorter than the %d-byte header)", n, checkpointHeader)
 	}
 	h := fileHeader{
 		version: binary.LittleEndian.Uint32(fixed[8:]),
@@ -306,140 +362,130 @@ func readCheckpoint[T Float](r io.Reader, name string, key *CheckpointKey, param
 	}
 	switch {
 	case string(fixed[:8]) != checkpointMagic:
-		return fail(ErrCorruptCheckpoint, "not a gradgen checkpoint (bad magic)")
+		return h, c.fail(ErrCorruptCheckpoint, "not a gradgen checkpoint (bad magic)")
 	case h.version < paramsVersion || h.version > layoutVersion:
-		return fail(ErrCheckpointMismatch, "format version %d, this gradgen reads versions 1 to 3", h.version)
+		return h, c.fail(ErrCheckpointMismatch, "format version %d, this gradgen reads versions 1 to 3", h.version)
 	case h.dtype != 4 && h.dtype != 8:
-		return fail(ErrCorruptCheckpoint, "unknown dtype code %d (want 4 for float32 or 8 for float64)", h.dtype)
+		return h, c.fail(ErrCorruptCheckpoint, "unknown dtype code %d (want 4 for float32 or 8 for float64)", h.dtype)
 	}
+	var err error
 	switch h.version {
 	case stateVersion:
 		h.state = true
 		h.stateHd = make([]byte, oldStateHeader-checkpointHeader)
 		h.length = oldStateHeader
-		if err := read(h.stateHd, h.length, true); err != nil {
-			return err
-		}
+		err = c.read(h.stateHd, h.length, true)
 	case layoutVersion:
-		if err := read(fixed[checkpointHeader:], layoutHeader, true); err != nil {
-			return err
-		}
-		textLen := binary.LittleEndian.Uint32(fixed[40:])
-		contents := binary.LittleEndian.Uint32(fixed[44:])
-		if textLen > maxLayoutText {
-			return fail(ErrCorruptCheckpoint, "declares a layout text of %d bytes, more than the %d a layout may have", textLen, maxLayoutText)
-		}
-		if contents != contentsParams && contents != contentsState {
-			return fail(ErrCorruptCheckpoint, "unknown contents code %d (want 1 for parameters or 2 for a training state)", contents)
-		}
-		h.state = contents == contentsState
-		h.length = layoutHeader + uint64(textLen) + uint64(pad8(int(textLen)))
-		if h.state {
-			h.length += stateSize
-		}
-		var text bytes.Buffer // grows with what arrives: a truncated file allocates little
-		if _, err := io.CopyN(&text, sr, int64(textLen)); err != nil {
-			return short(err, h.length, true)
-		}
-		h.layout = text.Bytes()
-		if err := read(h.pad[:pad8(int(textLen))], h.length, true); err != nil {
-			return err
-		}
-		if h.state {
-			h.stateHd = make([]byte, stateSize)
-			if err := read(h.stateHd, h.length, true); err != nil {
-				return err
-			}
-		}
+		err = c.layoutHeader(&h, fixed[:])
+	}
+	if err != nil {
+		return h, err
 	}
 	if h.state {
 		h.buffers = uint64(binary.LittleEndian.Uint32(h.stateHd[8:]))
 		if h.buffers > maxStateBuffers {
-			return fail(ErrCorruptCheckpoint, "declares %d optimizer buffers, more than any optimizer keeps", h.buffers)
+			return h, c.fail(ErrCorruptCheckpoint, "declares %d optimizer buffers, more than any optimizer keeps", h.buffers)
 		}
 	}
 	if h.count > (math.MaxInt64-h.length-4)/uint64(h.dtype)/(1+h.buffers) {
-		return fail(ErrCorruptCheckpoint, "declares %d parameters, more than a file can hold", h.count)
+		return h, c.fail(ErrCorruptCheckpoint, "declares %d parameters, more than a file can hold", h.count)
 	}
-	fits := h.dtype == uint32(size) && h.count == uint64(len(params))
+	return h, nil
+}
+
+// layoutHeader reads the rest of a version-3 header into h: the layout
+// text's length and the contents code (completing fixed), the text, its
+// padding and the training state's header.
+func (c *checkpointReader) layoutHeader(h *fileHeader, fixed []byte) error {
+	if err := c.read(fixed[checkpointHeader:layoutHeader], layoutHeader, true); err != nil {
+		return err
+	}
+	textLen := binary.LittleEndian.Uint32(fixed[40:])
+	contents := binary.LittleEndian.Uint32(fixed[44:])
+	if textLen > maxLayoutText {
+		return c.fail(ErrCorruptCheckpoint, "declares a layout text of %d bytes, more than the %d a layout may have", textLen, maxLayoutText)
+	}
+	if contents != contentsParams && contents != contentsState {
+		return c.fail(ErrCorruptCheckpoint, "unknown contents code %d (want 1 for parameters or 2 for a training state)", contents)
+	}
+	h.state = contents == contentsState
+	h.length = layoutHeader + uint64(textLen) + uint64(pad8(int(textLen)))
+	if h.state {
+		h.length += stateSize
+	}
+	var text bytes.Buffer // grows with what arrives: a truncated file allocates little
+	if _, err := io.CopyN(&text, c.sr, int64(textLen)); err != nil {
+		return c.short(err, h.length, true)
+	}
+	h.layout = text.Bytes()
+	if err := c.read(h.pad[:pad8(int(textLen))], h.length, true); err != nil {
+		return err
+	}
+	if h.state {
+		h.stateHd = make([]byte, stateSize)
+		return c.read(h.stateHd, h.length, true)
+	}
+	return nil
+}
+
+// body reads the parameters and buffers after the header h, keeping them
+// only when they fit the model, then the checksum, which must end the file
+// and match.
+func (c *checkpointReader) body(h *fileHeader, fits bool) ([]byte, error) {
 	dataLen := h.count * uint64(h.dtype) * (1 + h.buffers)
 	fileLen := h.length + dataLen + 4
-
 	var data bytes.Buffer
 	dst := io.Discard
 	if fits { // count == len(params) and buffers ≤ maxStateBuffers: bounded by the model
 		data.Grow(int(dataLen))
 		dst = &data
 	}
-	if _, err := io.CopyN(dst, sr, int64(dataLen)); err != nil {
-		return short(err, fileLen, false)
+	if _, err := io.CopyN(dst, c.sr, int64(dataLen)); err != nil {
+		return nil, c.short(err, fileLen, false)
 	}
-	crc := sr.sum.Sum32()
+	crc := c.sr.sum.Sum32()
 	var trailer [4]byte
-	if err := read(trailer[:], fileLen, false); err != nil {
-		return err
+	if err := c.read(trailer[:], fileLen, false); err != nil {
+		return nil, err
 	}
-	if _, err := io.ReadFull(r, make([]byte, 1)); err == nil {
-		return fail(ErrCorruptCheckpoint, "has trailing bytes after its %d-byte end", fileLen)
+	if _, err := io.ReadFull(c.r, make([]byte, 1)); err == nil {
+		return nil, c.fail(ErrCorruptCheckpoint, "has trailing bytes after its %d-byte end", fileLen)
 	} else if err != io.EOF {
-		return fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", c.name, err)
 	}
 	if crc != binary.LittleEndian.Uint32(trailer[:]) {
-		return fail(ErrCorruptCheckpoint, "checksum mismatch: the file is corrupted")
+		return nil, c.fail(ErrCorruptCheckpoint, "checksum mismatch: the file is corrupted")
 	}
+	return data.Bytes(), nil
+}
 
-	// The file is whole: what it declares must agree with itself.
-	var fileTensors []tensorDesc
-	var hyper []byte
-	if h.version == layoutVersion {
-		if h.pad != [8]byte{} {
-			return fail(ErrCorruptCheckpoint, "the padding after its layout text is not zero")
-		}
-		var dtype int
-		var total uint64
-		dtype, fileTensors, total, err = parseLayout(h.layout)
-		switch {
-		case err != nil:
-			return fail(ErrCorruptCheckpoint, "%v", err)
-		case layoutHash(h.layout) != h.hash:
-			return fail(ErrCorruptCheckpoint, "its layout hash %s is not that of its layout text, %s", strconv.Quote(h.hash), layoutHash(h.layout))
-		case uint32(dtype) != h.dtype:
-			return fail(ErrCorruptCheckpoint, "its layout text is of %s, its header of %s", dtypeName(dtype), dtypeName(int(h.dtype)))
-		case total != h.count:
-			return fail(ErrCorruptCheckpoint, "its layout text has %d parameters, its header %d", total, h.count)
-		}
-		if h.state {
-			if hyper, err = parseStateHeader(h.stateHd); err != nil {
-				return fail(ErrCorruptCheckpoint, "%v", err)
-			}
+// consistent checks that a whole version-3 file agrees with itself (its
+// padding, its layout text against its hash, dtype and count, its training
+// state's header) and returns its tensors and stored hyperparameters.
+func (c *checkpointReader) consistent(h *fileHeader) (fileTensors []tensorDesc, hyper []byte, err error) {
+	if h.version != layoutVersion {
+		return nil, nil, nil
+	}
+	if h.pad != [8]byte{} {
+		return nil, nil, c.fail(ErrCorruptCheckpoint, "the padding after its layout text is not zero")
+	}
+	dtype, fileTensors, total, err := parseLayout(h.layout)
+	switch {
+	case err != nil:
+		return nil, nil, c.fail(ErrCorruptCheckpoint, "%v", err)
+	case layoutHash(h.layout) != h.hash:
+		return nil, nil, c.fail(ErrCorruptCheckpoint, "its layout hash %s is not that of its layout text, %s", strconv.Quote(h.hash), layoutHash(h.layout))
+	case uint32(dtype) != h.dtype:
+		return nil, nil, c.fail(ErrCorruptCheckpoint, "its layout text is of %s, its header of %s", dtypeName(dtype), dtypeName(int(h.dtype)))
+	case total != h.count:
+		return nil, nil, c.fail(ErrCorruptCheckpoint, "its layout text has %d parameters, its header %d", total, h.count)
+	}
+	if h.state {
+		if hyper, err = parseStateHeader(h.stateHd); err != nil {
+			return nil, nil, c.fail(ErrCorruptCheckpoint, "%v", err)
 		}
 	}
-
-	// Does it fit the model?
-	if msg := h.mismatch(size, len(params), model, fileTensors, key.Spec); msg != "" {
-		return fail(ErrCheckpointMismatch, "%s", msg)
-	}
-	if h.count != uint64(len(params)) { // only in the older formats: version 3 has been compared
-		return fail(ErrCheckpointMismatch, "holds %d parameters, the model has %d", h.count, len(params))
-	}
-	var hp *Hyperparams
-	if st != nil {
-		if hp, err = st.fits(&h, hyper); err != nil {
-			return fail(ErrCheckpointMismatch, "%v", err)
-		}
-	}
-	b := data.Bytes()
-	decode(b, params)
-	if st != nil {
-		st.Step = binary.LittleEndian.Uint64(h.stateHd[16:])
-		for k, buf := range st.Buffers {
-			decode(b[(k+1)*len(params)*size:], buf)
-		}
-		if hp != nil {
-			*st.Hyper = *hp
-		}
-	}
-	return nil
+	return fileTensors, hyper, nil
 }
 
 // mismatch describes how the whole, self-consistent file of header h does
