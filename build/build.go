@@ -64,11 +64,11 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 		if l.Pos.Line > 0 {
 			where = fmt.Sprintf(" (%s:%d)", filepath.Base(l.Pos.File), l.Pos.Line)
 		}
-		p.AddParam(ir.Param{Name: fmt.Sprintf("W%d", k), Torch: fmt.Sprintf("%d.weight", module),
-			Type: ir.Matrix(l.Dense, in), Init: ir.InitLinearWeight, FanIn: in, Frozen: l.Frozen, Pos: pos(l.Pos),
-			Doc: fmt.Sprintf("layer %d weight%s%s", k, where, frozenDoc(l.Frozen))})
+		p.AddParam(ir.Param{Name: fmt.Sprintf("W%d", k), Torch: or(l.WeightName, fmt.Sprintf("%d.weight", module)),
+			Type: ir.Matrix(l.Dense, in), Init: ir.InitLinearWeight, FanIn: in, Frozen: l.Frozen, Transposed: l.Transposed,
+			Pos: pos(l.Pos), Doc: fmt.Sprintf("layer %d weight%s%s%s", k, where, frozenDoc(l.Frozen), transposedDoc(l.Transposed))})
 		if !l.NoBias {
-			p.AddParam(ir.Param{Name: fmt.Sprintf("B%d", k), Torch: fmt.Sprintf("%d.bias", module),
+			p.AddParam(ir.Param{Name: fmt.Sprintf("B%d", k), Torch: or(l.BiasName, fmt.Sprintf("%d.bias", module)),
 				Type: ir.Vector(l.Dense), Init: ir.InitLinearBias, FanIn: in, Frozen: l.Frozen, Pos: pos(l.Pos),
 				Doc: fmt.Sprintf("layer %d bias%s", k, frozenDoc(l.Frozen))})
 		}
@@ -86,6 +86,7 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 		forward(n, ir.RoleLossSample, 1, false),
 	}
 	p.SmallBatch = SmallBatch
+	p.Pretrained = n.Pretrained
 	return p, nil
 }
 
@@ -130,7 +131,7 @@ func forward(n *spec.Network, role ir.Role, rows int, grad bool) *ir.Func {
 	loss := f.NewValue(l.op, ir.Scalar, args...)
 	loss.Name, loss.Rule, loss.Pos = "L", fmt.Sprintf(l.rule, a.Label()), t.Pos
 	if role == ir.RolePredict {
-		f.Outputs = []ir.Output{{Kind: ir.Prediction, Value: a}}
+		f.Outputs = []ir.Output{{Kind: ir.Prediction, Value: outputMap(f, a, n)}}
 	} else {
 		f.Outputs = []ir.Output{{Kind: ir.LossOut, Value: loss}}
 	}
@@ -174,6 +175,25 @@ func activation(f *ir.Func, z *ir.Value, l spec.Layer, k int) *ir.Value {
 	return a
 }
 
+// outputMaps holds the op of each map Predict may apply to the last layer's
+// output; the rule's %s is that output.
+var outputMaps = map[spec.OutputMap]opRule{
+	spec.Softmax:    {ir.OpSoftmax, "y = softmax(%s)"},
+	spec.LogSoftmax: {ir.OpLogSoftmax, "y = log softmax(%s)"},
+}
+
+// outputMap appends n's output map after a, the last layer's output, and
+// returns the prediction (a itself when there is none). The losses read a.
+func outputMap(f *ir.Func, a *ir.Value, n *spec.Network) *ir.Value {
+	m, ok := outputMaps[n.Output]
+	if !ok {
+		return a
+	}
+	y := f.NewValue(m.op, a.Type, a)
+	y.Name, y.Rule, y.Pos = "y", fmt.Sprintf(m.rule, a.Label()), pos(n.Fields.At("output", n.Pos))
+	return y
+}
+
 // link is the loss's link function: the losses on logits apply σ or softmax
 // to them before comparing with the targets.
 func link(l spec.Loss) ir.Link {
@@ -196,6 +216,22 @@ func optimizer(o spec.Optimizer) ir.Optimizer {
 		Nesterov: s.Nesterov, WeightDecay: s.WeightDecay, Beta1: s.Beta1, Beta2: s.Beta2, Epsilon: s.Eps,
 		ClipGradNorm: s.ClipGradNorm,
 		Schedule:     ir.Schedule{Warmup: sc.Warmup, Kind: sc.Kind, TMax: sc.TMax, EtaMin: sc.EtaMin, StepSize: sc.StepSize, Gamma: sc.Gamma}}
+}
+
+// or returns name, or def when name is empty.
+func or(name, def string) string {
+	if name != "" {
+		return name
+	}
+	return def
+}
+
+// transposedDoc marks the doc comment of a weight kept transposed outside.
+func transposedDoc(transposed bool) string {
+	if transposed {
+		return ", kept as its transpose [in][out] in safetensors and ONNX files"
+	}
+	return ""
 }
 
 // frozenDoc marks a frozen parameter's doc comment.

@@ -56,17 +56,21 @@ var mapEmitters = map[ir.Op]func(c *funcCtx, aux float64, operands []*Statement)
 
 func init() {
 	opEmitters = map[ir.Op]func(c *funcCtx, v *ir.Value) []Code{
-		ir.OpAffine:        emitAffine,
-		ir.OpMatMul:        emitMatMul,
-		ir.OpMatMulTN:      emitMatMulTN,
-		ir.OpSumRows:       emitSumRows,
-		ir.OpMSE:           emitMSE,
-		ir.OpSoftmaxCE:     emitSoftmaxCE,
-		ir.OpBCELogits:     emitBCELogits,
-		ir.OpMSEGrad:       emitMSEGrad,
-		ir.OpSoftmaxCEGrad: emitSoftmaxCEGrad,
-		ir.OpBCELogitsGrad: emitBCELogitsGrad,
-		ir.OpTranspose:     emitTranspose,
+		ir.OpAffine:         emitAffine,
+		ir.OpMatMul:         emitMatMul,
+		ir.OpMatMulTN:       emitMatMulTN,
+		ir.OpSumRows:        emitSumRows,
+		ir.OpMSE:            emitMSE,
+		ir.OpSoftmaxCE:      emitSoftmaxCE,
+		ir.OpBCELogits:      emitBCELogits,
+		ir.OpMSEGrad:        emitMSEGrad,
+		ir.OpSoftmaxCEGrad:  emitSoftmaxCEGrad,
+		ir.OpBCELogitsGrad:  emitBCELogitsGrad,
+		ir.OpTranspose:      emitTranspose,
+		ir.OpSoftmax:        emitRowMap("Softmax"),
+		ir.OpLogSoftmax:     emitRowMap("LogSoftmax"),
+		ir.OpSoftmaxGrad:    emitSoftmaxGrad,
+		ir.OpLogSoftmaxGrad: emitLogSoftmaxGrad,
 	}
 	for _, op := range ir.Ops() {
 		if op.Info().Class == ir.Elementwise {
@@ -111,7 +115,7 @@ func (c *funcCtx) bindMaps(v *ir.Value) []Code {
 // (the kernels' rows and indexes, the loss).
 var loopLocals = []string{
 	"in", "out", "w", "b", "acc", "dy", "dk", "di", "i", "j", "k", "r", "rows", "loss",
-	"zr", "tr", "scale", "sum", "mx", "se", "st", "zj", "tj",
+	"zr", "tr", "scale", "sum", "mx", "se", "st", "zj", "tj", "yr",
 }
 
 // reserved reports whether a map operand cannot be named name: it is a local
@@ -339,4 +343,58 @@ func emitSoftmaxCEGrad(c *funcCtx, v *ir.Value) []Code {
 func emitBCELogitsGrad(c *funcCtx, v *ir.Value) []Code {
 	acc := Parens(Qual(runtimePath, "Sigmoid").Call(Id("zr").Index(Id("j"))).Op("-").Id("tr").Index(Id("j"))).Op("*").Id("scale")
 	return c.lossGrad(v, []Code{c.scale("scale", v.LossWeight(), v.Type.Cols())}, nil, acc)
+}
+
+// emitRowMap maps each row as a whole with the runtime's function fn
+// (Softmax, LogSoftmax), then applies the value's maps.
+func emitRowMap(fn string) func(c *funcCtx, v *ir.Value) []Code {
+	return func(c *funcCtx, v *ir.Value) []Code {
+		body := []Code{
+			Id("out").Op(":=").Add(c.row(v)),
+			Op("*").Id("out").Op("=").Op("*").Add(c.row(v.Args[0])),
+			rt(fn).Call(all(Id("out"))),
+		}
+		return c.rowLoop(append(body, c.mapInPlace(v)...))
+	}
+}
+
+// mapInPlace applies v's maps, if any, to each element of the row out.
+func (c *funcCtx) mapInPlace(v *ir.Value) []Code {
+	if len(v.Maps) == 0 {
+		return nil
+	}
+	code := c.bindMaps(v)
+	inner := append([]Code{Id("acc").Op(":=").Id("out").Index(Id("j"))}, c.epilogue(v)...)
+	inner = append(inner, Id("out").Index(Id("j")).Op("=").Id("acc"))
+	return append(code, For(Id("j").Op(":=").Range().Lit(v.Type.Cols())).Block(inner...))
+}
+
+// emitSoftmaxGrad writes z̄ = y ⊙ (ȳ − ȳ·y) row by row, as PyTorch's
+// softmax_backward_data.
+func emitSoftmaxGrad(c *funcCtx, v *ir.Value) []Code {
+	n := v.Type.Cols()
+	return c.rowLoop(append([]Code{
+		Id("dy").Op(":=").Add(c.row(v.Args[0])),
+		Id("yr").Op(":=").Add(c.row(v.Args[1])),
+		Id("out").Op(":=").Add(c.row(v)),
+		Var().Id("sum").Add(c.elem()),
+		For(Id("j").Op(":=").Range().Lit(n)).Block(Id("sum").Op("+=").Id("dy").Index(Id("j")).Op("*").Id("yr").Index(Id("j"))),
+		For(Id("j").Op(":=").Range().Lit(n)).Block(
+			Id("out").Index(Id("j")).Op("=").Id("yr").Index(Id("j")).Op("*").Parens(Id("dy").Index(Id("j")).Op("-").Id("sum"))),
+	}, c.mapInPlace(v)...))
+}
+
+// emitLogSoftmaxGrad writes z̄ = ȳ − e^y Σ ȳ row by row, as PyTorch's
+// log_softmax_backward_data.
+func emitLogSoftmaxGrad(c *funcCtx, v *ir.Value) []Code {
+	n := v.Type.Cols()
+	return c.rowLoop(append([]Code{
+		Id("dy").Op(":=").Add(c.row(v.Args[0])),
+		Id("yr").Op(":=").Add(c.row(v.Args[1])),
+		Id("out").Op(":=").Add(c.row(v)),
+		Var().Id("sum").Add(c.elem()),
+		For(Id("j").Op(":=").Range().Lit(n)).Block(Id("sum").Op("+=").Id("dy").Index(Id("j"))),
+		For(Id("j").Op(":=").Range().Lit(n)).Block(
+			Id("out").Index(Id("j")).Op("=").Id("dy").Index(Id("j")).Op("-").Qual(runtimePath, "Exp").Call(Id("yr").Index(Id("j"))).Op("*").Id("sum")),
+	}, c.mapInPlace(v)...))
 }

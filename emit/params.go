@@ -160,10 +160,20 @@ func layoutVar(file *File, p *ir.Program) {
 				Id("Torch").Op(":").Lit(q.Torch),
 				Id("Shape").Op(":").Index().Int().Values(shape...),
 				Id("Offset").Op(":").Lit(q.Offset),
+				transposedField(q),
 			)
 		}
 		g.Line()
 	})
+}
+
+// transposedField is the Transposed field of a weight kept transposed
+// outside gradgen, or nothing.
+func transposedField(q ir.Param) Code {
+	if !q.Transposed {
+		return Null()
+	}
+	return Id("Transposed").Op(":").True()
 }
 
 // paramsMethod declares the method name of Params, with params, that

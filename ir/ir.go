@@ -407,8 +407,11 @@ type Param struct {
 	// Frozen keeps the parameter fixed, like requires_grad_(False): the
 	// grad pass derives no gradient for it and the optimizer skips it.
 	Frozen bool
-	Pos    Pos
-	Doc    string // a short description for the generated field's comment
+	// Transposed says that outside gradgen (safetensors files, ONNX) the
+	// weight is kept as its transpose, [in][out].
+	Transposed bool
+	Pos        Pos
+	Doc        string // a short description for the generated field's comment
 }
 
 // Init is how Params.Init sets a parameter, as PyTorch's module initialises
@@ -551,6 +554,9 @@ type Program struct {
 	// SmallBatch is the batch length below which Backward runs the
 	// per-sample training function once per sample instead of the tiled one.
 	SmallBatch int
+	// Pretrained holds the parameters of a trained model the program was
+	// imported from, in Params' order and layout, as float64; nil for none.
+	Pretrained []float64
 }
 
 // Func returns the function with role r, or nil.

@@ -44,6 +44,9 @@ const lossWhy = `The loss is the root of reverse mode, so its own gradient is th
 	`the product is the loss's gradient itself. Targets take no gradient. The mean over the batch enters here, ` +
 	`once, as the factor $1/N$ (and $1/n$ for a mean over outputs): every gradient after it is a sum over samples.`
 
+const rowMapWhy = `The map reads its whole row, so its Jacobian is full, but it has a rank-one form: ` +
+	`the product with $\bar{y}$ costs one sum over the row, and the Jacobian is never formed.`
+
 var opMath = map[Op]Math{
 	OpInvalid: {Def: def(`%s = \text{invalid}`)},
 	OpInput:   {Def: def(`%s \text{ is an input sample}`)},
@@ -88,6 +91,22 @@ var opMath = map[Op]Math{
 		Jacobians: diagonal(`\sigma(%[1]s) \odot (1 - \sigma(%[1]s)) = %[2]s \odot (1 - %[2]s)`),
 		Why:       elementwiseWhy + ` $\sigma' = \sigma(1 - \sigma)$ is written with the saved output $y$.`,
 	},
+	OpSoftmax: {
+		Def: def(`%s = \frac{e^{%s}}{\sum_j e^{%[2]s_j}}`),
+		Jacobians: func(y string, a []string, _ float64) []string {
+			return []string{fmt.Sprintf(`\frac{\partial %s}{\partial %s} = \operatorname{diag}(%[1]s) - %[1]s %[1]s^\top`, y, a[0])}
+		},
+		Why: rowMapWhy,
+	},
+	OpLogSoftmax: {
+		Def: def(`%s = %s - \log \sum_j e^{%[2]s_j}`),
+		Jacobians: func(y string, a []string, _ float64) []string {
+			return []string{fmt.Sprintf(`\frac{\partial %s}{\partial %s} = I - \mathbf{1}\, (e^{%[1]s})^\top`, y, a[0])}
+		},
+		Why: rowMapWhy,
+	},
+	OpSoftmaxGrad:    {Def: def(`%s = %[3]s \odot (%[2]s - %[2]s^\top %[3]s)`)},
+	OpLogSoftmaxGrad: {Def: def(`%s = %s - e^{%s} \textstyle\sum_j %[2]s_j`)},
 	OpTanh: {
 		Def:       def(`%s = \tanh(%s)`),
 		Jacobians: diagonal(`1 - \tanh^2(%[1]s) = 1 - %[2]s^2`),

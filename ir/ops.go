@@ -25,27 +25,31 @@ const (
 	OpDense // y = W x + b on each row: a layer, before lowering
 
 	// Forward primitives.
-	OpAffine    // y = W x + b on each row (b optional): nn.Linear
-	OpReLU      // y = max(0, z)
-	OpLeakyReLU // y = z > 0 ? z : α z
-	OpSigmoid   // y = 1 / (1 + e^−z)
-	OpTanh      // y = tanh z
-	OpMSE       // L = Σ (a − t)² / (N n)
-	OpSoftmaxCE // L = −Σ t · log softmax(z) / N
-	OpBCELogits // L = Σ max(z,0) − z t + log(1 + e^−|z|) / (N n)
+	OpAffine     // y = W x + b on each row (b optional): nn.Linear
+	OpReLU       // y = max(0, z)
+	OpLeakyReLU  // y = z > 0 ? z : α z
+	OpSigmoid    // y = 1 / (1 + e^−z)
+	OpTanh       // y = tanh z
+	OpMSE        // L = Σ (a − t)² / (N n)
+	OpSoftmaxCE  // L = −Σ t · log softmax(z) / N
+	OpBCELogits  // L = Σ max(z,0) − z t + log(1 + e^−|z|) / (N n)
+	OpSoftmax    // y = e^z / Σ e^z on each row: an output map of Predict
+	OpLogSoftmax // y = z − log Σ e^z on each row: an output map of Predict
 
 	// Backward primitives, made by the grad pass.
-	OpMatMul        // y = g W: per row y = Wᵀ g
-	OpMatMulTN      // y += gᵀ x: per row y += g xᵀ, summed over rows and tiles
-	OpSumRows       // y += Σ_rows g, summed over tiles
-	OpAdd           // y = a + b
-	OpReLUGrad      // y = g ⊙ 1[a > 0]
-	OpLeakyReLUGrad // y = g ⊙ (a > 0 ? 1 : α)
-	OpSigmoidGrad   // y = g ⊙ a ⊙ (1 − a)
-	OpTanhGrad      // y = g ⊙ (1 − a²)
-	OpMSEGrad       // y = 2 (a − t) / (N n)
-	OpSoftmaxCEGrad // y = (softmax(z) Σt − t) / N
-	OpBCELogitsGrad // y = (σ(z) − t) / (N n)
+	OpMatMul         // y = g W: per row y = Wᵀ g
+	OpMatMulTN       // y += gᵀ x: per row y += g xᵀ, summed over rows and tiles
+	OpSumRows        // y += Σ_rows g, summed over tiles
+	OpAdd            // y = a + b
+	OpReLUGrad       // y = g ⊙ 1[a > 0]
+	OpLeakyReLUGrad  // y = g ⊙ (a > 0 ? 1 : α)
+	OpSigmoidGrad    // y = g ⊙ a ⊙ (1 − a)
+	OpTanhGrad       // y = g ⊙ (1 − a²)
+	OpMSEGrad        // y = 2 (a − t) / (N n)
+	OpSoftmaxCEGrad  // y = (softmax(z) Σt − t) / N
+	OpBCELogitsGrad  // y = (σ(z) − t) / (N n)
+	OpSoftmaxGrad    // z̄ = y ⊙ (ȳ − ȳ·y), of y = softmax(z)
+	OpLogSoftmaxGrad // z̄ = ȳ − e^y Σ ȳ, of y = log_softmax(z)
 
 	// Layout.
 	OpTranspose // y = Wᵀ, so that a product with Wᵀ runs over rows of memory
@@ -184,17 +188,24 @@ func init() {
 		OpBCELogits: {Name: "BCELogits", Class: Reduction, Type: lossType,
 			VJP: lossVJP(OpBCELogitsGrad, "%s = (σ(%s) − %s) / (N·n)")},
 
-		OpMatMul:        {Name: "MatMul", Class: Producer, Type: matMulType, Backward: true},
-		OpMatMulTN:      {Name: "MatMulTN", Class: Reduction, Type: matMulTNType, Backward: true},
-		OpSumRows:       {Name: "SumRows", Class: Reduction, Type: sumRowsType, Backward: true},
-		OpAdd:           {Name: "Add", Class: Elementwise, Type: sameType, Backward: true},
-		OpReLUGrad:      {Name: "ReLUGrad", Class: Elementwise, Type: sameType, Backward: true},
-		OpLeakyReLUGrad: {Name: "LeakyReLUGrad", Class: Elementwise, Type: sameType, Backward: true},
-		OpSigmoidGrad:   {Name: "SigmoidGrad", Class: Elementwise, Type: sameType, Backward: true},
-		OpTanhGrad:      {Name: "TanhGrad", Class: Elementwise, Type: sameType, Backward: true},
-		OpMSEGrad:       {Name: "MSEGrad", Class: Producer, Type: sameType, Backward: true},
-		OpSoftmaxCEGrad: {Name: "SoftmaxCEGrad", Class: Producer, Type: labeledGradType, Backward: true},
-		OpBCELogitsGrad: {Name: "BCELogitsGrad", Class: Producer, Type: sameType, Backward: true},
+		OpSoftmax: {Name: "Softmax", Class: Producer, Type: unaryType,
+			VJP: rowMapVJP(OpSoftmaxGrad, "%s = %[3]s ⊙ (%[2]s − %[2]s·%[3]s)")},
+		OpLogSoftmax: {Name: "LogSoftmax", Class: Producer, Type: unaryType,
+			VJP: rowMapVJP(OpLogSoftmaxGrad, "%s = %s − e^%s Σ%[2]s")},
+
+		OpMatMul:         {Name: "MatMul", Class: Producer, Type: matMulType, Backward: true},
+		OpMatMulTN:       {Name: "MatMulTN", Class: Reduction, Type: matMulTNType, Backward: true},
+		OpSumRows:        {Name: "SumRows", Class: Reduction, Type: sumRowsType, Backward: true},
+		OpAdd:            {Name: "Add", Class: Elementwise, Type: sameType, Backward: true},
+		OpReLUGrad:       {Name: "ReLUGrad", Class: Elementwise, Type: sameType, Backward: true},
+		OpLeakyReLUGrad:  {Name: "LeakyReLUGrad", Class: Elementwise, Type: sameType, Backward: true},
+		OpSigmoidGrad:    {Name: "SigmoidGrad", Class: Elementwise, Type: sameType, Backward: true},
+		OpTanhGrad:       {Name: "TanhGrad", Class: Elementwise, Type: sameType, Backward: true},
+		OpMSEGrad:        {Name: "MSEGrad", Class: Producer, Type: sameType, Backward: true},
+		OpSoftmaxCEGrad:  {Name: "SoftmaxCEGrad", Class: Producer, Type: labeledGradType, Backward: true},
+		OpBCELogitsGrad:  {Name: "BCELogitsGrad", Class: Producer, Type: sameType, Backward: true},
+		OpSoftmaxGrad:    {Name: "SoftmaxGrad", Class: Producer, Type: sameType, Backward: true},
+		OpLogSoftmaxGrad: {Name: "LogSoftmaxGrad", Class: Producer, Type: sameType, Backward: true},
 
 		OpTranspose: {Name: "Transpose", Class: Producer, Type: transposeType, Backward: true},
 	}
@@ -255,6 +266,22 @@ func activationVJP(op, grad Op, rule string) func(f *Func, v, gy *Value) []*Valu
 		z := v.Args[0]
 		gz := f.NewValue(grad, z.Type, gy, v)
 		gz.Aux = v.Aux
+		gz.Name = gradName(z)
+		gz.Rule = fmt.Sprintf(rule, gz.Label(), gy.Label(), v.Label())
+		gz.Pos = v.Pos
+		return []*Value{gz}
+	}
+}
+
+// rowMapVJP makes the rule of a map of each row as a whole, y = f(z),
+// whose Jacobian is not diagonal but is written in terms of the output y:
+// softmax's is diag(y) − y yᵀ, so z̄ = y ⊙ (ȳ − ȳ·y); log_softmax's is
+// I − 1 softmax(z)ᵀ with softmax(z) = e^y, so z̄ = ȳ − e^y Σ ȳ. The
+// backward op takes (ȳ, y) and sums over the row once.
+func rowMapVJP(grad Op, rule string) func(f *Func, v, gy *Value) []*Value {
+	return func(f *Func, v, gy *Value) []*Value {
+		z := v.Args[0]
+		gz := f.NewValue(grad, z.Type, gy, v)
 		gz.Name = gradName(z)
 		gz.Rule = fmt.Sprintf(rule, gz.Label(), gy.Label(), v.Label())
 		gz.Pos = v.Pos

@@ -26,6 +26,27 @@ func Softmax[T Float](z []T) {
 	}
 }
 
+// LogSoftmax replaces z by log softmax(z) = z − m − log Σ e^(zᵢ − m), with m
+// the largest zᵢ, computed in float64 as Softmax is: torch.log_softmax(z,
+// dim=0).
+func LogSoftmax[T Float](z []T) {
+	if len(z) == 0 {
+		return
+	}
+	m := float64(z[0])
+	for _, v := range z[1:] {
+		m = math.Max(m, float64(v))
+	}
+	var sum float64
+	for _, v := range z {
+		sum += math.Exp(float64(v) - m)
+	}
+	lse := m + math.Log(sum)
+	for i, v := range z {
+		z[i] = T(float64(v) - lse)
+	}
+}
+
 // SigmoidAll replaces each logit zᵢ by σ(zᵢ), the probability that label i
 // is 1, as torch.sigmoid.
 func SigmoidAll[T Float](z []T) {

@@ -36,7 +36,11 @@ func SaveParams[T runtime.Float](path string, layout []runtime.ParamInfo, params
 	}
 	tensors := make([]Tensor, len(layout))
 	for i, p := range layout {
-		tensors[i] = Tensor{Name: p.Torch, DType: dtype[T](), Shape: p.Shape, Data: raw[p.Offset*size : (p.Offset+p.Size())*size]}
+		data := raw[p.Offset*size : (p.Offset+p.Size())*size]
+		if p.Transposed {
+			data = transpose(data, p.Shape, size)
+		}
+		tensors[i] = Tensor{Name: p.Torch, DType: dtype[T](), Shape: fileShape(p), Data: data}
 	}
 	head, order, err := prepare(tensors, map[string]string{"format": "pt"})
 	if err != nil {
@@ -113,7 +117,8 @@ func loadParams[T runtime.Float](path string, layout []runtime.ParamInfo, params
 		if !ok {
 			return fmt.Errorf("has no tensor %q (the model's %s, %s %v)", p.Torch, p.Name, want, p.Shape)
 		}
-		if t.DType != want || !slices.Equal(t.Shape, p.Shape) {
+		shape := fileShape(p)
+		if t.DType != want || !slices.Equal(t.Shape, shape) {
 			hint := ""
 			if t.DType != want {
 				hint = " (in PyTorch, save model.float().state_dict())"
@@ -121,9 +126,12 @@ func loadParams[T runtime.Float](path string, layout []runtime.ParamInfo, params
 					hint = " (in PyTorch, save model.double().state_dict())"
 				}
 			}
-			return fmt.Errorf("tensor %q is %s %v, but the model's %s is %s %v%s", p.Torch, t.DType, t.Shape, p.Name, want, p.Shape, hint)
+			return fmt.Errorf("tensor %q is %s %v, but the model's %s is %s %v%s", p.Torch, t.DType, t.Shape, p.Name, want, shape, hint)
 		}
 		data[i] = t.Data
+		if p.Transposed {
+			data[i] = transpose(t.Data, shape, size)
+		}
 		delete(byName, p.Torch)
 	}
 	if len(byName) > 0 {
@@ -149,6 +157,31 @@ func loadParams[T runtime.Float](path string, layout []runtime.ParamInfo, params
 		}
 	}
 	return nil
+}
+
+// fileShape is p's shape in a file: [in, out] for a weight kept
+// transposed outside gradgen, else p.Shape.
+func fileShape(p runtime.ParamInfo) []int {
+	if p.Transposed && len(p.Shape) == 2 {
+		return []int{p.Shape[1], p.Shape[0]}
+	}
+	return p.Shape
+}
+
+// transpose returns a copy of the row-major matrix data, of the given
+// shape [rows, cols] and elements of size bytes, transposed.
+func transpose(data []byte, shape []int, size int) []byte {
+	if len(shape) != 2 {
+		return data
+	}
+	rows, cols := shape[0], shape[1]
+	out := make([]byte, len(data))
+	for r := range rows {
+		for c := range cols {
+			copy(out[(c*rows+r)*size:(c*rows+r+1)*size], data[(r*cols+c)*size:])
+		}
+	}
+	return out
 }
 
 // checkLayout checks that layout tiles a parameter slice of length n in

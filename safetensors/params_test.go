@@ -337,3 +337,38 @@ func TestSaveParamsAtomic(t *testing.T) {
 		t.Errorf("after replacing: %v, %v", got, err)
 	}
 }
+
+// TestTransposedWeight: a weight kept transposed outside gradgen (ONNX's
+// MatMul(x, W) layout) is read from and written to a file as [in, out],
+// holding Wᵀ: the torch file's [2, 4] tensor "2.weight" is read into W2 as
+// its transpose, a [4, 2] tensor of that name, and written back as it was.
+func TestTransposedWeight(t *testing.T) {
+	tl := slices.Clone(layout)
+	tl[2] = runtime.ParamInfo{Name: "W2", Torch: "2.weight", Shape: []int{4, 2}, Offset: 16, Transposed: true}
+	got := sentinel[float32](numParams)
+	if err := LoadParams(writeTemp(t, []byte(torchFile)), tl, got); err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(torchParams)
+	copy(want[16:24], []float32{21, 25, 22, 26, 23, 27, 24, 28}) // the [2,4] file tensor transposed
+	if !slices.Equal(got, want) {
+		t.Errorf("loaded %v, want %v", got, want)
+	}
+	path := filepath.Join(t.TempDir(), "t.safetensors")
+	if err := SaveParams(path, tl, got); err != nil {
+		t.Fatal(err)
+	}
+	back := sentinel[float32](numParams)
+	if err := LoadParams(path, layout, back); err != nil { // the file's own layout: [2, 4]
+		t.Fatal(err)
+	}
+	if !slices.Equal(back, torchParams) {
+		t.Errorf("saved and read untransposed: %v, want %v", back, torchParams)
+	}
+	// The shape a transposed weight is checked against is its transpose.
+	err := LoadParams(writeTemp(t, []byte(torchFile)), []runtime.ParamInfo{
+		{Name: "W1", Torch: "0.weight", Shape: []int{3, 4}, Offset: 0, Transposed: true}, layout[1], layout[2], layout[3]}, got)
+	if err != nil {
+		t.Errorf("a transposed [3,4] weight reads the file's [4,3] tensor: %v", err)
+	}
+}

@@ -16,6 +16,10 @@ type canonical struct {
 	Layers    []canonicalLayer `json:"layers"`
 	Loss      Loss             `json:"loss"`
 	Optimizer canonicalOpt     `json:"optimizer"`
+	// Output and Pretrained (the PretrainedHash) are set by imported
+	// models only, so other specs keep their canonical form.
+	Output     OutputMap `json:"output,omitempty"`
+	Pretrained string    `json:"pretrained,omitempty"`
 }
 
 type canonicalLayer struct {
@@ -24,6 +28,9 @@ type canonicalLayer struct {
 	Slope      float64    `json:"slope,omitempty"`
 	Bias       bool       `json:"bias"`
 	Frozen     bool       `json:"frozen,omitempty"`
+	WeightName string     `json:"weight_name,omitempty"`
+	BiasName   string     `json:"bias_name,omitempty"`
+	Transposed bool       `json:"transposed,omitempty"`
 }
 
 type canonicalOpt struct {
@@ -49,12 +56,17 @@ func (n *Network) Canonical() []byte {
 	m := n.Normalized()
 	c := canonical{Package: m.Package, DType: m.DType, Input: m.Input, Loss: m.Loss}
 	for _, l := range m.Layers {
-		cl := canonicalLayer{Dense: l.Dense, Activation: l.Activation, Bias: !l.NoBias, Frozen: l.Frozen}
+		cl := canonicalLayer{Dense: l.Dense, Activation: l.Activation, Bias: !l.NoBias, Frozen: l.Frozen,
+			WeightName: l.WeightName, BiasName: l.BiasName, Transposed: l.Transposed}
 		if l.Activation == LeakyReLU {
 			cl.Slope = l.Slope
 		}
 		c.Layers = append(c.Layers, cl)
 	}
+	if m.Output != NoMap && m.Output != "" {
+		c.Output = m.Output
+	}
+	c.Pretrained = PretrainedHash(m.Pretrained)
 	o := m.Optimizer.Settings()
 	c.Optimizer = canonicalOpt{Kind: o.Kind, LR: o.LR, Momentum: o.Momentum, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps,
 		Dampening: o.Dampening, Nesterov: o.Nesterov, WeightDecay: o.WeightDecay, ClipGradNorm: o.ClipGradNorm}

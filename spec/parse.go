@@ -18,7 +18,7 @@ import (
 
 // The keys of each mapping of a spec, in the order messages list them.
 var (
-	networkKeys   = []string{"package", "dtype", "input", "layers", "loss", "optimizer"}
+	networkKeys   = []string{"package", "dtype", "input", "layers", "loss", "optimizer", "onnx"}
 	layerKeys     = []string{"dense", "activation", "slope", "bias", "trainable"}
 	optimizerKeys = []string{"sgd", "momentum", "adam", "adamw", "clip_grad_norm", "schedule"}
 	sgdKeys       = []string{"lr", "weight_decay"}
@@ -457,6 +457,12 @@ func (p *parser) network(root *yaml.Node) *Network {
 		p.missing(n.Pos, "", "package", "", "the Go package name of the generated file")
 	}
 	p.field(vals, n.Fields, "", "dtype", stringTo(p, &n.DType, "dtype", "one of "+list(dtypeNames)))
+	if p.field(vals, n.Fields, "", "onnx", stringTo(p, &n.ONNX, "onnx", "the path of an ONNX model file")) {
+		p.importedNetwork(n, vals)
+		p.field(vals, n.Fields, "", "loss", stringTo(p, &n.Loss, "loss", lossWant))
+		p.field(vals, n.Fields, "", "optimizer", func(v *yaml.Node) bool { return p.optimizer(&n.Optimizer, v) })
+		return n
+	}
 	if !p.field(vals, n.Fields, "", "input", p.intTo(&n.Input, "input")) {
 		p.missing(n.Pos, "", "input", "", "the input width, an integer >= 1")
 	}
@@ -468,6 +474,26 @@ func (p *parser) network(root *yaml.Node) *Network {
 	}
 	p.field(vals, n.Fields, "", "optimizer", func(v *yaml.Node) bool { return p.optimizer(&n.Optimizer, v) })
 	return n
+}
+
+// importedNetwork handles the keys of a spec whose network comes from an
+// ONNX model (onnx: FILE): input and layers come from the model, so the
+// spec may not give them, and the loss may be left out (onnxspec.Load then
+// picks one from the model's output). Input, layers and loss are not
+// checked until the model is imported.
+func (p *parser) importedNetwork(n *Network, vals map[string]*yaml.Node) {
+	for _, key := range []string{"input", "layers"} {
+		if v, ok := vals[key]; ok {
+			p.errorf(p.pos(v), "%s cannot be given with onnx: the network, its input and its layers come from the ONNX model", key)
+		}
+	}
+	if n.ONNX == "" {
+		p.errorf(n.Fields["onnx"], "onnx must name an ONNX model file, relative to the spec, got an empty string")
+	}
+	p.skip["input"], p.skip["layers"] = true, true
+	if _, ok := vals["loss"]; !ok {
+		p.skip["loss"] = true
+	}
 }
 
 func (p *parser) layers(n *Network, v *yaml.Node) bool {

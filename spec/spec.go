@@ -46,6 +46,17 @@ const (
 // PyTorch's default for nn.LeakyReLU.
 const DefaultSlope = 0.01
 
+// OutputMap is a map Predict applies to the last layer's output, as a model
+// imported from ONNX may end in one. The losses read the output before it.
+type OutputMap string
+
+// The output maps. The zero value means NoMap.
+const (
+	NoMap      OutputMap = "none"
+	Softmax    OutputMap = "softmax"     // torch.softmax(y, dim=1)
+	LogSoftmax OutputMap = "log_softmax" // torch.log_softmax(y, dim=1)
+)
+
 // Network is a multilayer perceptron: an input width, dense layers in order, a
 // loss and an optimizer.
 type Network struct {
@@ -55,6 +66,21 @@ type Network struct {
 	Layers    []Layer
 	Loss      Loss
 	Optimizer Optimizer
+
+	// ONNX names the model file the network is imported from (YAML: onnx:),
+	// as the spec gives it, relative to the spec's directory. Parse keeps
+	// the network empty; onnxspec.Load fills Input, Layers, Output and
+	// Pretrained from the file.
+	ONNX string
+	// Output is what Predict applies after the last layer; empty means
+	// NoMap. A loss reads the last layer's output before it: a model that
+	// ends in a softmax trains with softmax_cross_entropy on the logits
+	// under it, as PyTorch's CrossEntropyLoss expects.
+	Output OutputMap
+	// Pretrained holds the parameters NewPretrained starts from, in the
+	// order and layout of Params.Slice() (a weight [out][in] row-major),
+	// as float64 (exact for a float32 network); nil means none.
+	Pretrained []float64
 
 	// File is the spec's file name as it appears in messages and in the
 	// generated file's header.
@@ -79,6 +105,15 @@ type Layer struct {
 	// like requires_grad_(False): no gradient is derived for them and the
 	// optimizer skips them.
 	Frozen bool
+	// WeightName and BiasName name the layer's tensors outside gradgen
+	// (Layout's Torch names, used by safetensors files and the ONNX
+	// exporter); empty means nn.Sequential's "<module>.weight" and
+	// "<module>.bias".
+	WeightName, BiasName string
+	// Transposed says that the weight is kept as [in][out] outside gradgen,
+	// as the weight of ONNX's MatMul(x, W): gradgen computes with Wᵀ, and
+	// safetensors files and the ONNX exporter hold W.
+	Transposed bool
 
 	Pos    Pos       // where the layer's mapping starts
 	Fields Positions // "dense", "activation", "slope", "bias", "trainable"

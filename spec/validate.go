@@ -120,6 +120,7 @@ func (v *validator) network() {
 			list(dtypeNames), quote(string(n.DType)), didYouMean(string(n.DType), dtypeVocab))
 	}
 
+	v.imported()
 	widthsOK := !v.skipped("input") && v.width(v.at(n.Fields, "input", n.Pos), "input", n.Input)
 	if len(n.Layers) == 0 {
 		widthsOK = false
