@@ -37,12 +37,40 @@ func Compile(n *spec.Network, opt Options) (*ir.Program, error) {
 }
 
 // Generate returns the Go source of the package that trains and runs n.
-// The same network and options always give the same bytes.
+// The same network and options always give the same bytes. A network with
+// pretrained parameters (imported from ONNX) needs its weights file too:
+// see GenerateFiles.
 func Generate(n *spec.Network, opt Options) ([]byte, error) {
+	f, err := GenerateFiles(n, opt)
+	if err != nil {
+		return nil, err
+	}
+	return f.Source, nil
+}
+
+// Files are what generation writes: the Go source, and for a network with
+// pretrained parameters the weights file it embeds, named WeightsName,
+// which goes beside the source.
+type Files struct {
+	Source      []byte
+	WeightsName string // "" when there is no weights file
+	Weights     []byte
+}
+
+// GenerateFiles returns the files of the package that trains and runs n.
+// The same network and options always give the same bytes.
+func GenerateFiles(n *spec.Network, opt Options) (*Files, error) {
 	opt.After = ""
 	p, err := Compile(n, opt)
 	if err != nil {
 		return nil, err
 	}
-	return emit.Source(p)
+	f := &Files{WeightsName: emit.WeightsFile(p)}
+	if f.Source, err = emit.Source(p); err != nil {
+		return nil, err
+	}
+	if f.Weights, err = emit.Weights(p); err != nil {
+		return nil, err
+	}
+	return f, nil
 }

@@ -41,12 +41,29 @@ func predictProbaMethod(file *File, p *ir.Program) {
 	default:
 		return
 	}
+	body := []Code{Id("m").Dot("Predict").Call(Id("x"), Id("p"))}
+	switch outputMap(p) {
+	case ir.OpSoftmax: // Predict gives the probabilities already
+	case ir.OpLogSoftmax: // Predict gives their logarithms
+		body = append(body, For(Id("j").Op(":=").Range().Id("p")).Block(
+			Id("p").Index(Id("j")).Op("=").Add(rt("Exp")).Call(Id("p").Index(Id("j")))))
+	default:
+		body = append(body, rt(fn).Call(all(Id("p"))))
+	}
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("PredictProba").Params(
 		sampleParam(p, "x", "Inputs"), sampleParam(p, "p", "Outputs"),
-	).Block(
-		Id("m").Dot("Predict").Call(Id("x"), Id("p")),
-		rt(fn).Call(all(Id("p"))),
-	)
+	).Block(body...)
+}
+
+// outputMap returns the op of the map Predict applies after the last
+// layer (softmax, log_softmax), or OpInvalid for none.
+func outputMap(p *ir.Program) ir.Op {
+	if f := p.Func(ir.RolePredict); f != nil && len(f.Outputs) > 0 {
+		if op := f.Outputs[0].Value.Op; op == ir.OpSoftmax || op == ir.OpLogSoftmax {
+			return op
+		}
+	}
+	return ir.OpInvalid
 }
 
 // classifyMethod declares Model.Classify for one class among the outputs

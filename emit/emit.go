@@ -73,7 +73,7 @@ func api(file *File, p *ir.Program) {
 	for _, declare := range []func(*File, *ir.Program){
 		versionGuard, sizes, paramsType, sliceMethod, layoutGuard, initMethod,
 		specHash, layoutVar, checkpointKeyVar, paramsCheckFinite, saveMethod, loadMethod,
-		modelType, newModel, defaultHyperparams, hyperparamsMethods, predictMethod, predictProbaMethod, classifyMethod, labelsMethod,
+		modelType, newModel, newPretrained, defaultHyperparams, hyperparamsMethods, predictMethod, predictProbaMethod, classifyMethod, labelsMethod,
 		lossMethod, backwardMethod, stepMethod, beginStepMethod, stepRangeMethod, modelCheckFinite, stepsMethod, modelSave, modelLoad, trainMethod, targetFunc,
 		workerType, shareType, setWorkersMethod, closeMethod, serveMethod, finishMethod, backwardSharedMethod,
 	} {

@@ -27,7 +27,14 @@ func predictMethod(file *File, p *ir.Program) {
 	f := p.Func(ir.RolePredict)
 	a := modelArgs(f)
 	a.x, a.y = Id("x"), Id("y")
-	doc(file, "Predict writes the network's output for x to y: the last layer's output after its\nactivation (logits, for the cross-entropy losses).")
+	switch outputMap(p) {
+	case ir.OpSoftmax:
+		doc(file, "Predict writes the network's output for x to y: the softmax of the last layer's output,\nthe probability of each class. The loss reads the logits under it.")
+	case ir.OpLogSoftmax:
+		doc(file, "Predict writes the network's output for x to y: the log softmax of the last layer's\noutput, the log-probability of each class. The loss reads the logits under it.")
+	default:
+		doc(file, "Predict writes the network's output for x to y: the last layer's output after its\nactivation (logits, for the cross-entropy losses).")
+	}
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Predict").Params(
 		sampleParam(p, "x", "Inputs"), sampleParam(p, "y", "Outputs"),
 	).Block(call(f, a))

@@ -16,6 +16,7 @@ import (
 	"os"
 
 	"github.com/gradgen/gradgen/internal/header"
+	"github.com/gradgen/gradgen/onnxspec"
 	"github.com/gradgen/gradgen/runtime"
 	"github.com/gradgen/gradgen/spec"
 )
@@ -30,7 +31,7 @@ type TB interface {
 // version from the YAML spec specFile as it reads now.
 func Fresh(t TB, specFile, genFile string) {
 	t.Helper()
-	n, err := spec.Load(specFile)
+	n, err := onnxspec.Load(specFile)
 	if err != nil {
 		t.Errorf("%v", err)
 		return

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
 	"io/fs"
 	"os"
@@ -13,6 +15,7 @@ import (
 	"github.com/gradgen/gradgen"
 	"github.com/gradgen/gradgen/gospec"
 	"github.com/gradgen/gradgen/internal/header"
+	"github.com/gradgen/gradgen/onnxspec"
 	"github.com/gradgen/gradgen/spec"
 )
 
@@ -164,16 +167,24 @@ func checkGenerated(path string, info header.Info, stderr io.Writer) int {
 				path, info.Source, specPath, path)
 			return noSpec
 		}
-		n, err = spec.Load(specPath)
+		n, err = loadBeside(specPath, path)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: its spec %s has errors:\n%v\n", path, info.Source, err)
 		return ExitUsage
 	}
-	src, err := gradgen.Generate(n, gradgen.Options{})
+	files, err := gradgen.GenerateFiles(n, gradgen.Options{})
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", path, err)
 		return ExitUsage
+	}
+	src := files.Source
+	if files.WeightsName != "" {
+		weights := filepath.Join(dir, files.WeightsName)
+		if have, err := os.ReadFile(weights); err != nil || !bytes.Equal(have, files.Weights) {
+			fmt.Fprintf(stderr, "%s (the weights of %s) is missing or stale: run %s\n", weights, path, regen)
+			return stale
+		}
 	}
 	have, err := os.ReadFile(path)
 	if err != nil {
@@ -185,4 +196,22 @@ func checkGenerated(path string, info header.Info, stderr io.Writer) int {
 		return stale
 	}
 	return ExitOK
+}
+
+// loadBeside loads the spec at specPath that the generated file at path
+// names: a YAML spec, or an ONNX model, whose package is that of the
+// generated file (gen may have named it with -package).
+func loadBeside(specPath, path string) (*spec.Network, error) {
+	if !onnxspec.IsModel(specPath) {
+		return onnxspec.Load(specPath)
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), path, src, parser.PackageClauseOnly)
+	if err != nil {
+		return nil, err
+	}
+	return onnxspec.LoadModel(specPath, f.Name.Name)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/gradgen/gradgen/explain"
 	"github.com/gradgen/gradgen/gospec"
 	"github.com/gradgen/gradgen/ir"
+	"github.com/gradgen/gradgen/onnxspec"
 	"github.com/gradgen/gradgen/passes"
 	"github.com/gradgen/gradgen/runtime"
 	"github.com/gradgen/gradgen/spec"
@@ -34,7 +35,9 @@ const (
 const usage = `gradgen compiles a network spec into Go code that trains and runs it.
 
 Usage:
-  gradgen gen [-o FILE] SPEC      write the generated Go file
+  gradgen gen [-o FILE] [-package NAME] SPEC
+                                  write the generated Go file (and the weights file of a
+                                  model imported from ONNX)
   gradgen check [-o FILE] SPEC    exit 1 with a short diff if FILE is missing or stale
   gradgen check DIR/...           check every gradgen-generated file below DIR (./...)
                                   against the spec its header names; exit 1 if any is stale
@@ -44,7 +47,9 @@ Usage:
                                   print the derivation of the backward pass
   gradgen version                 print the version
 
-SPEC is a YAML file (net.yaml) or a Go variable of type spec.Network:
+SPEC is a YAML file (net.yaml; with onnx: model.onnx it imports that model's
+network), an ONNX model exported by torch.onnx.export (model.onnx), or a Go
+variable of type spec.Network:
   DIR:Var           ./netspec:Net, .:Net
   FILE.go:Var       netspec.go:Net (the package of that file)
   IMPORTPATH.Var    example.com/app/netspec.Net
@@ -114,12 +119,24 @@ func flags(name, synopsis string, args []string, stdout, stderr io.Writer, defin
 	return fs.Arg(0), ExitOK, true
 }
 
-// loadSpec reads a YAML spec file, or a Go spec by reference (./netspec:Net).
-func loadSpec(arg string) (*spec.Network, error) {
-	if gospec.IsRef(arg) {
-		return gospec.Load(".", arg)
+// loadSpec reads a YAML spec file, an ONNX model (with the package pkg,
+// or named after the file when pkg is empty), or a Go spec by reference
+// (./netspec:Net). A spec with an onnx key gets its network from the model.
+func loadSpec(arg, pkg string) (*spec.Network, error) {
+	if pkg != "" && !onnxspec.IsModel(arg) {
+		return nil, fmt.Errorf("-package names the package of an ONNX model (SPEC.onnx); %s gives its own", arg)
 	}
-	n, err := spec.Load(arg)
+	switch {
+	case onnxspec.IsModel(arg):
+		return onnxspec.LoadModel(arg, pkg)
+	case gospec.IsRef(arg):
+		n, err := gospec.Load(".", arg)
+		if err == nil && n.ONNX != "" {
+			return onnxspec.Resolve(n, ".")
+		}
+		return n, err
+	}
+	n, err := onnxspec.Load(arg)
 	var pathErr *fs.PathError
 	if ext := strings.ToLower(filepath.Ext(arg)); errors.As(err, &pathErr) && ext != ".yaml" && ext != ".yml" {
 		// No file to read and no reference either: say what a reference is.
@@ -129,13 +146,13 @@ func loadSpec(arg string) (*spec.Network, error) {
 	return n, err
 }
 
-// generate loads the spec and returns it with the generated source.
-func generate(arg string, stderr io.Writer) (*spec.Network, []byte, bool) {
-	n, err := loadSpec(arg)
+// generate loads the spec and returns it with the generated files.
+func generate(arg, pkg string, stderr io.Writer) (*spec.Network, *gradgen.Files, bool) {
+	n, err := loadSpec(arg, pkg)
 	if err == nil {
-		var src []byte
-		if src, err = gradgen.Generate(n, gradgen.Options{}); err == nil {
-			return n, src, true
+		var files *gradgen.Files
+		if files, err = gradgen.GenerateFiles(n, gradgen.Options{}); err == nil {
+			return n, files, true
 		}
 	}
 	fmt.Fprintln(stderr, err)
@@ -155,19 +172,35 @@ func outputPath(out, arg string, n *spec.Network) string {
 	return strings.TrimSuffix(arg, filepath.Ext(arg)) + "_gen.go"
 }
 
+// weightsPath is where the weights file of a generated file at out goes:
+// beside it.
+func weightsPath(out string, files *gradgen.Files) string {
+	return filepath.Join(filepath.Dir(out), files.WeightsName)
+}
+
 func gen(args []string, stdout, stderr io.Writer) int {
-	var out string
-	specPath, code, ok := flags("gen [-o FILE] SPEC", "Gen writes the Go code generated from SPEC to FILE, atomically, and leaves\nan unchanged file untouched.", args, stdout, stderr, func(fs *flag.FlagSet) {
+	var out, pkg string
+	specPath, code, ok := flags("gen [-o FILE] [-package NAME] SPEC", "Gen writes the Go code generated from SPEC to FILE, atomically, and leaves\nan unchanged file untouched. A network imported from ONNX also gets its weights\nfile, PACKAGE_weights.bin, beside FILE, which the code embeds.", args, stdout, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&out, "o", "", "output `FILE` (default: SPEC's name with _gen.go, next to it)")
+		fs.StringVar(&pkg, "package", "", "the package `NAME` of a model read from SPEC.onnx (default: from the file name)")
 	})
 	if !ok {
 		return code
 	}
-	n, src, ok := generate(specPath, stderr)
+	n, files, ok := generate(specPath, pkg, stderr)
 	if !ok {
 		return ExitUsage
 	}
-	if err := WriteFile(outputPath(out, specPath, n), src); err != nil {
+	out = outputPath(out, specPath, n)
+	if files.WeightsName != "" {
+		// The weights first: the code embeds them, so it never names a file
+		// that is not there.
+		if err := WriteFile(weightsPath(out, files), files.Weights); err != nil {
+			fmt.Fprintf(stderr, "gradgen: %v\n", err)
+			return ExitStale
+		}
+	}
+	if err := WriteFile(out, files.Source); err != nil {
 		fmt.Fprintf(stderr, "gradgen: %v\n", err)
 		return ExitStale
 	}
@@ -175,32 +208,48 @@ func gen(args []string, stdout, stderr io.Writer) int {
 }
 
 func check(args []string, stdout, stderr io.Writer) int {
-	var out string
-	specPath, code, ok := flags("check [-o FILE] SPEC | check DIR/...", "Check exits 1 with a short diff when FILE is missing or differs from what\ngen would write. With DIR/... (such as ./...) it finds every gradgen-generated\nfile below DIR by its header and checks it against the spec the header names,\nlooked up beside the file, and lists the stale ones.", args, stdout, stderr, func(fs *flag.FlagSet) {
+	var out, pkg string
+	specPath, code, ok := flags("check [-o FILE] [-package NAME] SPEC | check DIR/...", "Check exits 1 with a short diff when FILE (or its weights file) is missing or\ndiffers from what gen would write. With DIR/... (such as ./...) it finds every\ngradgen-generated file below DIR by its header and checks it against the spec\nthe header names, looked up beside the file, and lists the stale ones.", args, stdout, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&out, "o", "", "generated `FILE` (default: SPEC's name with _gen.go)")
+		fs.StringVar(&pkg, "package", "", "the package `NAME` of a model read from SPEC.onnx (default: from the file name)")
 	})
 	if !ok {
 		return code
 	}
 	if isPattern(specPath) {
-		if out != "" {
-			fmt.Fprintf(stderr, "gradgen check: -o names one file; it cannot go with %s\n", specPath)
+		if out != "" || pkg != "" {
+			fmt.Fprintf(stderr, "gradgen check: -o and -package name one file; they cannot go with %s\n", specPath)
 			return ExitUsage
 		}
 		return checkAll(specPath, stdout, stderr)
 	}
-	n, src, ok := generate(specPath, stderr)
+	n, files, ok := generate(specPath, pkg, stderr)
 	if !ok {
 		return ExitUsage
 	}
 	path := outputPath(out, specPath, n)
+	regen := "gradgen gen -o " + path + " " + specPath
+	if files.WeightsName != "" {
+		if code := checkFile(weightsPath(path, files), files.Weights, regen, stderr); code != ExitOK {
+			return code
+		}
+	}
+	return checkFile(path, files.Source, regen, stderr)
+}
+
+// checkFile compares the file at path with want, reporting a missing or
+// stale file with the command that regenerates it.
+func checkFile(path string, want []byte, regen string, stderr io.Writer) int {
 	have, err := os.ReadFile(path)
 	if err != nil {
-		fmt.Fprintf(stderr, "gradgen check: %s is missing: run gradgen gen -o %s %s\n", path, path, specPath)
+		fmt.Fprintf(stderr, "gradgen check: %s is missing: run %s\n", path, regen)
 		return ExitStale
 	}
-	if !bytes.Equal(have, src) {
-		fmt.Fprintf(stderr, "gradgen check: %s is stale: run gradgen gen -o %s %s\n%s", path, path, specPath, ShortDiff(path, have, src))
+	if !bytes.Equal(have, want) {
+		fmt.Fprintf(stderr, "gradgen check: %s is stale: run %s\n", path, regen)
+		if !bytes.ContainsRune(want, 0) && !bytes.ContainsRune(have, 0) {
+			fmt.Fprint(stderr, ShortDiff(path, have, want))
+		}
 		return ExitStale
 	}
 	return ExitOK
@@ -217,7 +266,7 @@ func dumpIR(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	n, err := loadSpec(specPath)
+	n, err := loadSpec(specPath, "")
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return ExitUsage
@@ -256,7 +305,7 @@ func explainCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gradgen explain: %v\n", err)
 		return ExitUsage
 	}
-	n, err := loadSpec(specPath)
+	n, err := loadSpec(specPath, "")
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return ExitUsage

@@ -1,0 +1,267 @@
+package onnxspec
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gradgen/gradgen/onnxspec/onnxpb"
+	"github.com/gradgen/gradgen/spec"
+)
+
+// Opset bounds: the default-domain opsets whose semantics of the supported
+// ops the importer knows (torch.onnx.export writes 7 to 17 in torch 1.13,
+// newer releases up to 20).
+const (
+	MinImportOpset = 7
+	MaxImportOpset = 21
+)
+
+// stage is how far a layer has come: an affine layer is a product, then
+// optionally a bias, then optionally an activation.
+type stage uint8
+
+const (
+	product    stage = iota // W x, no bias yet
+	biased                  // W x + b
+	activated               // act(W x + b)
+	outputMap               // softmax or log_softmax of the last layer: nothing may follow
+	inputStage              // the graph input, before any layer
+)
+
+// flow is a tensor computed from the graph input: the network's
+// activations, one row per sample.
+type flow struct {
+	dims  []int // the shape of one sample
+	layer int   // the layer whose output it is, -1 for the input
+	stage stage
+}
+
+// width is the number of values of one sample.
+func (f *flow) width() int {
+	w := 1
+	for _, d := range f.dims {
+		w *= d
+	}
+	return w
+}
+
+// layerWeights are a layer's parameters as the model holds them.
+type layerWeights struct {
+	w    []float64 // [out][in], row-major (transposed at import when the model holds Wᵀ)
+	b    []float64 // nil for none
+	node int       // the node of the product, for messages
+}
+
+// importer lowers one graph into a network.
+type importer struct {
+	file  string
+	g     *onnxpb.GraphProto
+	opset int64
+	// node is the index of the node being lowered.
+	node int
+	// Each tensor of the graph is exactly one of a flow or a constant.
+	flows  map[string]*flow
+	consts map[string]*constant
+	used   map[string]int // how many nodes read each flow so far
+	elem   onnxpb.TensorProto_DataType
+	batch  int64 // the input's fixed batch, or batchDim when dynamic
+	net    *spec.Network
+	layers []layerWeights
+}
+
+// Import lowers the graph of m, an ONNX model read from file, into a
+// network: input width, layers with their weights (Pretrained), the output
+// map and the tensors' names. Package, loss and optimizer are left for the
+// caller (Load fills them). The graph must be a chain of supported ops (see
+// Supported); every problem is an error naming the node, its op and what
+// is supported.
+func Import(file string, m *onnxpb.ModelProto) (*spec.Network, error) {
+	im := &importer{file: file, g: m.GetGraph(), flows: map[string]*flow{}, consts: map[string]*constant{},
+		used: map[string]int{}, node: -1,
+		net: &spec.Network{File: file, Pos: spec.Pos{File: file}, Fields: spec.Positions{}}}
+	if err := im.header(m); err != nil {
+		return nil, err
+	}
+	if err := im.unsupported(); err != nil {
+		return nil, err
+	}
+	for i, n := range im.g.GetNode() {
+		im.node = i
+		if err := lowerers[n.GetOpType()](im, n); err != nil {
+			return nil, im.errorf("%v", err)
+		}
+	}
+	im.node = -1
+	return im.network()
+}
+
+// errorf returns a positioned error: at the node being lowered, or at the
+// file.
+func (im *importer) errorf(format string, args ...any) error {
+	pos := spec.Pos{File: im.file}
+	if im.node >= 0 {
+		pos.Node = nodeLabel(im.g, im.node)
+	}
+	return spec.ErrorList{{Pos: pos, Msg: fmt.Sprintf(format, args...)}}
+}
+
+// nodeLabel names node i in a position: `7 "/fc1/Gemm" (Gemm)`, or
+// `7 (Gemm)` for a node without a name.
+func nodeLabel(g *onnxpb.GraphProto, i int) string {
+	return strings.TrimPrefix(NodeName(g, i), "node ")
+}
+
+// header reads the opset, the initializers and the one graph input.
+func (im *importer) header(m *onnxpb.ModelProto) error {
+	im.opset = -1
+	for _, o := range m.GetOpsetImport() {
+		if d := o.GetDomain(); d == "" || d == "ai.onnx" {
+			im.opset = o.GetVersion()
+		}
+	}
+	switch {
+	case im.opset < 0:
+		return im.errorf("the model imports no opset of the default domain (ai.onnx)")
+	case im.opset < MinImportOpset || im.opset > MaxImportOpset:
+		return im.errorf("opset %d; gradgen reads opsets %d to %d", im.opset, MinImportOpset, MaxImportOpset)
+	}
+	var errs []error
+	for _, t := range im.g.GetInitializer() {
+		c, err := decodeTensor(t)
+		if err != nil {
+			errs = append(errs, im.errorf("initializer: %v", err))
+			continue
+		}
+		c.initializer = true
+		im.consts[c.name] = c
+	}
+	if len(im.g.GetSparseInitializer()) > 0 {
+		errs = append(errs, im.errorf("the model has sparse initializers, which gradgen does not read"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return im.input()
+}
+
+// input reads the graph's one input: a float or double tensor of shape
+// [batch, d1, d2, ...] with a fixed or symbolic batch and fixed dims.
+func (im *importer) input() error {
+	var inputs []*onnxpb.ValueInfoProto
+	for _, in := range im.g.GetInput() {
+		if _, isInit := im.consts[in.GetName()]; !isInit { // IR < 4 lists initializers as inputs too
+			inputs = append(inputs, in)
+		}
+	}
+	if len(inputs) != 1 {
+		var names []string
+		for _, in := range inputs {
+			names = append(names, fmt.Sprintf("%q", in.GetName()))
+		}
+		return im.errorf("the graph has %d inputs (%s); gradgen imports networks of one input", len(inputs), strings.Join(names, ", "))
+	}
+	if n := len(im.g.GetOutput()); n != 1 {
+		return im.errorf("the graph has %d outputs; gradgen imports networks of one output", n)
+	}
+	in := inputs[0]
+	t := in.GetType().GetTensorType()
+	if t == nil {
+		return im.errorf("input %q is not a tensor", in.GetName())
+	}
+	im.elem = onnxpb.TensorProto_DataType(t.GetElemType())
+	if im.elem != onnxpb.TensorProto_FLOAT && im.elem != onnxpb.TensorProto_DOUBLE {
+		return im.errorf("input %q holds %s; gradgen networks compute in float32 or float64", in.GetName(), im.elem)
+	}
+	dims := t.GetShape().GetDim()
+	if t.GetShape() == nil || len(dims) < 2 {
+		return im.errorf("input %q has %s; gradgen needs [batch, features...], one row per sample", in.GetName(), shapeText(dims))
+	}
+	im.batch = batchDim
+	if v, ok := dims[0].GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); ok && v.DimValue > 0 {
+		im.batch = v.DimValue
+	}
+	f := &flow{layer: -1, stage: inputStage}
+	for _, d := range dims[1:] {
+		v := d.GetDimValue()
+		if _, fixed := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); !fixed || v <= 0 || v > spec.MaxWidth {
+			return im.errorf("input %q has %s; every dimension after the batch must be a fixed size from 1 to %d", in.GetName(), shapeText(dims), spec.MaxWidth)
+		}
+		f.dims = append(f.dims, int(v))
+	}
+	if f.width() > spec.MaxWidth {
+		return im.errorf("input %q has %s: %d values per sample, more than %d", in.GetName(), shapeText(dims), f.width(), spec.MaxWidth)
+	}
+	im.flows[in.GetName()] = f
+	return nil
+}
+
+// shapeText formats a declared shape as [batch, 1, 8, 8].
+func shapeText(dims []*onnxpb.TensorShapeProto_Dimension) string {
+	parts := make([]string, len(dims))
+	for i, d := range dims {
+		if p := d.GetDimParam(); p != "" {
+			parts[i] = p
+		} else if _, ok := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); ok {
+			parts[i] = fmt.Sprint(d.GetDimValue())
+		} else {
+			parts[i] = "?"
+		}
+	}
+	return "shape [" + strings.Join(parts, ", ") + "]"
+}
+
+// unsupported reports every node whose op gradgen does not import, all at
+// once.
+func (im *importer) unsupported() error {
+	var errs spec.ErrorList
+	for i, n := range im.g.GetNode() {
+		if d := n.GetDomain(); d != "" && d != "ai.onnx" {
+			errs = append(errs, &spec.Error{Pos: spec.Pos{File: im.file, Node: nodeLabel(im.g, i)},
+				Msg: fmt.Sprintf("op of domain %q: not supported (gradgen reads the default domain's %s)", d, strings.Join(Supported(), ", "))})
+		} else if lowerers[n.GetOpType()] == nil {
+			errs = append(errs, &spec.Error{Pos: spec.Pos{File: im.file, Node: nodeLabel(im.g, i)},
+				Msg: fmt.Sprintf("not supported (supported: %s)", strings.Join(Supported(), ", "))})
+		}
+	}
+	return errs.Err()
+}
+
+// Supported returns the ops the importer reads, sorted.
+func Supported() []string {
+	ops := make([]string, 0, len(lowerers))
+	for op := range lowerers {
+		ops = append(ops, op)
+	}
+	slices.Sort(ops)
+	return ops
+}
+
+// network assembles the imported network once every node is lowered: the
+// graph's output must be the last layer's (or its output map's) flow.
+func (im *importer) network() (*spec.Network, error) {
+	out := im.g.GetOutput()[0].GetName()
+	f := im.flows[out]
+	switch {
+	case f == nil && im.consts[out] != nil:
+		return nil, im.errorf("the output %q is a constant: it does not depend on the input", out)
+	case f == nil:
+		return nil, im.errorf("no node computes the output %q", out)
+	case len(im.layers) == 0:
+		return nil, im.errorf("the graph has no Gemm or MatMul: gradgen imports networks of dense layers")
+	case f.layer != len(im.layers)-1 || len(f.dims) != 1:
+		return nil, im.errorf("the output %q is not the last layer's output", out)
+	}
+	n := im.net
+	n.DType = spec.Float32
+	if im.elem == onnxpb.TensorProto_DOUBLE {
+		n.DType = spec.Float64
+	}
+	for i, l := range im.layers {
+		n.Layers[i].NoBias = l.b == nil
+		n.Pretrained = append(n.Pretrained, l.w...)
+		n.Pretrained = append(n.Pretrained, l.b...)
+	}
+	return n, nil
+}

@@ -1,0 +1,119 @@
+package onnxspec
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"unicode"
+
+	"github.com/gradgen/gradgen/spec"
+)
+
+// IsModel reports whether path names an ONNX model file, by its extension.
+func IsModel(path string) bool { return strings.EqualFold(filepath.Ext(path), ".onnx") }
+
+// Load reads the spec at path with its network: an ONNX model (see
+// LoadModel, with the package named after the file), or a YAML spec, whose
+// onnx key, if any, names the model to import, relative to the spec's
+// directory. A YAML spec without onnx is returned as spec.Load reads it.
+func Load(path string) (*spec.Network, error) {
+	if IsModel(path) {
+		return LoadModel(path, "")
+	}
+	n, err := spec.Load(path)
+	if err != nil || n.ONNX == "" {
+		return n, err
+	}
+	return Resolve(n, filepath.Dir(path))
+}
+
+// LoadModel reads the ONNX model at path as a spec of package pkg (empty:
+// named after the file, as mlp.onnx gives mlp), with the loss the model's
+// output suggests (softmax_cross_entropy after a Softmax or LogSoftmax,
+// mse otherwise) and the default optimizer: a model used for inference,
+// which can still be fine-tuned.
+func LoadModel(path, pkg string) (*spec.Network, error) {
+	if pkg == "" {
+		var err error
+		if pkg, err = PackageName(path); err != nil {
+			return nil, err
+		}
+	}
+	n := &spec.Network{Package: pkg, ONNX: filepath.Base(path), File: path, Fields: spec.Positions{}}
+	if err := importInto(n, path); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// Resolve imports the model n.ONNX names, relative to dir, into n, a spec
+// read from YAML (or a Go value) that gives its package, and optionally its
+// dtype, loss and optimizer. It returns the network, validated.
+func Resolve(n *spec.Network, dir string) (*spec.Network, error) {
+	if len(n.Layers) > 0 || n.Input != 0 {
+		return nil, spec.ErrorList{{Pos: n.Fields.At("onnx", n.Pos),
+			Msg: "onnx cannot be given with input or layers: the network comes from the ONNX model"}}
+	}
+	m := *n
+	m.Layers = nil
+	path := m.ONNX
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	if err := importInto(&m, path); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// importInto reads the model at path and fills in n's network from it,
+// then n's loss when none is given, and validates n.
+func importInto(n *spec.Network, path string) error {
+	model, err := ReadFile(path)
+	if err != nil {
+		return err
+	}
+	imp, err := Import(path, model)
+	if err != nil {
+		return err
+	}
+	if _, given := n.Fields["dtype"]; given && n.DType != imp.DType {
+		return spec.ErrorList{{Pos: n.Fields.At("dtype", n.Pos),
+			Msg: fmt.Sprintf("dtype %s, but the model %s computes in %s", n.DType, n.ONNX, imp.DType)}}
+	}
+	n.DType, n.Input, n.Layers, n.Output, n.Pretrained = imp.DType, imp.Input, imp.Layers, imp.Output, imp.Pretrained
+	if n.Fields == nil {
+		n.Fields = spec.Positions{}
+	}
+	for _, key := range []string{"input", "output"} {
+		if p, ok := imp.Fields[key]; ok {
+			n.Fields[key] = p
+		}
+	}
+	if n.Loss == "" {
+		n.Loss = spec.MSE
+		if n.Output == spec.Softmax || n.Output == spec.LogSoftmax {
+			n.Loss = spec.SoftmaxCrossEntropy
+		}
+	}
+	n.Normalize()
+	return n.Validate()
+}
+
+// PackageName derives a Go package name from a model file's name:
+// scorer.onnx gives scorer, My-Model.onnx mymodel. It is an error when
+// nothing usable is left; then -package names the package.
+func PackageName(path string) (string, error) {
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	var b strings.Builder
+	for _, r := range strings.ToLower(base) {
+		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_') {
+			b.WriteRune(r)
+		}
+	}
+	name := strings.TrimLeft(b.String(), "0123456789_")
+	if name == "" {
+		return "", fmt.Errorf("%s: no Go package name can be made from the file name; give one with -package", path)
+	}
+	return name, nil
+}

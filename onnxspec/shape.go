@@ -1,0 +1,240 @@
+package onnxspec
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/gradgen/gradgen/onnxspec/onnxpb"
+)
+
+// The ops of this file reshape the input before the first layer, as
+// nn.Flatten and x.view(x.size(0), -1) do, or compute the shapes they need
+// (torch.onnx.export writes Shape, Gather, Unsqueeze and Concat for
+// x.reshape(x.shape[0], -1)); and Constant, Transpose and Cast of
+// constants.
+
+// flatten lowers Flatten(axis=1) of the flow: each sample becomes a row.
+func (im *importer) flatten(n *onnxpb.NodeProto) error {
+	x, err := im.flowArg(n, 0)
+	if err != nil {
+		return err
+	}
+	if axis := attrInt(n, "axis", 1); axis != 1 && !(axis == -1 && len(x.dims) == 1) {
+		return fmt.Errorf("Flatten with axis %d; gradgen reads Flatten(axis=1), which keeps one row per sample", axis)
+	}
+	y := *x
+	y.dims = []int{x.width()}
+	return im.define(n, 0, &y, nil)
+}
+
+// reshape lowers Reshape of the flow to [batch, width]: the shape may give
+// the batch as −1, 0 (copy), the batch computed by Shape, or the model's
+// fixed batch, and the width as −1 or the number of values per sample.
+func (im *importer) reshape(n *onnxpb.NodeProto) error {
+	x, err := im.flowArg(n, 0)
+	if err != nil {
+		return err
+	}
+	c, err := im.constArg(n, 1)
+	if err != nil {
+		return err
+	}
+	w := int64(x.width())
+	ok := !c.float && len(c.i) == 2
+	if ok {
+		b, d := c.i[0], c.i[1]
+		batchOK := b == batchDim || b == 0 || (b == im.batch && b > 0) || (b == -1 && d != -1)
+		ok = batchOK && (d == w || d == -1)
+	}
+	if !ok {
+		return fmt.Errorf("Reshape to %s; gradgen reads a reshape to [batch, %d], one row of the %d values of each sample", shapeValues(c), w, w)
+	}
+	y := *x
+	y.dims = []int{int(w)}
+	return im.define(n, 0, &y, nil)
+}
+
+// shapeValues formats a constant shape for messages.
+func shapeValues(c *constant) string {
+	if c.float {
+		return fmt.Sprint(c.f)
+	}
+	s := "["
+	for k, v := range c.i {
+		if k > 0 {
+			s += ", "
+		}
+		if v == batchDim {
+			s += "batch"
+		} else {
+			s += fmt.Sprint(v)
+		}
+	}
+	return s + "]"
+}
+
+// constantNode lowers Constant: its value attribute (a tensor, or one of
+// the value_float(s) and value_int(s) forms).
+func (im *importer) constantNode(n *onnxpb.NodeProto) error {
+	var c *constant
+	switch {
+	case attr(n, "value") != nil:
+		var err error
+		if c, err = decodeTensor(attr(n, "value").GetT()); err != nil {
+			return err
+		}
+	case attr(n, "value_float") != nil:
+		c = &constant{float: true, elem: onnxpb.TensorProto_FLOAT, f: []float64{float64(attr(n, "value_float").GetF())}}
+	case attr(n, "value_int") != nil:
+		c = &constant{elem: onnxpb.TensorProto_INT64, i: []int64{attr(n, "value_int").GetI()}}
+	case attr(n, "value_ints") != nil:
+		is := attr(n, "value_ints").GetInts()
+		c = &constant{elem: onnxpb.TensorProto_INT64, dims: []int64{int64(len(is))}, i: slices.Clone(is)}
+	case attr(n, "value_floats") != nil:
+		fs := attr(n, "value_floats").GetFloats()
+		c = &constant{float: true, elem: onnxpb.TensorProto_FLOAT, dims: []int64{int64(len(fs))}}
+		for _, v := range fs {
+			c.f = append(c.f, float64(v))
+		}
+	default:
+		return fmt.Errorf("Constant without a value gradgen reads (value, value_float(s), value_int(s))")
+	}
+	return im.define(n, 0, nil, c)
+}
+
+// transpose lowers Transpose of a 2-dimensional initializer, the weight of
+// x @ w.t(): the result remembers that it is Wᵀ, so the layer keeps W.
+func (im *importer) transpose(n *onnxpb.NodeProto) error {
+	if im.flows[arg(n, 0)] != nil {
+		return fmt.Errorf("Transpose of the network's values; gradgen reads Transpose of a weight only")
+	}
+	c, err := im.constArg(n, 0)
+	if err != nil {
+		return err
+	}
+	if perm := attr(n, "perm"); len(c.dims) != 2 || !c.float || (perm != nil && !slices.Equal(perm.GetInts(), []int64{1, 0})) {
+		return fmt.Errorf("Transpose of %q (%v); gradgen reads the transpose of a 2-dimensional weight", c.name, c.dims)
+	}
+	rows, cols := int(c.dims[0]), int(c.dims[1])
+	t := &constant{float: true, elem: c.elem, dims: []int64{c.dims[1], c.dims[0]}, f: transposed(c.f, rows, cols),
+		initializer: c.initializer, transposed: c.initializer && !c.transposed}
+	if err := im.define(n, 0, nil, t); err != nil {
+		return err
+	}
+	t.name = c.name // the layer takes the initializer's name
+	return nil
+}
+
+// shape lowers Shape of the flow: [batch, dims...], with the batch
+// symbolic unless the input fixes it (opset 15's start and end slice it).
+func (im *importer) shape(n *onnxpb.NodeProto) error {
+	x := im.flows[arg(n, 0)]
+	if x == nil {
+		return fmt.Errorf("Shape of %q, which is not the network's values", arg(n, 0))
+	}
+	s := []int64{im.batch}
+	for _, d := range x.dims {
+		s = append(s, int64(d))
+	}
+	lo, hi := attrInt(n, "start", 0), attrInt(n, "end", int64(len(s)))
+	lo, hi = clampAxis(lo, len(s)), clampAxis(hi, len(s))
+	s = s[lo:max(lo, hi)]
+	return im.define(n, 0, nil, &constant{elem: onnxpb.TensorProto_INT64, dims: []int64{int64(len(s))}, i: s})
+}
+
+// clampAxis maps a possibly negative axis bound into [0, n].
+func clampAxis(a int64, n int) int64 {
+	if a < 0 {
+		a += int64(n)
+	}
+	return min(max(a, 0), int64(n))
+}
+
+// gather lowers Gather(axis=0) of a constant integer vector (a shape) by
+// constant indices.
+func (im *importer) gather(n *onnxpb.NodeProto) error {
+	data, err := im.constArg(n, 0)
+	if err != nil {
+		return err
+	}
+	idx, err := im.constArg(n, 1)
+	if err != nil {
+		return err
+	}
+	if data.float || idx.float || len(data.dims) != 1 || attrInt(n, "axis", 0) != 0 {
+		return fmt.Errorf("Gather other than of an integer vector along axis 0 (as of a shape)")
+	}
+	out := &constant{elem: data.elem, dims: slices.Clone(idx.dims)}
+	for _, k := range idx.i {
+		if k < 0 {
+			k += int64(len(data.i))
+		}
+		if k < 0 || k >= int64(len(data.i)) {
+			return fmt.Errorf("Gather index %d of a vector of %d", k, len(data.i))
+		}
+		out.i = append(out.i, data.i[k])
+	}
+	return im.define(n, 0, nil, out)
+}
+
+// unsqueeze lowers Unsqueeze of a constant integer scalar or vector: the
+// values stay, the shape gains dimensions of 1 (axes as an attribute
+// before opset 13, as an input after).
+func (im *importer) unsqueeze(n *onnxpb.NodeProto) error {
+	c, err := im.constArg(n, 0)
+	if err != nil {
+		return err
+	}
+	var axes []int64
+	if a := attr(n, "axes"); a != nil {
+		axes = a.GetInts()
+	} else if arg(n, 1) != "" {
+		ac, err := im.constArg(n, 1)
+		if err != nil {
+			return err
+		}
+		axes = ac.i
+	}
+	if c.float || len(axes) == 0 {
+		return fmt.Errorf("Unsqueeze other than of an integer constant (as of a shape) with axes")
+	}
+	out := *c
+	out.dims = slices.Clone(c.dims)
+	for range axes {
+		out.dims = append(out.dims, 1) // the values' order is unchanged
+	}
+	return im.define(n, 0, nil, &out)
+}
+
+// concat lowers Concat of constant integer vectors (shapes) along axis 0.
+func (im *importer) concat(n *onnxpb.NodeProto) error {
+	out := &constant{elem: onnxpb.TensorProto_INT64}
+	for k := range n.GetInput() {
+		c, err := im.constArg(n, k)
+		if err != nil {
+			return err
+		}
+		if c.float || len(c.dims) > 1 {
+			return fmt.Errorf("Concat other than of integer vectors (as of a shape)")
+		}
+		out.i = append(out.i, c.i...)
+	}
+	out.dims = []int64{int64(len(out.i))}
+	return im.define(n, 0, nil, out)
+}
+
+// cast lowers Cast of an integer constant to another integer type (shapes
+// computed in int32 or int64).
+func (im *importer) cast(n *onnxpb.NodeProto) error {
+	c, err := im.constArg(n, 0)
+	if err != nil {
+		return err
+	}
+	to := onnxpb.TensorProto_DataType(attrInt(n, "to", 0))
+	if c.float || (to != onnxpb.TensorProto_INT64 && to != onnxpb.TensorProto_INT32) {
+		return fmt.Errorf("Cast other than between integer types (as of a shape)")
+	}
+	out := *c
+	out.elem = to
+	return im.define(n, 0, nil, &out)
+}
