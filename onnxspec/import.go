@@ -189,6 +189,9 @@ func (im *importer) input() error {
 			return im.errorf("input %q has %s; every dimension after the batch must be a fixed size from 1 to %d", in.GetName(), shapeText(dims), spec.MaxWidth)
 		}
 		f.dims = append(f.dims, int(v))
+		if f.width() > spec.MaxWidth { // checked as it grows: the product cannot overflow
+			break
+		}
 	}
 	if f.width() > spec.MaxWidth {
 		return im.errorf("input %q has %s: %d values per sample, more than %d", in.GetName(), shapeText(dims), f.width(), spec.MaxWidth)

@@ -1,7 +1,10 @@
 package onnxspec
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"unicode"
@@ -60,10 +63,23 @@ func Resolve(n *spec.Network, dir string) (*spec.Network, error) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
 	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, spec.ErrorList{{Pos: n.Fields.At("onnx", n.Pos), Msg: fmt.Sprintf("onnx: %s: %v", m.ONNX, bare(err))}}
+	}
 	if err := importInto(&m, path); err != nil {
 		return nil, err
 	}
 	return &m, nil
+}
+
+// bare returns the error under a *fs.PathError, whose path the message
+// already names.
+func bare(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // importInto reads the model at path and fills in n's network from it,

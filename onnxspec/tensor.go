@@ -106,22 +106,24 @@ func decodeTensor(t *onnxpb.TensorProto) (*constant, error) {
 // values reads n values from raw, size bytes each, or else from typed, the
 // tensor's typed field; exactly one of them must hold n values.
 func values[T, E any](n int, raw []byte, size int, typed []E, fromRaw func([]byte) T, conv func(E) T) ([]T, error) {
-	out := make([]T, 0, n)
 	switch {
 	case len(raw) > 0 || (n == 0 && len(typed) == 0):
 		if len(raw) != n*size {
 			return nil, fmt.Errorf("%d bytes of raw data, want %d (%d elements of %d bytes): the file is corrupt", len(raw), n*size, n, size)
 		}
+		out := make([]T, 0, n) // n is bounded by the file's size now
 		for k := 0; k < n; k++ {
 			out = append(out, fromRaw(raw[k*size:]))
 		}
+		return out, nil
 	default:
 		if len(typed) != n {
 			return nil, fmt.Errorf("%d values, want %d: the file is corrupt", len(typed), n)
 		}
+		out := make([]T, 0, n)
 		for _, x := range typed {
 			out = append(out, conv(x))
 		}
+		return out, nil
 	}
-	return out, nil
 }

@@ -13,8 +13,9 @@ type Error struct {
 	Msg string
 }
 
-// Error formats e as "file:line:col: msg", or "file: node "name": msg" for
-// a node of a graph file. The file is left out when unknown; the line and
+// Error formats e as "file:line:col: msg", or "file: node NODE: msg" for
+// a node of a graph file, NODE being how the front end names it (ONNX's:
+// 7 "/fc1/Gemm" (Gemm)). The file is left out when unknown; the line and
 // column are left out when the position is zero.
 func (e *Error) Error() string {
 	var b strings.Builder
@@ -26,7 +27,7 @@ func (e *Error) Error() string {
 		if b.Len() > 0 {
 			b.WriteString(" ")
 		}
-		b.WriteString("node " + strconv.Quote(e.Pos.Node) + ":")
+		b.WriteString("node " + e.Pos.Node + ":")
 	}
 	if e.Pos.Line > 0 {
 		b.WriteString(strconv.Itoa(e.Pos.Line))

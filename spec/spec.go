@@ -284,7 +284,7 @@ type StepDecay struct {
 type Pos struct {
 	File      string
 	Line, Col int
-	Node      string // the node of a graph file, when the source has no lines
+	Node      string // the node of a graph file, when the source has no lines, as messages name it: 7 "/fc1/Gemm" (Gemm)
 }
 
 // Positions maps a field's key to the position of its value.

@@ -250,8 +250,8 @@ func TestErrorFormat(t *testing.T) {
 		{spec.Error{Pos: spec.Pos{File: "a.yaml"}, Msg: "bad"}, "a.yaml: bad"},
 		{spec.Error{Pos: spec.Pos{File: "a.yaml", Line: 3}, Msg: "bad"}, "a.yaml:3: bad"},
 		{spec.Error{Msg: "bad"}, "bad"},
-		{spec.Error{Pos: spec.Pos{File: "m.onnx", Node: "/fc1/Gemm"}, Msg: "bad"}, `m.onnx: node "/fc1/Gemm": bad`},
-		{spec.Error{Pos: spec.Pos{Node: "/fc1/Gemm"}, Msg: "bad"}, `node "/fc1/Gemm": bad`},
+		{spec.Error{Pos: spec.Pos{File: "m.onnx", Node: `3 "/fc1/Gemm" (Gemm)`}, Msg: "bad"}, `m.onnx: node 3 "/fc1/Gemm" (Gemm): bad`},
+		{spec.Error{Pos: spec.Pos{Node: "3 (Gemm)"}, Msg: "bad"}, `node 3 (Gemm): bad`},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {

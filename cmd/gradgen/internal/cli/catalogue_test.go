@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"io/fs"
@@ -11,8 +12,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gradgen/gradgen/internal/testmod"
 	"golang.org/x/tools/txtar"
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gradgen/gradgen/internal/testmod"
+	"github.com/gradgen/gradgen/onnxspec/onnxpb"
 )
 
 var update = flag.Bool("update", false, "rewrite the want sections of testdata/catalogue/*.txtar")
@@ -135,10 +140,33 @@ func runCase(t *testing.T, path, root string) {
 }
 
 // writeCaseFile writes one file of a case, creating its directory.
+//
+// An ONNX model, which is binary, is written in a case as NAME.onnx.txtpb,
+// the protobuf text format of its ModelProto (the harness writes NAME.onnx
+// in the binary format), or as NAME.onnx.b64, its bytes in base64, for a
+// file that is not a valid model.
 func writeCaseFile(t *testing.T, path string, data []byte) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
+	}
+	switch {
+	case strings.HasSuffix(path, ".onnx.txtpb"):
+		var m onnxpb.ModelProto
+		if err := prototext.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		var err error
+		if data, err = proto.Marshal(&m); err != nil {
+			t.Fatal(err)
+		}
+		path = strings.TrimSuffix(path, ".txtpb")
+	case strings.HasSuffix(path, ".onnx.b64"):
+		var err error
+		if data, err = base64.StdEncoding.DecodeString(strings.TrimSpace(string(data))); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		path = strings.TrimSuffix(path, ".b64")
 	}
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
