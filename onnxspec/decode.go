@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -52,7 +53,10 @@ func ReadFile(path string) (*onnxpb.ModelProto, error) {
 func Decode(name string, data []byte) (*onnxpb.ModelProto, error) {
 	var m onnxpb.ModelProto
 	if err := proto.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w: the protobuf does not decode (%v)", name, ErrNotONNX, err)
+		// protobuf's messages vary their spaces on purpose (some are
+		// U+00A0), so that no one matches them; ours says the same each run.
+		why := strings.ReplaceAll(err.Error(), "\u00a0", " ")
+		return nil, fmt.Errorf("%s: %w: the protobuf does not decode (%s)", name, ErrNotONNX, why)
 	}
 	g := m.GetGraph()
 	if g == nil {
