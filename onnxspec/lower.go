@@ -309,7 +309,7 @@ func (im *importer) describe(f *flow) string {
 }
 
 // bias sets scale·c as the bias of y's layer: c of shape [out], [1, out],
-// or a single value broadcast ([], [1]).
+// or a single value broadcast ([], [1], [1, 1]).
 func (im *importer) bias(y *flow, c *constant, scale float64) error {
 	l := &im.net.Layers[y.layer]
 	if !c.float || c.elem != im.elem {
@@ -319,7 +319,7 @@ func (im *importer) bias(y *flow, c *constant, scale float64) error {
 	switch {
 	case len(c.f) == l.Dense && (len(c.dims) == 1 || (len(c.dims) == 2 && c.dims[0] == 1)):
 		b = slices.Clone(c.f)
-	case len(c.f) == 1 && len(c.dims) <= 1:
+	case len(c.f) == 1 && len(c.dims) <= 2: // [], [1] or [1, 1]
 		b = make([]float64, l.Dense)
 		for i := range b {
 			b[i] = c.f[0]
@@ -396,7 +396,10 @@ func outputMapOp(m spec.OutputMap) func(im *importer, n *onnxpb.NodeProto) error
 }
 
 // passThrough lowers Identity, and Dropout as inference runs it: its first
-// output is its input (a Dropout's mask output must not be read).
+// output is its input (a Dropout's mask output must not be read). A model
+// exported in training mode has training_mode true on its Dropout nodes;
+// it is read the same way, since gradgen has no dropout layer yet: the
+// generated network trains without it (see docs/onnx.md).
 func (im *importer) passThrough(n *onnxpb.NodeProto) error {
 	if c := im.consts[arg(n, 0)]; c != nil {
 		d := *c
