@@ -18,9 +18,10 @@ type Net[T Float] struct {
 	layers []layer[T]
 	loss   spec.Loss
 	opt    *optimizer[T]
-	params []T // all parameters in nn.Sequential's order: W1, b1, W2, b2, …
-	grad   []T // ∂loss/∂params, same layout
-	batch  int // the number of rows the work matrices have room for
+	params []T            // all parameters in nn.Sequential's order: W1, b1, W2, b2, …
+	grad   []T            // ∂loss/∂params, same layout
+	batch  int            // the number of rows the work matrices have room for
+	output spec.OutputMap // the map Predict applies after the last layer
 }
 
 // layer is one dense layer a = f(x·Wᵀ + b) with views of its parameters and
@@ -80,6 +81,24 @@ func New[T Float](n *spec.Network, seed uint64) (*Net[T], error) {
 		}
 		in = s.Dense
 	}
+	m.output = n.Output
+	return m, nil
+}
+
+// NewPretrained returns a Net for n, an imported network, that starts from
+// its pretrained parameters, as the generated NewPretrained does. It is an
+// error when n has none.
+func NewPretrained[T Float](n *spec.Network) (*Net[T], error) {
+	if n == nil || n.Pretrained == nil {
+		return nil, errors.New("generic: NewPretrained: the network has no pretrained parameters")
+	}
+	m, err := New[T](n, 0)
+	if err != nil {
+		return nil, err
+	}
+	for i, x := range n.Pretrained {
+		m.params[i] = T(x)
+	}
 	return m, nil
 }
 
@@ -100,7 +119,8 @@ func (m *Net[T]) Params() []T { return m.params }
 func (m *Net[T]) Grad() []T { return m.grad }
 
 // Predict sets y to the network's output for the sample x: the activations of
-// the last layer, which are logits for the cross-entropy losses. It panics
+// the last layer, which are logits for the cross-entropy losses, then the
+// network's output map (softmax, log_softmax), if any. It panics
 // unless len(x) == Inputs and len(y) == Outputs.
 func (m *Net[T]) Predict(x, y []T) {
 	if len(x) != m.Inputs() || len(y) != m.Outputs() {
@@ -110,6 +130,12 @@ func (m *Net[T]) Predict(x, y []T) {
 	m.reserve(1)
 	m.forward(x, 1)
 	copy(y, m.layers[len(m.layers)-1].a)
+	switch m.output {
+	case spec.Softmax:
+		runtime.Softmax(y)
+	case spec.LogSoftmax:
+		runtime.LogSoftmax(y)
+	}
 }
 
 // Loss returns the mean loss over a batch: xs holds the samples and ts the

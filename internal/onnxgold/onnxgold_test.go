@@ -6,10 +6,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unsafe"
 
+	"github.com/gradgen/gradgen/generic"
+	"github.com/gradgen/gradgen/onnxspec"
 	gradgen "github.com/gradgen/gradgen/runtime"
+	"github.com/gradgen/gradgen/spec"
 )
 
 // The tolerances against PyTorch, |got − want| ≤ max(rel·|want|, abs): for
@@ -238,4 +242,41 @@ func flat[T float32 | float64](xs [][]float64) []T {
 // close reports |got − want| ≤ max(rel·|want|, abs).
 func close(got, want, rel, abs float64) bool {
 	return math.Abs(got-want) <= math.Max(rel*math.Abs(want), abs)
+}
+
+// TestGenericEngine: the generic engine, the independent reference, agrees
+// with PyTorch on every imported model too: NewPretrained's predictions
+// and three SGD steps, from the spec onnxspec imports.
+func TestGenericEngine(t *testing.T) {
+	for _, m := range readGolden(t).Models {
+		t.Run(m.Name, func(t *testing.T) {
+			pkg := strings.ReplaceAll(m.Name, "_", "")
+			n, err := onnxspec.Load(filepath.Join("nets", pkg, pkg+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.DType == "float32" {
+				genericParity[float32](t, m, n)
+			} else {
+				genericParity[float64](t, m, n)
+			}
+		})
+	}
+}
+
+func genericParity[T float32 | float64](t *testing.T, m model, n *spec.Network) {
+	g, err := generic.NewPretrained[T](n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tol := tolerance[m.DType]
+	d := driver[T]{predict: g.Predict, train: g.Train, loss: g.Loss, params: g.Params()}
+	checkPredict(t, "pretrained", d, m.X, m.Predict, tol.predict, tol.abs)
+	xs, ts := flat[T](m.X), flat[T](m.T)
+	for k, want := range m.Losses {
+		if got := float64(d.train(xs, ts)); !close(got, want, tol.train, tol.abs) {
+			t.Errorf("step %d: loss %.9g, PyTorch %.9g", k+1, got, want)
+		}
+	}
+	checkPredict(t, "trained", d, m.X, m.PredictAfter, tol.train, tol.abs)
 }
