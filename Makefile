@@ -99,8 +99,14 @@ unit:
 build:
 	$(GO) build ./...
 
+# ONNX Runtime for internal/onnxrt: npm ci installs what internal/onnxrt/package-lock.json pins
+# (onnxruntime-node) here, outside the module, and again only when the lock file changes.
+ORT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/gradgen/onnxrt
+
 ## interop: rerun internal/torchgold/golden.py with PyTorch (Debian's python3-torch), fail unless its goldens
-## match the committed ones (1e-12 relative), then run the torch.optim golden tests on both
+## match the committed ones (1e-12 relative), then run the torch.optim golden tests on both; rerun the PyTorch
+## exports of internal/onnxgold (the same bytes) and their tests; then run the models gradgen export writes
+## under ONNX Runtime and compare with the generated packages (internal/onnxrt)
 interop:
 	@/usr/bin/python3 -c 'import torch, numpy' 2>/dev/null || { \
 		echo "make interop: /usr/bin/python3 cannot import torch and numpy: apt-get install python3-torch" >&2; exit 1; }
@@ -110,3 +116,22 @@ interop:
 	TORCHGOLD_FRESH=$$tmp/golden.json $(GO) test -count=1 -v -run '^TestRegenerated$$' ./internal/torchgold && \
 	TORCHGOLD_JSON=$$tmp/golden.json $(GO) test -count=1 ./internal/torchgold/... && \
 	$(GO) test -count=1 ./internal/torchgold/...
+	@/usr/bin/python3 -c 'import onnx' 2>/dev/null || { \
+		echo "make interop: /usr/bin/python3 cannot import onnx: apt-get install python3-onnx" >&2; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	echo "/usr/bin/python3 internal/onnxgold/golden.py -o $$tmp" && \
+	/usr/bin/python3 internal/onnxgold/golden.py -o $$tmp >/dev/null && \
+	{ diff -rq $$tmp internal/onnxgold/testdata || { \
+		echo "make interop: PyTorch exports other models or goldens than internal/onnxgold/testdata holds" >&2; exit 1; }; }
+	$(GO) test -count=1 ./internal/onnxgold/... ./onnxspec
+	@command -v npm >/dev/null && command -v node >/dev/null || { \
+		echo "make interop: ONNX Runtime needs node and npm: apt-get install nodejs npm" >&2; exit 1; }
+	@test -n "$(ORT_CACHE)" && if ! cmp -s internal/onnxrt/package-lock.json "$(ORT_CACHE)/installed.lock" || \
+		[ ! -d "$(ORT_CACHE)/node_modules/onnxruntime-node" ]; then \
+		echo "npm ci --ignore-scripts  # onnxruntime-node, into $(ORT_CACHE)" && \
+		rm -rf "$(ORT_CACHE)/node_modules" "$(ORT_CACHE)/installed.lock" && mkdir -p "$(ORT_CACHE)" && \
+		cp internal/onnxrt/package.json internal/onnxrt/package-lock.json "$(ORT_CACHE)/" && \
+		(cd "$(ORT_CACHE)" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) && \
+		cp internal/onnxrt/package-lock.json "$(ORT_CACHE)/installed.lock"; \
+	fi
+	GRADGEN_ORT_NODE_MODULES="$(ORT_CACHE)/node_modules" $(GO) test -count=1 -v -run '^TestExportMatchesRuntime$$' ./internal/onnxrt

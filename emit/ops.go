@@ -350,8 +350,9 @@ func emitBCELogitsGrad(c *funcCtx, v *ir.Value) []Code {
 func emitRowMap(fn string) func(c *funcCtx, v *ir.Value) []Code {
 	return func(c *funcCtx, v *ir.Value) []Code {
 		body := []Code{
+			Id("in").Op(":=").Add(c.row(v.Args[0])),
 			Id("out").Op(":=").Add(c.row(v)),
-			Op("*").Id("out").Op("=").Op("*").Add(c.row(v.Args[0])),
+			Op("*").Id("out").Op("=").Op("*").Id("in"),
 			rt(fn).Call(all(Id("out"))),
 		}
 		return c.rowLoop(append(body, c.mapInPlace(v)...))

@@ -200,7 +200,7 @@ func (im *importer) gemm(n *onnxpb.NodeProto) error {
 		return err
 	}
 	if attrInt(n, "transA", 0) != 0 {
-		return fmt.Errorf("Gemm with transA = 1 reads its input transposed, a row per feature; gradgen needs a row per sample")
+		return fmt.Errorf("a Gemm with transA = 1 reads its input transposed, a row per feature; gradgen needs a row per sample")
 	}
 	b, err := im.constArg(n, 1)
 	if err != nil {
@@ -275,7 +275,7 @@ func (im *importer) add(n *onnxpb.NodeProto) error {
 		k = 1
 	}
 	if im.flows[arg(n, 1-k)] != nil {
-		return fmt.Errorf("Add of two tensors that both depend on the input (a skip connection): gradgen imports chains of layers")
+		return fmt.Errorf("an Add of two tensors that both depend on the input (a skip connection): gradgen imports chains of layers")
 	}
 	x, err := im.flowArg(n, k)
 	if err != nil {
@@ -286,7 +286,7 @@ func (im *importer) add(n *onnxpb.NodeProto) error {
 		return err
 	}
 	if x.layer < 0 || x.stage != product {
-		return fmt.Errorf("Add of a constant to %s: gradgen reads Add as the bias of the MatMul before it", im.describe(x))
+		return fmt.Errorf("an Add of a constant to %s: gradgen reads Add as the bias of the MatMul before it", im.describe(x))
 	}
 	y := *x
 	if err := im.bias(&y, c, 1); err != nil {

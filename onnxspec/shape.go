@@ -20,7 +20,7 @@ func (im *importer) flatten(n *onnxpb.NodeProto) error {
 		return err
 	}
 	if axis := attrInt(n, "axis", 1); axis != 1 && !(axis == -1 && len(x.dims) == 1) {
-		return fmt.Errorf("Flatten with axis %d; gradgen reads Flatten(axis=1), which keeps one row per sample", axis)
+		return fmt.Errorf("axis %d; gradgen reads Flatten(axis=1), which keeps one row per sample", axis)
 	}
 	y := *x
 	y.dims = []int{x.width()}
@@ -47,7 +47,7 @@ func (im *importer) reshape(n *onnxpb.NodeProto) error {
 		ok = batchOK && (d == w || d == -1)
 	}
 	if !ok {
-		return fmt.Errorf("Reshape to %s; gradgen reads a reshape to [batch, %d], one row of the %d values of each sample", shapeValues(c), w, w)
+		return fmt.Errorf("a reshape to %s; gradgen reads a reshape to [batch, %d], one row of the %d values of each sample", shapeValues(c), w, w)
 	}
 	y := *x
 	y.dims = []int{int(w)}
@@ -97,7 +97,7 @@ func (im *importer) constantNode(n *onnxpb.NodeProto) error {
 			c.f = append(c.f, float64(v))
 		}
 	default:
-		return fmt.Errorf("Constant without a value gradgen reads (value, value_float(s), value_int(s))")
+		return fmt.Errorf("no value gradgen reads (value, value_float(s), value_int(s))")
 	}
 	return im.define(n, 0, nil, c)
 }
@@ -106,14 +106,14 @@ func (im *importer) constantNode(n *onnxpb.NodeProto) error {
 // x @ w.t(): the result remembers that it is Wᵀ, so the layer keeps W.
 func (im *importer) transpose(n *onnxpb.NodeProto) error {
 	if im.flows[arg(n, 0)] != nil {
-		return fmt.Errorf("Transpose of the network's values; gradgen reads Transpose of a weight only")
+		return fmt.Errorf("a transpose of the network's values; gradgen reads Transpose of a weight only")
 	}
 	c, err := im.constArg(n, 0)
 	if err != nil {
 		return err
 	}
 	if perm := attr(n, "perm"); len(c.dims) != 2 || !c.float || (perm != nil && !slices.Equal(perm.GetInts(), []int64{1, 0})) {
-		return fmt.Errorf("Transpose of %q (%v); gradgen reads the transpose of a 2-dimensional weight", c.name, c.dims)
+		return fmt.Errorf("a transpose of %q (%v); gradgen reads the transpose of a 2-dimensional weight", c.name, c.dims)
 	}
 	rows, cols := int(c.dims[0]), int(c.dims[1])
 	t := &constant{float: true, elem: c.elem, dims: []int64{c.dims[1], c.dims[0]}, f: transposed(c.f, rows, cols),
@@ -130,7 +130,7 @@ func (im *importer) transpose(n *onnxpb.NodeProto) error {
 func (im *importer) shape(n *onnxpb.NodeProto) error {
 	x := im.flows[arg(n, 0)]
 	if x == nil {
-		return fmt.Errorf("Shape of %q, which is not the network's values", arg(n, 0))
+		return fmt.Errorf("the shape of %q, which is not the network's values", arg(n, 0))
 	}
 	s := []int64{im.batch}
 	for _, d := range x.dims {
@@ -162,7 +162,7 @@ func (im *importer) gather(n *onnxpb.NodeProto) error {
 		return err
 	}
 	if data.float || idx.float || len(data.dims) != 1 || attrInt(n, "axis", 0) != 0 {
-		return fmt.Errorf("Gather other than of an integer vector along axis 0 (as of a shape)")
+		return fmt.Errorf("a gather other than of an integer vector along axis 0 (as of a shape)")
 	}
 	out := &constant{elem: data.elem, dims: slices.Clone(idx.dims)}
 	for _, k := range idx.i {
@@ -170,7 +170,7 @@ func (im *importer) gather(n *onnxpb.NodeProto) error {
 			k += int64(len(data.i))
 		}
 		if k < 0 || k >= int64(len(data.i)) {
-			return fmt.Errorf("Gather index %d of a vector of %d", k, len(data.i))
+			return fmt.Errorf("index %d of a vector of %d", k, len(data.i))
 		}
 		out.i = append(out.i, data.i[k])
 	}
@@ -196,7 +196,7 @@ func (im *importer) unsqueeze(n *onnxpb.NodeProto) error {
 		axes = ac.i
 	}
 	if c.float || len(axes) == 0 {
-		return fmt.Errorf("Unsqueeze other than of an integer constant (as of a shape) with axes")
+		return fmt.Errorf("an unsqueeze other than of an integer constant (as of a shape) with axes")
 	}
 	out := *c
 	out.dims = slices.Clone(c.dims)
@@ -215,7 +215,7 @@ func (im *importer) concat(n *onnxpb.NodeProto) error {
 			return err
 		}
 		if c.float || len(c.dims) > 1 {
-			return fmt.Errorf("Concat other than of integer vectors (as of a shape)")
+			return fmt.Errorf("a concat other than of integer vectors (as of a shape)")
 		}
 		out.i = append(out.i, c.i...)
 	}
@@ -232,7 +232,7 @@ func (im *importer) cast(n *onnxpb.NodeProto) error {
 	}
 	to := onnxpb.TensorProto_DataType(attrInt(n, "to", 0))
 	if c.float || (to != onnxpb.TensorProto_INT64 && to != onnxpb.TensorProto_INT32) {
-		return fmt.Errorf("Cast other than between integer types (as of a shape)")
+		return fmt.Errorf("a cast other than between integer types (as of a shape)")
 	}
 	out := *c
 	out.elem = to

@@ -41,6 +41,9 @@ Usage:
   gradgen check [-o FILE] SPEC    exit 1 with a short diff if FILE is missing or stale
   gradgen check DIR/...           check every gradgen-generated file below DIR (./...)
                                   against the spec its header names; exit 1 if any is stale
+  gradgen export [-params FILE] [-opset N] -o FILE SPEC
+                                  write the network as an ONNX model (opset 17 by default),
+                                  with the parameters of a checkpoint or .safetensors file
   gradgen ir [-after PASS] [-format text|dot] SPEC
                                   print the IR (forward and backward), or draw it
   gradgen explain [-format md|tex] SPEC
@@ -71,6 +74,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return gen(args, stdout, stderr)
 	case "check":
 		return check(args, stdout, stderr)
+	case "export":
+		return exportCmd(args, stdout, stderr)
 	case "ir":
 		return dumpIR(args, stdout, stderr)
 	case "explain":

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gradgen/gradgen/build"
+	"github.com/gradgen/gradgen/emit"
 	"github.com/gradgen/gradgen/generic"
 	"github.com/gradgen/gradgen/ir"
 	"github.com/gradgen/gradgen/onnxspec"
@@ -93,9 +94,9 @@ func readParams[T runtime.Float](n *spec.Network, p *ir.Program, path string) ([
 			params = m.Params()
 		}
 	case strings.EqualFold(filepath.Ext(path), ".safetensors"):
-		err = safetensors.LoadParams(path, onnxspec.Layout(p), params)
+		err = safetensors.LoadParams(path, emit.Layout(p), params)
 	default:
-		err = runtime.LoadParams(path, &runtime.CheckpointKey{Layout: onnxspec.Layout(p), Spec: p.SpecHash}, params)
+		err = runtime.LoadParams(path, &runtime.CheckpointKey{Layout: emit.Layout(p), Spec: p.SpecHash}, params)
 	}
 	if err != nil {
 		return nil, err

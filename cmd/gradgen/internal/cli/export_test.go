@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gradgen/gradgen/build"
+	"github.com/gradgen/gradgen/emit"
 	"github.com/gradgen/gradgen/generic"
 	"github.com/gradgen/gradgen/ir"
 	"github.com/gradgen/gradgen/onnxspec"
@@ -135,7 +136,7 @@ func TestExportCheckpoint(t *testing.T) {
 			want := distinct(p.NumParams())
 			want[0] = 1.0 / 3 // not a float32
 			ckpt := filepath.Join(dir, "net.ckpt")
-			if err := c.save(ckpt, &runtime.CheckpointKey{Layout: onnxspec.Layout(p), Spec: p.SpecHash}, want); err != nil {
+			if err := c.save(ckpt, &runtime.CheckpointKey{Layout: emit.Layout(p), Spec: p.SpecHash}, want); err != nil {
 				t.Fatal(err)
 			}
 			out := filepath.Join(dir, "net.onnx")
@@ -162,7 +163,7 @@ func TestExportSafetensors(t *testing.T) {
 		params[i] = float32(x)
 	}
 	st := filepath.Join(dir, "model.safetensors")
-	if err := safetensors.SaveParams(st, onnxspec.Layout(p), params); err != nil {
+	if err := safetensors.SaveParams(st, emit.Layout(p), params); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "net.onnx")
@@ -215,7 +216,7 @@ func TestExportErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			ckpt := filepath.Join(dir, "other.ckpt")
-			if err := runtime.SaveParams(ckpt, &runtime.CheckpointKey{Layout: onnxspec.Layout(p), Spec: p.SpecHash}, make([]float32, p.NumParams())); err != nil {
+			if err := runtime.SaveParams(ckpt, &runtime.CheckpointKey{Layout: emit.Layout(p), Spec: p.SpecHash}, make([]float32, p.NumParams())); err != nil {
 				t.Fatal(err)
 			}
 			return []string{"-params", ckpt, "-o", filepath.Join(dir, "net.onnx"), specPath}
@@ -223,7 +224,7 @@ func TestExportErrors(t *testing.T) {
 		{name: "float64 safetensors for a float32 network", args: func(dir, specPath string) []string {
 			_, p := programOf(t, specPath)
 			st := filepath.Join(dir, "net.safetensors")
-			if err := safetensors.SaveParams(st, onnxspec.Layout(p), make([]float64, p.NumParams())); err != nil {
+			if err := safetensors.SaveParams(st, emit.Layout(p), make([]float64, p.NumParams())); err != nil {
 				t.Fatal(err)
 			}
 			return []string{"-params", st, "-o", filepath.Join(dir, "net.onnx"), specPath}

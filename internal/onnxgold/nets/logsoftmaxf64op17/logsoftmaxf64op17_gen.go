@@ -585,8 +585,9 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 
 	// y = log softmax(z2)
 	{
+		in := &s.b1
 		out := y
-		*out = *&s.b1
+		*out = *in
 		gradgen.LogSoftmax(out[:])
 	}
 }

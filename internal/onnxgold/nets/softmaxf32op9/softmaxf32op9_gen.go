@@ -582,8 +582,9 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float32, y *[Outputs]float32) {
 
 	// y = softmax(z2)
 	{
+		in := &s.b1
 		out := y
-		*out = *&s.b1
+		*out = *in
 		gradgen.Softmax(out[:])
 	}
 }

@@ -1,0 +1,68 @@
+// run.mjs runs ONNX models under ONNX Runtime (the npm package
+// onnxruntime-node, at the version package.json pins) for gradgen's export
+// cross-check. It reads a request, a JSON file named by its argument (or
+// stdin):
+//
+//	{"runs": [{"model": "tiny.onnx", "type": "float32", "dims": [7, 4], "data": [...]}, ...]}
+//
+// runs each model once on its input, the model's only input, on one thread,
+// and prints one JSON line to stdout:
+//
+//	{"ort": "1.30.0", "results": [{"dims": [7, 3], "data": [...]}, ...]}
+//
+// the outputs in order, each the model's first output. JSON numbers carry a
+// float32 or float64 exactly both ways (a float32 widens to a double, and a
+// double prints as the shortest text that reads back as it). onnxruntime-node
+// is loaded from the node_modules directory GRADGEN_ORT_NODE_MODULES names,
+// or from beside this script. Errors go to stderr with exit status 1.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = process.env.GRADGEN_ORT_NODE_MODULES;
+// A require that resolves from inside dir (a file in it need not exist).
+const require = createRequire(dir ? join(dir, 'gradgen-onnxrt.cjs') : import.meta.url);
+const ort = require('onnxruntime-node');
+
+const arrays = { float32: Float32Array, float64: Float64Array };
+
+async function main() {
+	const request = JSON.parse(readFileSync(process.argv[2] ?? 0, 'utf8'));
+	const options = {
+		intraOpNumThreads: 1,
+		interOpNumThreads: 1,
+		executionMode: 'sequential',
+		executionProviders: ['cpu'],
+	};
+	const sessions = new Map();
+	const results = [];
+	for (const run of request.runs) {
+		const TypedArray = arrays[run.type];
+		if (!TypedArray) {
+			throw new Error(`${run.model}: input type ${run.type}, want float32 or float64`);
+		}
+		let session = sessions.get(run.model);
+		let out;
+		try {
+			if (!session) {
+				session = await ort.InferenceSession.create(run.model, options);
+				sessions.set(run.model, session);
+			}
+			const input = new ort.Tensor(run.type, TypedArray.from(run.data), run.dims);
+			out = await session.run({ [session.inputNames[0]]: input });
+		} catch (e) {
+			throw new Error(`${run.model}: ${e.message}`);
+		}
+		const y = out[session.outputNames[0]];
+		if (y.type !== run.type) {
+			throw new Error(`${run.model}: output of type ${y.type}, input ${run.type}`);
+		}
+		results.push({ dims: y.dims, data: [...y.data] });
+	}
+	process.stdout.write(JSON.stringify({ ort: ort.env.versions?.node ?? '', results }) + '\n');
+}
+
+main().catch((e) => {
+	process.stderr.write(`run.mjs: ${e.message ?? e}\n`);
+	process.exit(1);
+});

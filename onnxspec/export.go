@@ -1,0 +1,345 @@
+package onnxspec
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gradgen/gradgen/ir"
+	"github.com/gradgen/gradgen/onnxspec/onnxpb"
+	"github.com/gradgen/gradgen/runtime"
+)
+
+// The opsets Export writes: DefaultOpset unless ExportOptions says otherwise,
+// and any from MinOpset to MaxOpset.
+const (
+	DefaultOpset = 17
+	MinOpset     = 9
+	MaxOpset     = 20
+)
+
+// ExportOptions tune Export.
+type ExportOptions struct {
+	// Opset is the version of the default ONNX operator set the model
+	// imports, from MinOpset to MaxOpset; 0 means DefaultOpset.
+	Opset int
+}
+
+// irVersions is the IR version of a model of each opset: that of the ONNX
+// release that introduced the opset (onnx.helper.VERSION_TABLE), so that any
+// runtime that implements the opset reads the file.
+var irVersions = [...]int64{9: 4, 10: 5, 11: 6, 12: 7, 13: 7, 14: 7, 15: 8, 16: 8, 17: 8, 18: 8, 19: 9, 20: 9}
+
+// Export writes the prediction of p as an ONNX inference model, the
+// serialized ModelProto, with the parameters params (the flat vector in the
+// order and layout of p.Params: each weight [out][in] row-major, then its
+// bias). p is a program as build.Program returns it, before the passes: its
+// predict function still holds one Dense value per layer.
+//
+// The graph reads the input x of shape [N, width], with a symbolic batch
+// dimension N, and writes y of shape [N, outputs]. Each op of the predict
+// function becomes one node, named by the index of its layer in
+// nn.Sequential as torch.onnx.export names them (/0/Gemm, /1/Relu, /2/Gemm):
+// Dense becomes Gemm with transB=1 (transB=0 for a weight kept transposed
+// outside gradgen, written transposed), or, without bias below opset 11,
+// where Gemm needs one, MatMul with the weight transposed; the activations
+// Relu, LeakyRelu, Sigmoid and Tanh; the output maps Softmax and LogSoftmax
+// on axis 1. LeakyRelu's alpha is a float32 attribute, so the slope of a
+// float64 network's leaky_relu that a float32 cannot hold (0.01, 0.2) is
+// rounded to one in the model: its negative outputs then differ from
+// gradgen's in their 8th digit. (PRelu with a float64 slope would be exact,
+// but ONNX Runtime implements it for float64 only from opset 16.)
+// Parameters are initializers named by their PyTorch names (ir.Param.Torch),
+// FLOAT for a float32 program and DOUBLE for a float64 one, as raw
+// little-endian data. The same program, parameters and options give the
+// same bytes.
+func Export(p *ir.Program, params []float64, opt ExportOptions) ([]byte, error) {
+	m, err := exportModel(p, params, opt)
+	if err != nil {
+		return nil, err
+	}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(m)
+}
+
+// exportModel builds the ModelProto Export serializes.
+func exportModel(p *ir.Program, params []float64, opt ExportOptions) (*onnxpb.ModelProto, error) {
+	opset := opt.Opset
+	if opset == 0 {
+		opset = DefaultOpset
+	}
+	if opset < MinOpset || opset > MaxOpset {
+		return nil, fmt.Errorf("onnx export: opset %d; gradgen writes opsets %d to %d", opset, MinOpset, MaxOpset)
+	}
+	if n := p.NumParams(); len(params) != n {
+		return nil, fmt.Errorf("onnx export: %d parameter values, but the network has %d parameters", len(params), n)
+	}
+	f := p.Func(ir.RolePredict)
+	if f == nil || len(f.Outputs) != 1 || f.Outputs[0].Kind != ir.Prediction || f.Outputs[0].Port >= len(p.Outputs) {
+		return nil, fmt.Errorf("onnx export: the program has no predict function with one prediction")
+	}
+	e := &exporter{p: p, params: params, output: p.Outputs[f.Outputs[0].Port].Name, elem: onnxpb.TensorProto_FLOAT,
+		names: map[*ir.Value]string{}, taken: map[string]bool{}, transposed: map[*ir.Value]bool{},
+		graph: &onnxpb.GraphProto{Name: proto.String(p.Package)}}
+	if p.DType == ir.F64 {
+		e.elem = onnxpb.TensorProto_DOUBLE
+	}
+	out := f.Outputs[0].Value
+	live := liveValues(out)
+	for _, v := range f.Values {
+		// A Dense without bias below opset 11 is a MatMul of x and Wᵀ.
+		if live[v] && v.Op == ir.OpDense && len(v.Args) == 2 && opset < 11 {
+			e.transposed[v.Args[1]] = true
+		}
+	}
+	for _, v := range f.Values {
+		if !live[v] {
+			continue // the loss and its targets: predict's function holds them until dce
+		}
+		rule, ok := exportRules[v.Op]
+		if !ok {
+			return nil, fmt.Errorf("onnx export: %s%s: the op %s has no ONNX form in gradgen's exporter", v.Label(), where(v.Pos), v.Op)
+		}
+		if err := rule(e, v, v == out); err != nil {
+			return nil, fmt.Errorf("onnx export: %s%s: %w", v.Label(), where(v.Pos), err)
+		}
+	}
+	if e.graph.Output == nil {
+		return nil, fmt.Errorf("onnx export: the prediction %s is not computed by a node", out.Label())
+	}
+	return &onnxpb.ModelProto{
+		IrVersion:       proto.Int64(irVersions[opset]),
+		OpsetImport:     []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(int64(opset))}},
+		ProducerName:    proto.String("gradgen"),
+		ProducerVersion: proto.String(runtime.Version),
+		DocString:       proto.String(fmt.Sprintf("%s network exported by gradgen %s from %s (spec %s)", p.LayerWidths(), runtime.Version, p.Source, p.SpecHash)),
+		Graph:           e.graph,
+	}, nil
+}
+
+// where is " (pos)", or nothing for an unknown position.
+func where(pos ir.Pos) string {
+	if s := pos.String(); s != "" {
+		return " (" + s + ")"
+	}
+	return ""
+}
+
+// liveValues returns the values out depends on, itself included.
+func liveValues(out *ir.Value) map[*ir.Value]bool {
+	live := map[*ir.Value]bool{}
+	stack := []*ir.Value{out}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if live[v] {
+			continue
+		}
+		live[v] = true
+		stack = append(stack, v.Args...)
+	}
+	return live
+}
+
+// exporter holds what Export has written so far.
+type exporter struct {
+	p      *ir.Program
+	params []float64
+	output string // the name of the model's output, y
+	elem   onnxpb.TensorProto_DataType
+	graph  *onnxpb.GraphProto
+	// names is the ONNX name of each value written; taken holds every
+	// name in the graph, so that two tensors never share one.
+	names map[*ir.Value]string
+	taken map[string]bool
+	// transposed marks the parameter values whose initializer is written
+	// transposed for a MatMul, beyond those kept transposed anyway.
+	transposed map[*ir.Value]bool
+	// module is the index in nn.Sequential of the next layer's module,
+	// which names its nodes: a Linear and its activation are modules of
+	// their own.
+	module int
+}
+
+// exportRules writes each op's node (or graph input, or initializer) for the
+// value v, the model's output when out is set.
+var exportRules map[ir.Op]func(e *exporter, v *ir.Value, out bool) error
+
+func init() {
+	exportRules = map[ir.Op]func(e *exporter, v *ir.Value, out bool) error{
+		ir.OpInput:      (*exporter).input,
+		ir.OpParam:      (*exporter).param,
+		ir.OpDense:      (*exporter).dense,
+		ir.OpReLU:       unary("Relu"),
+		ir.OpLeakyReLU:  (*exporter).leakyReLU,
+		ir.OpSigmoid:    unary("Sigmoid"),
+		ir.OpTanh:       unary("Tanh"),
+		ir.OpSoftmax:    rowMap("Softmax"),
+		ir.OpLogSoftmax: rowMap("LogSoftmax"),
+	}
+}
+
+// input declares the graph input x: [N][width].
+func (e *exporter) input(v *ir.Value, out bool) error {
+	if v.Port < 0 || v.Port >= len(e.p.Inputs) || len(v.Type.Dims) != 1 {
+		return fmt.Errorf("input %d of type %s is not a row per sample of one of the program's inputs", v.Port, v.Type.Format(e.p.DType))
+	}
+	name := e.p.Inputs[v.Port].Name
+	if err := e.name(v, name); err != nil {
+		return err
+	}
+	e.graph.Input = append(e.graph.Input, e.valueInfo(name, v.Type.Cols()))
+	return nil
+}
+
+// param writes the parameter's initializer, named by its PyTorch name,
+// transposed ([in][out]) when it is kept so outside gradgen or a MatMul
+// reads it.
+func (e *exporter) param(v *ir.Value, out bool) error {
+	q := e.p.Param(v.Name)
+	if q == nil {
+		return fmt.Errorf("no parameter is named %s", v.Name)
+	}
+	if !q.Type.Equal(v.Type) {
+		return fmt.Errorf("parameter %s has type %s, the value %s", q.Name, q.Type.Format(e.p.DType), v.Type.Format(e.p.DType))
+	}
+	data := e.params[q.Offset : q.Offset+q.Type.Elems()]
+	dims := q.Type.Dims
+	if (q.Transposed || e.transposed[v]) && len(dims) == 2 {
+		data, dims = transpose(data, dims[0], dims[1]), []int{dims[1], dims[0]}
+	}
+	if err := e.name(v, q.Torch); err != nil {
+		return err
+	}
+	e.graph.Initializer = append(e.graph.Initializer, e.tensor(q.Torch, dims, data))
+	return nil
+}
+
+// dense writes a layer's product: Gemm(x, W, b), or MatMul(x, Wᵀ) without
+// bias below opset 11.
+func (e *exporter) dense(v *ir.Value, out bool) error {
+	w := v.Args[1]
+	q := e.p.Param(w.Name)
+	if w.Op != ir.OpParam || q == nil {
+		return fmt.Errorf("the weight of a Dense must be a parameter, is %s", w.Label())
+	}
+	if e.transposed[w] {
+		return e.node(v, out, "MatMul", v.Args)
+	}
+	if q.Transposed {
+		return e.node(v, out, "Gemm", v.Args)
+	}
+	return e.node(v, out, "Gemm", v.Args, intAttr("transB", 1))
+}
+
+// leakyReLU writes LeakyRelu with the slope as alpha, a float32.
+func (e *exporter) leakyReLU(v *ir.Value, out bool) error {
+	return e.node(v, out, "LeakyRelu", v.Args, floatAttr("alpha", float32(v.Aux)))
+}
+
+// unary returns the rule of an element-wise op that becomes one node of
+// the given type.
+func unary(opType string) func(e *exporter, v *ir.Value, out bool) error {
+	return func(e *exporter, v *ir.Value, out bool) error { return e.node(v, out, opType, v.Args) }
+}
+
+// rowMap returns the rule of an output map, Softmax or LogSoftmax over each
+// row: axis 1, which every opset reads the same way for a matrix.
+func rowMap(opType string) func(e *exporter, v *ir.Value, out bool) error {
+	return func(e *exporter, v *ir.Value, out bool) error {
+		return e.node(v, out, opType, v.Args, intAttr("axis", 1))
+	}
+}
+
+// node appends the node computing v from args, each already written, as
+// the next module of nn.Sequential: /module/opType, whose output is
+// /module/opType_output_0 as torch.onnx.export names them, or y for the
+// model's output.
+func (e *exporter) node(v *ir.Value, out bool, opType string, args []*ir.Value, attrs ...*onnxpb.AttributeProto) error {
+	name := fmt.Sprintf("/%d/%s", e.module, opType)
+	e.module++
+	inputs := make([]string, len(args))
+	for i, a := range args {
+		in, ok := e.names[a]
+		if !ok {
+			return fmt.Errorf("its argument %s is not written before it", a.Label())
+		}
+		inputs[i] = in
+	}
+	output := name + "_output_0"
+	if out {
+		output = e.output
+	}
+	if err := e.name(v, output); err != nil {
+		return err
+	}
+	e.graph.Node = append(e.graph.Node, &onnxpb.NodeProto{Name: proto.String(name), OpType: proto.String(opType),
+		Input: inputs, Output: []string{output}, Attribute: attrs})
+	if out {
+		e.graph.Output = append(e.graph.Output, e.valueInfo(output, v.Type.Cols()))
+	}
+	return nil
+}
+
+// name gives v the ONNX name s, which no other tensor of the graph may have.
+func (e *exporter) name(v *ir.Value, s string) error {
+	if e.taken[s] {
+		return fmt.Errorf("two tensors of the graph would be named %q", s)
+	}
+	e.taken[s] = true
+	e.names[v] = s
+	return nil
+}
+
+// valueInfo declares a graph input or output of shape [N][cols].
+func (e *exporter) valueInfo(name string, cols int) *onnxpb.ValueInfoProto {
+	dims := []*onnxpb.TensorShapeProto_Dimension{
+		{Value: &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "N"}},
+		{Value: &onnxpb.TensorShapeProto_Dimension_DimValue{DimValue: int64(cols)}},
+	}
+	return &onnxpb.ValueInfoProto{Name: proto.String(name), Type: &onnxpb.TypeProto{
+		Value: &onnxpb.TypeProto_TensorType{TensorType: &onnxpb.TypeProto_Tensor{
+			ElemType: proto.Int32(int32(e.elem)), Shape: &onnxpb.TensorShapeProto{Dim: dims}}}}}
+}
+
+// tensor is an initializer of the program's element type holding data, of
+// shape dims, as raw little-endian bytes.
+func (e *exporter) tensor(name string, dims []int, data []float64) *onnxpb.TensorProto {
+	var raw []byte
+	if e.elem == onnxpb.TensorProto_DOUBLE {
+		raw = make([]byte, 0, 8*len(data))
+		for _, x := range data {
+			raw = binary.LittleEndian.AppendUint64(raw, math.Float64bits(x))
+		}
+	} else {
+		raw = make([]byte, 0, 4*len(data))
+		for _, x := range data {
+			raw = binary.LittleEndian.AppendUint32(raw, math.Float32bits(float32(x)))
+		}
+	}
+	shape := make([]int64, len(dims))
+	for i, d := range dims {
+		shape[i] = int64(d)
+	}
+	return &onnxpb.TensorProto{Name: proto.String(name), Dims: shape, DataType: proto.Int32(int32(e.elem)), RawData: raw}
+}
+
+// transpose returns the transpose of the rows×cols matrix m, row-major.
+func transpose(m []float64, rows, cols int) []float64 {
+	t := make([]float64, len(m))
+	for i := range rows {
+		for j := range cols {
+			t[j*rows+i] = m[i*cols+j]
+		}
+	}
+	return t
+}
+
+func intAttr(name string, i int64) *onnxpb.AttributeProto {
+	return &onnxpb.AttributeProto{Name: proto.String(name), Type: onnxpb.AttributeProto_INT.Enum(), I: proto.Int64(i)}
+}
+
+func floatAttr(name string, f float32) *onnxpb.AttributeProto {
+	return &onnxpb.AttributeProto{Name: proto.String(name), Type: onnxpb.AttributeProto_FLOAT.Enum(), F: proto.Float32(f)}
+}
