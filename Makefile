@@ -124,6 +124,11 @@ interop:
 	{ diff -rq $$tmp internal/onnxgold/testdata || { \
 		echo "make interop: PyTorch exports other models or goldens than internal/onnxgold/testdata holds" >&2; exit 1; }; }
 	$(GO) test -count=1 ./internal/onnxgold/... ./onnxspec
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	cp examples/onnx/train.py examples/onnx/digits.csv.gz $$tmp/ && \
+	echo "/usr/bin/python3 examples/onnx/train.py  # in $$tmp" && /usr/bin/python3 $$tmp/train.py && \
+	cmp $$tmp/classifier.onnx examples/onnx/classifier.onnx && cmp $$tmp/torch.json examples/onnx/torch.json
+	$(GO) test -count=1 ./examples/onnx/...
 	@command -v npm >/dev/null && command -v node >/dev/null || { \
 		echo "make interop: ONNX Runtime needs node and npm: apt-get install nodejs npm" >&2; exit 1; }
 	@test -n "$(ORT_CACHE)" && if ! cmp -s internal/onnxrt/package-lock.json "$(ORT_CACHE)/installed.lock" || \
