@@ -11,6 +11,7 @@ import (
 	"github.com/gradgen/gradgen"
 	"github.com/gradgen/gradgen/emit"
 	"github.com/gradgen/gradgen/internal/header"
+	"github.com/gradgen/gradgen/onnxspec"
 	"github.com/gradgen/gradgen/spec"
 )
 
@@ -42,23 +43,29 @@ func checkedInSpecs(t *testing.T) []string {
 // compares it byte for byte with the committed file (make generate fixes it).
 func TestCheckedInCodeIsFresh(t *testing.T) {
 	for _, path := range checkedInSpecs(t) {
-		n, err := spec.Load(path)
+		n, err := onnxspec.Load(path)
 		if err != nil {
 			t.Errorf("%s: %v", path, err)
 			continue
 		}
-		src, err := gradgen.Generate(n, gradgen.Options{})
+		files, err := gradgen.GenerateFiles(n, gradgen.Options{})
 		if err != nil {
 			t.Errorf("%s: %v", path, err)
 			continue
 		}
 		out := strings.TrimSuffix(path, ".yaml") + "_gen.go"
-		have, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
+		want := map[string][]byte{out: files.Source}
+		if files.WeightsName != "" {
+			want[filepath.Join(filepath.Dir(path), files.WeightsName)] = files.Weights
 		}
-		if !bytes.Equal(have, src) {
-			t.Errorf("%s is stale: run make generate", out)
+		for name, data := range want {
+			have, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(have, data) {
+				t.Errorf("%s is stale: run make generate", name)
+			}
 		}
 	}
 }
@@ -86,7 +93,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 
 func load(t *testing.T, path string) *spec.Network {
 	t.Helper()
-	n, err := spec.Load(path)
+	n, err := onnxspec.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,18 +1,13 @@
 // Command onnx is the Go service's half of a PyTorch → Go → ONNX round trip. train.py
 // trained a digit classifier in PyTorch on 300 images and exported it to classifier.onnx;
 // gradgen generated package classifier from it (classifier/classifier.yaml). This program
+// starts from the PyTorch weights (classifier.NewPretrained) and measures the test accuracy
+// PyTorch measured; fine-tunes the model on 1048 images PyTorch never saw, as a service
+// learning from its own data would, and measures again; and saves the fine-tuned parameters
+// in a checkpoint, which `gradgen export -params FILE -o tuned.onnx classifier/classifier.yaml`
+// turns back into an ONNX model for ONNX Runtime, Triton or PyTorch.
 //
-//  1. starts from the PyTorch weights (classifier.NewPretrained) and measures the test
-//     accuracy PyTorch measured,
-//
-//  2. fine-tunes the model on 1048 images PyTorch never saw, as a service learning from
-//     its own data would, and measures again,
-//
-//  3. saves the fine-tuned parameters in a checkpoint, which
-//     `gradgen export -params FILE -o tuned.onnx classifier/classifier.yaml` turns back
-//     into an ONNX model for ONNX Runtime, Triton or PyTorch.
-//
-//     go run ./examples/onnx [-epochs 20] [-batch 10] [-o tuned.ckpt]
+//	go run ./examples/onnx [-epochs 20] [-batch 10] [-o tuned.ckpt]
 //
 // digits.csv.gz is scikit-learn's copy of the UCI "Optical Recognition of Handwritten
 // Digits" data (E. Alpaydin, C. Kaynak, 1998, https://doi.org/10.24432/C50P49, CC BY 4.0):

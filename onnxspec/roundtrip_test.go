@@ -1,0 +1,137 @@
+package onnxspec
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/gradgen/gradgen/build"
+	"github.com/gradgen/gradgen/generic"
+	"github.com/gradgen/gradgen/spec"
+)
+
+// TestRoundTrip: a network exported to ONNX imports back as the same
+// network (widths, activations, slopes, biases, output map, tensor names
+// and layouts) with the same parameters bit for bit, so the code generated
+// from it predicts the same, at every opset the exporter writes. The
+// networks are every model PyTorch exported for internal/onnxgold (each
+// with its weights) and every YAML spec under generated/ (with
+// NewModel(1)'s).
+func TestRoundTrip(t *testing.T) {
+	var nets []*spec.Network
+	models, _ := filepath.Glob("../internal/onnxgold/testdata/*.onnx")
+	for _, path := range models {
+		n, err := LoadModel(path, "m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		nets = append(nets, n)
+	}
+	specs, _ := filepath.Glob("../generated/*/*.yaml")
+	for _, path := range specs {
+		n, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Pretrained = initial(t, n)
+		nets = append(nets, n)
+	}
+	if len(models) < 30 || len(specs) < 5 {
+		t.Fatalf("found %d models and %d specs", len(models), len(specs))
+	}
+	for _, n := range nets {
+		for _, opset := range []int{9, 13, 17, 20} {
+			back := roundTrip(t, n, opset)
+			if back == nil {
+				continue
+			}
+			if !sameNetwork(n, back, opset) {
+				t.Errorf("%s at opset %d: exported and imported back as\n%+v\nfrom\n%+v", n.File, opset, back.Layers, n.Layers)
+			}
+			if n.Output != back.Output || n.Input != back.Input || n.DType != back.DType {
+				t.Errorf("%s at opset %d: input %d %s output %q imported back as %d %s %q", n.File, opset, n.Input, n.DType, n.Output, back.Input, back.DType, back.Output)
+			}
+			if !slices.Equal(n.Pretrained, back.Pretrained) {
+				t.Errorf("%s at opset %d: the parameters changed in the round trip", n.File, opset)
+			}
+		}
+	}
+}
+
+// initial returns NewModel(1)'s parameters of n as float64.
+func initial(t *testing.T, n *spec.Network) []float64 {
+	g, err := generic.New[float64](n, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.DType == spec.Float64 {
+		return slices.Clone(g.Params())
+	}
+	var out []float64
+	for _, x := range g.Params() {
+		out = append(out, float64(float32(x))) // as the float32 package initialises
+	}
+	return out
+}
+
+// roundTrip exports n at opset and imports the result.
+func roundTrip(t *testing.T, n *spec.Network, opset int) *spec.Network {
+	t.Helper()
+	p, err := build.Program(n, build.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := Export(p, n.Pretrained, ExportOptions{Opset: opset})
+	if err != nil {
+		t.Errorf("%s at opset %d: %v", n.File, opset, err)
+		return nil
+	}
+	m, err := Decode("back.onnx", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Import("back.onnx", m)
+	if err != nil {
+		t.Errorf("%s at opset %d: the exported model does not import: %v", n.File, opset, err)
+		return nil
+	}
+	return back
+}
+
+// sameNetwork compares the layers of a and b as they generate code, and
+// their tensors' names and layouts: a layer without bias below opset 11
+// is written as MatMul with its weight transposed, and comes back so.
+func sameNetwork(a, b *spec.Network, opset int) bool {
+	if len(a.Layers) != len(b.Layers) {
+		return false
+	}
+	for i, la := range a.Layers {
+		lb := b.Layers[i]
+		slope := la.Slope == lb.Slope || float64(float32(la.Slope)) == lb.Slope // LeakyRelu's alpha is a float32
+		transposed := la.Transposed == lb.Transposed || (opset < 11 && la.NoBias && lb.Transposed)
+		name := la.WeightName == lb.WeightName || (la.WeightName == "" && lb.WeightName == weightName(i, a))
+		if la.Dense != lb.Dense || act(la) != act(lb) || !slope || la.NoBias != lb.NoBias || !transposed || !name {
+			return false
+		}
+	}
+	return true
+}
+
+// weightName is nn.Sequential's name of layer i's weight.
+func weightName(i int, n *spec.Network) string {
+	p, _ := build.Program(n, build.Options{})
+	for _, q := range p.Params {
+		if q.Name == fmt.Sprintf("W%d", i+1) {
+			return q.Torch
+		}
+	}
+	return ""
+}
+
+func act(l spec.Layer) spec.Activation {
+	if l.Activation == "" {
+		return spec.None
+	}
+	return l.Activation
+}
