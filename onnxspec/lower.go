@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/gradgen/gradgen/onnxspec/onnxpb"
 	"github.com/gradgen/gradgen/spec"
@@ -57,7 +58,7 @@ func attr(n *onnxpb.NodeProto, name string) *onnxpb.AttributeProto {
 	return nil
 }
 
-// intAttr returns n's integer attribute name, or def when absent.
+// attrInt returns n's integer attribute name, or def when absent.
 func attrInt(n *onnxpb.NodeProto, name string, def int64) int64 {
 	if a := attr(n, name); a != nil {
 		return a.GetI()
@@ -65,10 +66,16 @@ func attrInt(n *onnxpb.NodeProto, name string, def int64) int64 {
 	return def
 }
 
-// floatAttr returns n's float attribute name, or def when absent.
+// attrFloat returns n's float attribute name, or def when absent. ONNX
+// keeps float attributes (LeakyRelu's alpha, Gemm's alpha and beta) as
+// float32, the rounding of the decimal the model's author wrote, such as
+// 0.2: the attribute is read back as the shortest decimal that rounds to it,
+// so a float64 network computes with 0.2, as PyTorch did, and not with
+// float32(0.2). A float32 network rounds it back to the same float32.
 func attrFloat(n *onnxpb.NodeProto, name string, def float64) float64 {
 	if a := attr(n, name); a != nil {
-		return float64(a.GetF())
+		x, _ := strconv.ParseFloat(strconv.FormatFloat(float64(a.GetF()), 'g', -1, 32), 64) // reads any FormatFloat output, ±Inf and NaN too
+		return x
 	}
 	return def
 }

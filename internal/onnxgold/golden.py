@@ -272,6 +272,23 @@ MODELS = [
     ("bce3", "float32", 13, True, BCE, 0.1, 129),
     ("bce1", "float64", 11, False, BCE, 0.1, 130),
     ("deep", "float64", 17, True, MSE, 0.1, 131),
+    # every form in the other dtype too
+    ("seq_tanh", "float32", 17, False, MSE, 0.1, 132),
+    ("seq_leakyrelu", "float64", 17, False, CE, 0.1, 133),
+    ("seq_sigmoid", "float64", 13, True, MSE, 0.2, 134),
+    ("seq_identity", "float64", 11, True, CE, 0.1, 135),
+    ("seq_dropout", "float64", 13, True, MSE, 0.1, 136),
+    ("linear_nobias", "float64", 9, False, CE, 0.1, 137),
+    ("matmul_outin", "float64", 17, False, MSE, 0.1, 138),
+    ("flinear", "float64", 13, True, CE, 0.1, 139),
+    ("flatten", "float64", 17, True, CE, 0.05, 140),
+    ("reshape", "float64", 13, True, CE, 0.05, 141),
+    ("view", "float64", 9, False, MSE, 0.05, 142),
+    ("softmax", "float64", 13, True, CE, 0.1, 143),
+    ("sighead", "float64", 17, False, MSE, 0.5, 144),
+    ("bce3", "float64", 13, False, BCE, 0.1, 145),
+    ("bce1", "float32", 17, True, BCE, 0.1, 146),
+    ("deep", "float32", 13, False, MSE, 0.1, 147),
 ]
 
 
@@ -451,7 +468,11 @@ def interpret(model, x, params):
         elif op == "Relu":
             out = [np.maximum(ins[0], 0)]
         elif op == "LeakyRelu":
-            out = [np.where(ins[0] >= 0, ins[0], ins[0] * ins[0].dtype.type(a.get("alpha", 0.01)))]
+            # ONNX keeps alpha as a float32; like gradgen's importer, read it as the shortest
+            # decimal that rounds to it (0.2 for float32(0.2)), the slope torch computes with
+            # in float64.
+            alpha = float(np.format_float_positional(np.float32(a.get("alpha", 0.01)), unique=True))
+            out = [np.where(ins[0] >= 0, ins[0], ins[0] * ins[0].dtype.type(alpha))]
         elif op == "Sigmoid":
             out = [1 / (1 + np.exp(-ins[0]))]
         elif op == "Tanh":
