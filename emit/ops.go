@@ -373,29 +373,28 @@ func (c *funcCtx) mapInPlace(v *ir.Value) []Code {
 // emitSoftmaxGrad writes z̄ = y ⊙ (ȳ − ȳ·y) row by row, as PyTorch's
 // softmax_backward_data.
 func emitSoftmaxGrad(c *funcCtx, v *ir.Value) []Code {
-	n := v.Type.Cols()
-	return c.rowLoop(append([]Code{
-		Id("dy").Op(":=").Add(c.row(v.Args[0])),
-		Id("yr").Op(":=").Add(c.row(v.Args[1])),
-		Id("out").Op(":=").Add(c.row(v)),
-		Var().Id("sum").Add(c.elem()),
-		For(Id("j").Op(":=").Range().Lit(n)).Block(Id("sum").Op("+=").Id("dy").Index(Id("j")).Op("*").Id("yr").Index(Id("j"))),
-		For(Id("j").Op(":=").Range().Lit(n)).Block(
-			Id("out").Index(Id("j")).Op("=").Id("yr").Index(Id("j")).Op("*").Parens(Id("dy").Index(Id("j")).Op("-").Id("sum"))),
-	}, c.mapInPlace(v)...))
+	return c.rowMapGrad(v, Id("dy").Index(Id("j")).Op("*").Id("yr").Index(Id("j")),
+		Id("yr").Index(Id("j")).Op("*").Parens(Id("dy").Index(Id("j")).Op("-").Id("sum")))
 }
 
 // emitLogSoftmaxGrad writes z̄ = ȳ − e^y Σ ȳ row by row, as PyTorch's
 // log_softmax_backward_data.
 func emitLogSoftmaxGrad(c *funcCtx, v *ir.Value) []Code {
+	return c.rowMapGrad(v, Id("dy").Index(Id("j")),
+		Id("dy").Index(Id("j")).Op("-").Qual(runtimePath, "Exp").Call(Id("yr").Index(Id("j"))).Op("*").Id("sum"))
+}
+
+// rowMapGrad writes the gradient of a row map from ȳ (dy) and the map's
+// output y (yr), row by row: sum = Σ_j term(j), then element j is
+// elem(j), then v's maps.
+func (c *funcCtx) rowMapGrad(v *ir.Value, term, elem Code) []Code {
 	n := v.Type.Cols()
 	return c.rowLoop(append([]Code{
 		Id("dy").Op(":=").Add(c.row(v.Args[0])),
 		Id("yr").Op(":=").Add(c.row(v.Args[1])),
 		Id("out").Op(":=").Add(c.row(v)),
 		Var().Id("sum").Add(c.elem()),
-		For(Id("j").Op(":=").Range().Lit(n)).Block(Id("sum").Op("+=").Id("dy").Index(Id("j"))),
-		For(Id("j").Op(":=").Range().Lit(n)).Block(
-			Id("out").Index(Id("j")).Op("=").Id("dy").Index(Id("j")).Op("-").Qual(runtimePath, "Exp").Call(Id("yr").Index(Id("j"))).Op("*").Id("sum")),
+		For(Id("j").Op(":=").Range().Lit(n)).Block(Id("sum").Op("+=").Add(term)),
+		For(Id("j").Op(":=").Range().Lit(n)).Block(Id("out").Index(Id("j")).Op("=").Add(elem)),
 	}, c.mapInPlace(v)...))
 }

@@ -207,7 +207,7 @@ func (e *exporter) param(v *ir.Value, out bool) error {
 	data := e.params[q.Offset : q.Offset+q.Type.Elems()]
 	dims := q.Type.Dims
 	if (q.Transposed || e.transposed[v]) && len(dims) == 2 {
-		data, dims = transpose(data, dims[0], dims[1]), []int{dims[1], dims[0]}
+		data, dims = transposed(data, dims[0], dims[1]), []int{dims[1], dims[0]}
 	}
 	if err := e.name(v, q.Torch); err != nil {
 		return err
@@ -323,17 +323,6 @@ func (e *exporter) tensor(name string, dims []int, data []float64) *onnxpb.Tenso
 		shape[i] = int64(d)
 	}
 	return &onnxpb.TensorProto{Name: proto.String(name), Dims: shape, DataType: proto.Int32(int32(e.elem)), RawData: raw}
-}
-
-// transpose returns the transpose of the rows×cols matrix m, row-major.
-func transpose(m []float64, rows, cols int) []float64 {
-	t := make([]float64, len(m))
-	for i := range rows {
-		for j := range cols {
-			t[j*rows+i] = m[i*cols+j]
-		}
-	}
-	return t
 }
 
 func intAttr(name string, i int64) *onnxpb.AttributeProto {
