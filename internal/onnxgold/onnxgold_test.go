@@ -137,6 +137,8 @@ func TestEveryModelHasAPackage(t *testing.T) {
 // weights bit for bit, predicts what PyTorch predicts, and three SGD steps
 // give PyTorch's losses, predictions and parameters.
 func TestPyTorchParity(t *testing.T) {
+	usedTolerance = 0
+	defer func() { t.Logf("the closest comparison used %.3g of its tolerance", usedTolerance) }()
 	for _, m := range readGolden(t).Models {
 		t.Run(m.Name, func(t *testing.T) {
 			switch h := nets[m.Name].(type) {
@@ -239,11 +241,16 @@ func flat[T float32 | float64](xs [][]float64) []T {
 	return out
 }
 
-// close reports |got − want| ≤ max(rel·|want|, abs).
+// close reports |got − want| ≤ max(rel·|want|, abs), and records the
+// largest share of its tolerance a comparison used (see TestPyTorchParity).
 func close(got, want, rel, abs float64) bool {
-	return math.Abs(got-want) <= math.Max(rel*math.Abs(want), abs)
+	allowed := math.Max(rel*math.Abs(want), abs)
+	usedTolerance = max(usedTolerance, math.Abs(got-want)/allowed)
+	return math.Abs(got-want) <= allowed
 }
 
+// usedTolerance is the largest share of its tolerance a comparison used.
+var usedTolerance float64
 // TestGenericEngine: the generic engine, the independent reference, agrees
 // with PyTorch on every imported model too: NewPretrained's predictions
 // and three SGD steps, from the spec onnxspec imports.
