@@ -39,6 +39,10 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}
+	if n.IsGraph() {
+		return nil, spec.ErrorList{{Pos: n.Pos, Msg: "graph networks (inputs, outputs, a layer's name, from or add) are checked, " +
+			"but gradgen does not generate them yet: a network is one input, a chain of layers and one loss for now"}}
+	}
 	rows := opt.TileRows
 	if rows <= 0 {
 		rows = TileRows

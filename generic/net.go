@@ -49,6 +49,9 @@ func New[T Float](n *spec.Network, seed uint64) (*Net[T], error) {
 	if err := n.Validate(); err != nil {
 		return nil, fmt.Errorf("generic: New: invalid network: %w", err)
 	}
+	if n.IsGraph() {
+		return nil, errors.New("generic: New: graph networks (inputs, outputs, from, add) are not supported yet")
+	}
 
 	size := int(n.NumParams())
 	m := &Net[T]{

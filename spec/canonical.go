@@ -20,6 +20,21 @@ type canonical struct {
 	// models only, so other specs keep their canonical form.
 	Output     OutputMap `json:"output,omitempty"`
 	Pretrained string    `json:"pretrained,omitempty"`
+	// Inputs and Outputs are set by graph networks only.
+	Inputs  []canonicalPort `json:"inputs,omitempty"`
+	Outputs []canonicalHead `json:"outputs,omitempty"`
+}
+
+type canonicalPort struct {
+	Name  string `json:"name"`
+	Width int    `json:"width"`
+}
+
+type canonicalHead struct {
+	Name   string         `json:"name"`
+	Layer  canonicalLayer `json:"layer"`
+	Loss   Loss           `json:"loss"`
+	Weight float64        `json:"weight"`
 }
 
 type canonicalLayer struct {
@@ -31,6 +46,9 @@ type canonicalLayer struct {
 	WeightName string     `json:"weight_name,omitempty"`
 	BiasName   string     `json:"bias_name,omitempty"`
 	Transposed bool       `json:"transposed,omitempty"`
+	Name       string     `json:"name,omitempty"`
+	From       []string   `json:"from,omitempty"`
+	Add        []string   `json:"add,omitempty"`
 }
 
 type canonicalOpt struct {
@@ -56,12 +74,13 @@ func (n *Network) Canonical() []byte {
 	m := n.Normalized()
 	c := canonical{Package: m.Package, DType: m.DType, Input: m.Input, Loss: m.Loss}
 	for _, l := range m.Layers {
-		cl := canonicalLayer{Dense: l.Dense, Activation: l.Activation, Bias: !l.NoBias, Frozen: l.Frozen,
-			WeightName: l.WeightName, BiasName: l.BiasName, Transposed: l.Transposed}
-		if l.Activation == LeakyReLU {
-			cl.Slope = l.Slope
-		}
-		c.Layers = append(c.Layers, cl)
+		c.Layers = append(c.Layers, canonicalLayerOf(l))
+	}
+	for _, p := range m.Inputs {
+		c.Inputs = append(c.Inputs, canonicalPort{Name: p.Name, Width: p.Width})
+	}
+	for _, h := range m.Outputs {
+		c.Outputs = append(c.Outputs, canonicalHead{Name: h.Name, Layer: canonicalLayerOf(h.Layer), Loss: h.Loss, Weight: h.Weight})
 	}
 	if m.Output != NoMap && m.Output != "" {
 		c.Output = m.Output
@@ -78,6 +97,16 @@ func (n *Network) Canonical() []byte {
 		panic("spec: canonical form: " + err.Error()) // only plain values: cannot fail
 	}
 	return b
+}
+
+// canonicalLayerOf is the canonical form of a layer.
+func canonicalLayerOf(l Layer) canonicalLayer {
+	cl := canonicalLayer{Dense: l.Dense, Activation: l.Activation, Bias: !l.NoBias, Frozen: l.Frozen,
+		WeightName: l.WeightName, BiasName: l.BiasName, Transposed: l.Transposed, Name: l.Name, From: l.From, Add: l.Add}
+	if l.Activation == LeakyReLU {
+		cl.Slope = l.Slope
+	}
+	return cl
 }
 
 // Hash is the first 16 hex digits of the SHA-256 of n's canonical form. The
@@ -103,6 +132,7 @@ func (n *Network) Normalized() *Network {
 func (n *Network) clone() *Network {
 	m := *n
 	m.Layers = append([]Layer(nil), n.Layers...)
+	m.Outputs = append([]Head(nil), n.Outputs...)
 	if o := n.Optimizer.SGD; o != nil {
 		c := *o
 		m.Optimizer.SGD = &c

@@ -32,13 +32,12 @@ func (n *Network) Normalize() {
 		n.DType = Float32
 	}
 	for i := range n.Layers {
-		l := &n.Layers[i]
-		if l.Activation == "" {
-			l.Activation = None
-		}
-		if l.Activation == LeakyReLU && l.Slope == 0 && !l.Fields.has("slope") {
-			l.Slope = DefaultSlope
-		}
+		n.Layers[i].normalize()
+	}
+	for i := range n.Outputs {
+		h := &n.Outputs[i]
+		h.Layer.normalize()
+		setDefault(&h.Weight, h.Fields, "weight", 1)
 	}
 	o := &n.Optimizer
 	// The default is for a spec without an optimizer; one that clips or
@@ -59,6 +58,17 @@ func (n *Network) Normalize() {
 	}
 	if sc := o.Schedule; sc != nil && sc.Step != nil {
 		setDefault(&sc.Step.Gamma, sc.Step.Fields, "gamma", defaultStepGamma)
+	}
+}
+
+// normalize fills in a layer's defaults: activation none, and the default
+// slope of a leaky_relu whose slope was left out.
+func (l *Layer) normalize() {
+	if l.Activation == "" {
+		l.Activation = None
+	}
+	if l.Activation == LeakyReLU && l.Slope == 0 && !l.Fields.has("slope") {
+		l.Slope = DefaultSlope
 	}
 }
 
@@ -88,8 +98,9 @@ func (n *Network) Widths() []int {
 	return w
 }
 
-// NumParams returns the number of trainable parameters: for each layer
-// Dense×fan-in weights plus Dense biases unless NoBias. Negative widths count
+// NumParams returns the number of trainable parameters: for each layer and
+// head Dense×fan-in weights plus Dense biases unless NoBias (an add layer
+// has none), with the fan-ins of Fans. Negative widths count
 // as zero, and a count beyond math.MaxInt64 saturates at math.MaxInt64, so the
 // result is meaningful only for a Network that validates.
 func (n *Network) NumParams() int64 {
@@ -97,24 +108,30 @@ func (n *Network) NumParams() int64 {
 		return 0
 	}
 	var total uint64
-	fanIn := uint64(max(n.Input, 0))
-	for _, l := range n.Layers {
-		out := uint64(max(l.Dense, 0))
-		hi, p := bits.Mul64(out, fanIn)
+	layerIn, layerOut, headIn := n.Fans()
+	count := func(l Layer, in, out int) bool {
+		hi, p := bits.Mul64(uint64(max(out, 0)), uint64(max(in, 0)))
 		if hi != 0 {
-			return math.MaxInt64
-		}
-		if !l.NoBias {
-			var carry uint64
-			if p, carry = bits.Add64(p, out, 0); carry != 0 {
-				return math.MaxInt64
-			}
+			return false
 		}
 		var carry uint64
-		if total, carry = bits.Add64(total, p, 0); carry != 0 || total > math.MaxInt64 {
+		if !l.NoBias && len(l.Add) == 0 {
+			if p, carry = bits.Add64(p, uint64(max(out, 0)), 0); carry != 0 {
+				return false
+			}
+		}
+		total, carry = bits.Add64(total, p, 0)
+		return carry == 0 && total <= math.MaxInt64
+	}
+	for i, l := range n.Layers {
+		if !count(l, layerIn[i], layerOut[i]) {
 			return math.MaxInt64
 		}
-		fanIn = out
+	}
+	for i, h := range n.Outputs {
+		if !count(h.Layer, headIn[i], h.Layer.Dense) {
+			return math.MaxInt64
+		}
 	}
 	return int64(total)
 }

@@ -18,8 +18,9 @@ import (
 
 // The keys of each mapping of a spec, in the order messages list them.
 var (
-	networkKeys   = []string{"package", "dtype", "input", "layers", "loss", "optimizer", "onnx"}
-	layerKeys     = []string{"dense", "activation", "slope", "bias", "trainable"}
+	networkKeys   = []string{"package", "dtype", "input", "inputs", "layers", "loss", "outputs", "optimizer", "onnx"}
+	layerKeys     = []string{"dense", "activation", "slope", "bias", "trainable", "name", "from", "add"}
+	headKeys      = []string{"dense", "activation", "slope", "bias", "trainable", "from", "loss", "weight"}
 	optimizerKeys = []string{"sgd", "momentum", "adam", "adamw", "clip_grad_norm", "schedule"}
 	sgdKeys       = []string{"lr", "weight_decay"}
 	momentumKeys  = []string{"lr", "momentum", "dampening", "nesterov", "weight_decay"}
@@ -463,14 +464,16 @@ func (p *parser) network(root *yaml.Node) *Network {
 		p.field(vals, n.Fields, "", "optimizer", func(v *yaml.Node) bool { return p.optimizer(&n.Optimizer, v) })
 		return n
 	}
-	if !p.field(vals, n.Fields, "", "input", p.intTo(&n.Input, "input")) {
-		p.missing(n.Pos, "", "input", "", "the input width, an integer >= 1")
+	inputs := p.field(vals, n.Fields, "", "inputs", func(v *yaml.Node) bool { return p.inputs(n, v) })
+	if !p.field(vals, n.Fields, "", "input", p.intTo(&n.Input, "input")) && !inputs {
+		p.missing(n.Pos, "", "input", "", "the input width, an integer >= 1; or inputs: the names and widths of several")
 	}
 	if !p.field(vals, n.Fields, "", "layers", func(v *yaml.Node) bool { return p.layers(n, v) }) {
 		p.missing(n.Pos, "", "layers", "", "a sequence of layers, each a mapping with at least the key dense")
 	}
-	if !p.field(vals, n.Fields, "", "loss", stringTo(p, &n.Loss, "loss", lossWant)) {
-		p.missing(n.Pos, "", "loss", "", lossWant)
+	outputs := p.field(vals, n.Fields, "", "outputs", func(v *yaml.Node) bool { return p.outputs(n, v) })
+	if !p.field(vals, n.Fields, "", "loss", stringTo(p, &n.Loss, "loss", lossWant)) && !outputs {
+		p.missing(n.Pos, "", "loss", "", lossWant+"; or outputs: named heads, each with its loss")
 	}
 	p.field(vals, n.Fields, "", "optimizer", func(v *yaml.Node) bool { return p.optimizer(&n.Optimizer, v) })
 	return n
@@ -523,8 +526,9 @@ func (p *parser) layer(l *Layer, i int, v *yaml.Node) {
 	prefix := fmt.Sprintf("layer %d: ", i)
 	vals := p.mapping(m, "layers[]", unknownKey(where, "layers[]"))
 
-	if !p.field(vals, l.Fields, skipPrefix, "dense", p.intTo(&l.Dense, prefix+"dense")) {
-		p.missing(l.Pos, skipPrefix, "dense", where, "the layer's output width, an integer >= 1")
+	p.graphLayerKeys(l, vals, skipPrefix, prefix)
+	if !p.field(vals, l.Fields, skipPrefix, "dense", p.intTo(&l.Dense, prefix+"dense")) && l.Fields["add"] == (Pos{}) {
+		p.missing(l.Pos, skipPrefix, "dense", where, "the layer's output width, an integer >= 1; or add: the names of the values it sums")
 	}
 	p.field(vals, l.Fields, skipPrefix, "activation",
 		stringTo(p, &l.Activation, prefix+"activation", "one of "+list(activationNames)))

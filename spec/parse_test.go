@@ -287,7 +287,7 @@ var standInCases = []struct {
 	name: "misspelt optimizer: the problems inside are reported too",
 	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nloss: mse\noptimiser:\n  adam: {learning_rate: 0.1, beta1: 2}\n",
 	want: []string{
-		`x.yaml:5:1: unknown key "optimiser" (allowed: package, dtype, input, layers, loss, optimizer, onnx) (did you mean "optimizer"?)`,
+		`x.yaml:5:1: unknown key "optimiser" (allowed: package, dtype, input, inputs, layers, loss, outputs, optimizer, onnx) (did you mean "optimizer"?)`,
 		`x.yaml:6:10: unknown key "learning_rate" in optimizer adam (allowed: lr, beta1, beta2, eps, weight_decay) (did you mean "lr"?)`,
 		`x.yaml:6:37: optimizer adam: beta1 must be in [0, 1), got 2`,
 	},
@@ -295,20 +295,20 @@ var standInCases = []struct {
 	name: "misspelt layers: not also missing",
 	src:  "package: p\ninput: 2\nlayer:\n  - dense: 0\nloss: mse\n",
 	want: []string{
-		`x.yaml:3:1: unknown key "layer" (allowed: package, dtype, input, layers, loss, optimizer, onnx) (did you mean "layers"?)`,
+		`x.yaml:3:1: unknown key "layer" (allowed: package, dtype, input, inputs, layers, loss, outputs, optimizer, onnx) (did you mean "layers"?)`,
 		`x.yaml:4:12: layer 1: dense must be >= 1, got 0`,
 	},
 }, {
 	name: "a valid value under a misspelt key still makes the spec invalid",
 	src:  "package: p\ninput: 2\nlayers: [{units: 1}]\nloss: mse\n",
 	want: []string{
-		`x.yaml:3:11: unknown key "units" in layer 1 (allowed: dense, activation, slope, bias, trainable) (did you mean "dense"?)`,
+		`x.yaml:3:11: unknown key "units" in layer 1 (allowed: dense, activation, slope, bias, trainable, name, from, add) (did you mean "dense"?)`,
 	},
 }, {
 	name: "the key given as well: the misspelt one stands in for nothing",
 	src:  "package: p\ninput: 2\nlayers: [{dense: 1}]\nlos: cross\nloss: mse\n",
 	want: []string{
-		`x.yaml:4:1: unknown key "los" (allowed: package, dtype, input, layers, loss, optimizer, onnx) (did you mean "loss"?)`,
+		`x.yaml:4:1: unknown key "los" (allowed: package, dtype, input, inputs, layers, loss, outputs, optimizer, onnx) (did you mean "loss"?)`,
 	},
 }, {
 	name: "two keys for one: the first stands in",

@@ -40,6 +40,8 @@ const (
 	// BinaryCrossEntropy is PyTorch's BCEWithLogitsLoss, on the logits of a
 	// last layer with activation none.
 	BinaryCrossEntropy Loss = "binary_cross_entropy"
+	// NoLoss is a head's loss when the head is predicted but not trained.
+	NoLoss Loss = "none"
 )
 
 // DefaultSlope is the negative slope of leaky_relu when none is given; it is
@@ -66,6 +68,16 @@ type Network struct {
 	Layers    []Layer
 	Loss      Loss
 	Optimizer Optimizer
+
+	// Inputs names the inputs of a graph network, in order (YAML:
+	// inputs:, instead of input:); empty for a network of one input of
+	// width Input.
+	Inputs []Port
+	// Outputs names the heads of a graph network, in order (YAML:
+	// outputs:, instead of loss:): each a dense layer with its own loss;
+	// empty for a network whose last layer is its one output, trained with
+	// Loss.
+	Outputs []Head
 
 	// ONNX names the model file the network is imported from (YAML: onnx:),
 	// as the spec gives it, relative to the spec's directory. Parse keeps
@@ -105,6 +117,18 @@ type Layer struct {
 	// like requires_grad_(False): no gradient is derived for them and the
 	// optimizer skips them.
 	Frozen bool
+	// Name names the layer for From and Add and in messages (YAML: name:);
+	// empty for an unnamed layer.
+	Name string
+	// From lists what the layer reads (YAML: from:), inputs or earlier
+	// layers by name, concatenated in order as torch.cat(dim=1) does;
+	// empty means the layer above (or the one input).
+	From []string
+	// Add makes the layer the element-wise sum of the named values, of one
+	// width (YAML: add:), instead of a dense layer: it has no parameters
+	// and may take an activation.
+	Add []string
+
 	// WeightName and BiasName name the layer's tensors outside gradgen
 	// (Layout's Torch names, used by safetensors files and the ONNX
 	// exporter); empty means nn.Sequential's "<module>.weight" and
@@ -116,7 +140,32 @@ type Layer struct {
 	Transposed bool
 
 	Pos    Pos       // where the layer's mapping starts
-	Fields Positions // "dense", "activation", "slope", "bias", "trainable"
+	Fields Positions // "dense", "activation", "slope", "bias", "trainable", "name", "from", "add"
+}
+
+// Port is a named input of a graph network: a vector of Width values per
+// sample (YAML: inputs: {obs: 12}).
+type Port struct {
+	Name  string
+	Width int
+	Pos   Pos // where the name is
+}
+
+// Head is a named output of a graph network (YAML: outputs: {value:
+// {...}}): a dense layer, read from the last layer unless its From says
+// otherwise, with its own loss and that loss's weight in the total loss.
+type Head struct {
+	Name  string
+	Layer Layer // the head's dense layer: Dense, Activation, Slope, NoBias, Frozen, From
+	// Loss is the head's loss; NoLoss makes it an output that is predicted
+	// but not trained.
+	Loss Loss
+	// Weight is the loss's weight in the total loss, Σ weight·loss; 0 with
+	// no position in Fields (left out) means 1.
+	Weight float64
+
+	Pos    Pos       // where the head's mapping starts
+	Fields Positions // "loss", "weight" (the layer's keys are in Layer.Fields)
 }
 
 // Optimizer holds exactly one optimizer kind, and optionally gradient

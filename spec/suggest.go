@@ -30,6 +30,7 @@ type vocabulary struct {
 var (
 	networkVocab   = vocabulary{words: networkKeys, aliases: networkAliases}
 	layerVocab     = vocabulary{words: layerKeys, aliases: layerAliases}
+	headVocab      = vocabulary{words: headKeys, aliases: layerAliases}
 	sgdVocab       = vocabulary{words: sgdKeys, aliases: settingAliases, notes: settingNotes}
 	momentumVocab  = vocabulary{words: momentumKeys, aliases: settingAliases, notes: settingNotes}
 	adamVocab      = vocabulary{words: adamKeys, aliases: settingAliases, notes: settingNotes}
@@ -54,6 +55,8 @@ func keyVocab(path string) (vocabulary, bool) {
 		return networkVocab, true
 	case "layers[]":
 		return layerVocab, true
+	case "outputs[]":
+		return headVocab, true
 	case "optimizer":
 		return optimizerVocab, true
 	case "optimizer.sgd":
@@ -79,7 +82,8 @@ func keyVocab(path string) (vocabulary, bool) {
 // case and separators (learningRate, beta_1) need no entry.
 var (
 	networkAliases = map[string][]string{
-		"input":     {"in_features", "input_size", "input_dim", "inputs"},
+		"input":     {"in_features", "input_size", "input_dim"},
+		"outputs":   {"heads"},
 		"loss":      {"criterion", "loss_fn", "objective"},
 		"optimizer": {"optimiser", "optim"},
 		"dtype":     {"precision"},

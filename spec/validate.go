@@ -121,8 +121,9 @@ func (v *validator) network() {
 	}
 
 	v.imported()
-	widthsOK := !v.skipped("input") && v.width(v.at(n.Fields, "input", n.Pos), "input", n.Input)
-	if len(n.Layers) == 0 {
+	v.graph()
+	widthsOK := len(n.Inputs) > 0 || !v.skipped("input") && v.width(v.at(n.Fields, "input", n.Pos), "input", n.Input)
+	if len(n.Layers) == 0 && len(n.Outputs) == 0 {
 		widthsOK = false
 		if !v.skipped("layers") {
 			v.errorf(v.at(n.Fields, "layers", n.Pos), "layers must have at least one layer")
@@ -187,7 +188,7 @@ func (v *validator) layer(i int, l *Layer) bool {
 	prefix := fmt.Sprintf("layer %d: ", i)
 	fallback := []Pos{l.Pos, v.n.Pos}
 
-	ok := !v.skipped(key+".dense") && v.width(v.at(l.Fields, "dense", fallback...), prefix+"dense", l.Dense)
+	ok := len(l.Add) > 0 || !v.skipped(key+".dense") && v.width(v.at(l.Fields, "dense", fallback...), prefix+"dense", l.Dense)
 
 	act, actKnown := activation(l.Activation)
 	if v.skipped(key + ".activation") {
@@ -214,11 +215,16 @@ func (v *validator) layer(i int, l *Layer) bool {
 // train, which is not what anyone means.
 func (v *validator) frozen() {
 	for _, l := range v.n.Layers {
-		if !l.Frozen {
+		if !l.Frozen && len(l.Add) == 0 {
 			return
 		}
 	}
-	if len(v.n.Layers) > 0 {
+	for _, h := range v.n.Outputs {
+		if !h.Layer.Frozen {
+			return
+		}
+	}
+	if len(v.n.Layers) > 0 && len(v.n.Outputs) == 0 {
 		last := &v.n.Layers[len(v.n.Layers)-1]
 		v.errorf(v.at(last.Fields, "trainable", last.Pos, v.n.Pos),
 			"every layer has trainable: false, so nothing would train; leave trainable out (true) on the layers to fine-tune")
@@ -236,7 +242,7 @@ func activation(a Activation) (Activation, bool) {
 
 func (v *validator) loss() {
 	n := v.n
-	if v.skipped("loss") {
+	if v.skipped("loss") || len(n.Outputs) > 0 { // each head has its loss
 		return
 	}
 	pos := v.at(n.Fields, "loss", n.Pos)
@@ -427,18 +433,25 @@ func (n *Network) modelBytes() *big.Int {
 	stateCopies := int64(n.Optimizer.Settings().StateCopies)
 
 	params, sumWidths := new(big.Int), new(big.Int)
-	fanIn := big.NewInt(int64(n.Input))
-	sumWidths.Add(sumWidths, fanIn)
+	layerIn, layerOut, headIn := n.Fans()
+	sumWidths.Add(sumWidths, big.NewInt(int64(n.Input)))
+	for _, p := range n.Inputs {
+		sumWidths.Add(sumWidths, big.NewInt(int64(p.Width)))
+	}
 	var p big.Int
-	for _, l := range n.Layers {
-		out := big.NewInt(int64(l.Dense))
-		p.Mul(out, fanIn)
-		if !l.NoBias {
-			p.Add(&p, out)
+	add := func(l Layer, in, out int) {
+		p.Mul(big.NewInt(int64(out)), big.NewInt(int64(in)))
+		if !l.NoBias && len(l.Add) == 0 {
+			p.Add(&p, big.NewInt(int64(out)))
 		}
 		params.Add(params, &p)
-		sumWidths.Add(sumWidths, out)
-		fanIn = out
+		sumWidths.Add(sumWidths, big.NewInt(int64(out)))
+	}
+	for i, l := range n.Layers {
+		add(l, layerIn[i], layerOut[i])
+	}
+	for i, h := range n.Outputs {
+		add(h.Layer, headIn[i], h.Layer.Dense)
 	}
 
 	need := params.Mul(params, big.NewInt(2+stateCopies))
