@@ -39,13 +39,12 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}
-	if n.IsGraph() {
-		return nil, spec.ErrorList{{Pos: n.Pos, Msg: "graph networks (inputs, outputs, a layer's name, from or add) are checked, " +
-			"but gradgen does not generate them yet: a network is one input, a chain of layers and one loss for now"}}
-	}
 	rows := opt.TileRows
 	if rows <= 0 {
 		rows = TileRows
+	}
+	if n.IsGraph() {
+		return graphProgram(n, rows)
 	}
 	p := &ir.Program{
 		Package:   n.Package,
@@ -133,7 +132,7 @@ func forward(n *spec.Network, role ir.Role, rows int, grad bool) *ir.Func {
 		args = append(args, lab)
 	}
 	loss := f.NewValue(l.op, ir.Scalar, args...)
-	loss.Name, loss.Rule, loss.Pos = "L", fmt.Sprintf(l.rule, a.Label()), t.Pos
+	loss.Name, loss.Rule, loss.Pos = "L", fmt.Sprintf(l.rule, a.Label(), t.Label()), t.Pos
 	if role == ir.RolePredict {
 		f.Outputs = []ir.Output{{Kind: ir.Prediction, Value: outputMap(f, a, n)}}
 	} else {
@@ -149,11 +148,12 @@ type opRule struct {
 	rule string
 }
 
-// losses holds each loss's op; the rule's %s is the output it compares.
+// losses holds each loss's op; the rule's two %s are the output it compares
+// and the target.
 var losses = map[spec.Loss]opRule{
-	spec.MSE:                 {ir.OpMSE, "L = Σ (%s − t)² / (N·n)"},
-	spec.SoftmaxCrossEntropy: {ir.OpSoftmaxCE, "L = −Σ t · log softmax(%s) / N"},
-	spec.BinaryCrossEntropy:  {ir.OpBCELogits, "L = Σ max(%[1]s, 0) − %[1]s t + log(1 + e^−|%[1]s|) / (N·n)"},
+	spec.MSE:                 {ir.OpMSE, "L = Σ (%s − %s)² / (N·n)"},
+	spec.SoftmaxCrossEntropy: {ir.OpSoftmaxCE, "L = −Σ %[2]s · log softmax(%[1]s) / N"},
+	spec.BinaryCrossEntropy:  {ir.OpBCELogits, "L = Σ max(%[1]s, 0) − %[1]s %[2]s + log(1 + e^−|%[1]s|) / (N·n)"},
 }
 
 // activations holds each activation's op; the rule's two %d are the layer.

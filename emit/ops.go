@@ -22,6 +22,8 @@ var opEmitters map[ir.Op]func(c *funcCtx, v *ir.Value) []Code
 var mapEmitters = map[ir.Op]func(c *funcCtx, aux float64, operands []*Statement) []Code{
 	// acc += b[j]
 	ir.OpAdd: func(c *funcCtx, _ float64, o []*Statement) []Code { return []Code{Id("acc").Op("+=").Add(o[0])} },
+	// acc += b[j]: a residual connection
+	ir.OpSum: func(c *funcCtx, _ float64, o []*Statement) []Code { return []Code{Id("acc").Op("+=").Add(o[0])} },
 	// if acc < 0 { acc = 0 }: NaN passes through, as in PyTorch.
 	ir.OpReLU: func(c *funcCtx, _ float64, _ []*Statement) []Code {
 		return []Code{If(Id("acc").Op("<").Lit(0)).Block(Id("acc").Op("=").Lit(0))}
@@ -70,6 +72,8 @@ func init() {
 		ir.OpSoftmax:        emitRowMap("Softmax"),
 		ir.OpLogSoftmax:     emitRowMap("LogSoftmax"),
 		ir.OpSoftmaxGrad:    emitSoftmaxGrad,
+		ir.OpConcat:         emitConcat,
+		ir.OpSlice:          emitSlice,
 		ir.OpLogSoftmaxGrad: emitLogSoftmaxGrad,
 	}
 	for _, op := range ir.Ops() {
@@ -397,4 +401,32 @@ func (c *funcCtx) rowMapGrad(v *ir.Value, term, elem Code) []Code {
 		For(Id("j").Op(":=").Range().Lit(n)).Block(Id("sum").Op("+=").Add(term)),
 		For(Id("j").Op(":=").Range().Lit(n)).Block(Id("out").Index(Id("j")).Op("=").Add(elem)),
 	}, c.mapInPlace(v)...))
+}
+
+// emitConcat copies each operand's row into its columns of the result's
+// row, then applies the value's maps.
+func emitConcat(c *funcCtx, v *ir.Value) []Code {
+	body := []Code{Id("out").Op(":=").Add(c.row(v))}
+	off := 0
+	for _, a := range v.Args {
+		w := a.Type.Cols()
+		body = append(body, Block(
+			Id("in").Op(":=").Add(c.row(a)),
+			Copy(Id("out").Index(Lit(off), Lit(off+w)), all(Id("in"))),
+		))
+		off += w
+	}
+	return c.rowLoop(append(body, c.mapInPlace(v)...))
+}
+
+// emitSlice copies the columns [off, off+n) of its operand's row (off is
+// the value's Aux), then applies the value's maps.
+func emitSlice(c *funcCtx, v *ir.Value) []Code {
+	off, w := int(v.Aux), v.Type.Cols()
+	body := []Code{
+		Id("in").Op(":=").Add(c.row(v.Args[0])),
+		Id("out").Op(":=").Add(c.row(v)),
+		Copy(all(Id("out")), Id("in").Index(Lit(off), Lit(off+w))),
+	}
+	return c.rowLoop(append(body, c.mapInPlace(v)...))
 }

@@ -1,6 +1,9 @@
 package ir
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Math is an op's part in the derivation, in LaTeX, as gradgen explain
 // prints it. Each function receives the LaTeX names of the result y and of
@@ -105,6 +108,29 @@ var opMath = map[Op]Math{
 		},
 		Why: rowMapWhy,
 	},
+	OpConcat: {
+		Def: func(y string, a []string, _ float64) string {
+			return fmt.Sprintf(`%s = \begin{bmatrix} %s \end{bmatrix}`, y, strings.Join(a, ` \\ `))
+		},
+		Jacobians: func(y string, a []string, _ float64) []string {
+			js := make([]string, len(a))
+			for i, x := range a {
+				js[i] = fmt.Sprintf(`\frac{\partial %s}{\partial %s} = \begin{bmatrix} 0 \\ I \\ 0 \end{bmatrix}`, y, x)
+			}
+			return js
+		},
+		Why: `Each operand's Jacobian is the identity at the operand's rows of the result and zero elsewhere, so its gradient is its part of $\bar{y}$: no product is computed.`,
+	},
+	OpSum: {
+		Def: def(`%s = %s + %s`),
+		Jacobians: func(y string, a []string, _ float64) []string {
+			return []string{fmt.Sprintf(`\frac{\partial %s}{\partial %s} = I`, y, a[0]), fmt.Sprintf(`\frac{\partial %s}{\partial %s} = I`, y, a[1])}
+		},
+		Why: `Both Jacobians are the identity, so each operand receives $\bar{y}$ as it is; an operand with other users sums what every path gives (the total derivative).`,
+	},
+	OpSlice: {Def: func(y string, a []string, aux float64) string {
+		return fmt.Sprintf(`%s = (%s)_{%d\,:}`, y, a[0], int(aux)) // the rows of a from aux on, as many as y has
+	}},
 	OpSoftmaxGrad:    {Def: def(`%s = %[3]s \odot (%[2]s - %[2]s^\top %[3]s)`)},
 	OpLogSoftmaxGrad: {Def: def(`%s = %s - e^{%s} \textstyle\sum_j %[2]s_j`)},
 	OpTanh: {

@@ -35,6 +35,8 @@ const (
 	OpBCELogits  // L = Σ max(z,0) − z t + log(1 + e^−|z|) / (N n)
 	OpSoftmax    // y = e^z / Σ e^z on each row: an output map of Predict
 	OpLogSoftmax // y = z − log Σ e^z on each row: an output map of Predict
+	OpConcat     // y = [a; b; …] on each row: torch.cat(dim=1)
+	OpSum        // y = a + b: a residual connection
 
 	// Backward primitives, made by the grad pass.
 	OpMatMul         // y = g W: per row y = Wᵀ g
@@ -50,6 +52,7 @@ const (
 	OpBCELogitsGrad  // y = (σ(z) − t) / (N n)
 	OpSoftmaxGrad    // z̄ = y ⊙ (ȳ − ȳ·y), of y = softmax(z)
 	OpLogSoftmaxGrad // z̄ = ȳ − e^y Σ ȳ, of y = log_softmax(z)
+	OpSlice          // y = g[off : off+n] on each row: a concatenated operand's part of ȳ
 
 	// Layout.
 	OpTranspose // y = Wᵀ, so that a product with Wᵀ runs over rows of memory
@@ -184,7 +187,7 @@ func init() {
 		OpMSE: {Name: "MSE", Class: Reduction, Type: lossType,
 			VJP: lossVJP(OpMSEGrad, "%s = 2(%s − %s) / (N·n)")},
 		OpSoftmaxCE: {Name: "SoftmaxCE", Class: Reduction, Type: labeledLossType,
-			VJP: lossVJP(OpSoftmaxCEGrad, "%s = (softmax(%s)·Σt − %s) / N")},
+			VJP: lossVJP(OpSoftmaxCEGrad, "%s = (softmax(%s)·Σ%[3]s − %[3]s) / N")},
 		OpBCELogits: {Name: "BCELogits", Class: Reduction, Type: lossType,
 			VJP: lossVJP(OpBCELogitsGrad, "%s = (σ(%s) − %s) / (N·n)")},
 
@@ -192,6 +195,9 @@ func init() {
 			VJP: rowMapVJP(OpSoftmaxGrad, "%s = %[3]s ⊙ (%[2]s − %[2]s·%[3]s)")},
 		OpLogSoftmax: {Name: "LogSoftmax", Class: Producer, Type: unaryType,
 			VJP: rowMapVJP(OpLogSoftmaxGrad, "%s = %s − e^%s Σ%[2]s")},
+
+		OpConcat: {Name: "Concat", Class: Producer, Type: concatType, VJP: concatVJP},
+		OpSum:    {Name: "Sum", Class: Elementwise, Type: sameType, VJP: sumVJP},
 
 		OpMatMul:         {Name: "MatMul", Class: Producer, Type: matMulType, Backward: true},
 		OpMatMulTN:       {Name: "MatMulTN", Class: Reduction, Type: matMulTNType, Backward: true},
@@ -206,6 +212,7 @@ func init() {
 		OpBCELogitsGrad:  {Name: "BCELogitsGrad", Class: Producer, Type: sameType, Backward: true},
 		OpSoftmaxGrad:    {Name: "SoftmaxGrad", Class: Producer, Type: sameType, Backward: true},
 		OpLogSoftmaxGrad: {Name: "LogSoftmaxGrad", Class: Producer, Type: sameType, Backward: true},
+		OpSlice:          {Name: "Slice", Class: Producer, Type: sliceType, Backward: true},
 
 		OpTranspose: {Name: "Transpose", Class: Producer, Type: transposeType, Backward: true},
 	}
@@ -287,6 +294,31 @@ func rowMapVJP(grad Op, rule string) func(f *Func, v, gy *Value) []*Value {
 		gz.Pos = v.Pos
 		return []*Value{gz}
 	}
+}
+
+// concatVJP: y = [a; b; …] has the Jacobian [I 0 …] with respect to a,
+// [0 I …] to b, and so on, so each operand's gradient is its part of ȳ: the
+// columns of ȳ at the operand's offset (Aux).
+func concatVJP(f *Func, v, gy *Value) []*Value {
+	grads := make([]*Value, len(v.Args))
+	off := 0
+	for i, a := range v.Args {
+		g := f.NewValue(OpSlice, a.Type, gy)
+		g.Aux = float64(off)
+		g.Name = gradName(a)
+		g.Rule = fmt.Sprintf("%s = %s[%d:%d]", g.Label(), gy.Label(), off, off+a.Type.Cols())
+		g.Pos = v.Pos
+		grads[i] = g
+		off += a.Type.Cols()
+	}
+	return grads
+}
+
+// sumVJP: y = a + b has the identity as its Jacobian with respect to each
+// operand, so each gets ȳ itself; where an operand has other users, the
+// grad pass sums what each path gives (the total derivative).
+func sumVJP(f *Func, v, gy *Value) []*Value {
+	return []*Value{gy, gy}
 }
 
 // lossVJP makes the rule of a loss L(z, t): the seed ∂L/∂L is 1, so z̄ is
@@ -398,6 +430,34 @@ func sameType(v *Value) (Type, error) {
 		return Type{}, fmt.Errorf("%s of %s and %s: want two equal [B][n]", v.Op, a.Format(F32), b.Format(F32))
 	}
 	return a, nil
+}
+
+// concatType: batched vectors [B][n₁], [B][n₂], … → [B][n₁+n₂+…].
+func concatType(v *Value) (Type, error) {
+	if len(v.Args) < 2 {
+		return Type{}, fmt.Errorf("%s takes at least 2 arguments, has %d", v.Op, len(v.Args))
+	}
+	n := 0
+	for _, a := range v.Args {
+		if !isBatchVec(a.Type) {
+			return Type{}, fmt.Errorf("%s of %s: want [B][n]", v.Op, a.Type.Format(F32))
+		}
+		n += a.Type.Cols()
+	}
+	return Batch(n), nil
+}
+
+// sliceType: g [B][n] → [B][w] with w the value's own width, at offset Aux.
+func sliceType(v *Value) (Type, error) {
+	if err := argc(v, 1); err != nil {
+		return Type{}, err
+	}
+	g := v.Args[0].Type
+	off := int(v.Aux)
+	if !isBatchVec(g) || !isBatchVec(v.Type) || float64(off) != v.Aux || off < 0 || off+v.Type.Cols() > g.Cols() {
+		return Type{}, fmt.Errorf("%s [%v:+%s] of %s: out of range", v.Op, v.Aux, v.Type.Format(F32), g.Format(F32))
+	}
+	return v.Type, nil
 }
 
 // labeledGradType is sameType of the first two arguments, z and t, with an

@@ -123,7 +123,10 @@ func (v *Value) LongString(d DType) string {
 	if v.Op == OpLeakyReLU || v.Op == OpLeakyReLUGrad {
 		fmt.Fprintf(&b, " α=%g", v.Aux)
 	}
-	if v.Op.Info().Class != Elementwise && v.LossWeight() != 1 {
+	switch {
+	case v.Op == OpSlice:
+		fmt.Fprintf(&b, " off=%g", v.Aux)
+	case v.Op.Info().Class != Elementwise && v.LossWeight() != 1:
 		fmt.Fprintf(&b, " weight=%g", v.Aux) // a weighted loss term or its gradient
 	}
 	if v.Kernel != KernelScalar {

@@ -2,6 +2,7 @@ package passes
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/gradgen/gradgen/ir"
 )
@@ -81,12 +82,27 @@ func sum(f *ir.Func, v *ir.Value, gs []*ir.Value) *ir.Value {
 		return gs[0]
 	}
 	total := gs[0]
+	terms := []string{term(gs[0], ir.Bar(v.Label()))}
 	for _, g := range gs[1:] {
 		total = f.NewValue(ir.OpAdd, v.Type, total, g)
 		total.Origin = v
 		total.Name = ir.Bar(v.Label())
-		total.Rule = fmt.Sprintf("%s = %s + %s", total.Name, total.Args[0].Label(), g.Label())
+		terms = append(terms, term(g, total.Name))
+		total.Rule = total.Name + " = " + strings.Join(terms, " + ")
 		total.Pos = v.Pos
 	}
 	return total
+}
+
+// term is how a path's contribution g to the gradient named name appears
+// in the sum's rule: its name, or, where it has that same name (each path
+// names its part of v̄ as v̄ itself), the expression that computes it.
+func term(g *ir.Value, name string) string {
+	if g.Label() != name {
+		return g.Label()
+	}
+	if _, rhs, ok := strings.Cut(g.Rule, " = "); ok {
+		return rhs
+	}
+	return g.Label()
 }

@@ -58,12 +58,39 @@ func (v *validator) graph() {
 	if len(n.Outputs) > 0 && n.Fields.has("loss") {
 		v.errorf(v.at(n.Fields, "loss", n.Pos), "loss cannot be given with outputs: each head has its own loss")
 	}
-	g := &graphCheck{v: v, widths: map[string]int{}, kinds: map[string]string{}, fields: map[string]string{}}
+	g := &graphCheck{v: v, widths: map[string]int{}, kinds: map[string]string{}, fields: map[string]string{},
+		layerOf: map[string]int{}, readBy: map[int]bool{}}
 	g.inputs()
 	for i := range n.Layers {
 		g.layer(i + 1)
 	}
 	g.heads()
+	g.unread()
+}
+
+// unread reports each layer whose output nothing reads: no layer or head
+// names it, and neither reads it as the layer above. Its weights would
+// never change and its work would be wasted, which is not what anyone
+// means.
+func (g *graphCheck) unread() {
+	n := g.v.n
+	if len(n.Outputs) == 0 && len(n.Layers) > 0 {
+		g.readBy[len(n.Layers)] = true // the last layer is the output
+	}
+	for i := range n.Layers {
+		if l := &n.Layers[i]; !g.readBy[i+1] && !g.v.skipped("layers."+strconv.Itoa(i+1)) {
+			g.v.errorf(g.v.at(nil, "", l.Pos, n.Pos), "layer %d: nothing reads its output: name it (name:) and read it with from or add, or remove it", i+1)
+		}
+	}
+}
+
+// mark records that the values named in names are read.
+func (g *graphCheck) mark(names []string) {
+	for _, name := range names {
+		if k, ok := g.layerOf[name]; ok {
+			g.readBy[k] = true
+		}
+	}
 }
 
 // graphCheck follows the names of a graph network as the layers define them.
@@ -75,6 +102,12 @@ type graphCheck struct {
 	fields map[string]string // the Go field name of each input and head → its name
 	last   string            // the value the next layer reads by default
 	lastW  int
+	// layerOf maps a layer's name to its number; read marks the layers
+	// whose output something reads, by number; lastK is the number of the
+	// layer the next one reads by default (0 for an input).
+	layerOf map[string]int
+	readBy  map[int]bool
+	lastK   int
 }
 
 // define records a value named name of width w, at pos.
@@ -221,7 +254,15 @@ func (g *graphCheck) layer(i int) {
 			prefix, len(v.n.Inputs), strings.Join(inputNames(v.n), ", "))
 	}
 	g.define(v.at(l.Fields, "name", l.Pos, v.n.Pos), "layer", l.Name, w)
-	g.last, g.lastW = l.Name, w
+	g.mark(l.Add)
+	g.mark(l.From)
+	if len(l.Add) == 0 && len(l.From) == 0 && g.lastK > 0 {
+		g.readBy[g.lastK] = true
+	}
+	if _, dup := g.layerOf[l.Name]; l.Name != "" && !dup {
+		g.layerOf[l.Name] = i // a second layer of the name is an error of its own
+	}
+	g.last, g.lastW, g.lastK = l.Name, w, i
 }
 
 // heads checks the heads: each a dense layer over what it reads, with a
@@ -237,6 +278,10 @@ func (g *graphCheck) heads() {
 		}
 		what := "head " + quote(h.Name)
 		pos := g.v.at(nil, "", h.Pos, n.Pos)
+		g.mark(h.Layer.From)
+		if len(h.Layer.From) == 0 && g.lastK > 0 {
+			g.readBy[g.lastK] = true
+		}
 		if len(h.Layer.From) > 0 {
 			g.read(g.v.at(h.Layer.Fields, "from", h.Pos, n.Pos), what+": from:", h.Layer.From)
 		} else if len(n.Layers) == 0 && len(n.Inputs) > 1 {

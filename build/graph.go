@@ -1,0 +1,297 @@
+package build
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/gradgen/gradgen/ir"
+	"github.com/gradgen/gradgen/spec"
+)
+
+// A graph network (spec.Network.IsGraph) builds into the same IR as a chain:
+// its named inputs are Input values of their ports, a layer that reads
+// several values reads their Concat, an add layer is a Sum, and each head
+// is a dense layer whose loss is one weighted term of the function's loss.
+// Where a value has several users, the grad pass sums their gradients.
+
+// head is an output of a graph network: a head of n.Outputs, or, for a
+// network without outputs, its last layer with n.Loss.
+type head struct {
+	name   string
+	layer  *spec.Layer // nil: the last layer is the output
+	loss   spec.Loss
+	weight float64
+	pos    spec.Pos
+}
+
+// heads returns n's outputs.
+func heads(n *spec.Network) []head {
+	if len(n.Outputs) == 0 {
+		return []head{{name: "y", loss: n.Loss, weight: 1, pos: n.Fields.At("loss", n.Pos)}}
+	}
+	hs := make([]head, len(n.Outputs))
+	for i := range n.Outputs {
+		h := &n.Outputs[i]
+		hs[i] = head{name: h.Name, layer: &h.Layer, loss: h.Loss, weight: h.Weight, pos: h.Pos}
+	}
+	return hs
+}
+
+// inputPorts returns n's inputs: its named inputs, or its one input x.
+func inputPorts(n *spec.Network) []ir.Port {
+	if len(n.Inputs) == 0 {
+		return []ir.Port{{Name: "x", Width: n.Input}}
+	}
+	ports := make([]ir.Port, len(n.Inputs))
+	for i, in := range n.Inputs {
+		ports[i] = ir.Port{Name: in.Name, Width: in.Width}
+	}
+	return ports
+}
+
+// graphProgram builds the program of a valid graph network n.
+func graphProgram(n *spec.Network, rows int) (*ir.Program, error) {
+	if len(n.Inputs) > 1 || len(n.Outputs) > 1 {
+		return nil, spec.ErrorList{{Pos: n.Fields.At("inputs", n.Fields.At("outputs", n.Pos)),
+			Msg: "a network of several inputs or heads is checked, but its generated API (Input, Target and Output structs) " +
+				"does not exist yet: gradgen generates graph networks of one input and one output for now"}}
+	}
+	hs := heads(n)
+	_, layerOut, _ := n.Fans()
+	p := &ir.Program{Package: n.Package, DType: ir.F32, Inputs: inputPorts(n), Optimizer: optimizer(n.Optimizer),
+		Link: link(hs[0].loss), Source: source(n), SpecHash: n.Hash(), SmallBatch: SmallBatch}
+	if n.DType == spec.Float64 {
+		p.DType = ir.F64
+	}
+	for _, h := range hs {
+		w := layerOut[len(layerOut)-1]
+		if h.layer != nil {
+			w = h.layer.Dense
+		}
+		p.Outputs = append(p.Outputs, ir.Port{Name: h.name, Width: w})
+	}
+	graphParams(n, p)
+	p.Funcs = []*ir.Func{
+		graphForward(n, ir.RolePredict, 1, false),
+		graphForward(n, ir.RoleLoss, rows, false),
+		graphForward(n, ir.RoleTrain, rows, true),
+		graphForward(n, ir.RoleTrainSample, 1, true),
+		graphForward(n, ir.RoleLossSample, 1, false),
+	}
+	return p, nil
+}
+
+// denseLayer is a layer with weights: a dense layer, or a head's.
+type denseLayer struct {
+	l     *spec.Layer
+	k     int    // its number among the layers and heads, from 1: W<k>, z<k>
+	torch string // the PyTorch name of its module: the layer's or head's name, or its index
+	what  string // "layer 2", "head value", for doc comments
+}
+
+// denseLayers returns the layers with weights in PyTorch's parameter order:
+// the layers, then the heads, in spec order.
+func denseLayers(n *spec.Network) []denseLayer {
+	var ds []denseLayer
+	for i := range n.Layers {
+		l := &n.Layers[i]
+		if len(l.Add) > 0 {
+			continue
+		}
+		torch := l.Name
+		if torch == "" {
+			torch = fmt.Sprint(i)
+		}
+		ds = append(ds, denseLayer{l: l, k: i + 1, torch: torch, what: fmt.Sprintf("layer %d", i+1)})
+	}
+	for i := range n.Outputs {
+		h := &n.Outputs[i]
+		ds = append(ds, denseLayer{l: &h.Layer, k: len(n.Layers) + i + 1, torch: h.Name, what: "head " + h.Name})
+	}
+	return ds
+}
+
+// graphParams adds the weights and biases of n's dense layers and heads.
+func graphParams(n *spec.Network, p *ir.Program) {
+	layerIn, _, headIn := n.Fans()
+	fanIn := func(d denseLayer) int {
+		if d.k <= len(n.Layers) {
+			return layerIn[d.k-1]
+		}
+		return headIn[d.k-len(n.Layers)-1]
+	}
+	for _, d := range denseLayers(n) {
+		in, l := fanIn(d), d.l
+		where := ""
+		if l.Pos.Line > 0 {
+			where = fmt.Sprintf(" (%s:%d)", filepath.Base(l.Pos.File), l.Pos.Line)
+		}
+		p.AddParam(ir.Param{Name: fmt.Sprintf("W%d", d.k), Torch: d.torch + ".weight", Type: ir.Matrix(l.Dense, in),
+			Init: ir.InitLinearWeight, FanIn: in, Frozen: l.Frozen, Pos: pos(l.Pos),
+			Doc: fmt.Sprintf("%s weight%s%s", d.what, where, frozenDoc(l.Frozen))})
+		if !l.NoBias {
+			p.AddParam(ir.Param{Name: fmt.Sprintf("B%d", d.k), Torch: d.torch + ".bias", Type: ir.Vector(l.Dense),
+				Init: ir.InitLinearBias, FanIn: in, Frozen: l.Frozen, Pos: pos(l.Pos),
+				Doc: fmt.Sprintf("%s bias%s", d.what, frozenDoc(l.Frozen))})
+		}
+	}
+}
+
+// graphFunc builds one function of a graph network, value by value.
+type graphFunc struct {
+	f      *ir.Func
+	n      *spec.Network
+	values map[string]*ir.Value // by the spec's names
+	last   *ir.Value            // what a layer without from reads
+}
+
+// graphForward builds the function of a role: the forward graph, then the
+// predictions (predict) or the weighted loss terms of the heads.
+func graphForward(n *spec.Network, role ir.Role, rows int, grad bool) *ir.Func {
+	g := &graphFunc{f: &ir.Func{Name: role.String(), Role: role, Rows: rows, Grad: grad}, n: n, values: map[string]*ir.Value{}}
+	for i, port := range inputPorts(n) {
+		x := g.f.NewValue(ir.OpInput, ir.Batch(port.Width))
+		x.Name, x.Port = port.Name, i
+		x.Pos = pos(n.Fields.At("inputs", n.Fields.At("input", n.Pos)))
+		if i < len(n.Inputs) {
+			x.Pos = pos(n.Inputs[i].Pos)
+		}
+		g.values[port.Name] = x
+		if len(n.Inputs) <= 1 {
+			g.last = x
+		}
+	}
+	for i := range n.Layers {
+		g.layer(i + 1)
+	}
+	for j, h := range heads(n) {
+		g.head(j, h, role)
+	}
+	return g.f
+}
+
+// read returns the value a layer or head reads: its from (their Concat
+// when several), or the value above.
+func (g *graphFunc) read(from []string, k int, lp ir.Pos) *ir.Value {
+	if len(from) == 0 {
+		return g.last
+	}
+	if len(from) == 1 {
+		return g.values[from[0]]
+	}
+	args := make([]*ir.Value, len(from))
+	for i, name := range from {
+		args[i] = g.values[name]
+	}
+	c := g.f.NewValue(ir.OpConcat, ir.Batch(0), args...)
+	c.Type = concatWidth(args)
+	c.Name, c.Rule, c.Pos = fmt.Sprintf("c%d", k), fmt.Sprintf("c%d = [%s]", k, labels(args, "; ")), lp
+	return c
+}
+
+// concatWidth is the type of the concatenation of args.
+func concatWidth(args []*ir.Value) ir.Type {
+	n := 0
+	for _, a := range args {
+		n += a.Type.Cols()
+	}
+	return ir.Batch(n)
+}
+
+// labels joins the derivation names of vs.
+func labels(vs []*ir.Value, sep string) string {
+	names := make([]string, len(vs))
+	for i, v := range vs {
+		names[i] = v.Label()
+	}
+	return strings.Join(names, sep)
+}
+
+// layer adds layer k (from 1): a Sum for an add layer, else a dense layer
+// over what it reads; then its activation.
+func (g *graphFunc) layer(k int) {
+	l := &g.n.Layers[k-1]
+	lp := pos(l.Pos)
+	var z *ir.Value
+	if len(l.Add) > 0 {
+		// z = a + b + …, summed left to right; the partial sums are s.
+		z = g.values[l.Add[0]]
+		for i, name := range l.Add[1:] {
+			b := g.values[name]
+			s := g.f.NewValue(ir.OpSum, z.Type, z, b)
+			s.Name = fmt.Sprintf("s%d_%d", k, i+1)
+			if i == len(l.Add)-2 {
+				s.Name = fmt.Sprintf("z%d", k)
+			}
+			s.Rule, s.Pos = fmt.Sprintf("%s = %s + %s", s.Name, z.Label(), b.Label()), lp
+			z = s
+		}
+	} else {
+		z = g.dense(k, l, g.read(l.From, k, lp))
+	}
+	a := activation(g.f, z, *l, k)
+	if l.Name != "" {
+		g.values[l.Name] = a
+	}
+	g.last = a
+}
+
+// dense adds the product of layer or head k over x, with its bias.
+func (g *graphFunc) dense(k int, l *spec.Layer, x *ir.Value) *ir.Value {
+	lp := pos(l.Pos)
+	w := g.f.NewValue(ir.OpParam, ir.Matrix(l.Dense, x.Type.Cols()))
+	w.Name, w.Pos = fmt.Sprintf("W%d", k), lp
+	args := []*ir.Value{x, w}
+	rule := fmt.Sprintf("z%d = W%d %s", k, k, x.Label())
+	if !l.NoBias {
+		b := g.f.NewValue(ir.OpParam, ir.Vector(l.Dense))
+		b.Name, b.Pos = fmt.Sprintf("B%d", k), lp
+		args = append(args, b)
+		rule += fmt.Sprintf(" + B%d", k)
+	}
+	z := g.f.NewValue(ir.OpDense, ir.Batch(l.Dense), args...)
+	z.Name, z.Rule, z.Pos = fmt.Sprintf("z%d", k), rule, lp
+	return z
+}
+
+// head adds head j: its dense layer (none for a network whose last layer is
+// its output), then its prediction or its loss term.
+func (g *graphFunc) head(j int, h head, role ir.Role) {
+	a := g.last
+	if h.layer != nil {
+		k := len(g.n.Layers) + j + 1
+		lp := pos(h.layer.Pos)
+		a = activation(g.f, g.dense(k, h.layer, g.read(h.layer.From, k, lp)), *h.layer, k)
+	}
+	if role == ir.RolePredict {
+		g.f.Outputs = append(g.f.Outputs, ir.Output{Kind: ir.Prediction, Value: a, Port: j})
+		return
+	}
+	if h.loss == spec.NoLoss || h.weight == 0 {
+		return
+	}
+	suffix := ""
+	if len(g.n.Outputs) > 1 {
+		suffix = "_" + h.name
+	}
+	t := g.f.NewValue(ir.OpTarget, a.Type)
+	t.Name, t.Port, t.Pos = "t"+suffix, j, pos(h.pos)
+	lr := losses[h.loss]
+	args := []*ir.Value{a, t}
+	if h.loss == spec.SoftmaxCrossEntropy && len(g.n.Outputs) <= 1 {
+		// As a chain's: TrainLabels passes class indices instead of targets.
+		lab := g.f.NewValue(ir.OpLabel, ir.Batch(1))
+		lab.Name, lab.Pos = "l", t.Pos
+		args = append(args, lab)
+	}
+	loss := g.f.NewValue(lr.op, ir.Scalar, args...)
+	loss.Name, loss.Pos = "L"+suffix, t.Pos
+	body := strings.TrimPrefix(fmt.Sprintf(lr.rule, a.Label(), t.Label()), "L = ")
+	loss.Rule = loss.Name + " = " + body
+	if h.weight != 1 {
+		loss.Aux = h.weight
+		loss.Rule = fmt.Sprintf("%s = %g · (%s)", loss.Name, h.weight, body)
+	}
+	g.f.Outputs = append(g.f.Outputs, ir.Output{Kind: ir.LossOut, Value: loss})
+}
