@@ -134,10 +134,16 @@ func backward(d *doc, p, final *ir.Program, f *ir.Func) {
 			d.para(fmt.Sprintf("Chain rule: %s, and the parameters' gradients are products with the same $%s$.",
 				strings.Join(rules, "; "), bar(v)))
 		}
+		if users := paths(v, grads); users > 1 {
+			d.para(fmt.Sprintf("Total derivative: $%s$ feeds %d ops, so the loss depends on it along %d paths, and its gradient "+
+				"is the sum of what each path gives, the multivariate chain rule: "+
+				"$%s = \\sum_k \\left(\\frac{\\partial y_k}{\\partial %s}\\right)^{\\top} \\bar{y}_k$ over the ops $y_k$ it feeds.",
+				name(v), users, users, bar(v), name(v)))
+		}
 		d.para("Computed:")
 		var items []string
 		for _, g := range grads {
-			items = append(items, "$"+math(g)+"$"+where(d, final, g))
+			items = append(items, "$"+sumMath(g, v)+"$"+where(d, final, g))
 		}
 		d.list(items)
 		d.para("Why: " + m.Why)
@@ -166,6 +172,48 @@ func where(d *doc, final *ir.Program, g *ir.Value) string {
 		return " — not computed: no output needs it, so the dce pass removed it."
 	}
 	return fmt.Sprintf(" — in %s, under the comment %s.", strings.Join(places, " and "), d.code("// "+g.Rule))
+}
+
+// paths is how many ops' contributions the grad pass summed into v's
+// gradient: one more than the additions among grads that it made for v.
+func paths(v *ir.Value, grads []*ir.Value) int {
+	n := 1
+	for _, g := range grads {
+		if g.Op == ir.OpAdd && g.Origin == v {
+			n++
+		}
+	}
+	return n
+}
+
+// sumMath is g's equation; for a sum the grad pass made for v's gradient,
+// the contributions it adds are written out as the expressions that compute
+// them, since each path names its part of v̄ as v̄ itself.
+func sumMath(g, v *ir.Value) string {
+	if g.Op != ir.OpAdd || g.Origin != v {
+		return math(g)
+	}
+	return bar(v) + " = " + strings.Join(terms(g, v), " + ")
+}
+
+// terms lists the contributions a sum for v's gradient adds, in order.
+func terms(g, v *ir.Value) []string {
+	var ts []string
+	for _, a := range g.Args {
+		switch {
+		case a.Op == ir.OpAdd && a.Origin == v:
+			ts = append(ts, terms(a, v)...)
+		default:
+			eq := math(a)
+			if _, rhs, ok := strings.Cut(eq, " = "); ok && a.Name == g.Name {
+				eq = rhs
+			} else {
+				eq = name(a)
+			}
+			ts = append(ts, eq)
+		}
+	}
+	return ts
 }
 
 func math(v *ir.Value) string {
