@@ -54,12 +54,6 @@ func checkGenerate(t *testing.T, src []byte) {
 	if n.ONNX != "" {
 		return // its network is in a model file, which FuzzImport (onnxspec) fuzzes
 	}
-	if len(n.Inputs) > 1 || len(n.Outputs) > 1 {
-		if _, err := gradgen.Generate(n, gradgen.Options{}); err == nil {
-			t.Fatalf("a network of several inputs or heads generated; FuzzGenerate's property must cover it now")
-		}
-		return // checked, not generated yet
-	}
 	if err := n.Validate(); err != nil {
 		t.Fatalf("Parse returned a network that does not validate: %v", err)
 	}

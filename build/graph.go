@@ -3,6 +3,7 @@ package build
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gradgen/gradgen/ir"
@@ -52,15 +53,13 @@ func inputPorts(n *spec.Network) []ir.Port {
 
 // graphProgram builds the program of a valid graph network n.
 func graphProgram(n *spec.Network, rows int) (*ir.Program, error) {
-	if len(n.Inputs) > 1 || len(n.Outputs) > 1 {
-		return nil, spec.ErrorList{{Pos: n.Fields.At("inputs", n.Fields.At("outputs", n.Pos)),
-			Msg: "a network of several inputs or heads is checked, but its generated API (Input, Target and Output structs) " +
-				"does not exist yet: gradgen generates graph networks of one input and one output for now"}}
-	}
 	hs := heads(n)
 	_, layerOut, _ := n.Fans()
 	p := &ir.Program{Package: n.Package, DType: ir.F32, Inputs: inputPorts(n), Optimizer: optimizer(n.Optimizer),
-		Link: link(hs[0].loss), Source: source(n), SpecHash: n.Hash(), SmallBatch: SmallBatch}
+		Source: source(n), SpecHash: n.Hash(), SmallBatch: SmallBatch}
+	if len(hs) == 1 {
+		p.Link = link(hs[0].loss) // several heads: Predict's row holds all, and no one link reads it
+	}
 	if n.DType == spec.Float64 {
 		p.DType = ir.F64
 	}
@@ -71,6 +70,14 @@ func graphProgram(n *spec.Network, rows int) (*ir.Program, error) {
 		}
 		p.Outputs = append(p.Outputs, ir.Port{Name: h.name, Width: w})
 	}
+	// Several inputs or heads are the fields of one flat row each: the
+	// functions read one input and write one output, as a chain's do.
+	if len(p.Inputs) > 1 {
+		p.InputFields, p.Inputs = p.Inputs, []ir.Port{{Name: "x", Width: widthOf(p.Inputs)}}
+	}
+	if len(p.Outputs) > 1 {
+		p.OutputFields, p.Outputs = p.Outputs, []ir.Port{{Name: "y", Width: widthOf(p.Outputs)}}
+	}
 	graphParams(n, p)
 	p.Funcs = []*ir.Func{
 		graphForward(n, ir.RolePredict, 1, false),
@@ -80,6 +87,15 @@ func graphProgram(n *spec.Network, rows int) (*ir.Program, error) {
 		graphForward(n, ir.RoleLossSample, 1, false),
 	}
 	return p, nil
+}
+
+// widthOf is the width of the row of ports.
+func widthOf(ports []ir.Port) int {
+	w := 0
+	for _, p := range ports {
+		w += p.Width
+	}
+	return w
 }
 
 // denseLayer is a layer with weights: a dense layer, or a head's.
@@ -144,50 +160,93 @@ type graphFunc struct {
 	n      *spec.Network
 	values map[string]*ir.Value // by the spec's names
 	last   *ir.Value            // what a layer without from reads
+	x      *ir.Value            // the flat row of several inputs, or nil
+	t      *ir.Value            // the flat row of several heads' targets, or nil
 }
 
 // graphForward builds the function of a role: the forward graph, then the
 // predictions (predict) or the weighted loss terms of the heads.
 func graphForward(n *spec.Network, role ir.Role, rows int, grad bool) *ir.Func {
 	g := &graphFunc{f: &ir.Func{Name: role.String(), Role: role, Rows: rows, Grad: grad}, n: n, values: map[string]*ir.Value{}}
-	for i, port := range inputPorts(n) {
-		x := g.f.NewValue(ir.OpInput, ir.Batch(port.Width))
-		x.Name, x.Port = port.Name, i
-		x.Pos = pos(n.Fields.At("inputs", n.Fields.At("input", n.Pos)))
-		if i < len(n.Inputs) {
-			x.Pos = pos(n.Inputs[i].Pos)
-		}
-		g.values[port.Name] = x
-		if len(n.Inputs) <= 1 {
-			g.last = x
-		}
+	ports := inputPorts(n)
+	if len(ports) > 1 {
+		g.x = g.f.NewValue(ir.OpInput, ir.Batch(widthOf(ports)))
+		g.x.Name, g.x.Pos = "x", pos(n.Fields.At("inputs", n.Pos))
+	} else {
+		x := g.f.NewValue(ir.OpInput, ir.Batch(ports[0].Width))
+		x.Name, x.Pos = ports[0].Name, pos(n.Fields.At("inputs", n.Fields.At("input", n.Pos)))
+		g.values[ports[0].Name], g.last = x, x
 	}
 	for i := range n.Layers {
 		g.layer(i + 1)
 	}
-	for j, h := range heads(n) {
-		g.head(j, h, role)
+	hs := heads(n)
+	var outs []*ir.Value
+	for j, h := range hs {
+		outs = append(outs, g.head(j, h, role))
+	}
+	if role == ir.RolePredict {
+		y := outs[0]
+		if len(outs) > 1 {
+			// The heads' outputs are the fields of one row.
+			y = g.f.NewValue(ir.OpConcat, concatWidth(outs), outs...)
+			y.Name, y.Rule, y.Pos = "y", fmt.Sprintf("y = [%s]", labels(outs, "; ")), pos(n.Fields.At("outputs", n.Pos))
+		}
+		g.f.Outputs = []ir.Output{{Kind: ir.Prediction, Value: y}}
 	}
 	return g.f
 }
 
+// value returns the value named name: a layer's output, or an input, which
+// in the flat row of several inputs is its columns, read once per
+// function.
+func (g *graphFunc) value(name string) *ir.Value {
+	if v := g.values[name]; v != nil {
+		return v
+	}
+	off := 0
+	for _, in := range g.n.Inputs {
+		if in.Name == name {
+			c := g.f.NewValue(ir.OpColumns, ir.Batch(in.Width), g.x)
+			c.Aux, c.Name, c.Pos = float64(off), name, pos(in.Pos)
+			c.Rule = fmt.Sprintf("%s = x[%d:%d]", name, off, off+in.Width)
+			g.values[name] = c
+			return c
+		}
+		off += in.Width
+	}
+	panic("build: no value named " + name) // the spec validated
+}
+
 // read returns the value a layer or head reads: its from (their Concat
-// when several), or the value above.
+// when several; the flat row itself when they are every input in order),
+// or the value above.
 func (g *graphFunc) read(from []string, k int, lp ir.Pos) *ir.Value {
 	if len(from) == 0 {
 		return g.last
 	}
+	if g.x != nil && slices.Equal(from, inputNames(g.n)) {
+		return g.x // the row holds the inputs in order: their concatenation, without a copy
+	}
 	if len(from) == 1 {
-		return g.values[from[0]]
+		return g.value(from[0])
 	}
 	args := make([]*ir.Value, len(from))
 	for i, name := range from {
-		args[i] = g.values[name]
+		args[i] = g.value(name)
 	}
-	c := g.f.NewValue(ir.OpConcat, ir.Batch(0), args...)
-	c.Type = concatWidth(args)
+	c := g.f.NewValue(ir.OpConcat, concatWidth(args), args...)
 	c.Name, c.Rule, c.Pos = fmt.Sprintf("c%d", k), fmt.Sprintf("c%d = [%s]", k, labels(args, "; ")), lp
 	return c
+}
+
+// inputNames lists n's input names in order.
+func inputNames(n *spec.Network) []string {
+	names := make([]string, len(n.Inputs))
+	for i, in := range n.Inputs {
+		names[i] = in.Name
+	}
+	return names
 }
 
 // concatWidth is the type of the concatenation of args.
@@ -216,9 +275,9 @@ func (g *graphFunc) layer(k int) {
 	var z *ir.Value
 	if len(l.Add) > 0 {
 		// z = a + b + …, summed left to right; the partial sums are s.
-		z = g.values[l.Add[0]]
+		z = g.value(l.Add[0])
 		for i, name := range l.Add[1:] {
-			b := g.values[name]
+			b := g.value(name)
 			s := g.f.NewValue(ir.OpSum, z.Type, z, b)
 			s.Name = fmt.Sprintf("s%d_%d", k, i+1)
 			if i == len(l.Add)-2 {
@@ -256,27 +315,23 @@ func (g *graphFunc) dense(k int, l *spec.Layer, x *ir.Value) *ir.Value {
 }
 
 // head adds head j: its dense layer (none for a network whose last layer is
-// its output), then its prediction or its loss term.
-func (g *graphFunc) head(j int, h head, role ir.Role) {
+// its output), then, outside predict, its loss term. It returns the head's
+// output.
+func (g *graphFunc) head(j int, h head, role ir.Role) *ir.Value {
 	a := g.last
 	if h.layer != nil {
 		k := len(g.n.Layers) + j + 1
 		lp := pos(h.layer.Pos)
 		a = activation(g.f, g.dense(k, h.layer, g.read(h.layer.From, k, lp)), *h.layer, k)
 	}
-	if role == ir.RolePredict {
-		g.f.Outputs = append(g.f.Outputs, ir.Output{Kind: ir.Prediction, Value: a, Port: j})
-		return
-	}
-	if h.loss == spec.NoLoss || h.weight == 0 {
-		return
+	if role == ir.RolePredict || h.loss == spec.NoLoss || h.weight == 0 {
+		return a
 	}
 	suffix := ""
 	if len(g.n.Outputs) > 1 {
 		suffix = "_" + h.name
 	}
-	t := g.f.NewValue(ir.OpTarget, a.Type)
-	t.Name, t.Port, t.Pos = "t"+suffix, j, pos(h.pos)
+	t := g.target(j, a, "t"+suffix, pos(h.pos))
 	lr := losses[h.loss]
 	args := []*ir.Value{a, t}
 	if h.loss == spec.SoftmaxCrossEntropy && len(g.n.Outputs) <= 1 {
@@ -294,4 +349,31 @@ func (g *graphFunc) head(j int, h head, role ir.Role) {
 		loss.Rule = fmt.Sprintf("%s = %g · (%s)", loss.Name, h.weight, body)
 	}
 	g.f.Outputs = append(g.f.Outputs, ir.Output{Kind: ir.LossOut, Value: loss})
+	return a
+}
+
+// target returns head j's targets, of a's type: the one target row, or, for
+// several heads, the head's columns of the flat target row.
+func (g *graphFunc) target(j int, a *ir.Value, name string, tp ir.Pos) *ir.Value {
+	if len(g.n.Outputs) <= 1 {
+		t := g.f.NewValue(ir.OpTarget, a.Type)
+		t.Name, t.Pos = name, tp
+		return t
+	}
+	if g.t == nil {
+		w := 0
+		for _, h := range g.n.Outputs {
+			w += h.Layer.Dense
+		}
+		g.t = g.f.NewValue(ir.OpTarget, ir.Batch(w))
+		g.t.Name, g.t.Pos = "t", pos(g.n.Fields.At("outputs", g.n.Pos))
+	}
+	off := 0
+	for _, h := range g.n.Outputs[:j] {
+		off += h.Layer.Dense
+	}
+	c := g.f.NewValue(ir.OpColumns, a.Type, g.t)
+	c.Aux, c.Name, c.Pos = float64(off), name, tp
+	c.Rule = fmt.Sprintf("%s = t[%d:%d]", name, off, off+a.Type.Cols())
+	return c
 }

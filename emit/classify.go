@@ -11,9 +11,10 @@ import (
 // or Labels (independent labels), which decide by it. A network with the
 // identity link (regression) gets none of them.
 
-// sampleParam is the parameter name *[n]T of a method.
+// sampleParam is the parameter name of a method: one sample of width n,
+// *[n]T, or the struct of its named parts (see fields.go).
 func sampleParam(p *ir.Program, name, n string) *Statement {
-	return Id(name).Add(sampleOf(n)(p, nil))
+	return Id(name).Add(publicSample(p, n))
 }
 
 // logits declares y and writes Predict's output for x to it; y stays on the

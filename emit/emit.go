@@ -71,7 +71,7 @@ func Source(p *ir.Program) ([]byte, error) {
 // (workers.go).
 func api(file *File, p *ir.Program) {
 	for _, declare := range []func(*File, *ir.Program){
-		versionGuard, sizes, paramsType, sliceMethod, layoutGuard, initMethod,
+		versionGuard, sizes, fieldTypes, paramsType, sliceMethod, layoutGuard, initMethod,
 		specHash, layoutVar, checkpointKeyVar, paramsCheckFinite, saveMethod, loadMethod,
 		modelType, newModel, newPretrained, defaultHyperparams, hyperparamsMethods, predictMethod, predictProbaMethod, classifyMethod, labelsMethod,
 		lossMethod, backwardMethod, stepMethod, beginStepMethod, stepRangeMethod, modelCheckFinite, stepsMethod, modelSave, modelLoad, trainMethod, targetFunc,

@@ -67,3 +67,135 @@ func TestGraphGradients(t *testing.T) {
 	}
 	checkGradient(t, src)
 }
+
+// criticSpec is a graph network of two inputs and two heads: a trunk over
+// both inputs (their concatenation is the Input row itself), a residual
+// block, and a value head (weight 0.5) and a policy head reading the block.
+const criticSpec = `package: toy
+dtype: float64
+inputs:
+  obs: 5
+  goal: 2
+layers:
+  - name: trunk
+    from: [obs, goal]
+    dense: 6
+    activation: tanh
+  - name: block
+    dense: 6
+    activation: tanh
+  - add: [trunk, block]
+outputs:
+  value:
+    dense: 1
+    loss: mse
+    weight: 0.5
+  policy:
+    from: [block, goal]
+    dense: 3
+    loss: softmax_cross_entropy
+optimizer:
+  sgd: {lr: 0.1}
+`
+
+// TestGraphStructAPI: a network of two inputs and two heads generates the
+// struct API (Input, Target, Output), whose loss is the weighted sum of
+// the heads' losses computed from Predict's fields, whose Backward agrees
+// with central differences of Loss, and whose Train allocates nothing.
+func TestGraphStructAPI(t *testing.T) {
+	n, err := spec.Parse("toy.yaml", []byte(criticSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := build.Program(n, build.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := passes.Run(p, "", true); err != nil {
+		t.Fatal(err)
+	}
+	src, err := Source(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"type Input struct", "Obs  [5]float64", "type Target struct", "func (m *Model) Train(xs []Input, ts []Target) float64"} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("the generated code lacks %q", want)
+		}
+	}
+	if testing.Short() {
+		return
+	}
+	runToyTest(t, src, `package toy
+
+import (
+	"math"
+	"testing"
+)
+
+func batch() ([]Input, []Target) {
+	xs := make([]Input, 6)
+	ts := make([]Target, 6)
+	for i := range xs {
+		for j := range xs[i].Obs {
+			xs[i].Obs[j] = math.Sin(float64(3*i + j))
+		}
+		xs[i].Goal = [2]float64{math.Cos(float64(i)), 0.5 - float64(i%3)}
+		ts[i].Value = [1]float64{float64(i) / 3}
+		ts[i].Policy[i%3] = 1
+	}
+	return xs, ts
+}
+
+// The loss is 0.5·mse(value) + cross-entropy(policy), from Predict's fields.
+func TestLossIsTheWeightedSum(t *testing.T) {
+	m := NewModel(1)
+	xs, ts := batch()
+	var want float64
+	for i := range xs {
+		var y Output
+		m.Predict(&xs[i], &y)
+		d := y.Value[0] - ts[i].Value[0]
+		want += 0.5 * d * d / float64(len(xs))
+		mx := math.Max(y.Policy[0], math.Max(y.Policy[1], y.Policy[2]))
+		var se float64
+		for _, z := range y.Policy {
+			se += math.Exp(z - mx)
+		}
+		for j, z := range y.Policy {
+			want += ts[i].Policy[j] * (mx + math.Log(se) - z) / float64(len(xs))
+		}
+	}
+	if got := m.Loss(xs, ts); math.Abs(got-want) > 1e-12 {
+		t.Errorf("Loss %.15g, from Predict %.15g", got, want)
+	}
+}
+
+func TestBackwardIsTheDerivative(t *testing.T) {
+	m := NewModel(1)
+	xs, ts := batch()
+	m.Backward(xs, ts)
+	p, g := m.Params.Slice(), m.Grad.Slice()
+	for i := range p {
+		const h = 1e-6
+		old := p[i]
+		p[i] = old + h
+		up := m.Loss(xs, ts)
+		p[i] = old - h
+		down := m.Loss(xs, ts)
+		p[i] = old
+		if fd := (up - down) / (2 * h); math.Abs(fd-g[i]) > 1e-7*math.Max(1, math.Abs(fd)) {
+			t.Errorf("parameter %d: Backward %.10g, central difference %.10g", i, g[i], fd)
+		}
+	}
+}
+
+func TestTrainAllocatesNothing(t *testing.T) {
+	m := NewModel(1)
+	xs, ts := batch()
+	if n := testing.AllocsPerRun(10, func() { m.Train(xs, ts) }); n != 0 {
+		t.Errorf("Train allocates %v times", n)
+	}
+}
+`)
+}

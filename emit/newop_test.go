@@ -99,9 +99,7 @@ func TestNewOp(t *testing.T) {
 // runs a test that compares Backward's gradient with central differences
 // of Loss for every parameter.
 func checkGradient(t *testing.T, src []byte) {
-	dir := t.TempDir()
-	testmod.Write(t, dir, testmod.Module{Path: "example.com/toy"})
-	files := map[string]string{"toy/toy_gen.go": string(src), "toy/toy_test.go": `package toy
+	runToyTest(t, src, `package toy
 
 import (
 	"math"
@@ -127,7 +125,15 @@ func TestBackwardIsTheDerivative(t *testing.T) {
 		}
 	}
 }
-`}
+`)
+}
+
+// runToyTest builds the generated package src as example.com/toy/toy in a
+// throwaway module and runs the test file test beside it.
+func runToyTest(t *testing.T, src []byte, test string) {
+	dir := t.TempDir()
+	testmod.Write(t, dir, testmod.Module{Path: "example.com/toy"})
+	files := map[string]string{"toy/toy_gen.go": string(src), "toy/toy_test.go": test}
 	for name, text := range files {
 		writeFile(t, filepath.Join(dir, name), text)
 	}

@@ -74,6 +74,7 @@ func init() {
 		ir.OpSoftmaxGrad:    emitSoftmaxGrad,
 		ir.OpConcat:         emitConcat,
 		ir.OpSlice:          emitSlice,
+		ir.OpColumns:        emitSlice,
 		ir.OpLogSoftmaxGrad: emitLogSoftmaxGrad,
 	}
 	for _, op := range ir.Ops() {

@@ -44,7 +44,7 @@ func batchArgs(p *ir.Program, extra ...Code) []Code {
 // name: name itself, or, when p takes labels, the unexported method over
 // (xs, ts, ls) behind name and its twin nameLabels.
 func batchMethodName(p *ir.Program, name string) string {
-	if hasLabels(p) {
+	if hasLabels(p) || structs(p) {
 		return lowerFirst(name)
 	}
 	return name
@@ -57,23 +57,33 @@ func batchMethodName(p *ir.Program, name string) string {
 func batchMethod(file *File, p *ir.Program, name, text string, body ...Code) {
 	doc(file, text)
 	model := func() *Statement { return file.Func().Params(Id("m").Op("*").Id("Model")) }
-	if !hasLabels(p) {
+	if !hasLabels(p) && !structs(p) {
 		model().Id(name).Params(batchParams(p)...).Add(elem(p)).Block(body...)
 		return
 	}
 	impl := batchMethodName(p, name)
-	model().Id(name).Params(Id("xs").Add(batchType(p, "Inputs")), Id("ts").Add(batchType(p, "Outputs"))).Add(elem(p)).Block(
+	xs, ts := asRows(p, "xs", "Inputs"), asRows(p, "ts", "Outputs")
+	if !hasLabels(p) {
+		// The structs of the batch, as the rows the impl reads.
+		model().Id(name).Params(Id("xs").Add(publicBatch(p, "Inputs")), Id("ts").Add(publicBatch(p, "Outputs"))).Add(elem(p)).Block(
+			Return(Id("m").Dot(impl).Call(xs, ts)),
+		)
+		docf(file, "%s is %s over the batch as rows.", impl, name)
+		model().Id(impl).Params(batchParams(p)...).Add(elem(p)).Block(body...)
+		return
+	}
+	model().Id(name).Params(Id("xs").Add(publicBatch(p, "Inputs")), Id("ts").Add(publicBatch(p, "Outputs"))).Add(elem(p)).Block(
 		If(Len(Id("xs")).Op("!=").Len(Id("ts"))).Block(
 			rt("PanicBatchLengths").Call(Lit(p.Package), Lit(name), Len(Id("xs")), Len(Id("ts"))),
 		),
-		Return(Id("m").Dot(impl).Call(Id("xs"), Id("ts"), Nil())),
+		Return(Id("m").Dot(impl).Call(xs, ts, Nil())),
 	)
 	docf(file, "%sLabels is %s with the class of each sample, labels[i] in [0, Outputs), instead of its\n"+
 		"target row: nn.CrossEntropyLoss with class indices. It gives the bits of %s with the one-hot rows,\n"+
 		"without making them. A label out of range panics naming the sample, before anything changes.", name, name, name)
-	model().Id(name+"Labels").Params(Id("xs").Add(batchType(p, "Inputs")), Id("labels").Index().Int32()).Add(elem(p)).Block(
+	model().Id(name+"Labels").Params(Id("xs").Add(publicBatch(p, "Inputs")), Id("labels").Index().Int32()).Add(elem(p)).Block(
 		rt("CheckLabels").Call(Lit(p.Package), Lit(name+"Labels"), Len(Id("xs")), Id("labels"), Id("Outputs")),
-		Return(Id("m").Dot(impl).Call(Id("xs"), Nil(), Id("labels"))),
+		Return(Id("m").Dot(impl).Call(asRows(p, "xs", "Inputs"), Nil(), Id("labels"))),
 	)
 	docf(file, "%s is %s over a batch with targets ts or labels ls, the other nil.", impl, name)
 	model().Id(impl).Params(batchParams(p)...).Add(elem(p)).Block(body...)

@@ -554,6 +554,12 @@ type Program struct {
 	// SmallBatch is the batch length below which Backward runs the
 	// per-sample training function once per sample instead of the tiled one.
 	SmallBatch int
+	// InputFields and OutputFields name the parts of the one flat input
+	// and output of a network of several named inputs or heads, in order:
+	// the fields of the generated Input, and of Output and Target, whose
+	// memory is the flat row. Empty for a network of one input and one
+	// output.
+	InputFields, OutputFields []Port
 	// Pretrained holds the parameters of a trained model the program was
 	// imported from, in Params' order and layout, as float64; nil for none.
 	Pretrained []float64

@@ -128,6 +128,13 @@ var opMath = map[Op]Math{
 		},
 		Why: `Both Jacobians are the identity, so each operand receives $\bar{y}$ as it is; an operand with other users sums what every path gives (the total derivative).`,
 	},
+	OpColumns: {
+		Def: func(y string, a []string, aux float64) string {
+			return fmt.Sprintf(`%s = (%s)_{%d\,:}`, y, a[0], int(aux))
+		},
+		Jacobians: func(string, []string, float64) []string { return []string{""} }, // of an input: no gradient
+		Why:       `A named input is its columns of the sample's row; it takes no gradient.`,
+	},
 	OpSlice: {Def: func(y string, a []string, aux float64) string {
 		return fmt.Sprintf(`%s = (%s)_{%d\,:}`, y, a[0], int(aux)) // the rows of a from aux on, as many as y has
 	}},

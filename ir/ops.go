@@ -37,6 +37,7 @@ const (
 	OpLogSoftmax // y = z − log Σ e^z on each row: an output map of Predict
 	OpConcat     // y = [a; b; …] on each row: torch.cat(dim=1)
 	OpSum        // y = a + b: a residual connection
+	OpColumns    // y = x[off : off+n] on each row: a named input (or target) in the flat row of several
 
 	// Backward primitives, made by the grad pass.
 	OpMatMul         // y = g W: per row y = Wᵀ g
@@ -196,8 +197,9 @@ func init() {
 		OpLogSoftmax: {Name: "LogSoftmax", Class: Producer, Type: unaryType,
 			VJP: rowMapVJP(OpLogSoftmaxGrad, "%s = %s − e^%s Σ%[2]s")},
 
-		OpConcat: {Name: "Concat", Class: Producer, Type: concatType, VJP: concatVJP},
-		OpSum:    {Name: "Sum", Class: Elementwise, Type: sameType, VJP: sumVJP},
+		OpConcat:  {Name: "Concat", Class: Producer, Type: concatType, VJP: concatVJP},
+		OpSum:     {Name: "Sum", Class: Elementwise, Type: sameType, VJP: sumVJP},
+		OpColumns: {Name: "Columns", Class: Producer, Type: sliceType, VJP: columnsVJP},
 
 		OpMatMul:         {Name: "MatMul", Class: Producer, Type: matMulType, Backward: true},
 		OpMatMulTN:       {Name: "MatMulTN", Class: Reduction, Type: matMulTNType, Backward: true},
@@ -320,6 +322,10 @@ func concatVJP(f *Func, v, gy *Value) []*Value {
 func sumVJP(f *Func, v, gy *Value) []*Value {
 	return []*Value{gy, gy}
 }
+
+// columnsVJP: the columns of an input or a target, which take no gradient
+// out of the function.
+func columnsVJP(f *Func, v, gy *Value) []*Value { return []*Value{nil} }
 
 // lossVJP makes the rule of a loss L(z, t): the seed ∂L/∂L is 1, so z̄ is
 // the loss's gradient itself, times the term's weight in a function whose

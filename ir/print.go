@@ -124,7 +124,7 @@ func (v *Value) LongString(d DType) string {
 		fmt.Fprintf(&b, " α=%g", v.Aux)
 	}
 	switch {
-	case v.Op == OpSlice:
+	case v.Op == OpSlice || v.Op == OpColumns:
 		fmt.Fprintf(&b, " off=%g", v.Aux)
 	case v.Op.Info().Class != Elementwise && v.LossWeight() != 1:
 		fmt.Fprintf(&b, " weight=%g", v.Aux) // a weighted loss term or its gradient
