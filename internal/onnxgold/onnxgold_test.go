@@ -251,6 +251,7 @@ func close(got, want, rel, abs float64) bool {
 
 // usedTolerance is the largest share of its tolerance a comparison used.
 var usedTolerance float64
+
 // TestGenericEngine: the generic engine, the independent reference, agrees
 // with PyTorch on every imported model too: NewPretrained's predictions
 // and three SGD steps, from the spec onnxspec imports.
