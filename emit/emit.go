@@ -152,12 +152,12 @@ func (c *funcCtx) ref(v *ir.Value) *Statement {
 	case c.grads[v] != "":
 		return Id("g").Dot(c.grads[v])
 	case v.Op == ir.OpInput:
-		// The input's name for one sample, with an s for a batch: x, xs.
-		name := c.p.Inputs[v.Port].Name
+		// The one input row (see funcParams): x for one sample, xs for a
+		// batch, whatever the spec calls it.
 		if c.f.Batched() {
-			name += "s"
+			return Id("xs")
 		}
-		return Id(name)
+		return Id("x")
 	case v.Op == ir.OpTarget:
 		if !c.f.Batched() {
 			return Id("t")

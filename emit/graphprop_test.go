@@ -1,0 +1,213 @@
+package emit
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gradgen/gradgen/build"
+	"github.com/gradgen/gradgen/internal/testmod"
+	"github.com/gradgen/gradgen/passes"
+	"github.com/gradgen/gradgen/spec"
+)
+
+// randomGraphSpec writes a random valid graph network in float64: one to
+// three inputs, layers that read random earlier values (concatenating two
+// now and then) or add two of one width, and one to three heads with
+// random losses and weights. Every layer is read by something.
+func randomGraphSpec(rng *rand.Rand, pkg string) string {
+	pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+	var b strings.Builder
+	fmt.Fprintf(&b, "package: %s\ndtype: float64\ninputs:\n", pkg)
+	type value struct {
+		name  string
+		width int
+		layer bool
+	}
+	var values []value
+	for i := range 1 + rng.IntN(3) {
+		w := 1 + rng.IntN(5)
+		values = append(values, value{fmt.Sprintf("in%d", i), w, false})
+		fmt.Fprintf(&b, "  in%d: %d\n", i, w)
+	}
+	read := map[string]bool{}
+	b.WriteString("layers:\n")
+	for i := range 1 + rng.IntN(5) {
+		name := fmt.Sprintf("l%d", i)
+		act := pick("none", "relu", "leaky_relu", "sigmoid", "tanh")
+		var pairs [][2]value
+		for x, u := range values {
+			for _, v := range values[x+1:] {
+				if u.width == v.width {
+					pairs = append(pairs, [2]value{u, v})
+				}
+			}
+		}
+		if len(pairs) > 0 && rng.IntN(3) == 0 {
+			p := pairs[rng.IntN(len(pairs))]
+			fmt.Fprintf(&b, "  - name: %s\n    add: [%s, %s]\n    activation: %s\n", name, p[0].name, p[1].name, act)
+			read[p[0].name], read[p[1].name] = true, true
+			values = append(values, value{name, p[0].width, true})
+			continue
+		}
+		from := []string{values[rng.IntN(len(values))].name}
+		if rng.IntN(3) == 0 {
+			if other := values[rng.IntN(len(values))].name; other != from[0] {
+				from = append(from, other)
+			}
+		}
+		for _, f := range from {
+			read[f] = true
+		}
+		w := 1 + rng.IntN(6)
+		fmt.Fprintf(&b, "  - name: %s\n    from: [%s]\n    dense: %d\n    activation: %s\n    bias: %t\n",
+			name, strings.Join(from, ", "), w, act, rng.IntN(4) > 0)
+		values = append(values, value{name, w, true})
+	}
+	var unread []string
+	for _, v := range values {
+		if v.layer && !read[v.name] {
+			unread = append(unread, v.name)
+		}
+	}
+	b.WriteString("outputs:\n")
+	for j := range 1 + rng.IntN(3) {
+		from := []string{values[rng.IntN(len(values))].name}
+		if j == 0 && len(unread) > 0 {
+			from = unread // every layer is read
+		}
+		loss := pick("mse", "softmax_cross_entropy", "binary_cross_entropy")
+		dense := 1 + rng.IntN(4)
+		if loss == "softmax_cross_entropy" && dense == 1 {
+			dense = 2
+		}
+		act := "none"
+		if loss == "mse" {
+			act = pick("none", "tanh", "sigmoid")
+		}
+		fmt.Fprintf(&b, "  h%d:\n    from: [%s]\n    dense: %d\n    activation: %s\n    loss: %s\n", j, strings.Join(from, ", "), dense, act, loss)
+		if rng.IntN(2) == 0 {
+			fmt.Fprintf(&b, "    weight: %s\n", pick("0.5", "2", "0.25"))
+		}
+	}
+	b.WriteString("optimizer:\n  sgd: {lr: 0.1}\n")
+	return b.String()
+}
+
+// TestRandomGraphGradients is a property test over random graph networks:
+// each generates code whose Backward agrees with central differences of its
+// Loss, and whose Train allocates nothing, with the array API (one input,
+// one head) or the struct API alike. All packages build in one module.
+func TestRandomGraphGradients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module of generated packages")
+	}
+	rng := rand.New(rand.NewPCG(17, 1))
+	dir := t.TempDir()
+	testmod.Write(t, dir, testmod.Module{Path: "example.com/toy"})
+	var pkgs []string
+	for i := 0; len(pkgs) < 12; i++ {
+		pkg := fmt.Sprintf("g%d", i)
+		src := randomGraphSpec(rng, pkg)
+		n, err := spec.Parse(pkg+".yaml", []byte(src))
+		if err != nil {
+			t.Fatalf("random graph spec does not parse: %v\n%s", err, src)
+		}
+		p, err := build.Program(n, build.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := passes.Run(p, "", true); err != nil {
+			t.Fatalf("%v\n%s", err, src)
+		}
+		code, err := Source(p)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, src)
+		}
+		writeFile(t, filepath.Join(dir, pkg, pkg+"_gen.go"), string(code))
+		writeFile(t, filepath.Join(dir, pkg, pkg+"_test.go"), graphPropTest(pkg, structIn(p), structOut(p)))
+		writeFile(t, filepath.Join(dir, pkg, pkg+".yaml"), src)
+		pkgs = append(pkgs, pkg)
+	}
+	cmd := exec.Command("go", append([]string{"test", "-count=1"}, prefixed("./", pkgs)...)...)
+	cmd.Dir, cmd.Env = dir, testmod.Env(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("a random graph network fails its gradient check (its spec is beside its package in the failing output): %v\n%s", err, out)
+	}
+}
+
+func prefixed(prefix string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + n
+	}
+	return out
+}
+
+// graphPropTest is the test file of a random graph package: a batch of 5
+// samples of inputs in [-1, 1] and targets in [0, 1], as the API's types
+// (the structs, or the arrays), on which Backward must be the derivative
+// of Loss and Train must not allocate.
+func graphPropTest(pkg string, in, out bool) string {
+	inT, outT := "[Inputs]float64", "[Outputs]float64"
+	if in {
+		inT = "Input"
+	}
+	if out {
+		outT = "Target"
+	}
+	return fmt.Sprintf(`package %s
+
+import (
+	"math"
+	"testing"
+	"unsafe"
+)
+
+func rows[R any](flat []float64, n int) []R {
+	return unsafe.Slice((*R)(unsafe.Pointer(&flat[0])), len(flat)/n)
+}
+
+func batch() ([]%[2]s, []%[3]s) {
+	const n = 5
+	x, t := make([]float64, n*Inputs), make([]float64, n*Outputs)
+	for i := range x {
+		x[i] = math.Sin(float64(7*i + 1))
+	}
+	for i := range t {
+		t[i] = 0.5 + 0.5*math.Cos(float64(3*i))
+	}
+	return rows[%[2]s](x, Inputs), rows[%[3]s](t, Outputs)
+}
+
+func TestBackwardIsTheDerivative(t *testing.T) {
+	m := NewModel(1)
+	xs, ts := batch()
+	m.Backward(xs, ts)
+	p, g := m.Params.Slice(), m.Grad.Slice()
+	for i := range p {
+		const h = 1e-6
+		old := p[i]
+		p[i] = old + h
+		up := m.Loss(xs, ts)
+		p[i] = old - h
+		down := m.Loss(xs, ts)
+		p[i] = old
+		if fd := (up - down) / (2 * h); math.Abs(fd-g[i]) > 1e-6*math.Max(1, math.Abs(fd)) {
+			t.Errorf("parameter %%d: Backward %%.10g, central difference %%.10g", i, g[i], fd)
+		}
+	}
+}
+
+func TestTrainAllocatesNothing(t *testing.T) {
+	m := NewModel(1)
+	xs, ts := batch()
+	if n := testing.AllocsPerRun(5, func() { m.Train(xs, ts) }); n != 0 {
+		t.Errorf("Train allocates %%v times", n)
+	}
+}
+`, pkg, inT, outT)
+}
