@@ -99,8 +99,10 @@ func randomGraphSpec(rng *rand.Rand, pkg string) string {
 
 // TestRandomGraphGradients is a property test over random graph networks:
 // each generates code whose Backward agrees with central differences of its
-// Loss, and whose Train allocates nothing, with the array API (one input,
-// one head) or the struct API alike. All packages build in one module.
+// Loss, whose Train allocates nothing, and which the generic engine, built
+// from the same spec at run time, agrees with (parameters, prediction, loss
+// and gradient), with the array API (one input, one head) or the struct API
+// alike. All packages build in one module.
 func TestRandomGraphGradients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module of generated packages")
@@ -128,7 +130,7 @@ func TestRandomGraphGradients(t *testing.T) {
 			t.Fatalf("%v\n%s", err, src)
 		}
 		writeFile(t, filepath.Join(dir, pkg, pkg+"_gen.go"), string(code))
-		writeFile(t, filepath.Join(dir, pkg, pkg+"_test.go"), graphPropTest(pkg, structIn(p), structOut(p)))
+		writeFile(t, filepath.Join(dir, pkg, pkg+"_test.go"), graphPropTest(pkg, structIn(p), structOut(p), src))
 		writeFile(t, filepath.Join(dir, pkg, pkg+".yaml"), src)
 		pkgs = append(pkgs, pkg)
 	}
@@ -151,13 +153,13 @@ func prefixed(prefix string, names []string) []string {
 // samples of inputs in [-1, 1] and targets in [0, 1], as the API's types
 // (the structs, or the arrays), on which Backward must be the derivative
 // of Loss and Train must not allocate.
-func graphPropTest(pkg string, in, out bool) string {
-	inT, outT := "[Inputs]float64", "[Outputs]float64"
+func graphPropTest(pkg string, in, out bool, specSrc string) string {
+	inT, outT, predT := "[Inputs]float64", "[Outputs]float64", "[Outputs]float64"
 	if in {
 		inT = "Input"
 	}
 	if out {
-		outT = "Target"
+		outT, predT = "Target", "Output"
 	}
 	return fmt.Sprintf(`package %s
 
@@ -165,7 +167,12 @@ import (
 	"math"
 	"testing"
 	"unsafe"
+
+	"github.com/gradgen/gradgen/generic"
+	"github.com/gradgen/gradgen/spec"
 )
+
+const specSrc = %[4]q
 
 func rows[R any](flat []float64, n int) []R {
 	return unsafe.Slice((*R)(unsafe.Pointer(&flat[0])), len(flat)/n)
@@ -209,5 +216,45 @@ func TestTrainAllocatesNothing(t *testing.T) {
 		t.Errorf("Train allocates %%v times", n)
 	}
 }
-`, pkg, inT, outT)
+
+// The generic engine, built from the same spec at run time, gives the
+// same initial parameters, predictions, loss and gradient.
+func TestGenericAgrees(t *testing.T) {
+	n, err := spec.Parse("spec.yaml", []byte(specSrc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := generic.New[float64](n, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewModel(1)
+	for i, p := range m.Params.Slice() {
+		if p != g.Params()[i] {
+			t.Fatalf("parameter %%d: %%v generated, %%v generic", i, p, g.Params()[i])
+		}
+	}
+	xs, ts := batch()
+	x := unsafe.Slice((*float64)(unsafe.Pointer(&xs[0])), len(xs)*Inputs)
+	tt := unsafe.Slice((*float64)(unsafe.Pointer(&ts[0])), len(ts)*Outputs)
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Abs(b)) }
+	if a, b := m.Backward(xs, ts), g.Backward(x, tt); !near(a, b) {
+		t.Errorf("loss %%.15g generated, %%.15g generic", a, b)
+	}
+	for i, d := range m.Grad.Slice() {
+		if !near(d, g.Grad()[i]) {
+			t.Errorf("gradient %%d: %%.15g generated, %%.15g generic", i, d, g.Grad()[i])
+		}
+	}
+	y := make([]float64, Outputs)
+	g.Predict(x[:Inputs], y)
+	var out [Outputs]float64
+	m.Predict(&xs[0], (*%[5]s)(unsafe.Pointer(&out)))
+	for j := range y {
+		if !near(out[j], y[j]) {
+			t.Errorf("prediction %%d: %%.15g generated, %%.15g generic", j, out[j], y[j])
+		}
+	}
+}
+`, pkg, inT, outT, specSrc, predT)
 }

@@ -22,6 +22,7 @@ type Net[T Float] struct {
 	grad   []T            // ∂loss/∂params, same layout
 	batch  int            // the number of rows the work matrices have room for
 	output spec.OutputMap // the map Predict applies after the last layer
+	g      *graph[T]      // the network of a graph spec; nil for a chain
 }
 
 // layer is one dense layer a = f(x·Wᵀ + b) with views of its parameters and
@@ -49,9 +50,6 @@ func New[T Float](n *spec.Network, seed uint64) (*Net[T], error) {
 	if err := n.Validate(); err != nil {
 		return nil, fmt.Errorf("generic: New: invalid network: %w", err)
 	}
-	if n.IsGraph() {
-		return nil, errors.New("generic: New: graph networks (inputs, outputs, from, add) are not supported yet")
-	}
 
 	size := int(n.NumParams())
 	m := &Net[T]{
@@ -61,6 +59,10 @@ func New[T Float](n *spec.Network, seed uint64) (*Net[T], error) {
 		opt:    newOptimizer[T](n.Optimizer, size),
 		params: make([]T, size),
 		grad:   make([]T, size),
+	}
+	if n.IsGraph() {
+		newGraph(m, n, seed)
+		return m, nil
 	}
 	var r runtime.Rand
 	r.Seed(seed)
@@ -108,8 +110,14 @@ func NewPretrained[T Float](n *spec.Network) (*Net[T], error) {
 // Inputs returns the input width.
 func (m *Net[T]) Inputs() int { return m.inputs }
 
-// Outputs returns the output width, that of the last layer.
-func (m *Net[T]) Outputs() int { return m.layers[len(m.layers)-1].out }
+// Outputs returns the output width, that of the last layer (of the heads'
+// row, for a graph).
+func (m *Net[T]) Outputs() int {
+	if m.g != nil {
+		return m.g.outputs
+	}
+	return m.layers[len(m.layers)-1].out
+}
 
 // Params returns all parameters as one slice in PyTorch's nn.Sequential order:
 // W1 ([out][in] row-major), b1 (absent for a layer without bias), W2, b2, ….
@@ -129,6 +137,10 @@ func (m *Net[T]) Predict(x, y []T) {
 	if len(x) != m.Inputs() || len(y) != m.Outputs() {
 		panic(fmt.Sprintf("generic: Predict: len(x) = %d and len(y) = %d, want Inputs = %d and Outputs = %d",
 			len(x), len(y), m.Inputs(), m.Outputs()))
+	}
+	if m.g != nil {
+		m.g.predict(m, x, y)
+		return
 	}
 	m.reserve(1)
 	m.forward(x, 1)
@@ -150,6 +162,9 @@ func (m *Net[T]) Loss(xs, ts []T) T {
 	if rows == 0 {
 		return 0
 	}
+	if m.g != nil {
+		return m.g.run(m, xs, ts, rows, false)
+	}
 	m.reserve(rows)
 	m.forward(xs, rows)
 	last := &m.layers[len(m.layers)-1]
@@ -164,6 +179,9 @@ func (m *Net[T]) Backward(xs, ts []T) T {
 	if rows == 0 {
 		clear(m.grad)
 		return 0
+	}
+	if m.g != nil {
+		return m.g.run(m, xs, ts, rows, true)
 	}
 	m.reserve(rows)
 	m.forward(xs, rows)

@@ -1,0 +1,310 @@
+package generic
+
+import (
+	"github.com/gradgen/gradgen/runtime"
+	"github.com/gradgen/gradgen/spec"
+)
+
+// graph is the network of a graph spec (spec.Network.IsGraph): its values
+// are the inputs, then one node per layer and per head, in spec order. A
+// sample is the row of its inputs in order, and its target (and its
+// prediction) the row of its heads' in order, as the generated code's.
+type graph[T Float] struct {
+	inputs  []column // each input's columns of the input row
+	ins     [][]T    // [batch][width]: each input's columns, copied
+	nodes   []gnode[T]
+	heads   []ghead // the nodes that are heads, with their losses
+	outputs int     // the width of the output row
+	t       []T     // [batch][width]: a head's targets, copied
+}
+
+// column is a part of a row: its offset and width.
+type column struct{ off, width int }
+
+// gnode is a layer or head: a dense layer over the concatenation of its
+// sources, or the sum of its sources; then its activation.
+type gnode[T Float] struct {
+	layer[T]
+	srcs  []int // the values it reads: an input's index, or len(inputs) + a node's
+	add   bool
+	x, dx []T // [batch][in]: the concatenated sources and their gradient, when several
+}
+
+// ghead is a head: its node, its columns of the output row, its loss.
+type ghead struct {
+	node   int
+	col    column
+	loss   spec.Loss
+	weight float64
+}
+
+// newGraph sets up m, of the valid graph network n, with its parameters
+// initialised from seed as NewModel(seed) initialises them: the dense
+// layers in spec order, then the heads.
+func newGraph[T Float](m *Net[T], n *spec.Network, seed uint64) {
+	g := &graph[T]{}
+	names := map[string]int{}
+	off := 0
+	for i, in := range inputs(n) {
+		g.inputs = append(g.inputs, column{off, in.Width})
+		names[in.Name] = i
+		off += in.Width
+	}
+	m.inputs = off
+	layerIn, _, headIn := n.Fans()
+	var r runtime.Rand
+	r.Seed(seed)
+	p := 0 // the next parameter's offset
+	last := len(g.inputs) - 1
+	if len(g.inputs) > 1 {
+		last = -1 // a first layer names what it reads
+	}
+	addNode := func(l *spec.Layer, in int, srcs []string) int {
+		nd := gnode[T]{layer: layer[T]{in: in, out: l.Dense, act: l.Activation, slope: T(l.Slope), frozen: l.Frozen}, add: len(l.Add) > 0}
+		for _, name := range append(append([]string(nil), srcs...), l.Add...) {
+			nd.srcs = append(nd.srcs, names[name])
+		}
+		if len(nd.srcs) == 0 {
+			nd.srcs = []int{last}
+		}
+		start := p
+		if nd.add {
+			nd.out, nd.in = g.width(nd.srcs[0]), 0
+		} else {
+			nd.w, nd.dw = m.params[p:p+nd.out*in], m.grad[p:p+nd.out*in]
+			p += nd.out * in
+			if !l.NoBias {
+				nd.b, nd.db = m.params[p:p+nd.out], m.grad[p:p+nd.out]
+				p += nd.out
+			}
+			runtime.InitLinear(&r, nd.w, nd.b, in)
+		}
+		for j := start; j < p; j++ {
+			m.opt.frozen[j] = l.Frozen // requires_grad_(False): Step skips them
+		}
+		g.nodes = append(g.nodes, nd)
+		return len(g.inputs) + len(g.nodes) - 1
+	}
+	for i := range n.Layers {
+		l := &n.Layers[i]
+		last = addNode(l, layerIn[i], l.From)
+		if l.Name != "" {
+			names[l.Name] = last
+		}
+	}
+	if len(n.Outputs) == 0 {
+		g.heads = []ghead{{node: last, col: column{0, g.width(last)}, loss: n.Loss, weight: 1}}
+	}
+	for i := range n.Outputs {
+		h := &n.Outputs[i]
+		k := addNode(&h.Layer, headIn[i], h.Layer.From)
+		g.heads = append(g.heads, ghead{node: k, col: column{g.outputs, h.Layer.Dense}, loss: h.Loss, weight: h.Weight})
+		g.outputs += h.Layer.Dense
+	}
+	if len(n.Outputs) == 0 {
+		g.outputs = g.heads[0].col.width
+	}
+	m.g = g
+}
+
+// inputs returns n's inputs: its named ones, or its one input x.
+func inputs(n *spec.Network) []spec.Port {
+	if len(n.Inputs) > 0 {
+		return n.Inputs
+	}
+	return []spec.Port{{Name: "x", Width: n.Input}}
+}
+
+// width is the width of value k.
+func (g *graph[T]) width(k int) int {
+	if k < len(g.inputs) {
+		return g.inputs[k].width
+	}
+	return g.nodes[k-len(g.inputs)].out
+}
+
+// value returns value k's [rows][width] activations and, for a node, its
+// gradient (nil for an input, which takes none).
+func (g *graph[T]) value(k, rows int) (a, da []T) {
+	if k < len(g.inputs) {
+		return g.ins[k][:rows*g.inputs[k].width], nil
+	}
+	nd := &g.nodes[k-len(g.inputs)]
+	return nd.a[:rows*nd.out], nd.da[:rows*nd.out]
+}
+
+// reserve makes room for batches of rows samples.
+func (g *graph[T]) reserve(rows int) {
+	g.ins = make([][]T, len(g.inputs))
+	for i, c := range g.inputs {
+		g.ins[i] = make([]T, rows*c.width)
+	}
+	for i := range g.nodes {
+		nd := &g.nodes[i]
+		nd.a, nd.da = make([]T, rows*nd.out), make([]T, rows*nd.out)
+		if len(nd.srcs) > 1 && !nd.add {
+			nd.x, nd.dx = make([]T, rows*nd.in), make([]T, rows*nd.in)
+		}
+	}
+	g.t = make([]T, rows*g.outputs)
+}
+
+// cols copies the columns c of each of rows rows of width w from src to
+// dst ([rows][c.width]), or back when back is set.
+func cols[T Float](dst, src []T, rows, w int, c column, back bool) {
+	for r := range rows {
+		part, row := dst[r*c.width:(r+1)*c.width], src[r*w+c.off:r*w+c.off+c.width]
+		if back {
+			copy(row, part)
+		} else {
+			copy(part, row)
+		}
+	}
+}
+
+// forward computes every node's activations for the rows samples of xs.
+func (g *graph[T]) forward(m *Net[T], xs []T, rows int) {
+	for i, c := range g.inputs {
+		cols(g.ins[i], xs, rows, m.inputs, c, false)
+	}
+	for i := range g.nodes {
+		nd := &g.nodes[i]
+		a := nd.a[:rows*nd.out]
+		if nd.add {
+			clear(a)
+			for _, k := range nd.srcs {
+				v, _ := g.value(k, rows)
+				for j, x := range v {
+					a[j] += x
+				}
+			}
+			activate(nd.act, nd.slope, a)
+			continue
+		}
+		x := g.input(nd, rows)
+		var beta T
+		if nd.b != nil {
+			for r := range rows {
+				copy(a[r*nd.out:(r+1)*nd.out], nd.b)
+			}
+			beta = 1
+		}
+		gemm(false, true, rows, nd.out, nd.in, x, nd.w, beta, a) // Z = X·Wᵀ + b
+		activate(nd.act, nd.slope, a)
+	}
+}
+
+// input returns a dense node's input: its one source, or the concatenation
+// of its sources in order (torch.cat(dim=1)).
+func (g *graph[T]) input(nd *gnode[T], rows int) []T {
+	if len(nd.srcs) == 1 {
+		v, _ := g.value(nd.srcs[0], rows)
+		return v
+	}
+	off := 0
+	for _, k := range nd.srcs {
+		v, _ := g.value(k, rows)
+		w := g.width(k)
+		cols(v, nd.x, rows, nd.in, column{off, w}, true)
+		off += w
+	}
+	return nd.x[:rows*nd.in]
+}
+
+// loss returns the weighted sum of the heads' mean losses against ts and,
+// when grad is set, sets each head's ∂loss/∂a.
+func (g *graph[T]) loss(ts []T, rows int, grad bool) T {
+	var total T
+	for _, h := range g.heads {
+		nd := &g.nodes[h.node-len(g.inputs)]
+		if h.loss == spec.NoLoss || h.weight == 0 {
+			continue
+		}
+		t := g.t[:rows*h.col.width]
+		cols(t, ts, rows, g.outputs, h.col, false)
+		var da []T
+		if grad {
+			da = nd.da[:rows*nd.out]
+		}
+		total += T(h.weight) * lossAndGrad(h.loss, nd.a[:rows*nd.out], t, rows, nd.out, da)
+		for j := range da {
+			da[j] *= T(h.weight)
+		}
+	}
+	return total
+}
+
+// backward propagates the heads' gradients, which loss has set, back
+// through the nodes, summing a value's gradient over its users.
+func (g *graph[T]) backward(rows int) {
+	for i := len(g.nodes) - 1; i >= 0; i-- {
+		nd := &g.nodes[i]
+		dz := nd.da[:rows*nd.out]
+		derive(nd.act, nd.slope, dz, nd.a[:rows*nd.out]) // dZ = dA ⊙ f'(Z)
+		if nd.add {
+			for _, k := range nd.srcs {
+				if _, da := g.value(k, rows); da != nil {
+					for j, d := range dz {
+						da[j] += d
+					}
+				}
+			}
+			continue
+		}
+		x := g.input(nd, rows)
+		gemm(true, false, nd.out, nd.in, rows, dz, x, 0, nd.dw) // dW = dZᵀ·X
+		if nd.db != nil {
+			clear(nd.db)
+			for r := range rows {
+				for j, d := range dz[r*nd.out : (r+1)*nd.out] {
+					nd.db[j] += d
+				}
+			}
+		}
+		g.backwardInput(nd, dz, rows)
+		if nd.frozen {
+			clear(nd.dw)
+			clear(nd.db)
+		}
+	}
+}
+
+// backwardInput adds dX = dZ·W to the gradients of a dense node's sources,
+// each its columns of dX.
+func (g *graph[T]) backwardInput(nd *gnode[T], dz []T, rows int) {
+	dx := make([]T, rows*nd.in)
+	gemm(false, false, rows, nd.in, nd.out, dz, nd.w, 0, dx) // dX = dZ·W
+	off := 0
+	for _, k := range nd.srcs {
+		w := g.width(k)
+		if _, da := g.value(k, rows); da != nil {
+			part := make([]T, rows*w)
+			cols(part, dx, rows, nd.in, column{off, w}, false)
+			for j, d := range part {
+				da[j] += d
+			}
+		}
+		off += w
+	}
+}
+
+// run computes the loss of the batch and, with grad, the gradient.
+func (g *graph[T]) run(m *Net[T], xs, ts []T, rows int, grad bool) T {
+	g.reserve(rows)
+	g.forward(m, xs, rows)
+	loss := g.loss(ts, rows, grad)
+	if grad {
+		g.backward(rows)
+	}
+	return loss
+}
+
+// predict writes each head's output for the sample x to its columns of y.
+func (g *graph[T]) predict(m *Net[T], x, y []T) {
+	g.reserve(1)
+	g.forward(m, x, 1)
+	for _, h := range g.heads {
+		nd := &g.nodes[h.node-len(g.inputs)]
+		copy(y[h.col.off:h.col.off+h.col.width], nd.a[:nd.out])
+	}
+}
