@@ -20,6 +20,13 @@
 // clip_grad_norm_, the schedules (warm-up, CosineAnnealingLR, StepLR) and
 // frozen layers (trainable: false), whose gradient stays zero.
 //
+// Graph networks (named inputs, from, add, several heads) run too, in
+// graph.go: a sample is the row of its inputs in order and its target the
+// row of its heads' targets, as in the generated code; a layer over several
+// values reads their concatenation (torch.cat), an add layer their sum, and
+// the loss is the weighted sum of the heads'. A graph's Net allocates its
+// work matrices on every batch: it is an oracle, not a baseline.
+//
 // A Net allocates its work matrices the first time it sees a batch size and
 // reuses them while batches do not grow, so Predict and repeated Train calls
 // at a fixed batch size do not allocate. gonum's GEMM may start goroutines for
