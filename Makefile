@@ -105,7 +105,8 @@ ORT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/gradgen/onnxrt
 
 ## interop: rerun internal/torchgold/golden.py with PyTorch (Debian's python3-torch), fail unless its goldens
 ## match the committed ones (1e-12 relative), then run the torch.optim golden tests on both; rerun the PyTorch
-## exports of internal/onnxgold (the same bytes) and their tests; then run the models gradgen export writes
+## exports of internal/onnxgold and the graph goldens of internal/graphgold (the same bytes) and their tests;
+## then run the models gradgen export writes
 ## under ONNX Runtime and compare with the generated packages (internal/onnxrt)
 interop:
 	@/usr/bin/python3 -c 'import torch, numpy' 2>/dev/null || { \
@@ -124,6 +125,14 @@ interop:
 	{ diff -rq $$tmp internal/onnxgold/testdata || { \
 		echo "make interop: PyTorch exports other models or goldens than internal/onnxgold/testdata holds" >&2; exit 1; }; }
 	$(GO) test -count=1 ./internal/onnxgold/... ./onnxspec
+	@/usr/bin/python3 -c 'import yaml' 2>/dev/null || { \
+		echo "make interop: /usr/bin/python3 cannot import yaml: apt-get install python3-yaml" >&2; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	echo "/usr/bin/python3 internal/graphgold/golden.py -o $$tmp/golden.json" && \
+	/usr/bin/python3 internal/graphgold/golden.py -o $$tmp/golden.json >/dev/null && \
+	{ cmp $$tmp/golden.json internal/graphgold/testdata/golden.json || { \
+		echo "make interop: PyTorch computes other goldens for the graph specs than internal/graphgold/testdata holds" >&2; exit 1; }; }
+	$(GO) test -count=1 ./internal/graphgold/...
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	cp examples/onnx/train.py examples/onnx/digits.csv.gz $$tmp/ && \
 	echo "/usr/bin/python3 examples/onnx/train.py  # in $$tmp" && /usr/bin/python3 $$tmp/train.py && \

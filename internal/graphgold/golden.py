@@ -1,0 +1,674 @@
+#!/usr/bin/python3
+"""golden.py: PyTorch's answers for gradgen's graph networks, written to testdata/golden.json.
+
+What it computes
+----------------
+For every spec nets/<name>/<name>.yaml (in the order of the names), the network it describes
+built as a torch nn.Module (GraphNet below), with the semantics of the README's section
+"Graph networks: several inputs, skip connections, several heads":
+
+    inputs      `inputs:` (name -> width, in order) or `input:` (one input named x); a sample's
+                input row is the concatenation of the inputs in order
+    layers      `dense: N` is an nn.Linear over what the layer reads: `from` (a name, or a list
+                of names concatenated in order by torch.cat(dim=1)), by default the layer
+                above (the one input for the first layer); `add: [a, b, ...]` is a + b + ...,
+                summed left to right; then `activation` (none, relu, leaky_relu with `slope`,
+                default 0.01, sigmoid, tanh); `bias: false` is nn.Linear(bias=False)
+    heads       `outputs:` (name -> a dense layer with `from`, by default the last layer, an
+                activation, a loss and a weight, default 1), or, without outputs, the last
+                layer trained with the top-level `loss`; a sample's target row and its
+                prediction row are the concatenations of the heads' targets and outputs (after
+                their activation) in order, heads of loss none included
+    loss        sum over the heads whose loss is not none, in order, of weight * the head's
+                loss, each reduced as PyTorch's mean: F.mse_loss; F.cross_entropy on the
+                logits with probability targets (rows summing to 1); and
+                F.binary_cross_entropy_with_logits (targets in [0, 1])
+    parameters  in gradgen's order (that of Params.Slice()): each dense layer in spec order,
+                then each head, its weight [out][in] (row-major) then its bias; the names are
+                gradgen's Layout names (<layer name or index>.weight, <head>.bias), which are
+                also the module's state_dict keys
+
+Each spec is trained STEPS = 3 steps of torch.optim.SGD(lr) (plain: no momentum, no weight
+decay) on one batch of BATCH = 6 samples: zero_grad, loss (recorded: the loss before the step),
+backward (the gradient of the first step is recorded), step. The spec's dtype is the torch
+dtype of the data and the parameters, so float32 specs are computed in float32.
+
+The inputs (U(-2, 2)), the targets (mse and none heads: U(-1, 1); binary_cross_entropy: k/8;
+softmax_cross_entropy: rows of k/16 summing to 1, one-hot in every third row) and the initial
+parameters (nn.Linear's U(-1/sqrt(fan_in), 1/sqrt(fan_in)), weight then bias, tensor by tensor)
+come from a SplitMix64 generator written out below, seeded with the CRC-32 of the spec's name,
+so they depend neither on numpy's or torch's generators nor on the other specs; for float32
+specs they are the float64 draws rounded to float32. All of them are written into the JSON.
+
+The script checks its own work and stops on a failure: the number of parameters of the module
+against the one computed from the spec's widths; the module's loss and prediction against a
+separate numpy transcription of the semantics above (float64, relative 1e-12); the gradient of
+the loss with respect to the parameters and the inputs by torch.autograd.gradcheck, on a float64
+copy of every spec; that the specs cover every loss, activation and dtype; that every number is
+finite and, for float32 specs, a float32. It prints to stderr how much of a tolerance like
+internal/torchgold's (float32: 3e-4 relative, 1e-6 absolute; float64: 1e-9 and 1e-14) two correct
+implementations can use up: each float32 spec against the same run in float64, and each spec
+against the same run on the batch in reverse order (other sums).
+
+Output: one JSON file {"about", "torch", "numpy", "steps", "specs": [...]}, each spec with its
+name, dtype, input and output widths, lr, batch, input fields, heads (name, width, loss, weight,
+offset in the target and prediction rows), layout (parameter names and shapes, in order), x and
+t (one row per sample), params (the initial flat parameters), losses, grads (the first step's),
+params_after (after the 3 steps) and predict (the prediction rows of x under the initial
+parameters). Numbers are repr() of the float64 (float64 specs; lr and the heads' weights always)
+or the shortest decimal that reads back as the same float32 (float32 specs), one array per line.
+
+torch is run on one thread with deterministic algorithms; two runs give the same bytes.
+
+How to rerun
+------------
+    /usr/bin/python3 internal/graphgold/golden.py -o internal/graphgold/testdata/golden.json
+                          # rewrites the committed goldens (then review the diff)
+
+It needs Debian's PyTorch and PyYAML (apt-get install python3-torch python3-yaml) under
+/usr/bin/python3; it was written against torch 1.13.
+"""
+
+import argparse
+import glob
+import json
+import math
+import os
+import sys
+import zlib
+
+try:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    import yaml
+    from torch.nn.utils.stateless import functional_call
+except ImportError as e:  # pragma: no cover
+    sys.exit("golden.py needs PyTorch, numpy and PyYAML under /usr/bin/python3 (%s): "
+             "apt-get install python3-torch python3-yaml" % e)
+
+STEPS = 3
+BATCH = 6
+MAX_WIDTH = 8
+ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh")
+LOSSES = ("mse", "softmax_cross_entropy", "binary_cross_entropy", "none")
+DEFAULT_SLOPE = 0.01
+
+# Tolerances like the Go tests' of internal/torchgold: |got - want| <= max(REL*|want|, ABS).
+TOLERANCE = {"float32": (3e-4, 1e-6), "float64": (1e-9, 1e-14)}
+
+
+class SplitMix64:
+    """Sebastiano Vigna's SplitMix64; uniform() takes the top 53 bits."""
+
+    def __init__(self, seed):
+        self.s = seed & 0xFFFFFFFFFFFFFFFF
+
+    def next(self):
+        self.s = (self.s + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        z = self.s
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+        return z ^ (z >> 31)
+
+    def uniform(self, lo, hi):
+        return lo + (hi - lo) * ((self.next() >> 11) / float(1 << 53))
+
+    def intn(self, n):
+        return self.next() % n
+
+
+def f32(v):
+    return float(np.float32(v))
+
+
+def torch_dtype(dtype):
+    return {"float32": torch.float32, "float64": torch.float64}[dtype]
+
+
+# ---------------------------------------------------------------------------------------------
+# Specs
+
+
+class SpecError(Exception):
+    pass
+
+
+def keys(what, m, allowed):
+    if not isinstance(m, dict):
+        raise SpecError("%s must be a mapping, got %r" % (what, m))
+    bad = sorted(set(m) - set(allowed))
+    if bad:
+        raise SpecError("%s: keys %s are not handled by golden.py (allowed: %s)" % (what, bad, sorted(allowed)))
+
+
+def names(what, v):
+    if isinstance(v, str):
+        return [v]
+    if not isinstance(v, list) or not v or not all(isinstance(s, str) for s in v):
+        raise SpecError("%s must be a name or a list of names, got %r" % (what, v))
+    return list(v)
+
+
+def dense_part(what, m, name):
+    act = m.get("activation", "none")
+    if act not in ACTIVATIONS:
+        raise SpecError("%s: activation %r" % (what, act))
+    slope = float(m.get("slope", DEFAULT_SLOPE))
+    if "slope" in m and act != "leaky_relu":
+        raise SpecError("%s: slope without leaky_relu" % what)
+    d = {"name": name, "act": act, "slope": slope}
+    if "dense" in m:
+        if not isinstance(m["dense"], int) or not 1 <= m["dense"] <= MAX_WIDTH:
+            raise SpecError("%s: dense must be an integer in [1, %d], got %r" % (what, MAX_WIDTH, m["dense"]))
+        d.update(dense=m["dense"], bias=bool(m.get("bias", True)),
+                 src=names(what + ": from", m["from"]) if "from" in m else None)
+    return d
+
+
+def load_spec(path):
+    """The spec at path as a plain description: package, dtype, inputs [(name, width)], layers
+    (each kind "dense" or "add"), heads and lr. Keys this script does not implement are an
+    error, so that a spec cannot mean more to gradgen than to PyTorch."""
+    with open(path) as f:
+        s = yaml.safe_load(f)
+    keys(path, s, {"package", "dtype", "input", "inputs", "layers", "outputs", "loss", "optimizer"})
+    pkg = s["package"]
+    if os.path.basename(os.path.dirname(os.path.abspath(path))) != pkg or not pkg.isalnum() or pkg != pkg.lower():
+        raise SpecError("%s: the package %r is not the directory's name, in lowercase letters and digits" % (path, pkg))
+    dtype = s.get("dtype", "float32")
+    if dtype not in ("float32", "float64"):
+        raise SpecError("%s: dtype %r" % (path, dtype))
+    if ("input" in s) == ("inputs" in s):
+        raise SpecError("%s: give input or inputs" % path)
+    inputs = [("x", s["input"])] if "input" in s else list(s["inputs"].items())
+    for name, w in inputs:
+        if not isinstance(w, int) or not 1 <= w <= MAX_WIDTH:
+            raise SpecError("%s: input %s has width %r" % (path, name, w))
+    layers = []
+    for i, m in enumerate(s["layers"]):
+        what = "%s: layer %d" % (path, i + 1)
+        keys(what, m, {"name", "dense", "from", "add", "activation", "slope", "bias"})
+        if ("dense" in m) == ("add" in m):
+            raise SpecError("%s: give dense or add" % what)
+        d = dense_part(what, m, m.get("name", ""))
+        d["torch"] = m.get("name", str(i))  # gradgen's Layout name: the name, or the index
+        if "add" in m:
+            d["kind"], d["add"] = "add", names(what + ": add", m["add"])
+            if len(d["add"]) < 2 or "from" in m or "bias" in m:
+                raise SpecError("%s: add takes at least 2 names, and no from or bias" % what)
+        else:
+            d["kind"] = "dense"
+        layers.append(d)
+    heads = []
+    if "outputs" in s:
+        if "loss" in s:
+            raise SpecError("%s: loss and outputs" % path)
+        for name, m in s["outputs"].items():
+            what = "%s: head %s" % (path, name)
+            keys(what, m, {"dense", "from", "activation", "slope", "bias", "loss", "weight"})
+            d = dense_part(what, m, name)
+            if "dense" not in d:
+                raise SpecError("%s: no dense" % what)
+            d.update(kind="head", torch=name, loss=m["loss"], weight=float(m.get("weight", 1)))
+            heads.append(d)
+    else:  # the last layer is the one output, y
+        heads.append({"kind": "last", "name": "y", "loss": s["loss"], "weight": 1.0})
+    for h in heads:
+        if h["loss"] not in LOSSES:
+            raise SpecError("%s: head %s: loss %r" % (path, h["name"], h["loss"]))
+        if h["loss"] in ("softmax_cross_entropy", "binary_cross_entropy") and h.get("act", "none") != "none":
+            raise SpecError("%s: head %s: a loss on logits after an activation" % (path, h["name"]))
+    opt = s["optimizer"]
+    keys(path + ": optimizer", opt, {"sgd"})
+    keys(path + ": optimizer sgd", opt["sgd"], {"lr"})
+    return {"package": pkg, "dtype": dtype, "inputs": inputs, "layers": layers, "heads": heads,
+            "lr": float(opt["sgd"]["lr"]), "path": path}
+
+
+def widths(spec):
+    """The width of every named value, each dense layer's and head's fan-in (by torch name),
+    each head's output width, the parameter count, and the layout [(name, shape)], all from
+    the spec alone (not from the module), for the checks."""
+    w = dict(spec["inputs"])
+    last = spec["inputs"][0][1] if len(spec["inputs"]) == 1 else None
+    fan_in, layout = {}, []
+
+    def reads(src):
+        if src is None:
+            if last is None:
+                raise SpecError("%s: a layer or head reads the layer above, and there is none" % spec["path"])
+            return last
+        return sum(w[n] for n in src)
+
+    for l in spec["layers"]:
+        if l["kind"] == "add":
+            ws = {w[n] for n in l["add"]}
+            if len(ws) != 1:
+                raise SpecError("%s: add of widths %s" % (spec["path"], ws))
+            out = ws.pop()
+        else:
+            fan_in[l["torch"]] = reads(l["src"])
+            out = l["dense"]
+            layout.append((l["torch"] + ".weight", [out, fan_in[l["torch"]]]))
+            if l["bias"]:
+                layout.append((l["torch"] + ".bias", [out]))
+        if l["name"]:
+            w[l["name"]] = out
+        last = out
+    head_w = []
+    for h in spec["heads"]:
+        if h["kind"] == "last":
+            head_w.append(last)
+            continue
+        fan_in[h["torch"]] = reads(h["src"])
+        head_w.append(h["dense"])
+        layout.append((h["torch"] + ".weight", [h["dense"], fan_in[h["torch"]]]))
+        if h["bias"]:
+            layout.append((h["torch"] + ".bias", [h["dense"]]))
+    count = sum(math.prod(shape) for _, shape in layout)
+    return fan_in, head_w, count, layout
+
+
+# ---------------------------------------------------------------------------------------------
+# The network in PyTorch
+
+
+def activate(z, d):
+    a = d.get("act", "none")
+    if a == "relu":
+        return F.relu(z)
+    if a == "leaky_relu":
+        return F.leaky_relu(z, d["slope"])
+    if a == "sigmoid":
+        return torch.sigmoid(z)
+    if a == "tanh":
+        return torch.tanh(z)
+    return z
+
+
+class GraphNet(torch.nn.Module):
+    """The network of a spec: an nn.Linear per dense layer and head, registered in gradgen's
+    parameter order under gradgen's Layout names, and a forward that slices the input row into
+    the named inputs, concatenates (torch.cat) what a layer reads and sums (+) what it adds."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self.spec = spec
+        fan_in, _, _, _ = widths(spec)
+        self.lin = torch.nn.ModuleDict()
+        for d in spec["layers"] + spec["heads"]:
+            if d["kind"] in ("dense", "head"):
+                self.lin[d["torch"]] = torch.nn.Linear(fan_in[d["torch"]], d["dense"], bias=d["bias"])
+
+    def forward(self, x):
+        """The heads' outputs (after their activations) for the batch of input rows x."""
+        vals, off = {}, 0
+        for name, w in self.spec["inputs"]:
+            vals[name] = x[:, off:off + w]
+            off += w
+        assert off == x.shape[1]
+        last = x if len(self.spec["inputs"]) == 1 else None
+
+        def read(src):
+            if src is None:
+                return last
+            if len(src) == 1:
+                return vals[src[0]]
+            return torch.cat([vals[n] for n in src], dim=1)
+
+        for l in self.spec["layers"]:
+            if l["kind"] == "add":
+                z = vals[l["add"][0]]
+                for n in l["add"][1:]:
+                    z = z + vals[n]
+            else:
+                z = self.lin[l["torch"]](read(l["src"]))
+            last = activate(z, l)
+            if l["name"]:
+                vals[l["name"]] = last
+        outs = []
+        for h in self.spec["heads"]:
+            if h["kind"] == "last":
+                outs.append(last)
+            else:
+                outs.append(activate(self.lin[h["torch"]](read(h["src"])), h))
+        return outs
+
+
+def head_loss(kind, y, t):
+    if kind == "mse":
+        return F.mse_loss(y, t)
+    if kind == "softmax_cross_entropy":
+        return F.cross_entropy(y, t)  # probability targets
+    if kind == "binary_cross_entropy":
+        return F.binary_cross_entropy_with_logits(y, t)
+    raise ValueError(kind)
+
+
+def total_loss(spec, outs, T):
+    """Σ weight·loss over the heads that train, in order, on the target rows T."""
+    total, off = None, 0
+    for h, y in zip(spec["heads"], outs):
+        w = y.shape[1]
+        if h["loss"] != "none" and h["weight"] != 0:
+            term = h["weight"] * head_loss(h["loss"], y, T[:, off:off + w])
+            total = term if total is None else total + term
+        off += w
+    assert off == T.shape[1]
+    return total
+
+
+def flat(tensors):
+    return torch.cat([t.detach().reshape(-1) for t in tensors]).tolist()
+
+
+def make_net(spec, init, dtype):
+    net = GraphNet(spec).to(torch_dtype(dtype))
+    _, _, count, layout = widths(spec)
+    got = [(k, list(v.shape)) for k, v in net.state_dict().items()]
+    want = [("lin." + k, s) for k, s in layout]
+    assert got == want, "%s: the module's parameters %s, the spec's %s" % (spec["package"], got, want)
+    assert sum(p.numel() for p in net.parameters()) == count == len(init), spec["package"]
+    with torch.no_grad():
+        off = 0
+        for p in net.parameters():
+            p.copy_(torch.tensor(init[off:off + p.numel()], dtype=torch.float64).reshape(p.shape))
+            off += p.numel()
+    return net
+
+
+def train(spec, init, x, t, dtype):
+    """Trains STEPS steps of SGD on the batch; returns (losses, first gradient, final
+    parameters, initial predictions), flat lists of Python floats."""
+    dt = torch_dtype(dtype)
+    net = make_net(spec, init, dtype)
+    X = torch.tensor(x, dtype=torch.float64).to(dt)
+    T = torch.tensor(t, dtype=torch.float64).to(dt)
+    with torch.no_grad():
+        predict = torch.cat(net(X), dim=1).tolist()
+    opt = torch.optim.SGD(net.parameters(), lr=spec["lr"], foreach=False)
+    losses, grads = [], None
+    for _ in range(STEPS):
+        opt.zero_grad(set_to_none=True)
+        loss = total_loss(spec, net(X), T)
+        losses.append(loss.item())
+        loss.backward()
+        if grads is None:  # a parameter no loss reaches (a head of loss none or weight 0) has none: 0
+            grads = flat(torch.zeros_like(p) if p.grad is None else p.grad for p in net.parameters())
+        opt.step()
+    return losses, grads, flat(net.parameters()), predict
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks
+
+
+def reference(spec, init, x, t):
+    """The loss and the prediction rows by the README's semantics, transcribed in numpy
+    (float64) independently of GraphNet and of torch's losses."""
+    p = np.array(init, dtype=np.float64)
+    X, T = np.array(x, dtype=np.float64), np.array(t, dtype=np.float64)
+    off = [0]
+
+    def take(shape):
+        n = math.prod(shape)
+        v = p[off[0]:off[0] + n].reshape(shape)
+        off[0] += n
+        return v
+
+    def dense(d, a):
+        W = take((d["dense"], a.shape[1]))
+        z = a @ W.T
+        if d["bias"]:
+            z = z + take((d["dense"],))
+        return z
+
+    def act(z, d):
+        a = d.get("act", "none")
+        return {"none": lambda: z, "relu": lambda: np.maximum(z, 0),
+                "leaky_relu": lambda: np.where(z >= 0, z, d["slope"] * z),
+                "sigmoid": lambda: 1 / (1 + np.exp(-z)), "tanh": lambda: np.tanh(z)}[a]()
+
+    vals, c = {}, 0
+    for name, w in spec["inputs"]:
+        vals[name] = X[:, c:c + w]
+        c += w
+    last = X if len(spec["inputs"]) == 1 else None
+    read = lambda src: last if src is None else np.concatenate([vals[n] for n in src], axis=1)
+    for l in spec["layers"]:
+        z = sum(vals[n] for n in l["add"]) if l["kind"] == "add" else dense(l, read(l["src"]))
+        last = act(z, l)
+        if l["name"]:
+            vals[l["name"]] = last
+    outs = [last if h["kind"] == "last" else act(dense(h, read(h["src"])), h) for h in spec["heads"]]
+    assert off[0] == len(init)
+    loss, c = 0.0, 0
+    for h, y in zip(spec["heads"], outs):
+        tt = T[:, c:c + y.shape[1]]
+        c += y.shape[1]
+        if h["loss"] == "mse":
+            loss += h["weight"] * np.mean((y - tt) ** 2)
+        elif h["loss"] == "softmax_cross_entropy":
+            m = y.max(axis=1, keepdims=True)
+            lse = m + np.log(np.exp(y - m).sum(axis=1, keepdims=True))
+            loss += h["weight"] * np.mean(np.sum(tt * (lse - y), axis=1))
+        elif h["loss"] == "binary_cross_entropy":
+            loss += h["weight"] * np.mean(np.maximum(y, 0) - y * tt + np.log1p(np.exp(-np.abs(y))))
+    return loss, np.concatenate(outs, axis=1)
+
+
+def check_reference(spec, init, x, t):
+    """GraphNet in float64 against reference(): relative 1e-12."""
+    loss, pred = reference(spec, init, x, t)
+    net = make_net(spec, init, "float64")
+    X = torch.tensor(x, dtype=torch.float64)
+    with torch.no_grad():
+        outs = net(X)
+        got_loss = total_loss(spec, outs, torch.tensor(t, dtype=torch.float64)).item()
+        got_pred = torch.cat(outs, dim=1).numpy()
+    worst = max(abs(got_loss - loss) / max(abs(loss), 1e-300),
+                float(np.max(np.abs(got_pred - pred) / np.maximum(np.abs(pred), 1e-12))))
+    assert worst < 1e-12, "%s: torch and the numpy reference differ by %g" % (spec["package"], worst)
+    return worst
+
+
+def check_gradcheck(spec, init, x, t):
+    """torch.autograd.gradcheck of the total loss with respect to the flat parameters and the
+    input rows, on a float64 copy of the spec."""
+    net = make_net(spec, init, "float64")
+    _, _, _, layout = widths(spec)
+    T = torch.tensor(t, dtype=torch.float64)
+
+    def loss_of(theta, X):
+        params, off = {}, 0
+        for name, shape in layout:
+            n = math.prod(shape)
+            params["lin." + name] = theta[off:off + n].reshape(shape)
+            off += n
+        return total_loss(spec, functional_call(net, params, (X,)), T)
+
+    theta = torch.tensor(init, dtype=torch.float64, requires_grad=True)
+    X = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(loss_of, (theta, X), eps=1e-6, atol=1e-7, rtol=1e-5), spec["package"]
+
+
+def check_coverage(specs):
+    got = {"dtype": set(), "loss": set(), "activation": set()}
+    for s in specs:
+        got["dtype"].add(s["dtype"])
+        for d in s["layers"] + s["heads"]:
+            if "act" in d:
+                got["activation"].add(d["act"])
+            if "loss" in d:
+                got["loss"].add(d["loss"])
+    want = {"dtype": {"float32", "float64"}, "loss": set(LOSSES), "activation": set(ACTIVATIONS)}
+    for k in want:
+        assert got[k] == want[k], "coverage: %s %s, want %s" % (k, sorted(got[k]), sorted(want[k]))
+    assert len(specs) >= 10, "only %d specs" % len(specs)
+
+
+def tol_used(got, want, dtype):
+    """The largest fraction of TOLERANCE[dtype] that got uses against want."""
+    rel, ab = TOLERANCE[dtype]
+    return max(abs(a - b) / max(rel * abs(b), ab) for a, b in zip(got, want))
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+def make_data(spec):
+    """The spec's batch (x and t, flat rows) and initial parameters, in float64."""
+    fan_in, head_w, count, layout = widths(spec)
+    seed = zlib.crc32(spec["package"].encode())
+    r = SplitMix64(seed)
+    n_in = sum(w for _, w in spec["inputs"])
+    x = [[r.uniform(-2, 2) for _ in range(n_in)] for _ in range(BATCH)]
+    t = [[] for _ in range(BATCH)]
+    for h, w in zip(spec["heads"], head_w):
+        for i in range(BATCH):
+            if h["loss"] == "softmax_cross_entropy":
+                k = [0] * w
+                if i % 3 == 0:
+                    k[r.intn(w)] = 16
+                else:
+                    for _ in range(16):
+                        k[r.intn(w)] += 1
+                t[i] += [v / 16 for v in k]
+            elif h["loss"] == "binary_cross_entropy":
+                t[i] += [r.intn(9) / 8 for _ in range(w)]
+            else:  # mse, none
+                t[i] += [r.uniform(-1, 1) for _ in range(w)]
+    r = SplitMix64(seed ^ 0x5EED5EED5EED5EED)
+    init = []
+    for name, shape in layout:  # each tensor's own layer's fan-in
+        b = 1 / math.sqrt(fan_in[name.rsplit(".", 1)[0]])
+        init += [r.uniform(-b, b) for _ in range(math.prod(shape))]
+    assert len(init) == count
+    return x, t, init
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def num(v, dtype):
+    """The JSON text of v: repr of the float64, or the shortest decimal of the float32."""
+    if not math.isfinite(v):
+        raise ValueError("non-finite value %r" % v)
+    if dtype == "float64":
+        s = repr(float(v))
+        assert float(s) == v
+        return s
+    x = np.float32(v)
+    assert float(x) == v, "%r is not a float32" % v
+    s = str(x)
+    assert np.float32(float(s)) == x
+    return s
+
+
+def arr(vs, dtype):
+    return "[" + ",".join(num(v, dtype) for v in vs) + "]"
+
+
+def rows(vs, dtype):
+    return "[" + ",".join(arr(r, dtype) for r in vs) + "]"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("-o", default=os.path.join(here, "testdata", "golden.json"),
+                    help="the JSON file to write (default: testdata/golden.json beside this script)")
+    args = ap.parse_args()
+
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+
+    paths = sorted(glob.glob(os.path.join(here, "nets", "*", "*.yaml")))
+    specs = []
+    for path in paths:
+        if os.path.basename(path) != os.path.basename(os.path.dirname(path)) + ".yaml":
+            raise SpecError("%s: a spec's file is nets/<name>/<name>.yaml" % path)
+        specs.append(load_spec(path))
+    check_coverage(specs)
+
+    results = []
+    worst_ref, worst32 = 0.0, (0.0, "")
+    worst_order = {"float32": (0.0, ""), "float64": (0.0, "")}
+    for s in specs:
+        d = s["dtype"]
+        x, t, init = make_data(s)
+        if d == "float32":
+            x = [[f32(v) for v in r] for r in x]
+            t = [[f32(v) for v in r] for r in t]
+            init = [f32(v) for v in init]
+        fx = [v for r in x for v in r]
+        worst_ref = max(worst_ref, check_reference(s, init, x, t))
+        check_gradcheck(s, init, x, t)
+        losses, grads, after, predict = train(s, init, x, t, d)
+        run = losses + grads + after + [v for r in predict for v in r]
+        if d == "float32":  # the same run in float64 on the same (float32) numbers
+            l64, g64, a64, p64 = train(s, init, x, t, "float64")
+            worst32 = max(worst32, (tol_used(run, l64 + g64 + a64 + [v for r in p64 for v in r], d), s["package"]))
+        # The same run on the batch in reverse order: other sums, as another implementation's.
+        lr_, gr, ar, pr = train(s, init, x[::-1], t[::-1], d)
+        worst_order[d] = max(worst_order[d], (tol_used(lr_ + gr + ar + [v for r in pr[::-1] for v in r], run, d),
+                                              s["package"]))
+        assert len(fx) == BATCH * sum(w for _, w in s["inputs"])
+        results.append((s, x, t, init, losses, grads, after, predict))
+
+    print("golden.py: %d specs, torch %s; torch against the numpy reference: at most %.3g relative"
+          % (len(specs), torch.__version__, worst_ref), file=sys.stderr)
+    print("golden.py: gradcheck passed on a float64 copy of every spec", file=sys.stderr)
+    print("golden.py: float32 torch vs float64 torch on the same data uses at most %.3g of a float32 "
+          "tolerance of %g relative, %g absolute, in %s" % ((worst32[0],) + TOLERANCE["float32"] + (worst32[1],)),
+          file=sys.stderr)
+    for d in ("float32", "float64"):
+        print("golden.py: %s torch on the batch reversed uses at most %.3g of a %s tolerance of %g relative, "
+              "%g absolute, in %s" % ((d, worst_order[d][0], d) + TOLERANCE[d] + (worst_order[d][1],)),
+              file=sys.stderr)
+
+    L = []
+    L.append("{")
+    L.append(' "about": %s,' % json.dumps(
+        "PyTorch goldens for gradgen's graph networks, written by internal/graphgold/golden.py; do not edit"))
+    L.append(' "torch": %s,' % json.dumps(torch.__version__))
+    L.append(' "numpy": %s,' % json.dumps(np.__version__))
+    L.append(' "steps": %d,' % STEPS)
+    L.append(' "specs": [')
+    for i, (s, x, t, init, losses, grads, after, predict) in enumerate(results):
+        d = s["dtype"]
+        _, head_w, _, layout = widths(s)
+        heads, off = [], 0
+        for h, w in zip(s["heads"], head_w):
+            heads.append('{"name": %s, "width": %d, "loss": "%s", "weight": %r, "offset": %d}'
+                         % (json.dumps(h["name"]), w, h["loss"], h["weight"], off))
+            off += w
+        L.append('  {"name": "%s", "dtype": "%s", "inputs": %d, "outputs": %d, "lr": %r, "batch": %d,'
+                 % (s["package"], d, sum(w for _, w in s["inputs"]), off, s["lr"], BATCH))
+        L.append('   "input_fields": %s,' % json.dumps([[n, w] for n, w in s["inputs"]]))
+        L.append('   "heads": [%s],' % ", ".join(heads))
+        L.append('   "layout": %s,' % json.dumps([[n, shape] for n, shape in layout]))
+        L.append('   "x": %s,' % rows(x, d))
+        L.append('   "t": %s,' % rows(t, d))
+        L.append('   "params": %s,' % arr(init, d))
+        L.append('   "losses": %s,' % arr(losses, d))
+        L.append('   "grads": %s,' % arr(grads, d))
+        L.append('   "params_after": %s,' % arr(after, d))
+        L.append('   "predict": %s}' % rows(predict, d) + ("," if i < len(results) - 1 else ""))
+    L.append(' ]')
+    L.append('}')
+    text = "\n".join(L) + "\n"
+    json.loads(text)  # well-formed
+
+    os.makedirs(os.path.dirname(os.path.abspath(args.o)), exist_ok=True)
+    tmp = args.o + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, args.o)
+
+
+if __name__ == "__main__":
+    main()
