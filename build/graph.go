@@ -348,7 +348,7 @@ func (g *graphFunc) head(j int, h head, role ir.Role) *ir.Value {
 		loss.Aux = h.weight
 		loss.Rule = fmt.Sprintf("%s = %g · (%s)", loss.Name, h.weight, body)
 	}
-	g.f.Outputs = append(g.f.Outputs, ir.Output{Kind: ir.LossOut, Value: loss})
+	g.f.Outputs = append(g.f.Outputs, ir.Output{Kind: ir.LossOut, Value: loss, Port: j})
 	return a
 }
 

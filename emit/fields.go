@@ -2,6 +2,7 @@ package emit
 
 import (
 	"fmt"
+	"strings"
 
 	. "github.com/dave/jennifer/jen"
 
@@ -31,6 +32,8 @@ func fieldTypes(file *File, p *ir.Program) {
 		rowsFunc(file, p, "inputRows", "Input", "Inputs")
 	}
 	if structOut(p) {
+		doc(file, "Heads is the number of heads: the fields of Output and Target, and of HeadLosses' result.")
+		file.Const().Id("Heads").Op("=").Lit(len(p.OutputFields))
 		fieldStruct(file, p, "Output", "a prediction: each head's output, in order", p.OutputFields, "Outputs")
 		fieldStruct(file, p, "Target", "a sample's targets: each head's, in order", p.OutputFields, "Outputs")
 		rowsFunc(file, p, "targetRows", "Target", "Outputs")
@@ -104,4 +107,41 @@ func asRows(p *ir.Program, name, n string) *Statement {
 		return Id("targetRows").Call(Id(name))
 	}
 	return Id(name)
+}
+
+// headLossesMethod declares Model.HeadLosses for a network of several
+// heads: each head's own mean loss over the batch, unweighted, as the loss
+// functions add them up beside the weighted total.
+func headLossesMethod(file *File, p *ir.Program) {
+	if !structOut(p) {
+		return
+	}
+	names := make([]string, len(p.OutputFields))
+	for i, h := range p.OutputFields {
+		names[i] = h.Name
+	}
+	docf(file, "HeadLosses returns each head's mean loss over the batch (xs, ts), unweighted, in the order of\n"+
+		"Output's fields (%s); a head with loss none gives 0. Loss is their sum, each times its weight.",
+		strings.Join(names, ", "))
+	f, fs := p.Func(ir.RoleLoss), p.Func(ir.RoleLossSample)
+	body := []Code{lengthCheck(p, "HeadLosses"), Var().Id("loss").Add(elem(p))}
+	tile := modelArgs(f)
+	tile.terms = Op("&").Id("h")
+	if fs != nil && p.SmallBatch > 1 {
+		a := sampleArgs(fs)
+		a.terms = Op("&").Id("h")
+		body = append(body, If(Len(Id("xs")).Op("<").Lit(p.SmallBatch)).Block(
+			For(Id("i").Op(":=").Range().Id("xs")).Block(Id("loss").Op("+=").Add(call(fs, a))),
+			Return(),
+		))
+	}
+	body = append(body, tileLoop(f, tile, batchVarsOf(p, ""), Id("loss")), Return())
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("HeadLosses").Params(
+		Id("xs").Add(publicBatch(p, "Inputs")), Id("ts").Add(publicBatch(p, "Outputs")),
+	).Params(Id("h").Index(Id("Heads")).Add(elem(p))).Block(
+		Return(Id("m").Dot("headLosses").Call(asRows(p, "xs", "Inputs"), asRows(p, "ts", "Outputs"))),
+	)
+	file.Comment("headLosses is HeadLosses over the batch as rows.")
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("headLosses").Params(batchParams(p)...).Params(
+		Id("h").Index(Id("Heads")).Add(elem(p))).Block(body...)
 }

@@ -147,27 +147,35 @@ func batch() ([]Input, []Target) {
 	return xs, ts
 }
 
-// The loss is 0.5·mse(value) + cross-entropy(policy), from Predict's fields.
+// The loss is 0.5·mse(value) + cross-entropy(policy), from Predict's fields,
+// and HeadLosses gives the two terms unweighted, on a batch of tiles and on
+// a short one, which runs sample by sample.
 func TestLossIsTheWeightedSum(t *testing.T) {
 	m := NewModel(1)
-	xs, ts := batch()
-	var want float64
-	for i := range xs {
-		var y Output
-		m.Predict(&xs[i], &y)
-		d := y.Value[0] - ts[i].Value[0]
-		want += 0.5 * d * d / float64(len(xs))
-		mx := math.Max(y.Policy[0], math.Max(y.Policy[1], y.Policy[2]))
-		var se float64
-		for _, z := range y.Policy {
-			se += math.Exp(z - mx)
+	all, allT := batch()
+	for _, n := range []int{len(all), 2} {
+		xs, ts := all[:n], allT[:n]
+		var mse, ce float64
+		for i := range xs {
+			var y Output
+			m.Predict(&xs[i], &y)
+			d := y.Value[0] - ts[i].Value[0]
+			mse += d * d / float64(n)
+			mx := math.Max(y.Policy[0], math.Max(y.Policy[1], y.Policy[2]))
+			var se float64
+			for _, z := range y.Policy {
+				se += math.Exp(z - mx)
+			}
+			for j, z := range y.Policy {
+				ce += ts[i].Policy[j] * (mx + math.Log(se) - z) / float64(n)
+			}
 		}
-		for j, z := range y.Policy {
-			want += ts[i].Policy[j] * (mx + math.Log(se) - z) / float64(len(xs))
+		if got, want := m.Loss(xs, ts), 0.5*mse+ce; math.Abs(got-want) > 1e-12 {
+			t.Errorf("batch %d: Loss %.15g, from Predict %.15g", n, got, want)
 		}
-	}
-	if got := m.Loss(xs, ts); math.Abs(got-want) > 1e-12 {
-		t.Errorf("Loss %.15g, from Predict %.15g", got, want)
+		if h := m.HeadLosses(xs, ts); math.Abs(h[0]-mse) > 1e-12 || math.Abs(h[1]-ce) > 1e-12 {
+			t.Errorf("batch %d: HeadLosses %v, from Predict [%.15g %.15g]", n, h, mse, ce)
+		}
 	}
 }
 

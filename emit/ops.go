@@ -120,7 +120,7 @@ func (c *funcCtx) bindMaps(v *ir.Value) []Code {
 // (the kernels' rows and indexes, the loss).
 var loopLocals = []string{
 	"in", "out", "w", "b", "acc", "dy", "dk", "di", "i", "j", "k", "r", "rows", "loss",
-	"zr", "tr", "scale", "sum", "mx", "se", "st", "zj", "tj", "yr",
+	"zr", "tr", "scale", "sum", "mx", "se", "st", "zj", "tj", "yr", "unweighted",
 }
 
 // reserved reports whether a map operand cannot be named name: it is a local
@@ -219,7 +219,26 @@ func (c *funcCtx) reduce(v *ir.Value, n int, perRow []Code) []Code {
 	code := []Code{Var().Id("sum").Add(c.elem())}
 	code = append(code, c.rowLoop(rows)...)
 	code = append(code, c.scale("scale", v.LossWeight(), n), Id("loss").Op("+=").Id("sum").Op("*").Id("scale"))
+	if c.f.Sig.Terms {
+		// The head's own mean, unweighted, for HeadLosses.
+		head := Id("terms").Index(Lit(c.head(v)))
+		add := head.Op("+=").Id("sum").Op("*").Id("scale")
+		if v.LossWeight() != 1 {
+			add = Block(c.scale("unweighted", 1, n), Id("terms").Index(Lit(c.head(v))).Op("+=").Id("sum").Op("*").Id("unweighted"))
+		}
+		code = append(code, If(Id("terms").Op("!=").Nil()).Block(add))
+	}
 	return code
+}
+
+// head is the index of the head whose loss term v is.
+func (c *funcCtx) head(v *ir.Value) int {
+	for _, o := range c.f.Outputs {
+		if o.Kind == ir.LossOut && o.Value == v {
+			return o.Port
+		}
+	}
+	panic("emit: " + v.Ref() + " is no loss term")
 }
 
 // targetRow binds tr to the row of the targets of the loss (or loss

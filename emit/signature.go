@@ -35,6 +35,7 @@ var funcParams = []param{
 	{"first", func(f *ir.Func) bool { return f.Sig.First }, named("bool"), func(a callArgs) Code { return a.first }},
 	{"step", func(f *ir.Func) bool { return f.Sig.Step }, named("*Model"), func(a callArgs) Code { return a.step }},
 	{"fresh", func(f *ir.Func) bool { return f.Sig.Fresh }, named("bool"), func(a callArgs) Code { return a.fresh }},
+	{"terms", func(f *ir.Func) bool { return f.Sig.Terms }, headsPtr, func(a callArgs) Code { return a.terms }},
 }
 
 func always(*ir.Func) bool      { return true }
@@ -89,6 +90,7 @@ type callArgs struct {
 	l                  Code // the labels (ls) or a sample's label (l)
 	batch              Code
 	first, step, fresh Code
+	terms              Code // the heads' losses (HeadLosses), or nil
 }
 
 // call is the call of f's generated function with the caller's arguments.
@@ -115,5 +117,9 @@ func modelArgs(f *ir.Func) callArgs {
 		grad:   Op("&").Id("m").Dot("Grad"),
 		work:   Op("&").Id("m").Dot(lowerFirst(workName(f))),
 		batch:  Len(Id("xs")),
+		terms:  Nil(),
 	}
 }
+
+// headsPtr is *[Heads]T, each head's loss.
+func headsPtr(p *ir.Program, _ *ir.Func) *Statement { return Op("*").Index(Id("Heads")).Add(elem(p)) }

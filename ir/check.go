@@ -113,7 +113,7 @@ func Check(p *Program, f *Func) error {
 	}
 	errs = append(errs, checkFirst(p, f, gradOf)...)
 	if f.Sig != nil {
-		if need := SignatureOf(f); *f.Sig != need {
+		if need := SignatureOf(p, f); *f.Sig != need {
 			errs = append(errs, fmt.Errorf("%s: signature %+v, but its values need %+v", f.Name, *f.Sig, need))
 		}
 	}
@@ -162,7 +162,7 @@ func markProblem(f *Func, v *Value, grad bool) string {
 // parameter's first gradient output in f's order is marked and no other, so
 // that a call with first set writes every gradient once and adds the rest.
 func checkFirst(p *Program, f *Func, gradOf map[*Value]string) []error {
-	if !SignatureOf(f).First {
+	if !SignatureOf(p, f).First {
 		return nil
 	}
 	var errs []error

@@ -262,7 +262,10 @@ type Output struct {
 	Kind  OutputKind
 	Value *Value
 	Param string // for GradOut: the parameter's name
-	Port  int    // for Prediction: the index of the output in Program.Outputs
+	// Port is, for Prediction, the index of the output in Program.Outputs,
+	// and for a LossOut term of a network of several heads, its head's
+	// index in Program.OutputFields.
+	Port int
 }
 
 // Buffer is a workspace array planned for a function: every value assigned
@@ -324,13 +327,18 @@ type Signature struct {
 	// caller that sets it on its first call need not clear the gradient.
 	First bool
 	Step  bool // step *Model: the gradients marked Step take the optimizer step row by row
+	// Terms: terms *[Heads]T, which, when not nil, gets each head's
+	// unweighted share of the loss added to its element (the loss
+	// functions of a network of several heads; see Output.Port).
+	Terms bool
 	// Fresh: fresh bool, set on a call's first tile, which makes the
 	// transposed weights that later tiles read.
 	Fresh bool
 }
 
-// SignatureOf returns the signature f's values and outputs need.
-func SignatureOf(f *Func) Signature {
+// SignatureOf returns the signature f, a function of p, needs for its
+// values and outputs.
+func SignatureOf(p *Program, f *Func) Signature {
 	s := Signature{
 		Targets:    f.Has(OpTarget),
 		Labels:     f.Has(OpLabel),
@@ -345,6 +353,7 @@ func SignatureOf(f *Func) Signature {
 		s.First = s.First || v.First
 		s.Step = s.Step || v.Step
 	}
+	s.Terms = len(p.OutputFields) > 0 && s.Loss && !s.Grad
 	return s
 }
 

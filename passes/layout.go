@@ -68,7 +68,7 @@ func Layout(p *ir.Program, f *ir.Func) error {
 	}
 	markFirst(p, f)
 	markSteps(f)
-	sig := ir.SignatureOf(f)
+	sig := ir.SignatureOf(p, f)
 	f.Sig = &sig
 	return nil
 }

@@ -45,6 +45,9 @@ func inputRows(s []Input) [][Inputs]float32 {
 	return unsafe.Slice((*[Inputs]float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
+// Heads is the number of heads: the fields of Output and Target, and of HeadLosses' result.
+const Heads = 2
+
 // Output is a prediction: each head's output, in order. It is laid out in memory as [Outputs]float32, the row the
 // generated functions read, so a conversion costs nothing.
 type Output struct {
@@ -237,15 +240,40 @@ func (m *Model) loss(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 	var loss float32
 	if len(xs) < 4 {
 		for i := range xs {
-			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs))
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs), nil)
 		}
 		return loss
 	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
-		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs))
+		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs), nil)
 	}
 	return loss
+}
+
+// HeadLosses returns each head's mean loss over the batch (xs, ts), unweighted, in the order of
+// Output's fields (value, policy); a head with loss none gives 0. Loss is their sum, each times its weight.
+func (m *Model) HeadLosses(xs []Input, ts []Target) (h [Heads]float32) {
+	return m.headLosses(inputRows(xs), targetRows(ts))
+}
+
+// headLosses is HeadLosses over the batch as rows.
+func (m *Model) headLosses(xs [][Inputs]float32, ts [][Outputs]float32) (h [Heads]float32) {
+	if len(xs) != len(ts) {
+		gradgen.PanicBatchLengths("ac32", "HeadLosses", len(xs), len(ts))
+	}
+	var loss float32
+	if len(xs) < 4 {
+		for i := range xs {
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs), &h)
+		}
+		return
+	}
+	for lo := 0; lo < len(xs); lo += tileRows {
+		hi := min(lo+tileRows, len(xs))
+		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs), &h)
+	}
+	return
 }
 
 // Backward sets m.Grad to the gradient of the batch's mean loss with respect to m.Params
@@ -695,7 +723,7 @@ type lossWork struct {
 
 // lossTile returns the share of one tile of at most tileRows samples in the mean
 // loss of a batch of batch samples.
-func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float32, batch int) float32 {
+func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float32, batch int, terms *[Heads]float32) float32 {
 	rows := len(xs)
 	var loss float32
 
@@ -909,6 +937,12 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		}
 		scale := float32(0.5 / float64(batch))
 		loss += sum * scale
+		if terms != nil {
+			{
+				unweighted := float32(1.0 / float64(batch))
+				terms[0] += sum * unweighted
+			}
+		}
 	}
 
 	// z5 = W5 a2 + B5
@@ -987,6 +1021,9 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		}
 		scale := float32(1.0 / float64(batch))
 		loss += sum * scale
+		if terms != nil {
+			terms[1] += sum * scale
+		}
 	}
 	return loss
 }
@@ -2245,7 +2282,7 @@ type lossSampleWork struct {
 
 // lossSample computes the network's output y for the input x with parameters p, keeping
 // activations in s. It allocates nothing and is safe for concurrent use with distinct s.
-func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]float32, batch int) float32 {
+func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]float32, batch int, terms *[Heads]float32) float32 {
 	var loss float32
 
 	// z1 = W1 x + B1
@@ -2402,6 +2439,12 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]fl
 		}
 		scale := float32(0.5 / float64(batch))
 		loss += sum * scale
+		if terms != nil {
+			{
+				unweighted := float32(1.0 / float64(batch))
+				terms[0] += sum * unweighted
+			}
+		}
 	}
 
 	// z5 = W5 a2 + B5
@@ -2456,6 +2499,9 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]fl
 		}
 		scale := float32(1.0 / float64(batch))
 		loss += sum * scale
+		if terms != nil {
+			terms[1] += sum * scale
+		}
 	}
 	return loss
 }

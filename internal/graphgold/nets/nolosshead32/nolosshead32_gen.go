@@ -30,6 +30,9 @@ const (
 	tileRows = 32
 )
 
+// Heads is the number of heads: the fields of Output and Target, and of HeadLosses' result.
+const Heads = 2
+
 // Output is a prediction: each head's output, in order. It is laid out in memory as [Outputs]float32, the row the
 // generated functions read, so a conversion costs nothing.
 type Output struct {
@@ -215,15 +218,40 @@ func (m *Model) loss(xs [][Inputs]float32, ts [][Outputs]float32) float32 {
 	var loss float32
 	if len(xs) < 4 {
 		for i := range xs {
-			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs))
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs), nil)
 		}
 		return loss
 	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
-		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs))
+		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs), nil)
 	}
 	return loss
+}
+
+// HeadLosses returns each head's mean loss over the batch (xs, ts), unweighted, in the order of
+// Output's fields (probe, score); a head with loss none gives 0. Loss is their sum, each times its weight.
+func (m *Model) HeadLosses(xs [][Inputs]float32, ts []Target) (h [Heads]float32) {
+	return m.headLosses(xs, targetRows(ts))
+}
+
+// headLosses is HeadLosses over the batch as rows.
+func (m *Model) headLosses(xs [][Inputs]float32, ts [][Outputs]float32) (h [Heads]float32) {
+	if len(xs) != len(ts) {
+		gradgen.PanicBatchLengths("nolosshead32", "HeadLosses", len(xs), len(ts))
+	}
+	var loss float32
+	if len(xs) < 4 {
+		for i := range xs {
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs), &h)
+		}
+		return
+	}
+	for lo := 0; lo < len(xs); lo += tileRows {
+		hi := min(lo+tileRows, len(xs))
+		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs), &h)
+	}
+	return
 }
 
 // Backward sets m.Grad to the gradient of the batch's mean loss with respect to m.Params
@@ -611,7 +639,7 @@ type lossWork struct {
 
 // lossTile returns the share of one tile of at most tileRows samples in the mean
 // loss of a batch of batch samples.
-func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float32, batch int) float32 {
+func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float32, batch int, terms *[Heads]float32) float32 {
 	rows := len(xs)
 	var loss float32
 
@@ -752,6 +780,9 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float32, ts [][Outputs]float3
 		}
 		scale := float32(1.0 / float64(batch*2))
 		loss += sum * scale
+		if terms != nil {
+			terms[1] += sum * scale
+		}
 	}
 	return loss
 }
@@ -1277,7 +1308,7 @@ type lossSampleWork struct {
 
 // lossSample computes the network's output y for the input x with parameters p, keeping
 // activations in s. It allocates nothing and is safe for concurrent use with distinct s.
-func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]float32, batch int) float32 {
+func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]float32, batch int, terms *[Heads]float32) float32 {
 	var loss float32
 
 	// z1 = W1 a + B1
@@ -1373,6 +1404,9 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]fl
 		}
 		scale := float32(1.0 / float64(batch*2))
 		loss += sum * scale
+		if terms != nil {
+			terms[1] += sum * scale
+		}
 	}
 	return loss
 }

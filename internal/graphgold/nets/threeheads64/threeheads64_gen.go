@@ -30,6 +30,9 @@ const (
 	tileRows = 32
 )
 
+// Heads is the number of heads: the fields of Output and Target, and of HeadLosses' result.
+const Heads = 3
+
 // Output is a prediction: each head's output, in order. It is laid out in memory as [Outputs]float64, the row the
 // generated functions read, so a conversion costs nothing.
 type Output struct {
@@ -231,15 +234,40 @@ func (m *Model) loss(xs [][Inputs]float64, ts [][Outputs]float64) float64 {
 	var loss float64
 	if len(xs) < 4 {
 		for i := range xs {
-			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs))
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs), nil)
 		}
 		return loss
 	}
 	for lo := 0; lo < len(xs); lo += tileRows {
 		hi := min(lo+tileRows, len(xs))
-		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs))
+		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs), nil)
 	}
 	return loss
+}
+
+// HeadLosses returns each head's mean loss over the batch (xs, ts), unweighted, in the order of
+// Output's fields (reg, bin, cls); a head with loss none gives 0. Loss is their sum, each times its weight.
+func (m *Model) HeadLosses(xs [][Inputs]float64, ts []Target) (h [Heads]float64) {
+	return m.headLosses(xs, targetRows(ts))
+}
+
+// headLosses is HeadLosses over the batch as rows.
+func (m *Model) headLosses(xs [][Inputs]float64, ts [][Outputs]float64) (h [Heads]float64) {
+	if len(xs) != len(ts) {
+		gradgen.PanicBatchLengths("threeheads64", "HeadLosses", len(xs), len(ts))
+	}
+	var loss float64
+	if len(xs) < 4 {
+		for i := range xs {
+			loss += lossSample(&m.Params, &m.lossSampleWork, &xs[i], &ts[i], len(xs), &h)
+		}
+		return
+	}
+	for lo := 0; lo < len(xs); lo += tileRows {
+		hi := min(lo+tileRows, len(xs))
+		loss += lossTile(&m.Params, &m.lossWork, xs[lo:hi], ts[lo:hi], len(xs), &h)
+	}
+	return
 }
 
 // Backward sets m.Grad to the gradient of the batch's mean loss with respect to m.Params
@@ -693,7 +721,7 @@ type lossWork struct {
 
 // lossTile returns the share of one tile of at most tileRows samples in the mean
 // loss of a batch of batch samples.
-func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float64, batch int) float64 {
+func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float64, batch int, terms *[Heads]float64) float64 {
 	rows := len(xs)
 	var loss float64
 
@@ -907,6 +935,9 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		scale := float64(1.0 / float64(batch*2))
 		loss += sum * scale
+		if terms != nil {
+			terms[0] += sum * scale
+		}
 	}
 
 	// z4 = W4 a2 + B4
@@ -996,6 +1027,12 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		scale := float64(2.0 / float64(batch*3))
 		loss += sum * scale
+		if terms != nil {
+			{
+				unweighted := float64(1.0 / float64(batch*3))
+				terms[1] += sum * unweighted
+			}
+		}
 	}
 
 	// z5 = W5 a2 + B5
@@ -1074,6 +1111,12 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 		}
 		scale := float64(0.25 / float64(batch))
 		loss += sum * scale
+		if terms != nil {
+			{
+				unweighted := float64(1.0 / float64(batch))
+				terms[2] += sum * unweighted
+			}
+		}
 	}
 	return loss
 }
@@ -2626,7 +2669,7 @@ type lossSampleWork struct {
 
 // lossSample computes the network's output y for the input x with parameters p, keeping
 // activations in s. It allocates nothing and is safe for concurrent use with distinct s.
-func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int) float64 {
+func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]float64, batch int, terms *[Heads]float64) float64 {
 	var loss float64
 
 	// z1 = W1 x + B1
@@ -2750,6 +2793,9 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]fl
 		}
 		scale := float64(1.0 / float64(batch*2))
 		loss += sum * scale
+		if terms != nil {
+			terms[0] += sum * scale
+		}
 	}
 
 	// z4 = W4 a2 + B4
@@ -2800,6 +2846,12 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]fl
 		}
 		scale := float64(2.0 / float64(batch*3))
 		loss += sum * scale
+		if terms != nil {
+			{
+				unweighted := float64(1.0 / float64(batch*3))
+				terms[1] += sum * unweighted
+			}
+		}
 	}
 
 	// z5 = W5 a2 + B5
@@ -2854,6 +2906,12 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]fl
 		}
 		scale := float64(0.25 / float64(batch))
 		loss += sum * scale
+		if terms != nil {
+			{
+				unweighted := float64(1.0 / float64(batch))
+				terms[2] += sum * unweighted
+			}
+		}
 	}
 	return loss
 }
