@@ -81,16 +81,23 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 		}
 		in = l.Dense
 	}
-	p.Funcs = []*ir.Func{
-		forward(n, ir.RolePredict, 1, false),
-		forward(n, ir.RoleLoss, rows, false),
-		forward(n, ir.RoleTrain, rows, true),
-		forward(n, ir.RoleTrainSample, 1, true),
-		forward(n, ir.RoleLossSample, 1, false),
-	}
+	p.Funcs = functions(n, rows, forward)
 	p.SmallBatch = SmallBatch
 	p.Pretrained = n.Pretrained
 	return p, nil
+}
+
+// functions builds the program's functions, one per role, with build:
+// predict and the per-sample functions on one row, the batched ones on
+// tiles of rows.
+func functions(n *spec.Network, rows int, build func(*spec.Network, ir.Role, int, bool) *ir.Func) []*ir.Func {
+	return []*ir.Func{
+		build(n, ir.RolePredict, 1, false),
+		build(n, ir.RoleLoss, rows, false),
+		build(n, ir.RoleTrain, rows, true),
+		build(n, ir.RoleTrainSample, 1, true),
+		build(n, ir.RoleLossSample, 1, false),
+	}
 }
 
 // forward builds the function of a role with the network's forward graph

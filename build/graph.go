@@ -79,13 +79,7 @@ func graphProgram(n *spec.Network, rows int) (*ir.Program, error) {
 		p.OutputFields, p.Outputs = p.Outputs, []ir.Port{{Name: "y", Width: widthOf(p.Outputs)}}
 	}
 	graphParams(n, p)
-	p.Funcs = []*ir.Func{
-		graphForward(n, ir.RolePredict, 1, false),
-		graphForward(n, ir.RoleLoss, rows, false),
-		graphForward(n, ir.RoleTrain, rows, true),
-		graphForward(n, ir.RoleTrainSample, 1, true),
-		graphForward(n, ir.RoleLossSample, 1, false),
-	}
+	p.Funcs = functions(n, rows, graphForward)
 	return p, nil
 }
 

@@ -106,10 +106,21 @@ import (
 	"testing"
 )
 
+func batch() ([][Inputs]float64, [][Outputs]float64) {
+	return [][Inputs]float64{{0.5, -1, 2}, {-0.3, 0.8, 0.1}, {1.5, 0.2, -0.7}},
+		[][Outputs]float64{{1, -1}, {0, 0.5}, {-0.5, 2}}
+}
+`+backwardIsTheDerivative("1e-7"))
+}
+
+// backwardIsTheDerivative is a test of a generated package's test file:
+// Backward's gradient against central differences of Loss, within tol
+// relative, on the batch the file's batch() returns.
+func backwardIsTheDerivative(tol string) string {
+	return `
 func TestBackwardIsTheDerivative(t *testing.T) {
-	xs := [][Inputs]float64{{0.5, -1, 2}, {-0.3, 0.8, 0.1}, {1.5, 0.2, -0.7}}
-	ts := [][Outputs]float64{{1, -1}, {0, 0.5}, {-0.5, 2}}
 	m := NewModel(1)
+	xs, ts := batch()
 	m.Backward(xs, ts)
 	p, g := m.Params.Slice(), m.Grad.Slice()
 	for i := range p {
@@ -120,12 +131,12 @@ func TestBackwardIsTheDerivative(t *testing.T) {
 		p[i] = old - h
 		down := m.Loss(xs, ts)
 		p[i] = old
-		if fd := (up - down) / (2 * h); math.Abs(fd-g[i]) > 1e-7*math.Max(1, math.Abs(fd)) {
+		if fd := (up - down) / (2 * h); math.Abs(fd-g[i]) > ` + tol + `*math.Max(1, math.Abs(fd)) {
 			t.Errorf("parameter %d: Backward %.10g, central difference %.10g", i, g[i], fd)
 		}
 	}
 }
-`)
+`
 }
 
 // runToyTest builds the generated package src as example.com/toy/toy in a

@@ -181,16 +181,7 @@ func (g *graph[T]) forward(m *Net[T], xs []T, rows int) {
 			activate(nd.act, nd.slope, a)
 			continue
 		}
-		x := g.input(nd, rows)
-		var beta T
-		if nd.b != nil {
-			for r := range rows {
-				copy(a[r*nd.out:(r+1)*nd.out], nd.b)
-			}
-			beta = 1
-		}
-		gemm(false, true, rows, nd.out, nd.in, x, nd.w, beta, a) // Z = X·Wᵀ + b
-		activate(nd.act, nd.slope, a)
+		nd.layer.forward(g.input(nd, rows), rows)
 	}
 }
 
@@ -251,16 +242,7 @@ func (g *graph[T]) backward(rows int) {
 			}
 			continue
 		}
-		x := g.input(nd, rows)
-		gemm(true, false, nd.out, nd.in, rows, dz, x, 0, nd.dw) // dW = dZᵀ·X
-		if nd.db != nil {
-			clear(nd.db)
-			for r := range rows {
-				for j, d := range dz[r*nd.out : (r+1)*nd.out] {
-					nd.db[j] += d
-				}
-			}
-		}
+		nd.layer.paramGrads(dz, g.input(nd, rows), rows)
 		g.backwardInput(nd, dz, rows)
 		if nd.frozen {
 			clear(nd.dw)

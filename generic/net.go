@@ -247,17 +247,36 @@ func (m *Net[T]) forward(xs []T, rows int) {
 	x := xs[:rows*m.inputs]
 	for i := range m.layers {
 		l := &m.layers[i]
-		a := l.a[:rows*l.out]
-		var beta T
-		if l.b != nil {
-			for r := range rows {
-				copy(a[r*l.out:(r+1)*l.out], l.b)
-			}
-			beta = 1
+		l.forward(x, rows)
+		x = l.a[:rows*l.out]
+	}
+}
+
+// forward sets l's activations for the rows samples of x: a = f(X·Wᵀ + b).
+func (l *layer[T]) forward(x []T, rows int) {
+	a := l.a[:rows*l.out]
+	var beta T
+	if l.b != nil {
+		for r := range rows {
+			copy(a[r*l.out:(r+1)*l.out], l.b)
 		}
-		gemm(false, true, rows, l.out, l.in, x, l.w, beta, a) // Z = X·Wᵀ + b
-		activate(l.act, l.slope, a)
-		x = a
+		beta = 1
+	}
+	gemm(false, true, rows, l.out, l.in, x, l.w, beta, a) // Z = X·Wᵀ + b
+	activate(l.act, l.slope, a)
+}
+
+// paramGrads sets l's weight and bias gradients from dZ and its input X:
+// dW = dZᵀ·X, db = the column sums of dZ.
+func (l *layer[T]) paramGrads(dz, x []T, rows int) {
+	gemm(true, false, l.out, l.in, rows, dz, x, 0, l.dw)
+	if l.db != nil {
+		clear(l.db)
+		for r := range rows {
+			for j, d := range dz[r*l.out : (r+1)*l.out] {
+				l.db[j] += d
+			}
+		}
 	}
 }
 
@@ -272,15 +291,7 @@ func (m *Net[T]) backward(xs []T, rows int) {
 		if i > 0 {
 			x = m.layers[i-1].a[:rows*l.in]
 		}
-		gemm(true, false, l.out, l.in, rows, dz, x, 0, l.dw) // dW = dZᵀ·X
-		if l.db != nil {
-			clear(l.db)
-			for r := range rows { // db = column sums of dZ
-				for j, d := range dz[r*l.out : (r+1)*l.out] {
-					l.db[j] += d
-				}
-			}
-		}
+		l.paramGrads(dz, x, rows)
 		if i > 0 {
 			gemm(false, false, rows, l.in, l.out, dz, l.w, 0, m.layers[i-1].da[:rows*l.in]) // dX = dZ·W
 		}
