@@ -197,7 +197,11 @@ func (t *indentTracker) content(c int, s string) lineStatus {
 
 // value takes the value rest of key in the mapping m.
 func (t *indentTracker) value(m *block, key, rest string) lineStatus {
-	return t.after(shapeOf(rest), m.indent, &opening{indent: m.indent, owner: key, path: joinPath(m.path, key), key: true})
+	owner, path := key, joinPath(m.path, key)
+	if m.path == "outputs" { // a head, named by its key
+		owner, path = "head "+key, "outputs[]"
+	}
+	return t.after(shapeOf(rest), m.indent, &opening{indent: m.indent, owner: owner, path: path, key: true})
 }
 
 // after prepares for the lines after a key or list item whose value on its

@@ -101,7 +101,7 @@ func TestParseIndentationKeepsOtherMessages(t *testing.T) {
 // shifted line.
 func TestParseIndentationBlamesTheShiftedLine(t *testing.T) {
 	srcs := map[string]string{"tinySpec": tinySpec}
-	for _, pattern := range []string{"../generated/*/*.yaml", "../examples/*/*/*.yaml", "../bench/nets/*/*.yaml"} {
+	for _, pattern := range []string{"../generated/*/*.yaml", "../examples/*/*/*.yaml", "../bench/nets/*/*.yaml", "../internal/graphgold/nets/*/*.yaml"} {
 		paths, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
