@@ -80,6 +80,7 @@ func graphProgram(n *spec.Network, rows int) (*ir.Program, error) {
 	}
 	graphParams(n, p)
 	p.Funcs = functions(n, rows, graphForward)
+	p.Pretrained = n.Pretrained
 	return p, nil
 }
 
@@ -137,11 +138,11 @@ func graphParams(n *spec.Network, p *ir.Program) {
 		if l.Pos.Line > 0 {
 			where = fmt.Sprintf(" (%s:%d)", filepath.Base(l.Pos.File), l.Pos.Line)
 		}
-		p.AddParam(ir.Param{Name: fmt.Sprintf("W%d", d.k), Torch: d.torch + ".weight", Type: ir.Matrix(l.Dense, in),
-			Init: ir.InitLinearWeight, FanIn: in, Frozen: l.Frozen, Pos: pos(l.Pos),
-			Doc: fmt.Sprintf("%s weight%s%s", d.what, where, frozenDoc(l.Frozen))})
+		p.AddParam(ir.Param{Name: fmt.Sprintf("W%d", d.k), Torch: or(l.WeightName, d.torch+".weight"), Type: ir.Matrix(l.Dense, in),
+			Init: ir.InitLinearWeight, FanIn: in, Frozen: l.Frozen, Transposed: l.Transposed, Pos: pos(l.Pos),
+			Doc: fmt.Sprintf("%s weight%s%s%s", d.what, where, frozenDoc(l.Frozen), transposedDoc(l.Transposed))})
 		if !l.NoBias {
-			p.AddParam(ir.Param{Name: fmt.Sprintf("B%d", d.k), Torch: d.torch + ".bias", Type: ir.Vector(l.Dense),
+			p.AddParam(ir.Param{Name: fmt.Sprintf("B%d", d.k), Torch: or(l.BiasName, d.torch+".bias"), Type: ir.Vector(l.Dense),
 				Init: ir.InitLinearBias, FanIn: in, Frozen: l.Frozen, Pos: pos(l.Pos),
 				Doc: fmt.Sprintf("%s bias%s", d.what, frozenDoc(l.Frozen))})
 		}
@@ -180,7 +181,7 @@ func graphForward(n *spec.Network, role ir.Role, rows int, grad bool) *ir.Func {
 		outs = append(outs, g.head(j, h, role))
 	}
 	if role == ir.RolePredict {
-		y := outs[0]
+		y := outputMap(g.f, outs[0], n) // a network of one head may map it (an imported model's Softmax)
 		if len(outs) > 1 {
 			// The heads' outputs are the fields of one row.
 			y = g.f.NewValue(ir.OpConcat, concatWidth(outs), outs...)

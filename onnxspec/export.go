@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -46,7 +48,11 @@ var irVersions = [...]int64{9: 4, 10: 5, 11: 6, 12: 7, 13: 7, 14: 7, 15: 8, 16: 
 // outside gradgen, written transposed), or, without bias below opset 11,
 // where Gemm needs one, MatMul with the weight transposed; the activations
 // Relu, LeakyRelu, Sigmoid and Tanh; the output maps Softmax and LogSoftmax
-// on axis 1. LeakyRelu's alpha is a float32 attribute, so the slope of a
+// on axis 1. A graph network (several inputs or heads, Concat, Sum) is
+// written as a custom nn.Module exports: a graph input per named input,
+// an output per head, Concat on axis 1 and Add, its Gemm nodes named by
+// their module (/trunk/Gemm) and the others by type (/Relu, /Relu_1).
+// LeakyRelu's alpha is a float32 attribute, so the slope of a
 // float64 network's leaky_relu that a float32 cannot hold (0.01, 0.2) is
 // rounded to one in the model: its negative outputs then differ from
 // gradgen's in their 8th digit. (PRelu with a float64 slope would be exact,
@@ -79,14 +85,30 @@ func exportModel(p *ir.Program, params []float64, opt ExportOptions) (*onnxpb.Mo
 	if f == nil || len(f.Outputs) != 1 || f.Outputs[0].Kind != ir.Prediction || f.Outputs[0].Port >= len(p.Outputs) {
 		return nil, fmt.Errorf("onnx export: the program has no predict function with one prediction")
 	}
-	e := &exporter{p: p, params: params, output: p.Outputs[f.Outputs[0].Port].Name, elem: onnxpb.TensorProto_FLOAT,
+	e := &exporter{p: p, params: params, elem: onnxpb.TensorProto_FLOAT,
 		names: map[*ir.Value]string{}, taken: map[string]bool{}, transposed: map[*ir.Value]bool{},
-		graph: &onnxpb.GraphProto{Name: proto.String(p.Package)}}
+		outputs: map[*ir.Value]string{}, ops: map[string]int{}, graph: &onnxpb.GraphProto{Name: proto.String(p.Package)}}
 	if p.DType == ir.F64 {
 		e.elem = onnxpb.TensorProto_DOUBLE
 	}
-	out := f.Outputs[0].Value
-	live := liveValues(out)
+	outs := []*ir.Value{f.Outputs[0].Value}
+	if y := outs[0]; len(p.OutputFields) > 0 && y.Op == ir.OpConcat && len(y.Args) == len(p.OutputFields) {
+		outs = y.Args // the heads: an output each
+	}
+	for i, v := range outs {
+		port := p.Outputs[f.Outputs[0].Port]
+		if len(outs) > 1 {
+			port = p.OutputFields[i]
+		}
+		e.outputs[v] = port.Name
+	}
+	live := liveValues(outs...)
+	e.sequential = !slices.ContainsFunc(f.Values, func(v *ir.Value) bool {
+		return live[v] && (v.Op == ir.OpConcat || v.Op == ir.OpSum || v.Op == ir.OpColumns)
+	}) && len(p.InputFields) == 0
+	e.readsRow = slices.ContainsFunc(f.Values, func(v *ir.Value) bool {
+		return live[v] && v.Op != ir.OpColumns && slices.ContainsFunc(v.Args, func(a *ir.Value) bool { return a.Op == ir.OpInput })
+	})
 	for _, v := range f.Values {
 		// A Dense without bias below opset 11 is a MatMul of x and Wᵀ.
 		if live[v] && v.Op == ir.OpDense && len(v.Args) == 2 && opset < 11 {
@@ -101,12 +123,15 @@ func exportModel(p *ir.Program, params []float64, opt ExportOptions) (*onnxpb.Mo
 		if !ok {
 			return nil, fmt.Errorf("onnx export: %s%s: the op %s has no ONNX form in gradgen's exporter", v.Label(), where(v.Pos), v.Op)
 		}
-		if err := rule(e, v, v == out); err != nil {
+		if err := rule(e, v); err != nil {
 			return nil, fmt.Errorf("onnx export: %s%s: %w", v.Label(), where(v.Pos), err)
 		}
 	}
-	if e.graph.Output == nil {
-		return nil, fmt.Errorf("onnx export: the prediction %s is not computed by a node", out.Label())
+	for _, v := range outs {
+		if e.names[v] != e.outputs[v] {
+			return nil, fmt.Errorf("onnx export: the prediction %s is not computed by a node", v.Label())
+		}
+		e.graph.Output = append(e.graph.Output, e.valueInfo(e.outputs[v], v.Type.Cols()))
 	}
 	return &onnxpb.ModelProto{
 		IrVersion:       proto.Int64(irVersions[opset]),
@@ -126,10 +151,10 @@ func where(pos ir.Pos) string {
 	return ""
 }
 
-// liveValues returns the values out depends on, itself included.
-func liveValues(out *ir.Value) map[*ir.Value]bool {
+// liveValues returns the values outs depend on, themselves included.
+func liveValues(outs ...*ir.Value) map[*ir.Value]bool {
 	live := map[*ir.Value]bool{}
-	stack := []*ir.Value{out}
+	stack := slices.Clone(outs)
 	for len(stack) > 0 {
 		v := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -144,11 +169,11 @@ func liveValues(out *ir.Value) map[*ir.Value]bool {
 
 // exporter holds what Export has written so far.
 type exporter struct {
-	p      *ir.Program
-	params []float64
-	output string // the name of the model's output, y
-	elem   onnxpb.TensorProto_DataType
-	graph  *onnxpb.GraphProto
+	p       *ir.Program
+	params  []float64
+	outputs map[*ir.Value]string // the graph's outputs: y, or the heads by name
+	elem    onnxpb.TensorProto_DataType
+	graph   *onnxpb.GraphProto
 	// names is the ONNX name of each value written; taken holds every
 	// name in the graph, so that two tensors never share one.
 	names map[*ir.Value]string
@@ -156,19 +181,32 @@ type exporter struct {
 	// transposed marks the parameter values whose initializer is written
 	// transposed for a MatMul, beyond those kept transposed anyway.
 	transposed map[*ir.Value]bool
-	// module is the index in nn.Sequential of the next layer's module,
-	// which names its nodes: a Linear and its activation are modules of
-	// their own.
-	module int
+	// fields are the inputs of a network of several, as values named by
+	// them, and readsRow says that a layer reads their concatenation, the
+	// program's one input row; linear is the module of the last Linear
+	// written.
+	fields   []*ir.Value
+	readsRow bool
+	linear   string
+	// sequential names the nodes of a chain as nn.Sequential's modules:
+	// module is the index of the next one (a Linear and its activation
+	// are modules of their own). A graph's nodes are named as those of a
+	// custom nn.Module's forward: a Linear's by its module (/trunk/Gemm),
+	// the functional ops' by their type, numbered from the second of a
+	// type on (/Relu, /Relu_1), as ops counts them.
+	sequential bool
+	module     int
+	ops        map[string]int
 }
 
 // exportRules writes each op's node (or graph input, or initializer) for the
-// value v, the model's output when out is set.
-var exportRules map[ir.Op]func(e *exporter, v *ir.Value, out bool) error
+// value v.
+var exportRules map[ir.Op]func(e *exporter, v *ir.Value) error
 
 func init() {
-	exportRules = map[ir.Op]func(e *exporter, v *ir.Value, out bool) error{
+	exportRules = map[ir.Op]func(e *exporter, v *ir.Value) error{
 		ir.OpInput:      (*exporter).input,
+		ir.OpColumns:    (*exporter).columns,
 		ir.OpParam:      (*exporter).param,
 		ir.OpDense:      (*exporter).dense,
 		ir.OpReLU:       unary("Relu"),
@@ -177,26 +215,59 @@ func init() {
 		ir.OpTanh:       unary("Tanh"),
 		ir.OpSoftmax:    rowMap("Softmax"),
 		ir.OpLogSoftmax: rowMap("LogSoftmax"),
+		ir.OpConcat:     rowMap("Concat"),
+		ir.OpSum:        unary("Add"),
 	}
 }
 
-// input declares the graph input x: [N][width].
-func (e *exporter) input(v *ir.Value, out bool) error {
+// input declares the graph input x: [N][width]; or, for the flat row of a
+// network's several inputs, each of them, and x as their Concat when a
+// layer reads them all.
+func (e *exporter) input(v *ir.Value) error {
 	if v.Port < 0 || v.Port >= len(e.p.Inputs) || len(v.Type.Dims) != 1 {
 		return fmt.Errorf("input %d of type %s is not a row per sample of one of the program's inputs", v.Port, v.Type.Format(e.p.DType))
 	}
-	name := e.p.Inputs[v.Port].Name
-	if err := e.name(v, name); err != nil {
-		return err
+	if len(e.p.InputFields) == 0 {
+		name := e.p.Inputs[v.Port].Name
+		if err := e.name(v, name); err != nil {
+			return err
+		}
+		e.graph.Input = append(e.graph.Input, e.valueInfo(name, v.Type.Cols()))
+		return nil
 	}
-	e.graph.Input = append(e.graph.Input, e.valueInfo(name, v.Type.Cols()))
-	return nil
+	fields := make([]*ir.Value, len(e.p.InputFields))
+	for i, in := range e.p.InputFields {
+		fields[i] = &ir.Value{Op: ir.OpInput, Type: ir.Batch(in.Width)}
+		if err := e.name(fields[i], in.Name); err != nil {
+			return err
+		}
+		e.graph.Input = append(e.graph.Input, e.valueInfo(in.Name, in.Width))
+	}
+	e.fields = fields
+	if !e.readsRow {
+		return nil // every layer reads its inputs by name
+	}
+	return e.node(v, "Concat", fields, intAttr("axis", 1))
+}
+
+// columns names an input's columns of the flat row of several inputs by
+// that input's name.
+func (e *exporter) columns(v *ir.Value) error {
+	off := 0
+	for i, in := range e.p.InputFields {
+		if off == int(v.Aux) && in.Width == v.Type.Cols() && v.Args[0].Op == ir.OpInput {
+			e.names[v] = e.names[e.fields[i]]
+			return nil
+		}
+		off += in.Width
+	}
+	return fmt.Errorf("columns %d to %d of %s are not one of the network's inputs", int(v.Aux), int(v.Aux)+v.Type.Cols(), v.Args[0].Label())
 }
 
 // param writes the parameter's initializer, named by its PyTorch name,
 // transposed ([in][out]) when it is kept so outside gradgen or a MatMul
 // reads it.
-func (e *exporter) param(v *ir.Value, out bool) error {
+func (e *exporter) param(v *ir.Value) error {
 	q := e.p.Param(v.Name)
 	if q == nil {
 		return fmt.Errorf("no parameter is named %s", v.Name)
@@ -218,47 +289,65 @@ func (e *exporter) param(v *ir.Value, out bool) error {
 
 // dense writes a layer's product: Gemm(x, W, b), or MatMul(x, Wᵀ) without
 // bias below opset 11.
-func (e *exporter) dense(v *ir.Value, out bool) error {
+func (e *exporter) dense(v *ir.Value) error {
 	w := v.Args[1]
 	q := e.p.Param(w.Name)
 	if w.Op != ir.OpParam || q == nil {
 		return fmt.Errorf("the weight of a Dense must be a parameter, is %s", w.Label())
 	}
+	e.linear = strings.TrimSuffix(q.Torch, ".weight")
 	if e.transposed[w] {
-		return e.node(v, out, "MatMul", v.Args)
+		return e.node(v, "MatMul", v.Args)
 	}
 	if q.Transposed {
-		return e.node(v, out, "Gemm", v.Args)
+		return e.node(v, "Gemm", v.Args)
 	}
-	return e.node(v, out, "Gemm", v.Args, intAttr("transB", 1))
+	return e.node(v, "Gemm", v.Args, intAttr("transB", 1))
 }
 
 // leakyReLU writes LeakyRelu with the slope as alpha, a float32.
-func (e *exporter) leakyReLU(v *ir.Value, out bool) error {
-	return e.node(v, out, "LeakyRelu", v.Args, floatAttr("alpha", float32(v.Aux)))
+func (e *exporter) leakyReLU(v *ir.Value) error {
+	return e.node(v, "LeakyRelu", v.Args, floatAttr("alpha", float32(v.Aux)))
 }
 
 // unary returns the rule of an element-wise op that becomes one node of
 // the given type.
-func unary(opType string) func(e *exporter, v *ir.Value, out bool) error {
-	return func(e *exporter, v *ir.Value, out bool) error { return e.node(v, out, opType, v.Args) }
+func unary(opType string) func(e *exporter, v *ir.Value) error {
+	return func(e *exporter, v *ir.Value) error { return e.node(v, opType, v.Args) }
 }
 
-// rowMap returns the rule of an output map, Softmax or LogSoftmax over each
-// row: axis 1, which every opset reads the same way for a matrix.
-func rowMap(opType string) func(e *exporter, v *ir.Value, out bool) error {
-	return func(e *exporter, v *ir.Value, out bool) error {
-		return e.node(v, out, opType, v.Args, intAttr("axis", 1))
+// rowMap returns the rule of an op over each row: axis 1, which every
+// opset reads the same way for a matrix (Softmax, LogSoftmax, and the
+// Concat of torch.cat(dim=1)).
+func rowMap(opType string) func(e *exporter, v *ir.Value) error {
+	return func(e *exporter, v *ir.Value) error {
+		return e.node(v, opType, v.Args, intAttr("axis", 1))
 	}
 }
 
-// node appends the node computing v from args, each already written, as
-// the next module of nn.Sequential: /module/opType, whose output is
-// /module/opType_output_0 as torch.onnx.export names them, or y for the
-// model's output.
-func (e *exporter) node(v *ir.Value, out bool, opType string, args []*ir.Value, attrs ...*onnxpb.AttributeProto) error {
-	name := fmt.Sprintf("/%d/%s", e.module, opType)
-	e.module++
+// nodeName names the next node of type opType as torch.onnx.export
+// would (see exporter.sequential).
+func (e *exporter) nodeName(opType string) string {
+	if e.sequential {
+		e.module++
+		return fmt.Sprintf("/%d/%s", e.module-1, opType)
+	}
+	if opType == "Gemm" || opType == "MatMul" {
+		return fmt.Sprintf("/%s/%s", e.linear, opType)
+	}
+	k := e.ops[opType]
+	e.ops[opType]++
+	if k == 0 {
+		return "/" + opType
+	}
+	return fmt.Sprintf("/%s_%d", opType, k)
+}
+
+// node appends the node computing v from args, each already written, named
+// by nodeName: its output is <name>_output_0 as torch.onnx.export names
+// them, or the name of the model's output v is.
+func (e *exporter) node(v *ir.Value, opType string, args []*ir.Value, attrs ...*onnxpb.AttributeProto) error {
+	name := e.nodeName(opType)
 	inputs := make([]string, len(args))
 	for i, a := range args {
 		in, ok := e.names[a]
@@ -268,17 +357,14 @@ func (e *exporter) node(v *ir.Value, out bool, opType string, args []*ir.Value, 
 		inputs[i] = in
 	}
 	output := name + "_output_0"
-	if out {
-		output = e.output
+	if out, ok := e.outputs[v]; ok {
+		output = out
 	}
 	if err := e.name(v, output); err != nil {
 		return err
 	}
 	e.graph.Node = append(e.graph.Node, &onnxpb.NodeProto{Name: proto.String(name), OpType: proto.String(opType),
 		Input: inputs, Output: []string{output}, Attribute: attrs})
-	if out {
-		e.graph.Output = append(e.graph.Output, e.valueInfo(output, v.Type.Cols()))
-	}
 	return nil
 }
 

@@ -23,19 +23,22 @@ const (
 type stage uint8
 
 const (
-	product    stage = iota // W x, no bias yet
-	biased                  // W x + b
-	activated               // act(W x + b)
-	outputMap               // softmax or log_softmax of the last layer: nothing may follow
-	inputStage              // the graph input, before any layer
+	product     stage = iota // W x, no bias yet
+	biased                   // W x + b
+	activated                // act(W x + b)
+	outputMap                // softmax or log_softmax of the last layer: nothing may follow
+	inputStage               // a graph input, before any layer
+	concatStage              // a Concat of values, which a layer reads (its from list)
 )
 
 // flow is a tensor computed from the graph input: the network's
 // activations, one row per sample.
 type flow struct {
 	dims  []int // the shape of one sample
-	layer int   // the layer whose output it is, -1 for the input
+	layer int   // the layer whose output it is, -1 for an input or a Concat
+	input int   // the graph input it is, for an input
 	stage stage
+	parts []*flow // a Concat's parts, each an input or a layer's output
 }
 
 // width is the number of values of one sample.
@@ -52,6 +55,20 @@ type layerWeights struct {
 	w    []float64 // [out][in], row-major (transposed at import when the model holds Wᵀ)
 	b    []float64 // nil for none
 	node int       // the node of the product, for messages
+	// from is what the layer's product reads (a Concat's parts), and
+	// follows says that it is the layer above (or the one input, for the
+	// first layer); add holds the two values an add layer sums.
+	from    []*flow
+	follows bool
+	add     []*flow
+	stage   stage // how far the layer has come
+}
+
+// graphInput is an input of the graph.
+type graphInput struct {
+	name  string
+	width int
+	pos   spec.Pos
 }
 
 // importer lowers one graph into a network.
@@ -64,7 +81,8 @@ type importer struct {
 	// Each tensor of the graph is exactly one of a flow or a constant.
 	flows  map[string]*flow
 	consts map[string]*constant
-	used   map[string]int // how many nodes read each flow so far
+	uses   map[valueKey]*use // who reads and extends each value
+	inputs []graphInput
 	elem   onnxpb.TensorProto_DataType
 	batch  int64 // the input's fixed batch, or batchDim when dynamic
 	net    *spec.Network
@@ -79,7 +97,7 @@ type importer struct {
 // is supported.
 func Import(file string, m *onnxpb.ModelProto) (*spec.Network, error) {
 	im := &importer{file: file, g: m.GetGraph(), flows: map[string]*flow{}, consts: map[string]*constant{},
-		used: map[string]int{}, node: -1,
+		uses: map[valueKey]*use{}, node: -1,
 		net: &spec.Network{File: file, Pos: spec.Pos{File: file}, Fields: spec.Positions{}}}
 	if err := im.header(m); err != nil {
 		return nil, err
@@ -146,8 +164,10 @@ func (im *importer) header(m *onnxpb.ModelProto) error {
 	return im.input()
 }
 
-// input reads the graph's one input: a float or double tensor of shape
-// [batch, d1, d2, ...] with a fixed or symbolic batch and fixed dims.
+// input reads the graph's inputs: float or double tensors of shape
+// [batch, d1, d2, ...] with a fixed or symbolic batch and fixed dims; one
+// input may have several dims (a Flatten or Reshape makes it a row), several
+// inputs are rows.
 func (im *importer) input() error {
 	var inputs []*onnxpb.ValueInfoProto
 	for _, in := range im.g.GetInput() {
@@ -155,34 +175,51 @@ func (im *importer) input() error {
 			inputs = append(inputs, in)
 		}
 	}
-	if len(inputs) != 1 {
-		var names []string
-		for _, in := range inputs {
-			names = append(names, fmt.Sprintf("%q", in.GetName()))
+	if len(inputs) == 0 {
+		return im.errorf("the graph has no inputs")
+	}
+	if len(im.g.GetOutput()) == 0 {
+		return im.errorf("the graph has no outputs")
+	}
+	for k, in := range inputs {
+		if err := im.graphInput(k, in, len(inputs) > 1); err != nil {
+			return err
 		}
-		return im.errorf("the graph has %d inputs (%s); gradgen imports networks of one input", len(inputs), strings.Join(names, ", "))
 	}
-	if n := len(im.g.GetOutput()); n != 1 {
-		return im.errorf("the graph has %d outputs; gradgen imports networks of one output", n)
-	}
-	in := inputs[0]
+	return nil
+}
+
+// graphInput reads input k, of several when rows.
+func (im *importer) graphInput(k int, in *onnxpb.ValueInfoProto, rows bool) error {
 	t := in.GetType().GetTensorType()
 	if t == nil {
 		return im.errorf("input %q is not a tensor", in.GetName())
 	}
-	im.elem = onnxpb.TensorProto_DataType(t.GetElemType())
-	if im.elem != onnxpb.TensorProto_FLOAT && im.elem != onnxpb.TensorProto_DOUBLE {
-		return im.errorf("input %q holds %s; gradgen networks compute in float32 or float64", in.GetName(), im.elem)
+	elem := onnxpb.TensorProto_DataType(t.GetElemType())
+	if elem != onnxpb.TensorProto_FLOAT && elem != onnxpb.TensorProto_DOUBLE {
+		return im.errorf("input %q holds %s; gradgen networks compute in float32 or float64", in.GetName(), elem)
 	}
+	if k > 0 && elem != im.elem {
+		return im.errorf("input %q holds %s, input %q %s: gradgen computes in one type", in.GetName(), elemName(elem), im.inputs[0].name, elemName(im.elem))
+	}
+	im.elem = elem
 	dims := t.GetShape().GetDim()
-	if t.GetShape() == nil || len(dims) < 2 {
-		return im.errorf("input %q has %s; gradgen needs [batch, features...], one row per sample", in.GetName(), shapeText(dims))
+	if t.GetShape() == nil || len(dims) < 2 || rows && len(dims) != 2 {
+		want := "[batch, features...], one row per sample"
+		if rows {
+			want = "[batch, features] for each input of a model of several, one row per sample"
+		}
+		return im.errorf("input %q has %s; gradgen needs %s", in.GetName(), shapeText(dims), want)
 	}
-	im.batch = batchDim
+	batch := int64(batchDim)
 	if v, ok := dims[0].GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); ok && v.DimValue > 0 {
-		im.batch = v.DimValue
+		batch = v.DimValue
 	}
-	f := &flow{layer: -1, stage: inputStage}
+	if k > 0 && batch != im.batch {
+		return im.errorf("input %q has %s, input %q a batch of another size: the inputs are rows of the same samples", in.GetName(), shapeText(dims), im.inputs[0].name)
+	}
+	im.batch = batch
+	f := &flow{layer: -1, input: k, stage: inputStage}
 	for _, d := range dims[1:] {
 		v := d.GetDimValue()
 		if _, fixed := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); !fixed || v <= 0 || v > spec.MaxWidth {
@@ -197,6 +234,7 @@ func (im *importer) input() error {
 		return im.errorf("input %q has %s: %d values per sample, more than %d", in.GetName(), shapeText(dims), f.width(), spec.MaxWidth)
 	}
 	im.flows[in.GetName()] = f
+	im.inputs = append(im.inputs, graphInput{name: in.GetName(), width: f.width(), pos: spec.Pos{File: im.file}})
 	return nil
 }
 
@@ -241,20 +279,38 @@ func Supported() []string {
 	return ops
 }
 
-// network assembles the imported network once every node is lowered: the
-// graph's output must be the last layer's (or its output map's) flow.
+// network assembles the imported network once every node is lowered: a
+// chain, whose one output is the last layer's (or its output map's), or a
+// graph network (graphNetwork).
 func (im *importer) network() (*spec.Network, error) {
-	out := im.g.GetOutput()[0].GetName()
-	f := im.flows[out]
-	switch {
-	case f == nil && im.consts[out] != nil:
-		return nil, im.errorf("the output %q is a constant: it does not depend on the input", out)
-	case f == nil:
-		return nil, im.errorf("no node computes the output %q", out)
-	case len(im.layers) == 0:
-		return nil, im.errorf("the graph has no Gemm or MatMul: gradgen imports networks of dense layers")
-	case f.layer != len(im.layers)-1 || len(f.dims) != 1:
-		return nil, im.errorf("the output %q is not the last layer's output", out)
+	outs := make([]*flow, len(im.g.GetOutput()))
+	for j, o := range im.g.GetOutput() {
+		f := im.flows[o.GetName()]
+		switch {
+		case f == nil && im.consts[o.GetName()] != nil:
+			return nil, im.errorf("the output %q is a constant: it does not depend on the input", o.GetName())
+		case f == nil:
+			return nil, im.errorf("no node computes the output %q", o.GetName())
+		case len(im.layers) == 0:
+			return nil, im.errorf("the graph has no Gemm or MatMul: gradgen imports networks of dense layers")
+		case f.stage != concatStage && f.layer >= 0 && f.stage != im.layers[f.layer].stage:
+			return nil, im.errorf("the output %q is %s, which node %s extends: the output must be the layer's last stage", o.GetName(), im.describe(f), nodeLabel(im.g, im.useOf(f.key()).extendedBy))
+		}
+		outs[j] = f
+	}
+	for k, in := range im.inputs {
+		if im.useOf(valueKey{layer: -1, stage: inputStage, input: k}).readBy < 0 {
+			return nil, im.errorf("no layer reads the input %q: every input of a gradgen network feeds it", in.name)
+		}
+	}
+	var heads map[int]int
+	if len(outs) > 1 {
+		var err error
+		if heads, err = im.graphOutputs(outs); err != nil {
+			return nil, err
+		}
+	} else if f := outs[0]; f.layer != len(im.layers)-1 || len(f.dims) != 1 {
+		return nil, im.errorf("the output %q is not the last layer's output", im.g.GetOutput()[0].GetName())
 	}
 	n := im.net
 	n.DType = spec.Float32
@@ -262,9 +318,11 @@ func (im *importer) network() (*spec.Network, error) {
 		n.DType = spec.Float64
 	}
 	for i, l := range im.layers {
-		n.Layers[i].NoBias = l.b == nil
-		n.Pretrained = append(n.Pretrained, l.w...)
-		n.Pretrained = append(n.Pretrained, l.b...)
+		n.Layers[i].NoBias = l.b == nil && l.add == nil
+	}
+	for _, i := range im.graphNetwork(heads) {
+		n.Pretrained = append(n.Pretrained, im.layers[i].w...)
+		n.Pretrained = append(n.Pretrained, im.layers[i].b...)
 	}
 	return n, nil
 }

@@ -97,7 +97,8 @@ func importInto(n *spec.Network, path string) error {
 		return spec.ErrorList{{Pos: n.Fields.At("dtype", n.Pos),
 			Msg: fmt.Sprintf("dtype %s, but the model %s computes in %s", n.DType, n.ONNX, imp.DType)}}
 	}
-	n.DType, n.Input, n.Layers, n.Output, n.Pretrained = imp.DType, imp.Input, imp.Layers, imp.Output, imp.Pretrained
+	n.DType, n.Input, n.Inputs, n.Layers, n.Outputs, n.Output, n.Pretrained =
+		imp.DType, imp.Input, imp.Inputs, imp.Layers, imp.Outputs, imp.Output, imp.Pretrained
 	if n.Fields == nil {
 		n.Fields = spec.Positions{}
 	}
@@ -106,7 +107,11 @@ func importInto(n *spec.Network, path string) error {
 			n.Fields[key] = p
 		}
 	}
-	if n.Loss == "" {
+	if len(n.Outputs) > 0 && n.Loss != "" {
+		return spec.ErrorList{{Pos: n.Fields.At("loss", n.Pos),
+			Msg: fmt.Sprintf("loss %s, but the model %s has %d outputs, heads that train with mse each", n.Loss, n.ONNX, len(n.Outputs))}}
+	}
+	if n.Loss == "" && len(n.Outputs) == 0 {
 		n.Loss = spec.MSE
 		if n.Output == spec.Softmax || n.Output == spec.LogSoftmax {
 			n.Loss = spec.SoftmaxCrossEntropy

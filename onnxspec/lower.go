@@ -80,9 +80,9 @@ func attrFloat(n *onnxpb.NodeProto, name string, def float64) float64 {
 	return def
 }
 
-// flowArg returns input k of n as a flow, counting the use: a flow read by
-// two nodes would make the network a graph, which gradgen does not import
-// yet.
+// flowArg returns input k of n as a flow that n passes on unchanged in
+// value (Identity, Dropout, Flatten, Reshape): neither a read nor an
+// extension of it, since the node's output is the same value.
 func (im *importer) flowArg(n *onnxpb.NodeProto, k int) (*flow, error) {
 	name := arg(n, k)
 	f := im.flows[name]
@@ -92,8 +92,8 @@ func (im *importer) flowArg(n *onnxpb.NodeProto, k int) (*flow, error) {
 	if f.stage == outputMap {
 		return nil, fmt.Errorf("%s reads %q, the output of a %s, which must be the graph's last node", n.GetOpType(), name, im.net.Output)
 	}
-	if im.used[name]++; im.used[name] > 1 {
-		return nil, fmt.Errorf("%q is read by a second node: the model is a graph, not a chain of layers, and gradgen imports chains", name)
+	if f.stage == concatStage {
+		return nil, fmt.Errorf("%s of %q, a Concat: gradgen reads a Concat of the network's values as the input of a Gemm or MatMul (a layer's from list)", n.GetOpType(), name)
 	}
 	return f, nil
 }
@@ -174,21 +174,23 @@ func (im *importer) weight(c *constant, in int, inOut bool) ([]float64, int, err
 	return transposed(c.f, rows, cols), out, nil
 }
 
-// newLayer adds a layer with weight w (as [out][in]) read from c, whose
-// op read c as [in, out] when inOut, and returns its output flow. The
+// newLayer adds a layer over x with weight w (as [out][in]) read from c,
+// whose op read c as [in, out] when inOut, and returns its output flow. The
 // layer's weight is named and kept as the initializer under c is: W of
 // MatMul(x, W) is kept transposed, W of MatMul(x, Transpose(W)) is not.
-func (im *importer) newLayer(c *constant, w []float64, out int, inOut bool) *flow {
+func (im *importer) newLayer(x *flow, c *constant, w []float64, out int, inOut bool) *flow {
 	l := spec.Layer{Dense: out, Activation: spec.None, WeightName: c.name, Transposed: c.initializer && inOut != c.transposed,
 		Pos: spec.Pos{File: im.file, Node: nodeLabel(im.g, im.node)}, Fields: spec.Positions{}}
+	follows := im.follows(x)
 	im.net.Layers = append(im.net.Layers, l)
-	im.layers = append(im.layers, layerWeights{w: w, node: im.node})
-	return &flow{dims: []int{out}, layer: len(im.layers) - 1, stage: product}
+	im.layers = append(im.layers, layerWeights{w: w, node: im.node, from: source(x), follows: follows, stage: product})
+	return &flow{dims: []int{out}, layer: len(im.layers) - 1, input: -1, stage: product}
 }
 
-// setInput records the network's input width at its first layer.
+// setInput records the network's input width at its first layer, when it
+// has one input.
 func (im *importer) setInput(f *flow) {
-	if len(im.layers) == 0 {
+	if len(im.layers) == 0 && len(im.inputs) == 1 && f.layer < 0 && f.stage == inputStage {
 		im.net.Input = f.width()
 		im.net.Fields["input"] = spec.Pos{File: im.file, Node: nodeLabel(im.g, im.node)}
 	}
@@ -199,7 +201,7 @@ func (im *importer) setInput(f *flow) {
 // whose bias is beta·C. torch.onnx.export writes nn.Linear so, with
 // alpha = beta = 1 and transB = 1.
 func (im *importer) gemm(n *onnxpb.NodeProto) error {
-	x, err := im.flowArg(n, 0)
+	x, err := im.readArg(n, 0, true)
 	if err != nil {
 		return err
 	}
@@ -225,7 +227,7 @@ func (im *importer) gemm(n *onnxpb.NodeProto) error {
 		}
 	}
 	im.setInput(x)
-	y := im.newLayer(b, w, out, transposed)
+	y := im.newLayer(x, b, w, out, transposed)
 	if arg(n, 2) != "" {
 		c, err := im.constArg(n, 2)
 		if err != nil {
@@ -244,7 +246,7 @@ func (im *importer) matMul(n *onnxpb.NodeProto) error {
 	if im.flows[arg(n, 1)] != nil {
 		return fmt.Errorf("MatMul with the network's values as its second operand (W·x); gradgen imports x·W")
 	}
-	x, err := im.flowArg(n, 0)
+	x, err := im.readArg(n, 0, true)
 	if err != nil {
 		return err
 	}
@@ -260,7 +262,7 @@ func (im *importer) matMul(n *onnxpb.NodeProto) error {
 		return err
 	}
 	im.setInput(x)
-	return im.define(n, 0, im.newLayer(b, w, out, true), nil)
+	return im.define(n, 0, im.newLayer(x, b, w, out, true), nil)
 }
 
 // transposed returns the [cols][rows] transpose of the row-major m.
@@ -275,16 +277,17 @@ func transposed(m []float64, rows, cols int) []float64 {
 }
 
 // add lowers the bias of a layer without one: Add of its product and a
-// constant vector, in either order.
+// constant vector, in either order; or an Add of two of the network's
+// values (residualAdd).
 func (im *importer) add(n *onnxpb.NodeProto) error {
 	k := 0
 	if im.flows[arg(n, 0)] == nil {
 		k = 1
 	}
 	if im.flows[arg(n, 1-k)] != nil {
-		return fmt.Errorf("an Add of two tensors that both depend on the input (a skip connection): gradgen imports chains of layers")
+		return im.residualAdd(n)
 	}
-	x, err := im.flowArg(n, k)
+	x, err := im.extendArg(n, k)
 	if err != nil {
 		return err
 	}
@@ -305,8 +308,14 @@ func (im *importer) add(n *onnxpb.NodeProto) error {
 // describe names what a flow is in messages.
 func (im *importer) describe(f *flow) string {
 	switch {
+	case f.stage == concatStage:
+		return "a Concat"
+	case f.layer < 0 && len(im.inputs) > 1:
+		return fmt.Sprintf("the network's input %q", im.inputs[f.input].name)
 	case f.layer < 0:
 		return "the network's input"
+	case im.layers[f.layer].add != nil && f.stage == biased:
+		return fmt.Sprintf("layer %d's sum (an Add of two values)", f.layer+1)
 	case f.stage == product:
 		return fmt.Sprintf("layer %d's product", f.layer+1)
 	case f.stage == biased:
@@ -344,7 +353,7 @@ func (im *importer) bias(y *flow, c *constant, scale float64) error {
 		l.BiasName = "" // not a tensor of the model's own: the layout names it
 	}
 	im.layers[y.layer].b = b
-	y.stage = biased
+	y.stage, im.layers[y.layer].stage = biased, biased
 	return nil
 }
 
@@ -352,7 +361,7 @@ func (im *importer) bias(y *flow, c *constant, scale float64) error {
 // becomes the activation of the layer before it.
 func activation(act spec.Activation) func(im *importer, n *onnxpb.NodeProto) error {
 	return func(im *importer, n *onnxpb.NodeProto) error {
-		x, err := im.flowArg(n, 0)
+		x, err := im.extendArg(n, 0)
 		if err != nil {
 			return err
 		}
@@ -370,7 +379,7 @@ func activation(act spec.Activation) func(im *importer, n *onnxpb.NodeProto) err
 			l.Fields["slope"] = l.Fields["activation"]
 		}
 		y := *x
-		y.stage = activated
+		y.stage, im.layers[x.layer].stage = activated, activated
 		return im.define(n, 0, &y, nil)
 	}
 }
@@ -380,7 +389,7 @@ func activation(act spec.Activation) func(im *importer, n *onnxpb.NodeProto) err
 // logits under it.
 func outputMapOp(m spec.OutputMap) func(im *importer, n *onnxpb.NodeProto) error {
 	return func(im *importer, n *onnxpb.NodeProto) error {
-		x, err := im.flowArg(n, 0)
+		x, err := im.extendArg(n, 0)
 		if err != nil {
 			return err
 		}
@@ -397,7 +406,7 @@ func outputMapOp(m spec.OutputMap) func(im *importer, n *onnxpb.NodeProto) error
 		im.net.Output = m
 		im.net.Fields["output"] = spec.Pos{File: im.file, Node: nodeLabel(im.g, im.node)}
 		y := *x
-		y.stage = outputMap
+		y.stage, im.layers[x.layer].stage = outputMap, outputMap
 		return im.define(n, 0, &y, nil)
 	}
 }

@@ -208,6 +208,11 @@ func (im *importer) unsqueeze(n *onnxpb.NodeProto) error {
 
 // concat lowers Concat of constant integer vectors (shapes) along axis 0.
 func (im *importer) concat(n *onnxpb.NodeProto) error {
+	for k := range n.GetInput() {
+		if im.flows[arg(n, k)] != nil {
+			return im.concatFlows(n)
+		}
+	}
 	out := &constant{elem: onnxpb.TensorProto_INT64}
 	for k := range n.GetInput() {
 		c, err := im.constArg(n, k)

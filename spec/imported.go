@@ -25,6 +25,8 @@ func (v *validator) imported() {
 	}
 	if n.Output != "" && !slices.Contains(outputMapNames, string(n.Output)) {
 		v.errorf(v.at(n.Fields, "output", n.Pos), "output must be one of %s, got %s", list(outputMapNames), quote(string(n.Output)))
+	} else if n.Output != "" && n.Output != NoMap && len(n.Outputs) > 0 {
+		v.errorf(v.at(n.Fields, "output", n.Pos), "output %s maps the one output of a network; this one has %d heads", n.Output, len(n.Outputs))
 	}
 	if n.Pretrained != nil && int64(len(n.Pretrained)) != n.NumParams() {
 		v.errorf(v.at(nil, "", n.Pos), "pretrained parameters: %d values, but the network has %d parameters", len(n.Pretrained), n.NumParams())
@@ -32,12 +34,20 @@ func (v *validator) imported() {
 	v.tensorNames()
 }
 
-// tensorNames checks the layers' tensor names: each well-formed and unique
-// among the names the network's tensors get.
+// tensorNames checks the tensor names of the layers and heads: each
+// well-formed and unique among the names the network's tensors get.
 func (v *validator) tensorNames() {
-	seen := map[string]int{}
-	for i, l := range v.n.Layers {
-		prefix := fmt.Sprintf("layer %d: ", i+1)
+	seen := map[string]string{}
+	layers := v.n.Layers
+	for _, h := range v.n.Outputs {
+		layers = append(layers[:len(layers):len(layers)], h.Layer)
+	}
+	for i, l := range layers {
+		what := fmt.Sprintf("layer %d", i+1)
+		if i >= len(v.n.Layers) {
+			what = "head " + v.n.Outputs[i-len(v.n.Layers)].Name
+		}
+		prefix := what + ": "
 		pos := v.at(nil, "", l.Pos, v.n.Pos)
 		for _, name := range []string{l.WeightName, l.BiasName} {
 			if name == "" {
@@ -45,10 +55,10 @@ func (v *validator) tensorNames() {
 			}
 			if err := tensorName(name); err != nil {
 				v.errorf(pos, "%stensor name %s", prefix, err)
-			} else if j, dup := seen[name]; dup {
-				v.errorf(pos, "%stensor name %q is also a tensor of layer %d", prefix, name, j)
+			} else if other, dup := seen[name]; dup {
+				v.errorf(pos, "%stensor name %q is also a tensor of %s", prefix, name, other)
 			}
-			seen[name] = i + 1
+			seen[name] = what
 		}
 		if l.NoBias && l.BiasName != "" {
 			v.errorf(pos, "%sbias name %q on a layer without a bias", prefix, l.BiasName)

@@ -50,6 +50,11 @@ internal/torchgold's (float32: 3e-4 relative, 1e-6 absolute; float64: 1e-9 and 1
 implementations can use up: each float32 spec against the same run in float64, and each spec
 against the same run on the batch in reverse order (other sums).
 
+Each spec's module is also exported by torch.onnx.export (export_onnx) to <name>.onnx beside the
+JSON, with its initial parameters and the inputs and heads as named graph inputs and outputs, at
+opset 11, 13 or 17 in turn: what a PyTorch user's custom nn.Module with torch.cat and + exports,
+which gradgen's ONNX importer must read back as the same network.
+
 Output: one JSON file {"about", "torch", "numpy", "steps", "specs": [...]}, each spec with its
 name, dtype, input and output widths, lr, batch, input fields, heads (name, width, loss, weight,
 offset in the target and prediction rows), layout (parameter names and shapes, in order), x and
@@ -63,7 +68,8 @@ torch is run on one thread with deterministic algorithms; two runs give the same
 How to rerun
 ------------
     /usr/bin/python3 internal/graphgold/golden.py -o internal/graphgold/testdata/golden.json
-                          # rewrites the committed goldens (then review the diff)
+                          # rewrites the committed goldens and the .onnx files beside them
+                          # (then review the diff)
 
 It needs Debian's PyTorch and PyYAML (apt-get install python3-torch python3-yaml) under
 /usr/bin/python3; it was written against torch 1.13.
@@ -88,6 +94,7 @@ except ImportError as e:  # pragma: no cover
              "apt-get install python3-torch python3-yaml" % e)
 
 STEPS = 3
+ONNX_OPSETS = (11, 13, 17)  # the exports cycle through them
 BATCH = 6
 MAX_WIDTH = 8
 ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh")
@@ -289,26 +296,33 @@ def activate(z, d):
 
 class GraphNet(torch.nn.Module):
     """The network of a spec: an nn.Linear per dense layer and head, registered in gradgen's
-    parameter order under gradgen's Layout names, and a forward that slices the input row into
-    the named inputs, concatenates (torch.cat) what a layer reads and sums (+) what it adds."""
+    parameter order as submodules named by gradgen's Layout names (so the state_dict keys are
+    those names), and a forward that takes the named inputs (or one input row, which it slices
+    into them), concatenates (torch.cat) what a layer reads and sums (+) what it adds."""
 
     def __init__(self, spec):
         super().__init__()
         self.spec = spec
         fan_in, _, _, _ = widths(spec)
-        self.lin = torch.nn.ModuleDict()
         for d in spec["layers"] + spec["heads"]:
             if d["kind"] in ("dense", "head"):
-                self.lin[d["torch"]] = torch.nn.Linear(fan_in[d["torch"]], d["dense"], bias=d["bias"])
+                self.add_module(d["torch"], torch.nn.Linear(fan_in[d["torch"]], d["dense"], bias=d["bias"]))
 
-    def forward(self, x):
-        """The heads' outputs (after their activations) for the batch of input rows x."""
+    def forward(self, *xs):
+        """The heads' outputs (after their activations), a tuple, for the batch of the named
+        inputs xs, or of input rows xs[0] (their concatenation)."""
         vals, off = {}, 0
-        for name, w in self.spec["inputs"]:
-            vals[name] = x[:, off:off + w]
-            off += w
-        assert off == x.shape[1]
-        last = x if len(self.spec["inputs"]) == 1 else None
+        ins = self.spec["inputs"]
+        if len(xs) == len(ins):
+            for (name, _), x in zip(ins, xs):
+                vals[name] = x
+        else:
+            (x,) = xs
+            for name, w in ins:
+                vals[name] = x[:, off:off + w]
+                off += w
+            assert off == x.shape[1]
+        last = vals[ins[0][0]] if len(ins) == 1 else None
 
         def read(src):
             if src is None:
@@ -323,7 +337,7 @@ class GraphNet(torch.nn.Module):
                 for n in l["add"][1:]:
                     z = z + vals[n]
             else:
-                z = self.lin[l["torch"]](read(l["src"]))
+                z = self._modules[l["torch"]](read(l["src"]))
             last = activate(z, l)
             if l["name"]:
                 vals[l["name"]] = last
@@ -332,8 +346,8 @@ class GraphNet(torch.nn.Module):
             if h["kind"] == "last":
                 outs.append(last)
             else:
-                outs.append(activate(self.lin[h["torch"]](read(h["src"])), h))
-        return outs
+                outs.append(activate(self._modules[h["torch"]](read(h["src"])), h))
+        return tuple(outs)
 
 
 def head_loss(kind, y, t):
@@ -367,7 +381,7 @@ def make_net(spec, init, dtype):
     net = GraphNet(spec).to(torch_dtype(dtype))
     _, _, count, layout = widths(spec)
     got = [(k, list(v.shape)) for k, v in net.state_dict().items()]
-    want = [("lin." + k, s) for k, s in layout]
+    want = [(k, s) for k, s in layout]
     assert got == want, "%s: the module's parameters %s, the spec's %s" % (spec["package"], got, want)
     assert sum(p.numel() for p in net.parameters()) == count == len(init), spec["package"]
     with torch.no_grad():
@@ -398,6 +412,38 @@ def train(spec, init, x, t, dtype):
             grads = flat(torch.zeros_like(p) if p.grad is None else p.grad for p in net.parameters())
         opt.step()
     return losses, grads, flat(net.parameters()), predict
+
+
+def export_onnx(spec, init, x, opset, path):
+    """Exports the module of spec, with the parameters init, to the ONNX file path as a user
+    would: torch.onnx.export of the module called on its named inputs, named as the spec names
+    them, the heads as outputs named by the heads (y for a network without outputs), the batch
+    dynamic, in inference mode, without constant folding (so the initializers keep the
+    state_dict names). It checks that the initializers are the module's parameters."""
+    net = make_net(spec, init, spec["dtype"])
+    net.eval()
+    X = torch.tensor(x, dtype=torch.float64).to(torch_dtype(spec["dtype"]))
+    parts, off = [], 0
+    for _, w in spec["inputs"]:
+        parts.append(X[:, off:off + w].contiguous())
+        off += w
+    ins = [n for n, _ in spec["inputs"]]
+    outs = [h["name"] for h in spec["heads"]]
+    tmp = path + ".tmp"
+    torch.onnx.export(net, tuple(parts), tmp, input_names=ins, output_names=outs,
+                      dynamic_axes={n: {0: "batch"} for n in ins + outs}, opset_version=opset,
+                      do_constant_folding=False, training=torch.onnx.TrainingMode.EVAL)
+    os.replace(tmp, path)
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError:  # the goldens do not depend on it
+        return
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    got = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    for name, p in net.state_dict().items():
+        assert name in got and np.array_equal(got[name], p.numpy()), "%s: initializer %s" % (path, name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -484,7 +530,7 @@ def check_gradcheck(spec, init, x, t):
         params, off = {}, 0
         for name, shape in layout:
             n = math.prod(shape)
-            params["lin." + name] = theta[off:off + n].reshape(shape)
+            params[name] = theta[off:off + n].reshape(shape)
             off += n
         return total_loss(spec, functional_call(net, params, (X,)), T)
 
@@ -618,6 +664,8 @@ def main():
                                               s["package"]))
         assert len(fx) == BATCH * sum(w for _, w in s["inputs"])
         results.append((s, x, t, init, losses, grads, after, predict))
+        export_onnx(s, init, x, ONNX_OPSETS[len(results) % len(ONNX_OPSETS)],
+                    os.path.join(os.path.dirname(os.path.abspath(args.o)), s["package"] + ".onnx"))
 
     print("golden.py: %d specs, torch %s; torch against the numpy reference: at most %.3g relative"
           % (len(specs), torch.__version__, worst_ref), file=sys.stderr)

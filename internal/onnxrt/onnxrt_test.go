@@ -473,15 +473,27 @@ func slicesEqual[T comparable](a, b []T) bool { return reflect.DeepEqual(a, b) }
 
 // ortRun is one run of run.mjs's request, and ortResult its result.
 type ortRun struct {
-	Model string    `json:"model"`
-	Type  string    `json:"type"`
-	Dims  []int     `json:"dims"`
-	Data  []float64 `json:"data"`
+	Model  string     `json:"model"`
+	Type   string     `json:"type"`
+	Dims   []int      `json:"dims,omitempty"`
+	Data   []float64  `json:"data,omitempty"`
+	Inputs []ortInput `json:"inputs,omitempty"` // a model of several inputs
+}
+
+// ortInput is one named input of a run.
+type ortInput struct {
+	Name string    `json:"name"`
+	Dims []int     `json:"dims"`
+	Data []float64 `json:"data"`
 }
 
 type ortResult struct {
-	Dims []int     `json:"dims"`
-	Data []float64 `json:"data"`
+	Dims    []int     `json:"dims"`
+	Data    []float64 `json:"data"`
+	Outputs []struct {
+		Dims []int     `json:"dims"`
+		Data []float64 `json:"data"`
+	} `json:"outputs"` // every output, in the model's order
 }
 
 // runORT runs the models under ONNX Runtime with run.mjs, loaded from the

@@ -8,9 +8,12 @@
 // runs each model once on its input, the model's only input, on one thread,
 // and prints one JSON line to stdout:
 //
-//	{"ort": "1.30.0", "results": [{"dims": [7, 3], "data": [...]}, ...]}
+//	{"ort": "1.30.0", "results": [{"dims": [7, 3], "data": [...], "outputs": [...]}, ...]}
 //
-// the outputs in order, each the model's first output. JSON numbers carry a
+// the results in order, each the model's first output, and all of its
+// outputs (each {"dims", "data"}) in the model's order. A run of a model of
+// several inputs names them: {"model": ..., "type": ..., "inputs": [{"name":
+// "obs", "dims": [7, 4], "data": [...]}, ...]}. JSON numbers carry a
 // float32 or float64 exactly both ways (a float32 widens to a double, and a
 // double prints as the shortest text that reads back as it). onnxruntime-node
 // is loaded from the node_modules directory GRADGEN_ORT_NODE_MODULES names,
@@ -48,16 +51,23 @@ async function main() {
 				session = await ort.InferenceSession.create(run.model, options);
 				sessions.set(run.model, session);
 			}
-			const input = new ort.Tensor(run.type, TypedArray.from(run.data), run.dims);
-			out = await session.run({ [session.inputNames[0]]: input });
+			const feeds = {};
+			for (const input of run.inputs ?? [{ name: session.inputNames[0], dims: run.dims, data: run.data }]) {
+				feeds[input.name] = new ort.Tensor(run.type, TypedArray.from(input.data), input.dims);
+			}
+			out = await session.run(feeds);
 		} catch (e) {
 			throw new Error(`${run.model}: ${e.message}`);
 		}
-		const y = out[session.outputNames[0]];
-		if (y.type !== run.type) {
-			throw new Error(`${run.model}: output of type ${y.type}, input ${run.type}`);
+		const outputs = [];
+		for (const name of session.outputNames) {
+			const y = out[name];
+			if (y.type !== run.type) {
+				throw new Error(`${run.model}: output ${name} of type ${y.type}, input ${run.type}`);
+			}
+			outputs.push({ dims: y.dims, data: [...y.data] });
 		}
-		results.push({ dims: y.dims, data: [...y.data] });
+		results.push({ dims: outputs[0].dims, data: outputs[0].data, outputs });
 	}
 	process.stdout.write(JSON.stringify({ ort: ort.env.versions?.node ?? '', results }) + '\n');
 }
