@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -51,14 +52,16 @@ func LoadModel(path, pkg string) (*spec.Network, error) {
 
 // Resolve imports the model n.ONNX names, relative to dir, into n, a spec
 // read from YAML (or a Go value) that gives its package, and optionally its
-// dtype, loss and optimizer. It returns the network, validated.
+// dtype, loss and optimizer, and for a model of several outputs the loss and
+// weight of each (outputs: {policy: {loss: softmax_cross_entropy}}). It
+// returns the network, validated.
 func Resolve(n *spec.Network, dir string) (*spec.Network, error) {
 	if len(n.Layers) > 0 || n.Input != 0 {
 		return nil, spec.ErrorList{{Pos: n.Fields.At("onnx", n.Pos),
 			Msg: "onnx cannot be given with input or layers: the network comes from the ONNX model"}}
 	}
 	m := *n
-	m.Layers = nil
+	m.Layers, m.Outputs = nil, nil
 	path := m.ONNX
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(dir, path)
@@ -69,7 +72,45 @@ func Resolve(n *spec.Network, dir string) (*spec.Network, error) {
 	if err := importInto(&m, path); err != nil {
 		return nil, err
 	}
-	return &m, nil
+	if err := headLosses(&m, n.Outputs); err != nil {
+		return nil, err
+	}
+	m.Normalize()
+	return &m, m.Validate()
+}
+
+// headLosses gives the heads of n, imported, the losses and weights the
+// spec's outputs give them, by name.
+func headLosses(n *spec.Network, given []spec.Head) error {
+	var errs spec.ErrorList
+	if len(given) > 0 && len(n.Outputs) == 0 {
+		return append(errs, &spec.Error{Pos: n.Fields.At("outputs", n.Pos),
+			Msg: fmt.Sprintf("outputs, but the model %s has one output: give its loss with loss", n.ONNX)})
+	}
+	var names []string
+	for _, h := range n.Outputs {
+		names = append(names, h.Name)
+	}
+	for _, g := range given {
+		k := slices.IndexFunc(n.Outputs, func(h spec.Head) bool { return h.Name == g.Name })
+		if k < 0 {
+			errs = append(errs, &spec.Error{Pos: g.Pos, Msg: fmt.Sprintf("the model %s has no output %q (its outputs: %s)", n.ONNX, g.Name, strings.Join(names, ", "))})
+			continue
+		}
+		for key, pos := range g.Layer.Fields {
+			errs = append(errs, &spec.Error{Pos: pos, Msg: fmt.Sprintf("head %s: %s comes from the model %s; an output of it takes loss and weight", g.Name, key, n.ONNX)})
+		}
+		h := &n.Outputs[k]
+		if _, ok := g.Fields["loss"]; ok {
+			h.Loss = g.Loss
+		}
+		if _, ok := g.Fields["weight"]; ok {
+			h.Weight = g.Weight
+		}
+		h.Fields = g.Fields
+	}
+	errs.Sort()
+	return errs.Err()
 }
 
 // bare returns the error under a *fs.PathError, whose path the message

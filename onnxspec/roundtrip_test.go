@@ -3,6 +3,7 @@ package onnxspec
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -266,4 +267,30 @@ func or[S ~[]E, E any](a, b S) S {
 		return a
 	}
 	return b
+}
+
+// TestHeadLosses: a spec importing a model of several outputs gives its
+// heads their losses and weights by name (a weight of 0 included); the
+// heads it leaves out train with mse, weight 1.
+func TestHeadLosses(t *testing.T) {
+	model, err := filepath.Abs("../internal/graphgold/testdata/threeheads64.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := fmt.Sprintf("package: three\nonnx: %s\noutputs:\n  cls:\n    loss: softmax_cross_entropy\n    weight: 0.25\n  bin:\n    weight: 0\n", model)
+	path := filepath.Join(t.TempDir(), "three.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range n.Outputs {
+		got = append(got, fmt.Sprintf("%s %s %g", h.Name, h.Loss, h.Weight))
+	}
+	if want := []string{"reg mse 1", "bin mse 0", "cls softmax_cross_entropy 0.25"}; !slices.Equal(got, want) {
+		t.Errorf("heads %q, want %q", got, want)
+	}
 }

@@ -49,8 +49,8 @@ func FieldName(name string) string {
 // with the names that exist listed.
 func (v *validator) graph() {
 	n := v.n
-	if !n.IsGraph() {
-		return
+	if !n.IsGraph() || n.ONNX != "" && len(n.Layers) == 0 {
+		return // a chain, or a model not imported yet: its heads only name the model's outputs
 	}
 	if len(n.Inputs) > 0 && (n.Input != 0 || n.Fields.has("input")) {
 		v.errorf(v.at(n.Fields, "inputs", n.Pos), "input and inputs cannot both be given: input is the width of a network's one input, inputs names several")

@@ -85,6 +85,9 @@ type parser struct {
 	// skip holds the keys of the fields that are missing or malformed and
 	// already reported, in the form Network.validate takes.
 	skip map[string]bool
+	// imported says that the network comes from an ONNX model: its
+	// heads, if given, take only a loss and a weight.
+	imported bool
 }
 
 func (p *parser) errorf(pos Pos, format string, args ...any) {
@@ -461,6 +464,7 @@ func (p *parser) network(root *yaml.Node) *Network {
 	if p.field(vals, n.Fields, "", "onnx", stringTo(p, &n.ONNX, "onnx", "the path of an ONNX model file")) {
 		p.importedNetwork(n, vals)
 		p.field(vals, n.Fields, "", "loss", stringTo(p, &n.Loss, "loss", lossWant))
+		p.field(vals, n.Fields, "", "outputs", func(v *yaml.Node) bool { return p.outputs(n, v) })
 		p.field(vals, n.Fields, "", "optimizer", func(v *yaml.Node) bool { return p.optimizer(&n.Optimizer, v) })
 		return n
 	}
@@ -480,16 +484,18 @@ func (p *parser) network(root *yaml.Node) *Network {
 }
 
 // importedNetwork handles the keys of a spec whose network comes from an
-// ONNX model (onnx: FILE): input and layers come from the model, so the
+// ONNX model (onnx: FILE): inputs and layers come from the model, so the
 // spec may not give them, and the loss may be left out (onnxspec.Load then
-// picks one from the model's output). Input, layers and loss are not
-// checked until the model is imported.
+// picks one from the model's output); outputs may give the loss and weight
+// of the model's heads. Inputs, layers and losses are not checked until
+// the model is imported.
 func (p *parser) importedNetwork(n *Network, vals map[string]*yaml.Node) {
-	for _, key := range []string{"input", "layers"} {
+	for _, key := range []string{"input", "inputs", "layers"} {
 		if v, ok := vals[key]; ok {
-			p.errorf(p.pos(v), "%s cannot be given with onnx: the network, its input and its layers come from the ONNX model", key)
+			p.errorf(p.pos(v), "%s cannot be given with onnx: the network, its inputs and its layers come from the ONNX model", key)
 		}
 	}
+	p.imported = true
 	if n.ONNX == "" {
 		p.errorf(n.Fields["onnx"], "onnx must name an ONNX model file, relative to the spec, got an empty string")
 	}

@@ -107,7 +107,7 @@ func (p *parser) head(h *Head, i int, v *yaml.Node) {
 	}
 	vals := p.mapping(m, "outputs[]", unknownKey(" in "+what, "outputs[]"))
 	prefix := what + ": "
-	if !p.field(vals, l.Fields, skipPrefix, "dense", p.intTo(&l.Dense, prefix+"dense")) {
+	if !p.field(vals, l.Fields, skipPrefix, "dense", p.intTo(&l.Dense, prefix+"dense")) && !p.imported {
 		p.missing(h.Pos, skipPrefix, "dense", " in "+what, "the head's output width, an integer >= 1")
 	}
 	p.field(vals, l.Fields, skipPrefix, "activation", stringTo(p, &l.Activation, prefix+"activation", "one of "+list(activationNames)))
@@ -118,7 +118,7 @@ func (p *parser) head(h *Head, i int, v *yaml.Node) {
 	l.NoBias, l.Frozen = !bias, !trainable
 	p.field(vals, l.Fields, skipPrefix, "from", p.names(&l.From, prefix+"from", 1))
 	lossWant := "one of " + list(append(append([]string(nil), lossNames...), string(NoLoss)))
-	if !p.field(vals, h.Fields, skipPrefix, "loss", stringTo(p, &h.Loss, prefix+"loss", lossWant)) {
+	if !p.field(vals, h.Fields, skipPrefix, "loss", stringTo(p, &h.Loss, prefix+"loss", lossWant)) && !p.imported {
 		p.missing(h.Pos, skipPrefix, "loss", " in "+what, lossWant+" (none: predicted, not trained)")
 	}
 	p.field(vals, h.Fields, skipPrefix, "weight", p.floatTo(&h.Weight, prefix+"weight"))
