@@ -449,17 +449,49 @@ func (p *Program) AddParam(q Param) {
 	p.Params = append(p.Params, q)
 }
 
-// LayerWidths returns the input width followed by the output width of each
-// Linear layer (the rows of each Linear weight), joined by arrows as the
-// package doc and the derivation print the network: "4 → 16 → 16 → 3".
+// LayerWidths describes the network's shape for doc comments: the widths
+// of a chain's layers from its input on (4 → 8 → 3); a graph's inputs, its
+// heads and how many dense layers lie between (obs 4, goal 3 → policy 2,
+// value 1, a graph of 3 dense layers), since its layers are not a sequence.
 func (p *Program) LayerWidths() string {
+	dense := 0
 	widths := []string{Widths(p.Inputs)}
 	for _, q := range p.Params {
 		if q.Init == InitLinearWeight {
 			widths = append(widths, fmt.Sprint(q.Type.Dims[0]))
+			dense++
 		}
 	}
-	return strings.Join(widths, " → ")
+	if !p.isGraph() {
+		return strings.Join(widths, " → ")
+	}
+	ports := func(fields, flat []Port) string {
+		if len(fields) == 0 {
+			fields = flat
+		}
+		parts := make([]string, len(fields))
+		for i, q := range fields {
+			parts[i] = fmt.Sprintf("%s %d", q.Name, q.Width)
+		}
+		return strings.Join(parts, ", ")
+	}
+	return fmt.Sprintf("%s → %s, a graph of %d dense layers", ports(p.InputFields, p.Inputs), ports(p.OutputFields, p.Outputs), dense)
+}
+
+// isGraph reports whether p's network is a graph: several inputs or
+// heads, or values with several users (a Concat or a Sum in predict).
+func (p *Program) isGraph() bool {
+	if len(p.InputFields) > 0 || len(p.OutputFields) > 0 {
+		return true
+	}
+	if f := p.Func(RolePredict); f != nil {
+		for _, v := range f.Values {
+			if v.Op == OpConcat || v.Op == OpSum || v.Op == OpColumns {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // OptimizerKind names an optimizer.
