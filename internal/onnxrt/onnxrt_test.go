@@ -291,18 +291,11 @@ func TestExportMatchesRuntime(t *testing.T) {
 			}
 		}
 	}
-	modules := os.Getenv(envNodeModules)
-	if modules == "" {
-		t.Skipf("exported %d models; set %s to a node_modules directory with onnxruntime-node to run them (make interop does)", len(checks)/len(batches), envNodeModules)
-	}
 	runs := make([]ortRun, len(checks))
 	for i, c := range checks {
 		runs[i] = c.run
 	}
-	version, results := runORT(t, modules, runs)
-	if pin := pinnedVersion(t); version != pin {
-		t.Errorf("ONNX Runtime %s ran the models; package.json pins %s (reinstall: make interop)", version, pin)
-	}
+	version, results := runOrSkip(t, "models", runs)
 	t.Logf("ONNX Runtime %s (onnxruntime-node), %d runs; |Δ| is the largest |ORT − gradgen|, rel the largest |Δ|/max(|gradgen|, 1), also in ulps of 1 in the element type", version, len(runs))
 	for i, c := range checks {
 		got := results[i]
@@ -494,6 +487,23 @@ type ortResult struct {
 		Dims []int     `json:"dims"`
 		Data []float64 `json:"data"`
 	} `json:"outputs"` // every output, in the model's order
+}
+
+// runOrSkip runs the models under ONNX Runtime when envNodeModules names
+// where it is installed, and checks that it is the version package.json
+// pins; without it, it skips the test, saying how many models (what) it
+// exported.
+func runOrSkip(t *testing.T, what string, runs []ortRun) (string, []ortResult) {
+	t.Helper()
+	modules := os.Getenv(envNodeModules)
+	if modules == "" {
+		t.Skipf("exported %d %s; set %s to a node_modules directory with onnxruntime-node to run them (make interop does)", len(runs)/len(batches), what, envNodeModules)
+	}
+	version, results := runORT(t, modules, runs)
+	if pin := pinnedVersion(t); version != pin {
+		t.Errorf("ONNX Runtime %s ran the models; package.json pins %s (reinstall: make interop)", version, pin)
+	}
+	return version, results
 }
 
 // runORT runs the models under ONNX Runtime with run.mjs, loaded from the
