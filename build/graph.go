@@ -53,6 +53,12 @@ func inputPorts(n *spec.Network) []ir.Port {
 
 // graphProgram builds the program of a valid graph network n.
 func graphProgram(n *spec.Network, rows int) (*ir.Program, error) {
+	for i, l := range n.Layers {
+		if l.Dropout != nil && l.Dropout.P > 0 {
+			return nil, spec.ErrorList{{Pos: l.Fields.At("dropout", l.Pos),
+				Msg: fmt.Sprintf("layer %d: dropout with p > 0 is not built yet (issue 18); dropout: 0 is the identity", i+1)}}
+		}
+	}
 	hs := heads(n)
 	_, layerOut, _ := n.Fans()
 	p := &ir.Program{Package: n.Package, DType: ir.F32, Inputs: inputPorts(n), Optimizer: optimizer(n.Optimizer),
@@ -107,8 +113,8 @@ func denseLayers(n *spec.Network) []denseLayer {
 	var ds []denseLayer
 	for i := range n.Layers {
 		l := &n.Layers[i]
-		if len(l.Add) > 0 {
-			continue
+		if !l.HasWeights() && l.LayerNorm == nil {
+			continue // add and dropout layers have no parameters
 		}
 		torch := l.Name
 		if torch == "" {
@@ -138,6 +144,10 @@ func graphParams(n *spec.Network, p *ir.Program) {
 		if l.Pos.Line > 0 {
 			where = fmt.Sprintf(" (%s:%d)", filepath.Base(l.Pos.File), l.Pos.Line)
 		}
+		if l.LayerNorm != nil {
+			normParams(p, d, in, where)
+			continue
+		}
 		p.AddParam(ir.Param{Name: fmt.Sprintf("W%d", d.k), Torch: or(l.WeightName, d.torch+".weight"), Type: ir.Matrix(l.Dense, in),
 			Init: ir.InitLinearWeight, FanIn: in, Frozen: l.Frozen, Transposed: l.Transposed, Pos: pos(l.Pos),
 			Doc: fmt.Sprintf("%s weight%s%s%s", d.what, where, frozenDoc(l.Frozen), transposedDoc(l.Transposed))})
@@ -147,6 +157,19 @@ func graphParams(n *spec.Network, p *ir.Program) {
 				Doc: fmt.Sprintf("%s bias%s", d.what, frozenDoc(l.Frozen))})
 		}
 	}
+}
+
+// normParams adds the parameters of the layer_norm d over in values: γ
+// (initially 1) and β (0), nn.LayerNorm's weight and bias, which no random
+// number is drawn for.
+func normParams(p *ir.Program, d denseLayer, in int, where string) {
+	l := d.l
+	p.AddParam(ir.Param{Name: fmt.Sprintf("G%d", d.k), Torch: or(l.WeightName, d.torch+".weight"), Type: ir.Vector(in),
+		Init: ir.InitOnes, FanIn: in, Frozen: l.Frozen, Pos: pos(l.Pos),
+		Doc: fmt.Sprintf("%s layer_norm scale γ%s%s", d.what, where, frozenDoc(l.Frozen))})
+	p.AddParam(ir.Param{Name: fmt.Sprintf("B%d", d.k), Torch: or(l.BiasName, d.torch+".bias"), Type: ir.Vector(in),
+		Init: ir.InitZeros, FanIn: in, Frozen: l.Frozen, Pos: pos(l.Pos),
+		Doc: fmt.Sprintf("%s layer_norm shift β%s", d.what, frozenDoc(l.Frozen))})
 }
 
 // graphFunc builds one function of a graph network, value by value.
@@ -281,6 +304,10 @@ func (g *graphFunc) layer(k int) {
 			s.Rule, s.Pos = fmt.Sprintf("%s = %s + %s", s.Name, z.Label(), b.Label()), lp
 			z = s
 		}
+	} else if l.LayerNorm != nil {
+		z = g.layerNorm(k, l, g.read(l.From, k, lp))
+	} else if l.Dropout != nil {
+		z = g.read(l.From, k, lp) // Predict and Loss pass the values through
 	} else {
 		z = g.dense(k, l, g.read(l.From, k, lp))
 	}
@@ -306,6 +333,26 @@ func (g *graphFunc) dense(k int, l *spec.Layer, x *ir.Value) *ir.Value {
 	}
 	z := g.f.NewValue(ir.OpDense, ir.Batch(l.Dense), args...)
 	z.Name, z.Rule, z.Pos = fmt.Sprintf("z%d", k), rule, lp
+	return z
+}
+
+// layerNorm adds layer k, a layer_norm over x: n = (x − μ)/σ on each row,
+// then z = n ⊙ γ + β.
+func (g *graphFunc) layerNorm(k int, l *spec.Layer, x *ir.Value) *ir.Value {
+	lp := pos(l.Pos)
+	n := g.f.NewValue(ir.OpNormalize, x.Type, x)
+	n.Aux, n.Name, n.Pos = l.LayerNorm.Eps, fmt.Sprintf("n%d", k), lp
+	n.Rule = fmt.Sprintf("n%d = (%s − μ) / σ", k, x.Label())
+	gamma := g.f.NewValue(ir.OpParam, ir.Vector(x.Type.Cols()))
+	gamma.Name, gamma.Pos = fmt.Sprintf("G%d", k), lp
+	s := g.f.NewValue(ir.OpMul, x.Type, n, gamma)
+	s.Name, s.Pos = fmt.Sprintf("s%d", k), lp
+	s.Rule = fmt.Sprintf("s%d = n%d ⊙ G%d", k, k, k)
+	beta := g.f.NewValue(ir.OpParam, ir.Vector(x.Type.Cols()))
+	beta.Name, beta.Pos = fmt.Sprintf("B%d", k), lp
+	z := g.f.NewValue(ir.OpSum, x.Type, s, beta)
+	z.Name, z.Pos = fmt.Sprintf("z%d", k), lp
+	z.Rule = fmt.Sprintf("z%d = s%d + B%d", k, k, k)
 	return z
 }
 

@@ -22,8 +22,10 @@ var opEmitters map[ir.Op]func(c *funcCtx, v *ir.Value) []Code
 var mapEmitters = map[ir.Op]func(c *funcCtx, aux float64, operands []*Statement) []Code{
 	// acc += b[j]
 	ir.OpAdd: func(c *funcCtx, _ float64, o []*Statement) []Code { return []Code{Id("acc").Op("+=").Add(o[0])} },
-	// acc += b[j]: a residual connection
+	// acc += b[j]: a residual connection, or layer norm's β
 	ir.OpSum: func(c *funcCtx, _ float64, o []*Statement) []Code { return []Code{Id("acc").Op("+=").Add(o[0])} },
+	// acc *= b[j]: layer norm's γ, or its gradient
+	ir.OpMul: func(c *funcCtx, _ float64, o []*Statement) []Code { return []Code{Id("acc").Op("*=").Add(o[0])} },
 	// if acc < 0 { acc = 0 }: NaN passes through, as in PyTorch.
 	ir.OpReLU: func(c *funcCtx, _ float64, _ []*Statement) []Code {
 		return []Code{If(Id("acc").Op("<").Lit(0)).Block(Id("acc").Op("=").Lit(0))}
@@ -76,6 +78,8 @@ func init() {
 		ir.OpSlice:          emitSlice,
 		ir.OpColumns:        emitSlice,
 		ir.OpLogSoftmaxGrad: emitLogSoftmaxGrad,
+		ir.OpNormalize:      emitNormalize,
+		ir.OpNormalizeGrad:  emitNormalizeGrad,
 	}
 	for _, op := range ir.Ops() {
 		if op.Info().Class == ir.Elementwise {
@@ -406,6 +410,29 @@ func emitSoftmaxGrad(c *funcCtx, v *ir.Value) []Code {
 func emitLogSoftmaxGrad(c *funcCtx, v *ir.Value) []Code {
 	return c.rowMapGrad(v, Id("dy").Index(Id("j")),
 		Id("dy").Index(Id("j")).Op("-").Qual(runtimePath, "Exp").Call(Id("yr").Index(Id("j"))).Op("*").Id("sum"))
+}
+
+// emitNormalize writes y = (z − μ)/σ row by row (runtime.Normalize, as
+// PyTorch's layer_norm without its affine part), then the value's maps: γ
+// and β.
+func emitNormalize(c *funcCtx, v *ir.Value) []Code {
+	return c.rowLoop(append([]Code{
+		Id("in").Op(":=").Add(c.row(v.Args[0])),
+		Id("out").Op(":=").Add(c.row(v)),
+		rt("Normalize").Call(all(Id("out")), all(Id("in")), Lit(v.Aux)),
+	}, c.mapInPlace(v)...))
+}
+
+// emitNormalizeGrad writes z̄ = (ȳ − mean ȳ − y·mean(ȳ ⊙ y)) / σ row by
+// row (runtime.NormalizeGrad), from ȳ, y and z.
+func emitNormalizeGrad(c *funcCtx, v *ir.Value) []Code {
+	return c.rowLoop(append([]Code{
+		Id("dy").Op(":=").Add(c.row(v.Args[0])),
+		Id("yr").Op(":=").Add(c.row(v.Args[1])),
+		Id("zr").Op(":=").Add(c.row(v.Args[2])),
+		Id("out").Op(":=").Add(c.row(v)),
+		rt("NormalizeGrad").Call(all(Id("out")), all(Id("dy")), all(Id("yr")), all(Id("zr")), Lit(v.Aux)),
+	}, c.mapInPlace(v)...))
 }
 
 // rowMapGrad writes the gradient of a row map from ȳ (dy) and the map's

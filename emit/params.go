@@ -2,6 +2,7 @@ package emit
 
 import (
 	"fmt"
+	"slices"
 
 	. "github.com/dave/jennifer/jen"
 
@@ -100,9 +101,13 @@ func initMethod(file *File, p *ir.Program) {
 		}
 		init = append(init, paramInit(q, nil))
 	}
-	doc(file, "Init sets p as PyTorch's nn.Linear initialises a layer: every weight and bias drawn from\n"+
-		"U(−1/√fan_in, 1/√fan_in), layer by layer, weights before biases, from gradgen's runtime.Rand\n"+
-		"seeded with seed. The same seed gives the same parameters in every gradgen version.")
+	text := "Init sets p as PyTorch's nn.Linear initialises a layer: every weight and bias drawn from\n" +
+		"U(−1/√fan_in, 1/√fan_in), layer by layer, weights before biases, from gradgen's runtime.Rand\n" +
+		"seeded with seed. The same seed gives the same parameters in every gradgen version."
+	if slices.ContainsFunc(p.Params, func(q ir.Param) bool { return q.Init == ir.InitOnes }) {
+		text += "\nA layer_norm's γ is 1 and its β 0, as nn.LayerNorm's; they draw no random numbers."
+	}
+	doc(file, text)
 	file.Func().Params(Id("p").Op("*").Id("Params")).Id("Init").Params(Id("seed").Uint64()).Block(init...)
 }
 

@@ -20,11 +20,15 @@
 // clip_grad_norm_, the schedules (warm-up, CosineAnnealingLR, StepLR) and
 // frozen layers (trainable: false), whose gradient stays zero.
 //
-// Graph networks (named inputs, from, add, several heads) run too, in
-// graph.go: a sample is the row of its inputs in order and its target the
-// row of its heads' targets, as in the generated code; a layer over several
-// values reads their concatenation (torch.cat), an add layer their sum, and
-// the loss is the weighted sum of the heads'. A graph's Net allocates its
+// Graph networks (named inputs, from, add, several heads, layer_norm and
+// dropout layers) run too, in graph.go: a sample is the row of its inputs in
+// order and its target the row of its heads' targets, as in the generated
+// code; a layer over several values reads their concatenation (torch.cat),
+// an add layer their sum, and the loss is the weighted sum of the heads'. A
+// layer_norm is nn.LayerNorm(width, eps) then the layer's activation, with
+// γ (1 initially) and β (0) in the parameters in spec order, drawing nothing
+// from the generator (layernorm.go). A dropout with p = 0 is the identity;
+// New refuses one with p > 0, whose masks only the generated code draws. A graph's Net allocates its
 // work matrices on every batch: it is an oracle, not a baseline.
 //
 // A Net allocates its work matrices the first time it sees a batch size and

@@ -22,12 +22,41 @@ type graph[T Float] struct {
 type column struct{ off, width int }
 
 // gnode is a layer or head: a dense layer over the concatenation of its
-// sources, or the sum of its sources; then its activation.
+// sources, the sum of its sources, a layer_norm or a dropout over the
+// concatenation of its sources; then its activation. A layer_norm keeps
+// its γ in layer.w and its β in layer.b (their gradients in dw and db), and
+// has in = out.
 type gnode[T Float] struct {
 	layer[T]
+	kind  nodeKind
 	srcs  []int // the values it reads: an input's index, or len(inputs) + a node's
-	add   bool
-	x, dx []T // [batch][in]: the concatenated sources and their gradient, when several
+	x, dx []T   // [batch][in]: the concatenated sources and their gradient, when several
+	eps   float64
+	norm  []T       // layer_norm: [batch][out], the normalised input (z − μ)/σ
+	rstd  []float64 // layer_norm: [batch], each row's 1/σ = 1/sqrt(var + eps)
+}
+
+// nodeKind is what a node computes before its activation.
+type nodeKind int
+
+const (
+	denseNode     nodeKind = iota // x·Wᵀ + b
+	addNode                       // the sum of the sources
+	layerNormNode                 // γ ⊙ (x − mean)/sqrt(var + eps) + β, per row
+	dropoutNode                   // x: a dropout with p = 0 (New refuses p > 0)
+)
+
+// kindOf is the kind of node a layer or head is.
+func kindOf(l *spec.Layer) nodeKind {
+	switch l.Kind() {
+	case "add":
+		return addNode
+	case "layer_norm":
+		return layerNormNode
+	case "dropout":
+		return dropoutNode
+	}
+	return denseNode
 }
 
 // ghead is a head: its node, its columns of the output row, its loss.
@@ -39,8 +68,10 @@ type ghead struct {
 }
 
 // newGraph sets up m, of the valid graph network n, with its parameters
-// initialised from seed as NewModel(seed) initialises them: the dense
-// layers in spec order, then the heads.
+// initialised from seed as NewModel(seed) initialises them, in spec order:
+// the layers, then the heads. A dense layer's W and b are drawn from the
+// generator in turn; a layer_norm's γ is 1 and its β 0, and they draw
+// nothing, so the dense layers after one draw what they would without it.
 func newGraph[T Float](m *Net[T], n *spec.Network, seed uint64) {
 	g := &graph[T]{}
 	names := map[string]int{}
@@ -51,7 +82,7 @@ func newGraph[T Float](m *Net[T], n *spec.Network, seed uint64) {
 		off += in.Width
 	}
 	m.inputs = off
-	layerIn, _, headIn := n.Fans()
+	layerIn, layerOut, headIn := n.Fans()
 	var r runtime.Rand
 	r.Seed(seed)
 	p := 0 // the next parameter's offset
@@ -59,8 +90,8 @@ func newGraph[T Float](m *Net[T], n *spec.Network, seed uint64) {
 	if len(g.inputs) > 1 {
 		last = -1 // a first layer names what it reads
 	}
-	addNode := func(l *spec.Layer, in int, srcs []string) int {
-		nd := gnode[T]{layer: layer[T]{in: in, out: l.Dense, act: l.Activation, slope: T(l.Slope), frozen: l.Frozen}, add: len(l.Add) > 0}
+	newNode := func(l *spec.Layer, in, out int, srcs []string) int {
+		nd := gnode[T]{layer: layer[T]{in: in, out: out, act: l.Activation, slope: T(l.Slope), frozen: l.Frozen}, kind: kindOf(l)}
 		for _, name := range append(append([]string(nil), srcs...), l.Add...) {
 			nd.srcs = append(nd.srcs, names[name])
 		}
@@ -68,9 +99,20 @@ func newGraph[T Float](m *Net[T], n *spec.Network, seed uint64) {
 			nd.srcs = []int{last}
 		}
 		start := p
-		if nd.add {
+		switch nd.kind {
+		case addNode:
 			nd.out, nd.in = g.width(nd.srcs[0]), 0
-		} else {
+		case layerNormNode:
+			nd.eps = l.LayerNorm.Eps
+			nd.w, nd.dw = m.params[p:p+out], m.grad[p:p+out] // γ
+			p += out
+			nd.b, nd.db = m.params[p:p+out], m.grad[p:p+out] // β, 0 as allocated
+			p += out
+			for j := range nd.w {
+				nd.w[j] = 1
+			}
+		case dropoutNode:
+		default:
 			nd.w, nd.dw = m.params[p:p+nd.out*in], m.grad[p:p+nd.out*in]
 			p += nd.out * in
 			if !l.NoBias {
@@ -87,7 +129,11 @@ func newGraph[T Float](m *Net[T], n *spec.Network, seed uint64) {
 	}
 	for i := range n.Layers {
 		l := &n.Layers[i]
-		last = addNode(l, layerIn[i], l.From)
+		out := l.Dense
+		if k := kindOf(l); k == layerNormNode || k == dropoutNode {
+			out = layerOut[i] // the width of what it reads
+		}
+		last = newNode(l, layerIn[i], out, l.From)
 		if l.Name != "" {
 			names[l.Name] = last
 		}
@@ -97,7 +143,7 @@ func newGraph[T Float](m *Net[T], n *spec.Network, seed uint64) {
 	}
 	for i := range n.Outputs {
 		h := &n.Outputs[i]
-		k := addNode(&h.Layer, headIn[i], h.Layer.From)
+		k := newNode(&h.Layer, headIn[i], h.Layer.Dense, h.Layer.From)
 		g.heads = append(g.heads, ghead{node: k, col: column{g.outputs, h.Layer.Dense}, loss: h.Loss, weight: h.Weight})
 		g.outputs += h.Layer.Dense
 	}
@@ -142,8 +188,11 @@ func (g *graph[T]) reserve(rows int) {
 	for i := range g.nodes {
 		nd := &g.nodes[i]
 		nd.a, nd.da = make([]T, rows*nd.out), make([]T, rows*nd.out)
-		if len(nd.srcs) > 1 && !nd.add {
+		if len(nd.srcs) > 1 && nd.kind != addNode {
 			nd.x, nd.dx = make([]T, rows*nd.in), make([]T, rows*nd.in)
+		}
+		if nd.kind == layerNormNode {
+			nd.norm, nd.rstd = make([]T, rows*nd.out), make([]float64, rows)
 		}
 	}
 	g.t = make([]T, rows*g.outputs)
@@ -170,7 +219,8 @@ func (g *graph[T]) forward(m *Net[T], xs []T, rows int) {
 	for i := range g.nodes {
 		nd := &g.nodes[i]
 		a := nd.a[:rows*nd.out]
-		if nd.add {
+		switch nd.kind {
+		case addNode:
 			clear(a)
 			for _, k := range nd.srcs {
 				v, _ := g.value(k, rows)
@@ -178,15 +228,20 @@ func (g *graph[T]) forward(m *Net[T], xs []T, rows int) {
 					a[j] += x
 				}
 			}
-			activate(nd.act, nd.slope, a)
+		case layerNormNode:
+			nd.layerNorm(g.input(nd, rows), rows)
+		case dropoutNode:
+			copy(a, g.input(nd, rows))
+		default:
+			nd.layer.forward(g.input(nd, rows), rows) // activates a itself
 			continue
 		}
-		nd.layer.forward(g.input(nd, rows), rows)
+		activate(nd.act, nd.slope, a)
 	}
 }
 
-// input returns a dense node's input: its one source, or the concatenation
-// of its sources in order (torch.cat(dim=1)).
+// input returns a dense, layer_norm or dropout node's input: its one
+// source, or the concatenation of its sources in order (torch.cat(dim=1)).
 func (g *graph[T]) input(nd *gnode[T], rows int) []T {
 	if len(nd.srcs) == 1 {
 		v, _ := g.value(nd.srcs[0], rows)
@@ -232,7 +287,8 @@ func (g *graph[T]) backward(rows int) {
 		nd := &g.nodes[i]
 		dz := nd.da[:rows*nd.out]
 		derive(nd.act, nd.slope, dz, nd.a[:rows*nd.out]) // dZ = dA ⊙ f'(Z)
-		if nd.add {
+		switch nd.kind {
+		case addNode:
 			for _, k := range nd.srcs {
 				if _, da := g.value(k, rows); da != nil {
 					for j, d := range dz {
@@ -240,10 +296,18 @@ func (g *graph[T]) backward(rows int) {
 					}
 				}
 			}
-			continue
+		case layerNormNode:
+			dx := make([]T, rows*nd.in)
+			nd.layerNormBackward(dz, dx, rows)
+			g.backwardInput(nd, dx, rows)
+		case dropoutNode:
+			g.backwardInput(nd, dz, rows) // the identity's
+		default:
+			nd.layer.paramGrads(dz, g.input(nd, rows), rows)
+			dx := make([]T, rows*nd.in)
+			gemm(false, false, rows, nd.in, nd.out, dz, nd.w, 0, dx) // dX = dZ·W
+			g.backwardInput(nd, dx, rows)
 		}
-		nd.layer.paramGrads(dz, g.input(nd, rows), rows)
-		g.backwardInput(nd, dz, rows)
 		if nd.frozen {
 			clear(nd.dw)
 			clear(nd.db)
@@ -251,11 +315,9 @@ func (g *graph[T]) backward(rows int) {
 	}
 }
 
-// backwardInput adds dX = dZ·W to the gradients of a dense node's sources,
-// each its columns of dX.
-func (g *graph[T]) backwardInput(nd *gnode[T], dz []T, rows int) {
-	dx := make([]T, rows*nd.in)
-	gemm(false, false, rows, nd.in, nd.out, dz, nd.w, 0, dx) // dX = dZ·W
+// backwardInput adds dx, ∂loss/∂ a node's input ([rows][in]), to the
+// gradients of its sources, each its columns of dx.
+func (g *graph[T]) backwardInput(nd *gnode[T], dx []T, rows int) {
 	off := 0
 	for _, k := range nd.srcs {
 		w := g.width(k)
@@ -289,4 +351,5 @@ func (g *graph[T]) predict(m *Net[T], x, y []T) {
 		nd := &g.nodes[h.node-len(g.inputs)]
 		copy(y[h.col.off:h.col.off+h.col.width], nd.a[:nd.out])
 	}
+	m.outputMap(y) // a network of one output only (Validate): it maps the whole row
 }

@@ -41,7 +41,9 @@ type layer[T Float] struct {
 // New returns a Net for n whose parameters are initialised from seed exactly
 // as the code gradgen generates for n does in NewModel(seed). T decides the
 // precision; n.DType is ignored. New normalises a copy of n, leaving n
-// unchanged, and returns an error if it does not validate.
+// unchanged, and returns an error if it does not validate, or if a layer is
+// a dropout with p > 0: its masks are drawn by the generated code's
+// generator, which the generic engine does not reproduce.
 func New[T Float](n *spec.Network, seed uint64) (*Net[T], error) {
 	if n == nil {
 		return nil, errors.New("generic: New: nil network")
@@ -49,6 +51,11 @@ func New[T Float](n *spec.Network, seed uint64) (*Net[T], error) {
 	n = n.Normalized()
 	if err := n.Validate(); err != nil {
 		return nil, fmt.Errorf("generic: New: invalid network: %w", err)
+	}
+	for i, l := range n.Layers {
+		if l.Dropout != nil && l.Dropout.P > 0 {
+			return nil, fmt.Errorf("generic: layer %d: dropout with p > 0 is not supported by the generic engine: its masks are drawn by the generated code's generator", i+1)
+		}
 	}
 
 	size := int(n.NumParams())
@@ -59,6 +66,7 @@ func New[T Float](n *spec.Network, seed uint64) (*Net[T], error) {
 		opt:    newOptimizer[T](n.Optimizer, size),
 		params: make([]T, size),
 		grad:   make([]T, size),
+		output: n.Output,
 	}
 	if n.IsGraph() {
 		newGraph(m, n, seed)
@@ -86,7 +94,6 @@ func New[T Float](n *spec.Network, seed uint64) (*Net[T], error) {
 		}
 		in = s.Dense
 	}
-	m.output = n.Output
 	return m, nil
 }
 
@@ -145,6 +152,11 @@ func (m *Net[T]) Predict(x, y []T) {
 	m.reserve(1)
 	m.forward(x, 1)
 	copy(y, m.layers[len(m.layers)-1].a)
+	m.outputMap(y)
+}
+
+// outputMap applies the network's output map, if any, to the output y.
+func (m *Net[T]) outputMap(y []T) {
 	switch m.output {
 	case spec.Softmax:
 		runtime.Softmax(y)

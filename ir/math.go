@@ -126,7 +126,8 @@ var opMath = map[Op]Math{
 		Jacobians: func(y string, a []string, _ float64) []string {
 			return []string{fmt.Sprintf(`\frac{\partial %s}{\partial %s} = I`, y, a[0]), fmt.Sprintf(`\frac{\partial %s}{\partial %s} = I`, y, a[1])}
 		},
-		Why: `Both Jacobians are the identity, so each operand receives $\bar{y}$ as it is; an operand with other users sums what every path gives (the total derivative).`,
+		Why: `Both Jacobians are the identity, so each operand receives $\bar{y}$ as it is; an operand with other users sums what every path gives (the total derivative). ` +
+			`A vector added to every row (a layer norm's β) receives $\bar{y}$ summed over the batch.`,
 	},
 	OpColumns: {
 		Def: func(y string, a []string, aux float64) string {
@@ -180,6 +181,26 @@ var opMath = map[Op]Math{
 	OpSoftmaxCEGrad: {Def: def(`%s = \frac{1}{N} \left(\operatorname{softmax}(%s)\,\mathbf{1}^\top %[3]s - %[3]s\right)`)},
 	OpBCELogitsGrad: {Def: def(`%s = \frac{1}{N n} (\sigma(%s) - %s)`)},
 	OpTranspose:     {Def: def(`%s = %s^\top`)},
+	OpNormalize: {
+		Def: func(y string, a []string, eps float64) string {
+			return fmt.Sprintf(`%s = \frac{%s - \mu}{\sigma},\quad \mu = \tfrac{1}{n} \textstyle\sum_j %[2]s_j,\quad \sigma = \sqrt{\tfrac{1}{n} \textstyle\sum_j (%[2]s_j - \mu)^2 + %[3]g}`, y, a[0], eps)
+		},
+		Jacobians: func(y string, a []string, _ float64) []string {
+			return []string{fmt.Sprintf(`\frac{\partial %s}{\partial %s} = \frac{1}{\sigma} \left(I - \tfrac{1}{n} \mathbf{1} \mathbf{1}^\top - \tfrac{1}{n} %[1]s %[1]s^\top\right)`, y, a[0])}
+		},
+		Why: `Every output depends on the row's mean and variance, so the Jacobian is full; it is symmetric and ` +
+			`the identity less two rank-one terms (∂μ/∂z = 1/n, ∂σ/∂z = y/(nσ)), so $\bar{z} = J^\top \bar{y}$ costs ` +
+			`two sums over the row, $\operatorname{mean} \bar{y}$ and $\operatorname{mean}(\bar{y} \odot y)$, and σ is recomputed from z.`,
+	},
+	OpMul: {
+		Def: def(`%s = %s \odot %s`),
+		Jacobians: func(y string, a []string, _ float64) []string {
+			return []string{fmt.Sprintf(`\frac{\partial %s}{\partial %s} = \operatorname{diag}(%s)`, y, a[0], a[1]),
+				fmt.Sprintf(`\frac{\partial %s}{\partial %s} = \operatorname{diag}(%s)`, y, a[1], a[0])}
+		},
+		Why: elementwiseWhy + ` A vector operand scales every row, so its gradient is summed over the batch.`,
+	},
+	OpNormalizeGrad: {Def: def(`%s = \frac{1}{\sigma} \left(%s - \operatorname{mean} %[2]s - %[3]s \operatorname{mean}(%[2]s \odot %[3]s)\right)`)},
 }
 
 func affineDef(y string, a []string) string {

@@ -58,6 +58,11 @@ const (
 	// Layout.
 	OpTranspose // y = Wᵀ, so that a product with Wᵀ runs over rows of memory
 
+	// Layer normalization: n = Normalize(z), then y = n ⊙ γ + β (Mul, Sum).
+	OpNormalize     // y = (z − mean z) / √(var z + ε) on each row, ε = Aux
+	OpMul           // y = a ⊙ b (b batched, or a vector: the same column of every row)
+	OpNormalizeGrad // z̄ = (ȳ − mean ȳ − y · mean(ȳ ⊙ y)) / √(var z + ε), of y = Normalize(z)
+
 	numOps
 )
 
@@ -198,7 +203,7 @@ func init() {
 			VJP: rowMapVJP(OpLogSoftmaxGrad, "%s = %s − e^%s Σ%[2]s")},
 
 		OpConcat:  {Name: "Concat", Class: Producer, Type: concatType, VJP: concatVJP},
-		OpSum:     {Name: "Sum", Class: Elementwise, Type: sameType, VJP: sumVJP},
+		OpSum:     {Name: "Sum", Class: Elementwise, Type: broadcastType, VJP: sumVJP},
 		OpColumns: {Name: "Columns", Class: Producer, Type: sliceType, VJP: columnsVJP},
 
 		OpMatMul:         {Name: "MatMul", Class: Producer, Type: matMulType, Backward: true},
@@ -217,6 +222,10 @@ func init() {
 		OpSlice:          {Name: "Slice", Class: Producer, Type: sliceType, Backward: true},
 
 		OpTranspose: {Name: "Transpose", Class: Producer, Type: transposeType, Backward: true},
+
+		OpNormalize:     {Name: "Normalize", Class: Producer, Type: unaryType, VJP: normalizeVJP},
+		OpMul:           {Name: "Mul", Class: Elementwise, Type: broadcastType, VJP: mulVJP},
+		OpNormalizeGrad: {Name: "NormalizeGrad", Class: Producer, Type: sameType3, Backward: true},
 	}
 	if len(opTable) != int(numOps) {
 		panic("ir: the op table ends before the last built-in op") // every op needs a row
@@ -318,9 +327,53 @@ func concatVJP(f *Func, v, gy *Value) []*Value {
 
 // sumVJP: y = a + b has the identity as its Jacobian with respect to each
 // operand, so each gets ȳ itself; where an operand has other users, the
-// grad pass sums what each path gives (the total derivative).
+// grad pass sums what each path gives (the total derivative). A vector b,
+// added to every row (layer norm's β), gets ȳ summed over the rows.
 func sumVJP(f *Func, v, gy *Value) []*Value {
-	return []*Value{gy, gy}
+	b := v.Args[1]
+	if b.Type.Batched {
+		return []*Value{gy, gy}
+	}
+	gb := f.NewValue(OpSumRows, b.Type, gy)
+	gb.Name, gb.Pos = gradName(b), v.Pos
+	gb.Rule = fmt.Sprintf("%s += %s", gb.Label(), gy.Label())
+	return []*Value{gy, gb}
+}
+
+// mulVJP: y = a ⊙ b has the diagonal Jacobian diag(b) with respect to a
+// and diag(a) with respect to b, so ā = ȳ ⊙ b and b̄ = ȳ ⊙ a; a vector b,
+// which scales every row (layer norm's γ), gets ȳ ⊙ a summed over the rows.
+func mulVJP(f *Func, v, gy *Value) []*Value {
+	a, b := v.Args[0], v.Args[1]
+	ga := f.NewValue(OpMul, a.Type, gy, b)
+	ga.Name, ga.Pos = gradName(a), v.Pos
+	ga.Rule = fmt.Sprintf("%s = %s ⊙ %s", ga.Label(), gy.Label(), b.Label())
+	gb := f.NewValue(OpMul, a.Type, gy, a)
+	gb.Pos = v.Pos
+	if b.Type.Batched {
+		gb.Name = gradName(b)
+		gb.Rule = fmt.Sprintf("%s = %s ⊙ %s", gb.Label(), gy.Label(), a.Label())
+		return []*Value{ga, gb}
+	}
+	gb.Name = gradName(b) + "_rows"
+	gb.Rule = fmt.Sprintf("%s = %s ⊙ %s", gb.Label(), gy.Label(), a.Label())
+	sum := f.NewValue(OpSumRows, b.Type, gb)
+	sum.Name, sum.Pos = gradName(b), v.Pos
+	sum.Rule = fmt.Sprintf("%s += Σ_rows %s ⊙ %s", sum.Label(), gy.Label(), a.Label())
+	return []*Value{ga, sum}
+}
+
+// normalizeVJP: for y = (z − μ)/σ on a row of n values, with μ its mean and
+// σ² = var z + ε its biased variance plus ε, ∂y_i/∂z_j = (δ_ij − 1/n −
+// y_i y_j / n) / σ, a full (symmetric) Jacobian, so z̄ = Jᵀ ȳ = (ȳ − mean ȳ −
+// y · mean(ȳ ⊙ y)) / σ: the backward op takes ȳ, y and z (for σ) and sums
+// over the row twice.
+func normalizeVJP(f *Func, v, gy *Value) []*Value {
+	z := v.Args[0]
+	gz := f.NewValue(OpNormalizeGrad, z.Type, gy, v, z)
+	gz.Aux, gz.Name, gz.Pos = v.Aux, gradName(z), v.Pos
+	gz.Rule = fmt.Sprintf("%s = (%s − mean %[2]s − %[3]s·mean(%[2]s ⊙ %[3]s)) / σ(%[4]s)", gz.Label(), gy.Label(), v.Label(), z.Label())
+	return []*Value{gz}
 }
 
 // columnsVJP: the columns of an input or a target, which take no gradient
@@ -434,6 +487,33 @@ func sameType(v *Value) (Type, error) {
 	a, b := v.Args[0].Type, v.Args[1].Type
 	if !isBatchVec(a) || !a.Equal(b) {
 		return Type{}, fmt.Errorf("%s of %s and %s: want two equal [B][n]", v.Op, a.Format(F32), b.Format(F32))
+	}
+	return a, nil
+}
+
+// broadcastType: a [B][n] with b [B][n], or with a vector b [n] that
+// applies to every row → [B][n].
+func broadcastType(v *Value) (Type, error) {
+	if err := argc(v, 2); err != nil {
+		return Type{}, err
+	}
+	a, b := v.Args[0].Type, v.Args[1].Type
+	if !isBatchVec(a) || !(a.Equal(b) || !b.Batched && len(b.Dims) == 1 && b.Dims[0] == a.Cols()) {
+		return Type{}, fmt.Errorf("%s of %s and %s: want [B][n] and [B][n] or [n]", v.Op, a.Format(F32), b.Format(F32))
+	}
+	return a, nil
+}
+
+// sameType3: three batched operands of one type → that type.
+func sameType3(v *Value) (Type, error) {
+	if err := argc(v, 3); err != nil {
+		return Type{}, err
+	}
+	a := v.Args[0].Type
+	for _, b := range v.Args {
+		if !isBatchVec(b.Type) || !a.Equal(b.Type) {
+			return Type{}, fmt.Errorf("%s of %s and %s: want equal [B][n]", v.Op, a.Format(F32), b.Type.Format(F32))
+		}
 	}
 	return a, nil
 }

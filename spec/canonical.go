@@ -49,6 +49,10 @@ type canonicalLayer struct {
 	Name       string     `json:"name,omitempty"`
 	From       []string   `json:"from,omitempty"`
 	Add        []string   `json:"add,omitempty"`
+	LayerNorm  *struct {
+		Eps float64 `json:"eps"`
+	} `json:"layer_norm,omitempty"`
+	Dropout *float64 `json:"dropout,omitempty"`
 }
 
 type canonicalOpt struct {
@@ -105,6 +109,14 @@ func canonicalLayerOf(l Layer) canonicalLayer {
 		WeightName: l.WeightName, BiasName: l.BiasName, Transposed: l.Transposed, Name: l.Name, From: l.From, Add: l.Add}
 	if l.Activation == LeakyReLU {
 		cl.Slope = l.Slope
+	}
+	if l.LayerNorm != nil {
+		cl.LayerNorm = &struct {
+			Eps float64 `json:"eps"`
+		}{l.LayerNorm.Eps}
+	}
+	if l.Dropout != nil {
+		cl.Dropout = &l.Dropout.P
 	}
 	return cl
 }

@@ -9,15 +9,16 @@ import (
 )
 
 // IsGraph reports whether n is a graph network: it names its inputs or
-// heads, or a layer reads from or adds named values. Any other network is a
-// chain: one input, layers in order, the last layer's output trained with
-// Loss.
+// heads, a layer reads from or adds named values, or a layer is a
+// layer_norm or dropout (which the graph builder lowers). Any other network
+// is a chain: one input, dense layers in order, the last layer's output
+// trained with Loss.
 func (n *Network) IsGraph() bool {
 	if len(n.Inputs) > 0 || len(n.Outputs) > 0 {
 		return true
 	}
 	for _, l := range n.Layers {
-		if l.Name != "" || len(l.From) > 0 || len(l.Add) > 0 {
+		if l.Name != "" || len(l.From) > 0 || len(l.Add) > 0 || l.LayerNorm != nil || l.Dropout != nil {
 			return true
 		}
 	}
@@ -248,10 +249,18 @@ func (g *graphCheck) layer(i int) {
 			}
 		}
 	case len(l.From) > 0:
-		g.read(v.at(l.Fields, "from", l.Pos, v.n.Pos), prefix+"from:", l.From)
-	case g.last == "" && len(v.n.Inputs) > 1 && i == 1:
-		v.errorf(v.at(nil, "", l.Pos, v.n.Pos), "%sthe network has %d inputs, so its first layer says which it reads: from: [%s] (or some of them)",
-			prefix, len(v.n.Inputs), strings.Join(inputNames(v.n), ", "))
+		ws := g.read(v.at(l.Fields, "from", l.Pos, v.n.Pos), prefix+"from:", l.From)
+		if !l.HasWeights() {
+			w = sumWidths(ws)
+		}
+	default:
+		if !l.HasWeights() {
+			w = g.lastW
+		}
+		if g.last == "" && len(v.n.Inputs) > 1 && i == 1 {
+			v.errorf(v.at(nil, "", l.Pos, v.n.Pos), "%sthe network has %d inputs, so its first layer says which it reads: from: [%s] (or some of them)",
+				prefix, len(v.n.Inputs), strings.Join(inputNames(v.n), ", "))
+		}
 	}
 	g.define(v.at(l.Fields, "name", l.Pos, v.n.Pos), "layer", l.Name, w)
 	g.mark(l.Add)
@@ -263,6 +272,19 @@ func (g *graphCheck) layer(i int) {
 		g.layerOf[l.Name] = i // a second layer of the name is an error of its own
 	}
 	g.last, g.lastW, g.lastK = l.Name, w, i
+}
+
+// sumWidths is the width of the concatenation of values of widths ws, 0
+// when one of them is unknown (0).
+func sumWidths(ws []int) int {
+	w := 0
+	for _, x := range ws {
+		if x == 0 {
+			return 0
+		}
+		w += x
+	}
+	return w
 }
 
 // heads checks the heads: each a dense layer over what it reads, with a
@@ -358,6 +380,9 @@ func (n *Network) Fans() (layerIn, layerOut, headIn []int) {
 			in, out = 0, widths[l.Add[0]]
 		case len(l.From) > 0:
 			in = sum(l.From)
+		}
+		if l.LayerNorm != nil || l.Dropout != nil {
+			out = in // the width of what it reads
 		}
 		layerIn, layerOut = append(layerIn, in), append(layerOut, out)
 		if l.Name != "" {

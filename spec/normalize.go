@@ -70,6 +70,11 @@ func (l *Layer) normalize() {
 	if l.Activation == LeakyReLU && l.Slope == 0 && !l.Fields.has("slope") {
 		l.Slope = DefaultSlope
 	}
+	if ln := l.LayerNorm; ln != nil {
+		c := *ln // a copy: the spec's own stays as written
+		setDefault(&c.Eps, c.Fields, "eps", DefaultEps)
+		l.LayerNorm = &c
+	}
 }
 
 // setDefault sets *f to def when *f is zero and fields has no position for key.
@@ -98,9 +103,10 @@ func (n *Network) Widths() []int {
 	return w
 }
 
-// NumParams returns the number of trainable parameters: for each layer and
-// head Dense×fan-in weights plus Dense biases unless NoBias (an add layer
-// has none), with the fan-ins of Fans. Negative widths count
+// NumParams returns the number of trainable parameters: for each dense
+// layer and head Dense×fan-in weights plus Dense biases unless NoBias, and
+// for each layer_norm γ and β of its width (add and dropout layers have
+// none), with the widths of Fans. Negative widths count
 // as zero, and a count beyond math.MaxInt64 saturates at math.MaxInt64, so the
 // result is meaningful only for a Network that validates.
 func (n *Network) NumParams() int64 {
@@ -110,12 +116,18 @@ func (n *Network) NumParams() int64 {
 	var total uint64
 	layerIn, layerOut, headIn := n.Fans()
 	count := func(l Layer, in, out int) bool {
-		hi, p := bits.Mul64(uint64(max(out, 0)), uint64(max(in, 0)))
+		var hi, p uint64
+		switch {
+		case l.LayerNorm != nil:
+			p = 2 * uint64(max(out, 0)) // γ and β
+		case l.HasWeights():
+			hi, p = bits.Mul64(uint64(max(out, 0)), uint64(max(in, 0)))
+		}
 		if hi != 0 {
 			return false
 		}
 		var carry uint64
-		if !l.NoBias && len(l.Add) == 0 {
+		if !l.NoBias && l.HasWeights() {
 			if p, carry = bits.Add64(p, uint64(max(out, 0)), 0); carry != 0 {
 				return false
 			}

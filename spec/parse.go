@@ -19,7 +19,7 @@ import (
 // The keys of each mapping of a spec, in the order messages list them.
 var (
 	networkKeys   = []string{"package", "dtype", "input", "inputs", "layers", "loss", "outputs", "optimizer", "onnx"}
-	layerKeys     = []string{"dense", "activation", "slope", "bias", "trainable", "name", "from", "add"}
+	layerKeys     = []string{"dense", "activation", "slope", "bias", "trainable", "name", "from", "add", "layer_norm", "dropout"}
 	headKeys      = []string{"dense", "activation", "slope", "bias", "trainable", "from", "loss", "weight"}
 	optimizerKeys = []string{"sgd", "momentum", "adam", "adamw", "clip_grad_norm", "schedule"}
 	sgdKeys       = []string{"lr", "weight_decay"}
@@ -29,6 +29,7 @@ var (
 	warmupKeys    = []string{"steps"}
 	cosineKeys    = []string{"t_max", "eta_min"}
 	stepKeys      = []string{"step_size", "gamma"}
+	layerNormKeys = []string{"eps"}
 )
 
 // The YAML tags that the decoder resolves plain scalars to.
@@ -533,8 +534,10 @@ func (p *parser) layer(l *Layer, i int, v *yaml.Node) {
 	vals := p.mapping(m, "layers[]", unknownKey(where, "layers[]"))
 
 	p.graphLayerKeys(l, vals, skipPrefix, prefix)
-	if !p.field(vals, l.Fields, skipPrefix, "dense", p.intTo(&l.Dense, prefix+"dense")) && l.Fields["add"] == (Pos{}) {
-		p.missing(l.Pos, skipPrefix, "dense", where, "the layer's output width, an integer >= 1; or add: the names of the values it sums")
+	p.normLayerKeys(l, vals, skipPrefix, prefix)
+	kind := l.Fields.has("add") || l.Fields.has("layer_norm") || l.Fields.has("dropout")
+	if !p.field(vals, l.Fields, skipPrefix, "dense", p.intTo(&l.Dense, prefix+"dense")) && !kind {
+		p.missing(l.Pos, skipPrefix, "dense", where, "the layer's output width, an integer >= 1; or add, layer_norm or dropout")
 	}
 	p.field(vals, l.Fields, skipPrefix, "activation",
 		stringTo(p, &l.Activation, prefix+"activation", "one of "+list(activationNames)))

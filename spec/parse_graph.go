@@ -72,6 +72,25 @@ func (p *parser) graphLayerKeys(l *Layer, vals map[string]*yaml.Node, skipPrefix
 	p.field(vals, l.Fields, skipPrefix, "add", p.names(&l.Add, prefix+"add", 2))
 }
 
+// normLayerKeys decodes the keys of the layers without weights that
+// normalise or regularise: layer_norm (a mapping, {} or {eps: 1e-5}) and
+// dropout (the probability p).
+func (p *parser) normLayerKeys(l *Layer, vals map[string]*yaml.Node, skipPrefix, prefix string) {
+	p.field(vals, l.Fields, skipPrefix, "layer_norm", func(v *yaml.Node) bool {
+		l.LayerNorm = &LayerNorm{Pos: p.pos(v), Fields: Positions{}}
+		vals, ok := p.section(v, prefix+"layer_norm", "layers[].layer_norm", "optionally the key eps ({} for the defaults)")
+		if !ok {
+			return false
+		}
+		p.field(vals, l.LayerNorm.Fields, skipPrefix+"layer_norm.", "eps", p.floatTo(&l.LayerNorm.Eps, prefix+"layer_norm: eps"))
+		return true
+	})
+	p.field(vals, l.Fields, skipPrefix, "dropout", func(v *yaml.Node) bool {
+		l.Dropout = &Dropout{Pos: p.pos(v)}
+		return p.floatTo(&l.Dropout.P, prefix+"dropout")(v)
+	})
+}
+
 // outputs decodes the mapping of outputs: name → head, in order.
 func (p *parser) outputs(n *Network, v *yaml.Node) bool {
 	m := resolve(v)

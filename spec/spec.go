@@ -128,6 +128,17 @@ type Layer struct {
 	// width (YAML: add:), instead of a dense layer: it has no parameters
 	// and may take an activation.
 	Add []string
+	// LayerNorm makes the layer nn.LayerNorm over what it reads (YAML:
+	// layer_norm: {eps: 1e-5}) instead of a dense layer: each sample's
+	// values are normalised to mean 0 and variance 1, then scaled by a
+	// learnable γ (initially 1) and shifted by β (0). It may take an
+	// activation.
+	LayerNorm *LayerNorm
+	// Dropout makes the layer nn.Dropout(p) (YAML: dropout: p) instead of
+	// a dense layer: in Backward and Train each value is zeroed with
+	// probability p and the others scaled by 1/(1−p); Predict and Loss
+	// pass the values through.
+	Dropout *Dropout
 
 	// WeightName and BiasName name the layer's tensors outside gradgen
 	// (Layout's Torch names, used by safetensors files and the ONNX
@@ -140,8 +151,43 @@ type Layer struct {
 	Transposed bool
 
 	Pos    Pos       // where the layer's mapping starts
-	Fields Positions // "dense", "activation", "slope", "bias", "trainable", "name", "from", "add"
+	Fields Positions // "dense", "activation", "slope", "bias", "trainable", "name", "from", "add", "layer_norm", "dropout"
 }
+
+// DefaultEps is layer_norm's ε when the spec leaves it out, nn.LayerNorm's.
+const DefaultEps = 1e-5
+
+// LayerNorm holds a layer_norm layer's settings.
+type LayerNorm struct {
+	// Eps is added to the variance before its square root; 0 with no
+	// position in Fields (left out) means DefaultEps.
+	Eps    float64
+	Pos    Pos
+	Fields Positions // "eps"
+}
+
+// Dropout holds a dropout layer's settings.
+type Dropout struct {
+	P   float64 // the probability that a value is zeroed, in [0, 1)
+	Pos Pos
+}
+
+// Kind names what a layer computes, for messages: "dense", "add",
+// "layer_norm" or "dropout".
+func (l *Layer) Kind() string {
+	switch {
+	case len(l.Add) > 0:
+		return "add"
+	case l.LayerNorm != nil:
+		return "layer_norm"
+	case l.Dropout != nil:
+		return "dropout"
+	}
+	return "dense"
+}
+
+// HasWeights reports whether the layer has a weight matrix: a dense layer.
+func (l *Layer) HasWeights() bool { return l.Kind() == "dense" }
 
 // Port is a named input of a graph network: a vector of Width values per
 // sample (YAML: inputs: {obs: 12}).

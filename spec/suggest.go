@@ -39,6 +39,7 @@ var (
 	warmupVocab    = vocabulary{words: warmupKeys, aliases: settingAliases}
 	cosineVocab    = vocabulary{words: cosineKeys, aliases: settingAliases}
 	stepVocab      = vocabulary{words: stepKeys, aliases: settingAliases}
+	layerNormVocab = vocabulary{words: layerNormKeys, aliases: settingAliases}
 
 	dtypeVocab      = vocabulary{words: dtypeNames, aliases: dtypeAliases}
 	activationVocab = vocabulary{words: activationNames, aliases: activationAliases, notes: activationNotes}
@@ -73,6 +74,8 @@ func keyVocab(path string) (vocabulary, bool) {
 		return cosineVocab, true
 	case "optimizer.schedule.step":
 		return stepVocab, true
+	case "layers[].layer_norm":
+		return layerNormVocab, true
 	}
 	return vocabulary{}, false
 }
@@ -95,6 +98,8 @@ var (
 		"slope":      {"negative_slope", "alpha"},
 		"bias":       {"use_bias"},
 		"trainable":  {"requires_grad", "train", "learnable"},
+		"layer_norm": {"norm", "ln"},
+		"dropout":    {"drop", "dropout_rate"},
 	}
 	settingAliases = map[string][]string{
 		"lr":           {"learning_rate", "lr_rate"},

@@ -188,7 +188,8 @@ func (v *validator) layer(i int, l *Layer) bool {
 	prefix := fmt.Sprintf("layer %d: ", i)
 	fallback := []Pos{l.Pos, v.n.Pos}
 
-	ok := len(l.Add) > 0 || !v.skipped(key+".dense") && v.width(v.at(l.Fields, "dense", fallback...), prefix+"dense", l.Dense)
+	ok := !l.HasWeights() || !v.skipped(key+".dense") && v.width(v.at(l.Fields, "dense", fallback...), prefix+"dense", l.Dense)
+	v.layerKind(key, prefix, l)
 
 	act, actKnown := activation(l.Activation)
 	if v.skipped(key + ".activation") {
@@ -211,11 +212,45 @@ func (v *validator) layer(i int, l *Layer) bool {
 	return ok
 }
 
+// layerKind checks that layer l is one kind (dense, add, layer_norm,
+// dropout) and has only that kind's keys and valid settings.
+func (v *validator) layerKind(key, prefix string, l *Layer) {
+	fallback := []Pos{l.Pos, v.n.Pos}
+	var kinds []string
+	for _, k := range []string{"dense", "add", "layer_norm", "dropout"} {
+		if l.Fields.has(k) || k == "dense" && l.Dense != 0 || k == "add" && len(l.Add) > 0 ||
+			k == "layer_norm" && l.LayerNorm != nil || k == "dropout" && l.Dropout != nil {
+			kinds = append(kinds, k)
+		}
+	}
+	if len(kinds) > 1 && !slices.Equal(kinds, []string{"dense", "add"}) { // dense with add has its own message
+		v.errorf(v.at(l.Fields, kinds[1], fallback...), "%s%s cannot go with %s: a layer is one of dense, add, layer_norm and dropout", prefix, kinds[1], kinds[0])
+		return
+	}
+	if l.HasWeights() {
+		return
+	}
+	for _, k := range []string{"bias", "slope", "activation", "trainable"} {
+		allowed := k == "activation" || k == "slope" || k == "trainable" && l.LayerNorm != nil
+		if l.Fields.has(k) && (!allowed || l.Dropout != nil) && len(l.Add) == 0 {
+			v.errorf(v.at(l.Fields, k, fallback...), "%s%s does not go with %s", prefix, k, l.Kind())
+		}
+	}
+	if ln := l.LayerNorm; ln != nil && !v.skipped(key+".layer_norm.eps") {
+		if !(ln.Eps > 0 && !math.IsInf(ln.Eps, 1)) && (ln.Eps != 0 || ln.Fields.has("eps")) {
+			v.errorf(v.at(ln.Fields, "eps", ln.Pos, l.Pos), "%slayer_norm: eps must be a finite number > 0, got %s", prefix, formatFloat(ln.Eps))
+		}
+	}
+	if d := l.Dropout; d != nil && !v.skipped(key+".dropout") && !(d.P >= 0 && d.P < 1) {
+		v.errorf(v.at(l.Fields, "dropout", d.Pos, l.Pos), "%sdropout must be a probability in [0, 1), got %s", prefix, formatFloat(d.P))
+	}
+}
+
 // frozen reports a network whose every layer is frozen: it has nothing to
 // train, which is not what anyone means.
 func (v *validator) frozen() {
 	for _, l := range v.n.Layers {
-		if !l.Frozen && len(l.Add) == 0 {
+		if !l.Frozen && (l.HasWeights() || l.LayerNorm != nil) {
 			return
 		}
 	}

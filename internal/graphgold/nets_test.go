@@ -8,6 +8,13 @@ import (
 	"github.com/gradgen/gradgen/internal/graphgold/nets/add3leaky32"
 	"github.com/gradgen/gradgen/internal/graphgold/nets/densenet64"
 	"github.com/gradgen/gradgen/internal/graphgold/nets/dupfrom64"
+	"github.com/gradgen/gradgen/internal/graphgold/nets/lnconst64"
+	"github.com/gradgen/gradgen/internal/graphgold/nets/lndrop32"
+	"github.com/gradgen/gradgen/internal/graphgold/nets/lnheads64"
+	"github.com/gradgen/gradgen/internal/graphgold/nets/lnone32"
+	"github.com/gradgen/gradgen/internal/graphgold/nets/lnres32"
+	"github.com/gradgen/gradgen/internal/graphgold/nets/lnthree64"
+	"github.com/gradgen/gradgen/internal/graphgold/nets/lnwide32"
 	"github.com/gradgen/gradgen/internal/graphgold/nets/mixed32"
 	"github.com/gradgen/gradgen/internal/graphgold/nets/nolosshead32"
 	"github.com/gradgen/gradgen/internal/graphgold/nets/onehead32"
@@ -24,6 +31,13 @@ var nets = map[string]any{
 	"add3leaky32":  adapt(add3leaky32.NewModel, func(m *add3leaky32.Model) []float32 { return m.Params.Slice() }, func(m *add3leaky32.Model) []float32 { return m.Grad.Slice() }),
 	"densenet64":   adapt(densenet64.NewModel, func(m *densenet64.Model) []float64 { return m.Params.Slice() }, func(m *densenet64.Model) []float64 { return m.Grad.Slice() }),
 	"dupfrom64":    adapt(dupfrom64.NewModel, func(m *dupfrom64.Model) []float64 { return m.Params.Slice() }, func(m *dupfrom64.Model) []float64 { return m.Grad.Slice() }),
+	"lnconst64":    adapt(lnconst64.NewModel, func(m *lnconst64.Model) []float64 { return m.Params.Slice() }, func(m *lnconst64.Model) []float64 { return m.Grad.Slice() }),
+	"lndrop32":     adapt(lndrop32.NewModel, func(m *lndrop32.Model) []float32 { return m.Params.Slice() }, func(m *lndrop32.Model) []float32 { return m.Grad.Slice() }),
+	"lnheads64":    adapt(lnheads64.NewModel, func(m *lnheads64.Model) []float64 { return m.Params.Slice() }, func(m *lnheads64.Model) []float64 { return m.Grad.Slice() }),
+	"lnone32":      adapt(lnone32.NewModel, func(m *lnone32.Model) []float32 { return m.Params.Slice() }, func(m *lnone32.Model) []float32 { return m.Grad.Slice() }),
+	"lnres32":      adapt(lnres32.NewModel, func(m *lnres32.Model) []float32 { return m.Params.Slice() }, func(m *lnres32.Model) []float32 { return m.Grad.Slice() }),
+	"lnthree64":    adapt(lnthree64.NewModel, func(m *lnthree64.Model) []float64 { return m.Params.Slice() }, func(m *lnthree64.Model) []float64 { return m.Grad.Slice() }),
+	"lnwide32":     adapt(lnwide32.NewModel, func(m *lnwide32.Model) []float32 { return m.Params.Slice() }, func(m *lnwide32.Model) []float32 { return m.Grad.Slice() }),
 	"mixed32":      adapt(mixed32.NewModel, func(m *mixed32.Model) []float32 { return m.Params.Slice() }, func(m *mixed32.Model) []float32 { return m.Grad.Slice() }),
 	"nolosshead32": adapt(nolosshead32.NewModel, func(m *nolosshead32.Model) []float32 { return m.Params.Slice() }, func(m *nolosshead32.Model) []float32 { return m.Grad.Slice() }),
 	"onehead32":    adapt(onehead32.NewModel, func(m *onehead32.Model) []float32 { return m.Params.Slice() }, func(m *onehead32.Model) []float32 { return m.Grad.Slice() }),

@@ -2,6 +2,7 @@ package graphgold
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -20,7 +21,12 @@ import (
 // it predicts what PyTorch predicts, and three SGD steps give PyTorch's
 // losses and parameters.
 func TestONNXImport(t *testing.T) {
+	exported := 0
 	for _, s := range readGolden(t).Specs {
+		if _, err := os.Stat(filepath.Join("testdata", s.Name+".onnx")); err != nil {
+			continue // golden.py exports no model with layer_norm yet (issue 18)
+		}
+		exported++
 		t.Run(s.Name, func(t *testing.T) {
 			orig, err := spec.Load(filepath.Join("nets", s.Name, s.Name+".yaml"))
 			if err != nil {
@@ -49,6 +55,9 @@ func TestONNXImport(t *testing.T) {
 				importParity[float64](t, s, n)
 			}
 		})
+	}
+	if exported < 12 {
+		t.Errorf("%d models exported by PyTorch in testdata, want at least 12", exported)
 	}
 }
 
