@@ -53,12 +53,6 @@ func inputPorts(n *spec.Network) []ir.Port {
 
 // graphProgram builds the program of a valid graph network n.
 func graphProgram(n *spec.Network, rows int) (*ir.Program, error) {
-	for i, l := range n.Layers {
-		if l.Dropout != nil && l.Dropout.P > 0 {
-			return nil, spec.ErrorList{{Pos: l.Fields.At("dropout", l.Pos),
-				Msg: fmt.Sprintf("layer %d: dropout with p > 0 is not built yet (issue 18); dropout: 0 is the identity", i+1)}}
-		}
-	}
 	hs := heads(n)
 	_, layerOut, _ := n.Fans()
 	p := &ir.Program{Package: n.Package, DType: ir.F32, Inputs: inputPorts(n), Optimizer: optimizer(n.Optimizer),
@@ -307,7 +301,7 @@ func (g *graphFunc) layer(k int) {
 	} else if l.LayerNorm != nil {
 		z = g.layerNorm(k, l, g.read(l.From, k, lp))
 	} else if l.Dropout != nil {
-		z = g.read(l.From, k, lp) // Predict and Loss pass the values through
+		z = g.dropout(k, l, g.read(l.From, k, lp))
 	} else {
 		z = g.dense(k, l, g.read(l.From, k, lp))
 	}
@@ -334,6 +328,19 @@ func (g *graphFunc) dense(k int, l *spec.Layer, x *ir.Value) *ir.Value {
 	z := g.f.NewValue(ir.OpDense, ir.Batch(l.Dense), args...)
 	z.Name, z.Rule, z.Pos = fmt.Sprintf("z%d", k), rule, lp
 	return z
+}
+
+// dropout adds layer k, a dropout of x: in the training functions (those
+// that take gradients) y = x ⊙ m with the call's mask; elsewhere, and with
+// p = 0, x itself.
+func (g *graphFunc) dropout(k int, l *spec.Layer, x *ir.Value) *ir.Value {
+	if !g.f.Grad || l.Dropout.P == 0 {
+		return x
+	}
+	y := g.f.NewValue(ir.OpDropout, x.Type, x)
+	y.Aux, y.Port, y.Name, y.Pos = l.Dropout.P, k, fmt.Sprintf("d%d", k), pos(l.Pos)
+	y.Rule = fmt.Sprintf("d%d = %s ⊙ m%d, m%d = 1[u ≥ %g] / (1 − %g)", k, x.Label(), k, k, l.Dropout.P, l.Dropout.P)
+	return y
 }
 
 // layerNorm adds layer k, a layer_norm over x: n = (x − μ)/σ on each row,

@@ -80,6 +80,7 @@ func init() {
 		ir.OpLogSoftmaxGrad: emitLogSoftmaxGrad,
 		ir.OpNormalize:      emitNormalize,
 		ir.OpNormalizeGrad:  emitNormalizeGrad,
+		ir.OpDropout:        emitDropout,
 	}
 	for _, op := range ir.Ops() {
 		if op.Info().Class == ir.Elementwise {

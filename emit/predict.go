@@ -11,12 +11,13 @@ import (
 // classify.go adds what classifiers read from the outputs.
 
 // newModel declares NewModel.
-func newModel(file *File, _ *ir.Program) {
+func newModel(file *File, p *ir.Program) {
 	doc(file, "NewModel returns a model whose parameters are initialised by Params.Init(seed), with the\n"+
 		"spec's optimizer settings, DefaultHyperparams.")
 	file.Func().Id("NewModel").Params(Id("seed").Uint64()).Op("*").Id("Model").Block(
 		Id("m").Op(":=").Op("&").Id("Model").Values(Dict{Id("hyper"): Id("DefaultHyperparams").Call()}),
 		Id("m").Dot("Params").Dot("Init").Call(Id("seed")),
+		seedDropout(p),
 		Return(Id("m")),
 	)
 }

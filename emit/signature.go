@@ -36,6 +36,17 @@ var funcParams = []param{
 	{"step", func(f *ir.Func) bool { return f.Sig.Step }, named("*Model"), func(a callArgs) Code { return a.step }},
 	{"fresh", func(f *ir.Func) bool { return f.Sig.Fresh }, named("bool"), func(a callArgs) Code { return a.fresh }},
 	{"terms", func(f *ir.Func) bool { return f.Sig.Terms }, headsPtr, func(a callArgs) Code { return a.terms }},
+	{"drop", func(f *ir.Func) bool { return f.Sig.Dropout }, func(*ir.Program, *ir.Func) *Statement { return rt("Dropout") }, dropArg},
+}
+
+// dropArg is the Dropout argument of a call: the caller's key (key, a local
+// of the methods that train) and the index in the batch of the call's first
+// sample.
+func dropArg(a callArgs) Code {
+	if a.dropRow == nil {
+		return nil
+	}
+	return rt("Dropout").Values(Dict{Id("Key"): Id("key"), Id("Row"): a.dropRow})
 }
 
 func always(*ir.Func) bool      { return true }
@@ -91,6 +102,7 @@ type callArgs struct {
 	batch              Code
 	first, step, fresh Code
 	terms              Code // the heads' losses (HeadLosses), or nil
+	dropRow            Code // the index in the batch of the call's first sample, for dropout masks
 }
 
 // call is the call of f's generated function with the caller's arguments.

@@ -31,6 +31,7 @@ func modelType(file *File, p *ir.Program) {
 		Id("steps").Int().Comment("optimizer steps taken (Adam's t; the schedule's position)"),
 		Id("hyper").Add(rt("Hyperparams")).Comment("the optimizer's settings"),
 		Id("lr").Float64().Comment("the learning rate of the step under way"),
+		dropoutField(p),
 	)
 	for _, f := range p.Funcs {
 		fields = append(fields, Id(lowerFirst(workName(f))).Id(workName(f)))
@@ -83,6 +84,9 @@ func trainingState(c *funcCtx, p *ir.Program, withStep bool) *Statement {
 	}
 	if withStep && step != "" {
 		fields[Id("Step")] = Uint64().Call(Id("m").Dot(step))
+	}
+	if hasDropout(p) {
+		fields[Id("Dropout")] = Op("&").Id("m").Dot("dropout")
 	}
 	return Op("&").Add(rt("TrainingState")).Types(c.elem()).Values(fields)
 }

@@ -98,8 +98,9 @@ func tiledMethod(file *File, p *ir.Program, name, text string, f *ir.Func, befor
 	batchMethod(file, p, name, text, body...)
 }
 
-// batchVars are the expressions of a batch's inputs, targets and labels.
-type batchVars struct{ xs, ts, ls *Statement }
+// batchVars are the expressions of a batch's inputs, targets and labels,
+// and of the index of its first sample in the whole batch (nil for 0).
+type batchVars struct{ xs, ts, ls, row0 *Statement }
 
 // batchVarsOf is the batch a method works on: xs, ts and ls, or the fields of
 // the struct named by owner (s.xs, …).
@@ -143,12 +144,46 @@ func shortLoss(p *ir.Program) Code {
 func backwardMethod(file *File, p *ir.Program) {
 	f := p.Func(ir.RoleTrain)
 	tiledMethod(file, p, "Backward", "Backward sets m.Grad to the gradient of the batch's mean loss with respect to m.Params\n"+
-		"and returns that loss. An empty batch leaves m.Grad zero and returns 0.", f,
+		"and returns that loss. An empty batch leaves m.Grad zero and returns 0."+dropoutDoc(p), f,
+		drawKey(p),
 		shortBackward(p),
 		// Long batches with workers: this goroutine takes the first share.
-		If(useWorkers()).Block(Return(Id("m").Dot("backwardShared").Call(batchArgs(p, False())...))),
+		If(useWorkers()).Block(Return(Id("m").Dot("backwardShared").Call(batchArgs(p, sharedArgs(p, False())...)...))),
 		clearUnlessFirst(f, Id("m").Dot("Grad"), Id("xs")),
 	)
+}
+
+// hasDropout reports whether p's training functions draw dropout masks.
+func hasDropout(p *ir.Program) bool {
+	f := p.Func(ir.RoleTrain)
+	return f != nil && f.Sig != nil && f.Sig.Dropout
+}
+
+// drawKey is key := m.dropoutKey(), the key of a training call's dropout
+// masks, in a method that calls the training functions (Null without
+// dropout).
+func drawKey(p *ir.Program) Code {
+	if !hasDropout(p) {
+		return Null()
+	}
+	return Id("key").Op(":=").Id("m").Dot("dropoutKey").Call()
+}
+
+// sharedArgs are the arguments of backwardShared after the batch: step,
+// and the call's dropout key.
+func sharedArgs(p *ir.Program, step Code) []Code {
+	if !hasDropout(p) {
+		return []Code{step}
+	}
+	return []Code{step, Id("key")}
+}
+
+// dropoutDoc is what Backward's and Train's doc comments say of dropout.
+func dropoutDoc(p *ir.Program) string {
+	if !hasDropout(p) {
+		return ""
+	}
+	return "\nThe dropout layers drop values with masks of their own for each call (see SetSeed)."
 }
 
 // useWorkers is the condition under which Backward and Train split the
@@ -179,13 +214,14 @@ func shortBackward(p *ir.Program) Code {
 // trainMethod declares Model.Train: Backward then Step, or the per-sample
 // path that fuses steps, or the workers, which also step.
 func trainMethod(file *File, p *ir.Program) {
-	batchMethod(file, p, "Train", "Train runs Backward and then Step on the batch and returns the loss before the step.\nAn empty batch does nothing and returns 0.",
+	batchMethod(file, p, "Train", "Train runs Backward and then Step on the batch and returns the loss before the step.\nAn empty batch does nothing and returns 0."+dropoutDoc(p),
 		lengthCheck(p, "Train"),
 		If(Len(Id("xs")).Op("==").Lit(0)).Block(Return(Lit(0))),
 		shortTrain(p),
 		If(useWorkers()).Block(
 			Comment("The workers also sum the gradients and step, each on a range of the parameters."),
-			Return(Id("m").Dot("backwardShared").Call(batchArgs(p, True())...)),
+			drawKey(p),
+			Return(Id("m").Dot("backwardShared").Call(batchArgs(p, sharedArgs(p, True())...)...)),
 		),
 		Id("loss").Op(":=").Id("m").Dot(batchMethodName(p, "Backward")).Call(batchArgs(p)...),
 		Id("m").Dot("Step").Call(),
@@ -209,6 +245,7 @@ func shortTrain(p *ir.Program) Code {
 	a.step = Id("step")
 	code := []Code{
 		Comment("The last sample steps the weights it fuses (see trainSample); the rest step after."),
+		drawKey(p),
 		Id("m").Dot("beginStep").Call(),
 	}
 	code = append(code,
@@ -262,6 +299,7 @@ func sampleArgs(f *ir.Func) callArgs {
 		a.t, a.l = rt("Row").Call(Id("ts"), Id("i")), rt("Label").Call(Id("ls"), Id("i"))
 	}
 	a.first = Id("i").Op("==").Lit(0)
+	a.dropRow = Id("i")
 	return a
 }
 
@@ -276,6 +314,10 @@ func tileLoop(f *ir.Func, a callArgs, b batchVars, loss *Statement) Code {
 		a.l = rt("Rows").Call(b.ls, Id("lo"), Id("hi"))
 	}
 	a.first, a.fresh = Id("lo").Op("==").Lit(0), Id("lo").Op("==").Lit(0)
+	a.dropRow = Id("lo")
+	if b.row0 != nil {
+		a.dropRow = Add(b.row0).Op("+").Id("lo")
+	}
 	return For(Id("lo").Op(":=").Lit(0), Id("lo").Op("<").Len(xs), Id("lo").Op("+=").Id("tileRows")).Block(
 		Id("hi").Op(":=").Min(Id("lo").Op("+").Id("tileRows"), Len(xs)),
 		Add(loss).Op("+=").Add(call(f, a)),

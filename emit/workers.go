@@ -36,7 +36,17 @@ func shareType(file *File, p *ir.Program) {
 		Id("finish").Bool(),
 		List(Id("lo"), Id("hi")).Int(),
 		Id("step").Bool(),
+		dropoutFields(p),
 	)
+}
+
+// dropoutFields are share's fields for dropout masks: the call's key and
+// the index of the share's first sample in the batch.
+func dropoutFields(p *ir.Program) Code {
+	if !hasDropout(p) {
+		return Null()
+	}
+	return Id("key").Uint64().Comment("the call's dropout key").Line().Id("row0").Int().Comment("the index of xs[0] in the batch")
 }
 
 // setWorkersMethod declares Model.SetWorkers, which starts the workers.
@@ -85,7 +95,8 @@ func serveMethod(file *File, p *ir.Program) {
 			),
 			clearUnlessFirst(f, Id("w").Dot("grad"), Id("s").Dot("xs")),
 			Id("w").Dot("loss").Op("=").Lit(0),
-			tileLoop(f, a, batchVarsOf(p, "s"), Id("w").Dot("loss")),
+			shareKey(p),
+			tileLoop(f, a, shareBatch(p), Id("w").Dot("loss")),
 			Id("m").Dot("wg").Dot("Done").Call(),
 		),
 	)
@@ -112,9 +123,30 @@ func backwardSharedMethod(file *File, p *ir.Program) {
 		"len(m.workers)+1 contiguous shares, this goroutine takes the first into m.Grad. Then the\n"+
 		"parameters are cut likewise and each goroutine adds the workers' gradients to m.Grad on its\n"+
 		"range, in worker order, and steps it when step is set (Train).")
-	file.Func().Params(Id("m").Op("*").Id("Model")).Id("backwardShared").Params(
-		append(batchParams(p), Id("step").Bool())...,
-	).Add(elem(p)).Block(append(append(shareTiles(p), Line()), shareSums(p)...)...)
+	params := append(batchParams(p), Id("step").Bool())
+	if hasDropout(p) {
+		params = append(params, Id("key").Uint64())
+	}
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("backwardShared").Params(params...).Add(elem(p)).Block(
+		append(append(shareTiles(p), Line()), shareSums(p)...)...)
+}
+
+// shareKey binds key, the dropout masks' key, in a worker's loop.
+func shareKey(p *ir.Program) Code {
+	if !hasDropout(p) {
+		return Null()
+	}
+	return Id("key").Op(":=").Id("s").Dot("key")
+}
+
+// shareBatch is a worker's share as a batch, whose first sample is the
+// batch's sample s.row0 for the dropout masks.
+func shareBatch(p *ir.Program) batchVars {
+	b := batchVarsOf(p, "s")
+	if hasDropout(p) {
+		b.row0 = Id("s").Dot("row0")
+	}
+	return b
 }
 
 // labelsField is share's field of labels, when p takes them.
@@ -167,7 +199,11 @@ func shareOf(p *ir.Program) []Code {
 		fields[1] = Id("ts").Op(":").Add(rt("Rows").Call(Id("ts"), Id("lo"), Id("hi")))
 		fields = append(fields, Id("ls").Op(":").Add(rt("Rows").Call(Id("ls"), Id("lo"), Id("hi"))))
 	}
-	return append(fields, Id("batch").Op(":").Len(Id("xs")))
+	fields = append(fields, Id("batch").Op(":").Len(Id("xs")))
+	if hasDropout(p) {
+		fields = append(fields, Id("key").Op(":").Id("key"), Id("row0").Op(":").Id("lo"))
+	}
+	return fields
 }
 
 // shareSums is the second half of backwardShared: each goroutine sums the

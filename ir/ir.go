@@ -334,6 +334,10 @@ type Signature struct {
 	// Fresh: fresh bool, set on a call's first tile, which makes the
 	// transposed weights that later tiles read.
 	Fresh bool
+	// Dropout: drop runtime.Dropout, the call's dropout key and the index
+	// in the batch of the function's first sample (a function with a
+	// Dropout op).
+	Dropout bool
 }
 
 // SignatureOf returns the signature f, a function of p, needs for its
@@ -345,6 +349,7 @@ func SignatureOf(p *Program, f *Func) Signature {
 		Prediction: f.Output(Prediction) != nil,
 		Loss:       f.Output(LossOut) != nil,
 		Fresh:      f.Batched() && f.Has(OpTranspose),
+		Dropout:    f.Has(OpDropout),
 	}
 	for _, o := range f.Outputs {
 		s.Grad = s.Grad || o.Kind == GradOut

@@ -200,6 +200,16 @@ var opMath = map[Op]Math{
 		},
 		Why: elementwiseWhy + ` A vector operand scales every row, so its gradient is summed over the batch.`,
 	},
+	OpDropout: {
+		Def: func(y string, a []string, p float64) string {
+			return fmt.Sprintf(`%s = %s \odot m,\quad m_j = \tfrac{1}{1 - %g}\,\mathbb{1}[u_j \ge %[3]g]`, y, a[0], p)
+		},
+		Jacobians: func(y string, a []string, _ float64) []string {
+			return []string{fmt.Sprintf(`\frac{\partial %s}{\partial %s} = \operatorname{diag}(m)`, y, a[0])}
+		},
+		Why: elementwiseWhy + ` The mask $m$ is a function of the call, the layer, the sample and the column ` +
+			`(the uniform draws $u$), so the backward pass draws it again instead of storing it.`,
+	},
 	OpNormalizeGrad: {Def: def(`%s = \frac{1}{\sigma} \left(%s - \operatorname{mean} %[2]s - %[3]s \operatorname{mean}(%[2]s \odot %[3]s)\right)`)},
 }
 

@@ -63,6 +63,10 @@ const (
 	OpMul           // y = a ⊙ b (b batched, or a vector: the same column of every row)
 	OpNormalizeGrad // z̄ = (ȳ − mean ȳ − y · mean(ȳ ⊙ y)) / √(var z + ε), of y = Normalize(z)
 
+	// Dropout: y = z ⊙ m with the mask m of the call, layer Port and sample
+	// (runtime.DropRow), p = Aux; its gradient is the same op on ȳ.
+	OpDropout
+
 	numOps
 )
 
@@ -226,6 +230,7 @@ func init() {
 		OpNormalize:     {Name: "Normalize", Class: Producer, Type: unaryType, VJP: normalizeVJP},
 		OpMul:           {Name: "Mul", Class: Elementwise, Type: broadcastType, VJP: mulVJP},
 		OpNormalizeGrad: {Name: "NormalizeGrad", Class: Producer, Type: sameType3, Backward: true},
+		OpDropout:       {Name: "Dropout", Class: Producer, Type: unaryType, VJP: dropoutVJP},
 	}
 	if len(opTable) != int(numOps) {
 		panic("ir: the op table ends before the last built-in op") // every op needs a row
@@ -361,6 +366,18 @@ func mulVJP(f *Func, v, gy *Value) []*Value {
 	sum.Name, sum.Pos = gradName(b), v.Pos
 	sum.Rule = fmt.Sprintf("%s += Σ_rows %s ⊙ %s", sum.Label(), gy.Label(), a.Label())
 	return []*Value{ga, sum}
+}
+
+// dropoutVJP: y = z ⊙ m, with the mask m a constant of the call, has the
+// diagonal Jacobian diag(m), so z̄ = ȳ ⊙ m: the same op on ȳ, which draws
+// the same mask (the mask is a function of the call, the layer, the sample
+// and the column, not stored).
+func dropoutVJP(f *Func, v, gy *Value) []*Value {
+	z := v.Args[0]
+	gz := f.NewValue(OpDropout, z.Type, gy)
+	gz.Aux, gz.Port, gz.Name, gz.Pos = v.Aux, v.Port, gradName(z), v.Pos
+	gz.Rule = fmt.Sprintf("%s = %s ⊙ m%d", gz.Label(), gy.Label(), v.Port)
+	return []*Value{gz}
 }
 
 // normalizeVJP: for y = (z − μ)/σ on a row of n values, with μ its mean and

@@ -6,8 +6,8 @@ import "github.com/gradgen/gradgen/ir"
 // that value has no other reader: z = W x + b followed by a = max(0, z)
 // becomes one loop that computes a, and z is never stored. The fused value
 // keeps the ID and name of the element-wise op it absorbs, carries the
-// producer's op, arguments, kernel and marks, and lists the absorbed ops as
-// maps.
+// producer's op, arguments, parameters (Aux, Port), kernel and marks, and
+// lists the absorbed ops as maps.
 func Fuse(p *ir.Program, f *ir.Func) error {
 	uses := f.Uses()
 	fused := make(map[*ir.Value]bool)
@@ -21,7 +21,7 @@ func Fuse(p *ir.Program, f *ir.Func) error {
 			continue
 		}
 		m := ir.Map{Op: v.Op, Args: v.Args[1:], Aux: v.Aux, Name: v.Name, Rule: v.Rule}
-		v.Op, v.Args, v.Aux, v.Rule, v.Kernel, v.First, v.Step = u.Op, u.Args, u.Aux, u.Rule, u.Kernel, u.First, u.Step
+		v.Op, v.Args, v.Aux, v.Port, v.Rule, v.Kernel, v.First, v.Step = u.Op, u.Args, u.Aux, u.Port, u.Rule, u.Kernel, u.First, u.Step
 		if v.Origin == nil {
 			v.Origin = u.Origin
 		}

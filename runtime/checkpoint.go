@@ -242,7 +242,7 @@ type fileHeader struct {
 	layout  []byte  // the layout text (3)
 	pad     [8]byte // the zero bytes after the layout text (3)
 	state   bool    // a training state follows: version 2, or 3 with contents 2
-	stateHd []byte  // the training state's header: 24 bytes (version 2) or stateSize (3)
+	stateHd []byte  // the training state's header: 24 bytes (version 2), or stateSize (3) and the dropout state's 16 with flag 2
 	buffers uint64  // the optimizer's buffers, each of count elements
 	length  uint64  // the header's length
 }
@@ -300,6 +300,10 @@ func readCheckpoint[T Float](r io.Reader, name string, key *CheckpointKey, param
 		}
 		if hp != nil {
 			*st.Hyper = *hp
+		}
+		if d := h.stateHd[min(stateSize, len(h.stateHd)):]; st.Dropout != nil && len(d) == dropoutSize {
+			st.Dropout.Seed = binary.LittleEndian.Uint64(d)
+			st.Dropout.Calls = binary.LittleEndian.Uint64(d[8:])
 		}
 	}
 	return nil
@@ -421,9 +425,17 @@ func (c *checkpointReader) layoutHeader(h *fileHeader, fixed []byte) error {
 	if err := c.read(h.pad[:pad8(int(textLen))], h.length, true); err != nil {
 		return err
 	}
-	if h.state {
-		h.stateHd = make([]byte, stateSize)
-		return c.read(h.stateHd, h.length, true)
+	if !h.state {
+		return nil
+	}
+	h.stateHd = make([]byte, stateSize)
+	if err := c.read(h.stateHd, h.length, true); err != nil {
+		return err
+	}
+	if binary.LittleEndian.Uint32(h.stateHd[12:])&dropoutStored != 0 {
+		h.length += dropoutSize
+		h.stateHd = append(h.stateHd, make([]byte, dropoutSize)...)
+		return c.read(h.stateHd[stateSize:], h.length, true)
 	}
 	return nil
 }

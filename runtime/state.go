@@ -21,8 +21,11 @@ const (
 	hyperSize       = 112
 	maxStateBuffers = 2
 	// hyperStored is the flag of a version-3 training state that holds the
-	// hyperparameters.
-	hyperStored = 1
+	// hyperparameters, dropoutStored that of one whose header goes on with
+	// the dropout generator's state, dropoutSize bytes.
+	hyperStored   = 1
+	dropoutStored = 2
+	dropoutSize   = 16
 )
 
 // TrainingState is what training keeps beside the parameters: the
@@ -34,6 +37,10 @@ type TrainingState[T Float] struct {
 	Step      uint64       // steps taken
 	Buffers   [][]T        // momentum's v; Adam's and AdamW's m and v
 	Hyper     *Hyperparams // when non-nil, Write stores the hyperparameters and Read restores them (a version-2 file, which has none, leaves *Hyper unchanged)
+	// Dropout, when non-nil, is the dropout generator of a model with
+	// dropout layers: Write stores it and Read restores it from a file that
+	// holds one (a file without leaves *Dropout unchanged).
+	Dropout *DropoutState
 }
 
 // WriteState writes a checkpoint of params and st to w, keyed on
@@ -43,8 +50,9 @@ type TrainingState[T Float] struct {
 //	offset   size  field
 //	H        8     optimizer name, ASCII, padded with NUL bytes: "sgd", "momentum", "adam", "adamw"
 //	H+8      4     buffer count k, uint32, at most 2: the optimizer's buffers, each n elements
-//	H+12     4     flags, uint32: 1 when the hyperparameters are stored (st.Hyper non-nil),
-//	                 else 0; the 112 bytes of hyperparameters are then zero
+//	H+12     4     flags, uint32: bit 0 (1) when the hyperparameters are stored (st.Hyper
+//	                 non-nil; else their 112 bytes are zero), bit 1 (2) when the dropout
+//	                 generator's state follows them (st.Dropout non-nil)
 //	H+16     8     step count, uint64 (Adam's t)
 //	H+24     112   the hyperparameters (Hyperparams), fixed-width:
 //	  +0     8       LR, float64 bits
@@ -63,7 +71,9 @@ type TrainingState[T Float] struct {
 //	  +104   1       Nesterov: 0 or 1
 //	  +105   1       Schedule.Kind: 0 constant, 1 cosine, 2 step
 //	  +106   6       zero
-//	H+136    n*s   the parameters, then the k buffers in order (momentum: v;
+//	H+136    16    with flag 2 only: the dropout generator, DropoutState.Seed then Calls,
+//	                 uint64 each; D = 16 with the flag, 0 without
+//	H+136+D  n*s   the parameters, then the k buffers in order (momentum: v;
 //	                 adam and adamw: m, then v), then the CRC-32C
 //
 // Format version 2, which this gradgen reads but no longer writes, is keyed
@@ -166,13 +176,11 @@ func (s *TrainingState[T]) appendHeader(b []byte) []byte {
 	copy(name[:], s.Optimizer)
 	b = append(b, name[:]...)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(s.Buffers)))
-	if s.Hyper == nil {
-		b = binary.LittleEndian.AppendUint32(b, 0)
-		b = binary.LittleEndian.AppendUint64(b, s.Step)
-		return append(b, make([]byte, hyperSize)...)
-	}
-	b = binary.LittleEndian.AppendUint32(b, hyperStored)
+	b = binary.LittleEndian.AppendUint32(b, s.flags())
 	b = binary.LittleEndian.AppendUint64(b, s.Step)
+	if s.Hyper == nil {
+		return s.appendDropout(append(b, make([]byte, hyperSize)...))
+	}
 	h := s.Hyper
 	for _, x := range []float64{h.LR, h.WeightDecay, h.Momentum, h.Dampening, h.Beta1, h.Beta2, h.Eps, h.ClipGradNorm} {
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
@@ -188,7 +196,29 @@ func (s *TrainingState[T]) appendHeader(b []byte) []byte {
 		nesterov = 1
 	}
 	b = append(b, nesterov, byte(sc.Kind))
-	return append(b, make([]byte, 6)...)
+	return s.appendDropout(append(b, make([]byte, 6)...))
+}
+
+// appendDropout appends the dropout generator's state after the header of
+// appendHeader, when s has one.
+func (s *TrainingState[T]) appendDropout(b []byte) []byte {
+	if s.Dropout == nil {
+		return b
+	}
+	b = binary.LittleEndian.AppendUint64(b, s.Dropout.Seed)
+	return binary.LittleEndian.AppendUint64(b, s.Dropout.Calls)
+}
+
+// flags are the flags of s's header.
+func (s *TrainingState[T]) flags() uint32 {
+	var f uint32
+	if s.Hyper != nil {
+		f |= hyperStored
+	}
+	if s.Dropout != nil {
+		f |= dropoutStored
+	}
+	return f
 }
 
 // parseStateHeader checks the structure of a version-3 training state's
@@ -202,7 +232,7 @@ func parseStateHeader(hd []byte) ([]byte, error) {
 	flags := binary.LittleEndian.Uint32(hd[12:])
 	hyper := hd[24 : 24+hyperSize]
 	switch {
-	case flags&^hyperStored != 0:
+	case flags&^(hyperStored|dropoutStored) != 0:
 		return nil, fmt.Errorf("unknown flags %#x in its training state", flags)
 	case flags&hyperStored == 0:
 		if !allZero(hyper) {

@@ -225,7 +225,7 @@ func TestStateCorrupt(t *testing.T) {
 		want string
 	}{
 		{"no name", h, 0, `its optimizer name "\x00gd\x00\x00\x00\x00\x00" is not 1 to 8 bytes padded with NUL`},
-		{"flags", h + 12, 3, "unknown flags 0x3 in its training state"},
+		{"flags", h + 12, 5, "unknown flags 0x5 in its training state"},
 		{"no hyperparameters", h + 12, 0, "its training state holds no hyperparameters, but their bytes are not zero"},
 		{"nesterov", h + 24 + 104, 2, "its nesterov byte is 2, not 0 or 1"},
 		{"padding", h + 24 + 111, 1, "the padding of its hyperparameters is not zero"},
@@ -300,5 +300,45 @@ func TestStateRefusesBadHyper(t *testing.T) {
 	err := ReadState(bytes.NewReader(encodeState(t, flat(1), []float32{1}, st)), flat(1), params, into)
 	if err == nil || !strings.Contains(err.Error(), "lr must be a finite number > 0") || into.Hyper.LR != 3 || params[0] != 7 {
 		t.Errorf("ReadState of lr -1: err %v, lr %v, params %v", err, into.Hyper.LR, params)
+	}
+}
+
+// TestStateDropout: a training state with a dropout generator stores it
+// after the hyperparameters (flag 2, 16 bytes) and reads it back; a reader
+// without one skips it, and a file without one leaves the reader's as it
+// is.
+func TestStateDropout(t *testing.T) {
+	key := keyOf(mlp([]int{3}))
+	params := []float32{1, -2, 3.5}
+	for _, hyper := range []*Hyperparams{nil, {LR: 0.5}} {
+		st := &TrainingState[float32]{Optimizer: "sgd", Step: 7, Hyper: hyper, Dropout: &DropoutState{Seed: 1<<63 + 5, Calls: 12}}
+		file := encodeState(t, key, params, st)
+		text := len("float32\nW1 0.weight 3\n")
+		if want := 48 + text + pad8(text) + stateSize + dropoutSize + 3*4 + 4; len(file) != want {
+			t.Errorf("file of %d bytes, want %d", len(file), want)
+		}
+		got := &TrainingState[float32]{Optimizer: "sgd", Hyper: &Hyperparams{}, Dropout: &DropoutState{}}
+		gotP := make([]float32, 3)
+		if err := ReadState(bytes.NewReader(file), key, gotP, got); err != nil {
+			t.Fatal(err)
+		}
+		if *got.Dropout != *st.Dropout || got.Step != 7 || !slices.Equal(gotP, params) {
+			t.Errorf("read back %+v, step %d, params %v", *got.Dropout, got.Step, gotP)
+		}
+		if err := ReadState(bytes.NewReader(file), key, gotP, &TrainingState[float32]{Optimizer: "sgd"}); err != nil {
+			t.Errorf("a reader without dropout: %v", err)
+		}
+		if err := ReadParams(bytes.NewReader(file), key, gotP); err != nil {
+			t.Errorf("ReadParams: %v", err)
+		}
+		truncated := file[:len(file)-3*4-4-1]
+		if err := ReadState(bytes.NewReader(truncated), key, gotP, got); err == nil {
+			t.Errorf("a file cut inside its dropout state reads")
+		}
+	}
+	plain := encodeState(t, key, params, &TrainingState[float32]{Optimizer: "sgd", Step: 1})
+	mine := &TrainingState[float32]{Optimizer: "sgd", Dropout: &DropoutState{Seed: 3, Calls: 4}}
+	if err := ReadState(bytes.NewReader(plain), key, make([]float32, 3), mine); err != nil || *mine.Dropout != (DropoutState{3, 4}) {
+		t.Errorf("a file without dropout state: %v, left %+v", err, *mine.Dropout)
 	}
 }
