@@ -46,9 +46,15 @@ func inputPorts(n *spec.Network) []ir.Port {
 	}
 	ports := make([]ir.Port, len(n.Inputs))
 	for i, in := range n.Inputs {
-		ports[i] = ir.Port{Name: in.Name, Width: in.Width}
+		ports[i] = ir.Port{Name: in.Name, Width: in.Width, Categories: in.Categories}
 	}
 	return ports
+}
+
+// flatInputs reports whether n's functions read one flat row of its inputs,
+// each a field of the Input struct: several inputs, or an integer one.
+func flatInputs(ports []ir.Port) bool {
+	return len(ports) > 1 || ports[0].Categories > 0
 }
 
 // graphProgram builds the program of a valid graph network n.
@@ -72,7 +78,7 @@ func graphProgram(n *spec.Network, rows int) (*ir.Program, error) {
 	}
 	// Several inputs or heads are the fields of one flat row each: the
 	// functions read one input and write one output, as a chain's do.
-	if len(p.Inputs) > 1 {
+	if flatInputs(p.Inputs) {
 		p.InputFields, p.Inputs = p.Inputs, []ir.Port{{Name: "x", Width: widthOf(p.Inputs)}}
 	}
 	if len(p.Outputs) > 1 {
@@ -107,8 +113,8 @@ func denseLayers(n *spec.Network) []denseLayer {
 	var ds []denseLayer
 	for i := range n.Layers {
 		l := &n.Layers[i]
-		if !l.HasWeights() && l.LayerNorm == nil {
-			continue // add and dropout layers have no parameters
+		if l.Kind() == "add" || l.Kind() == "dropout" {
+			continue // no parameters
 		}
 		torch := l.Name
 		if torch == "" {
@@ -140,6 +146,13 @@ func graphParams(n *spec.Network, p *ir.Program) {
 		}
 		if l.LayerNorm != nil {
 			normParams(p, d, in, where)
+			continue
+		}
+		if l.Kind() == "embedding" {
+			p.AddParam(ir.Param{Name: fmt.Sprintf("E%d", d.k), Torch: or(l.WeightName, d.torch+".weight"),
+				Type: ir.Matrix(n.Categories(*l), l.Embedding), Init: ir.InitNormal, Frozen: l.Frozen, Pos: pos(l.Pos),
+				Sparse: true, IDs: l.From[0],
+				Doc: fmt.Sprintf("%s embedding table, a row per id of %s%s%s", d.what, l.From[0], where, frozenDoc(l.Frozen))})
 			continue
 		}
 		p.AddParam(ir.Param{Name: fmt.Sprintf("W%d", d.k), Torch: or(l.WeightName, d.torch+".weight"), Type: ir.Matrix(l.Dense, in),
@@ -181,7 +194,7 @@ type graphFunc struct {
 func graphForward(n *spec.Network, role ir.Role, rows int, grad bool) *ir.Func {
 	g := &graphFunc{f: &ir.Func{Name: role.String(), Role: role, Rows: rows, Grad: grad}, n: n, values: map[string]*ir.Value{}}
 	ports := inputPorts(n)
-	if len(ports) > 1 {
+	if flatInputs(ports) {
 		g.x = g.f.NewValue(ir.OpInput, ir.Batch(widthOf(ports)))
 		g.x.Name, g.x.Pos = "x", pos(n.Fields.At("inputs", n.Pos))
 	} else {
@@ -302,6 +315,8 @@ func (g *graphFunc) layer(k int) {
 		z = g.layerNorm(k, l, g.read(l.From, k, lp))
 	} else if l.Dropout != nil {
 		z = g.dropout(k, l, g.read(l.From, k, lp))
+	} else if l.Kind() == "embedding" {
+		z = g.embedding(k, l)
 	} else {
 		z = g.dense(k, l, g.read(l.From, k, lp))
 	}
@@ -328,6 +343,24 @@ func (g *graphFunc) dense(k int, l *spec.Layer, x *ir.Value) *ir.Value {
 	z := g.f.NewValue(ir.OpDense, ir.Batch(l.Dense), args...)
 	z.Name, z.Rule, z.Pos = fmt.Sprintf("z%d", k), rule, lp
 	return z
+}
+
+// embedding adds layer k, the lookup of each sample's id (its column of
+// the input row) in the table E<k>.
+func (g *graphFunc) embedding(k int, l *spec.Layer) *ir.Value {
+	off := 0
+	for _, in := range g.n.Inputs {
+		if in.Name == l.From[0] {
+			break
+		}
+		off += in.Width
+	}
+	e := g.f.NewValue(ir.OpParam, ir.Matrix(g.n.Categories(*l), l.Embedding))
+	e.Name, e.Pos = fmt.Sprintf("E%d", k), pos(l.Pos)
+	y := g.f.NewValue(ir.OpEmbed, ir.Batch(l.Embedding), g.x, e)
+	y.Aux, y.Name, y.Pos = float64(off), fmt.Sprintf("z%d", k), pos(l.Pos)
+	y.Rule = fmt.Sprintf("z%d = E%d[%s]", k, k, l.From[0])
+	return y
 }
 
 // dropout adds layer k, a dropout of x: in the training functions (those

@@ -30,6 +30,7 @@ func fieldTypes(file *File, p *ir.Program) {
 	if structIn(p) {
 		fieldStruct(file, p, "Input", "one sample: each input of the spec, in order", p.InputFields, "Inputs")
 		rowsFunc(file, p, "inputRows", "Input", "Inputs")
+		checkIDsFunc(file, p)
 	}
 	if structOut(p) {
 		doc(file, "Heads is the number of heads: the fields of Output and Target, and of HeadLosses' result.")
@@ -46,6 +47,15 @@ func fieldStruct(file *File, p *ir.Program, name, what string, ports []ir.Port, 
 		"generated functions read, so a conversion costs nothing.", name, what, width, p.DType.GoName())
 	file.Type().Id(name).StructFunc(func(g *Group) {
 		for _, port := range ports {
+			if port.Categories > 0 {
+				// An id is an int32 in its slot of the row (its first 4
+				// bytes), then padding for a float64 row.
+				g.Id(spec.FieldName(port.Name)).Int32().Comment(fmt.Sprintf("%s, an id in [0, %d)", port.Name, port.Categories))
+				if p.DType == ir.F64 {
+					g.Id("_").Int32()
+				}
+				continue
+			}
 			g.Id(spec.FieldName(port.Name)).Index(Lit(port.Width)).Add(elem(p)).Comment(fmt.Sprintf("%s, %d values", port.Name, port.Width))
 		}
 	})
@@ -90,17 +100,25 @@ func publicBatch(p *ir.Program, n string) *Statement {
 	return batchType(p, n)
 }
 
-// asRow converts the API sample name (of width n) to a row pointer.
-func asRow(p *ir.Program, name, n string) *Statement {
+// asRow converts the API sample name (of width n) to a row pointer, the
+// argument of method; an input's ids are checked first.
+func asRow(p *ir.Program, method, name, n string) *Statement {
 	if (n == "Inputs" && structIn(p)) || (n == "Outputs" && structOut(p)) {
-		return Parens(Op("*").Index(Id(n)).Add(elem(p))).Call(Qual("unsafe", "Pointer").Call(Id(name)))
+		ptr := Id(name)
+		if n == "Inputs" && hasIDs(p) {
+			ptr = Op("&").Id("checkIDs").Call(Lit(method), Qual("unsafe", "Slice").Call(Id(name), Lit(1))).Index(Lit(0))
+		}
+		return Parens(Op("*").Index(Id(n)).Add(elem(p))).Call(Qual("unsafe", "Pointer").Call(ptr))
 	}
 	return Id(name)
 }
 
-// asRows converts the API batch name to rows.
-func asRows(p *ir.Program, name, n string) *Statement {
+// asRows converts the API batch name, an argument of method, to rows; an
+// input's ids are checked first.
+func asRows(p *ir.Program, method, name, n string) *Statement {
 	switch {
+	case n == "Inputs" && structIn(p) && hasIDs(p):
+		return Id("inputRows").Call(Id("checkIDs").Call(Lit(method), Id(name)))
 	case n == "Inputs" && structIn(p):
 		return Id("inputRows").Call(Id(name))
 	case n == "Outputs" && structOut(p):
@@ -139,7 +157,7 @@ func headLossesMethod(file *File, p *ir.Program) {
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("HeadLosses").Params(
 		Id("xs").Add(publicBatch(p, "Inputs")), Id("ts").Add(publicBatch(p, "Outputs")),
 	).Params(Id("h").Index(Id("Heads")).Add(elem(p))).Block(
-		Return(Id("m").Dot("headLosses").Call(asRows(p, "xs", "Inputs"), asRows(p, "ts", "Outputs"))),
+		Return(Id("m").Dot("headLosses").Call(asRows(p, "HeadLosses", "xs", "Inputs"), asRows(p, "HeadLosses", "ts", "Outputs"))),
 	)
 	file.Comment("headLosses is HeadLosses over the batch as rows.")
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("headLosses").Params(batchParams(p)...).Params(

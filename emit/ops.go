@@ -81,6 +81,8 @@ func init() {
 		ir.OpNormalize:      emitNormalize,
 		ir.OpNormalizeGrad:  emitNormalizeGrad,
 		ir.OpDropout:        emitDropout,
+		ir.OpEmbed:          emitEmbed,
+		ir.OpEmbedGrad:      emitEmbedGrad,
 	}
 	for _, op := range ir.Ops() {
 		if op.Info().Class == ir.Elementwise {

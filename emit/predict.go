@@ -27,7 +27,7 @@ func newModel(file *File, p *ir.Program) {
 func predictMethod(file *File, p *ir.Program) {
 	f := p.Func(ir.RolePredict)
 	a := modelArgs(f)
-	a.x, a.y = asRow(p, "x", "Inputs"), asRow(p, "y", "Outputs")
+	a.x, a.y = asRow(p, "Predict", "x", "Inputs"), asRow(p, "Predict", "y", "Outputs")
 	switch outputMap(p) {
 	case ir.OpSoftmax:
 		doc(file, "Predict writes the network's output for x to y: the softmax of the last layer's output,\nthe probability of each class. The loss reads the logits under it.")

@@ -62,7 +62,7 @@ func batchMethod(file *File, p *ir.Program, name, text string, body ...Code) {
 		return
 	}
 	impl := batchMethodName(p, name)
-	xs, ts := asRows(p, "xs", "Inputs"), asRows(p, "ts", "Outputs")
+	xs, ts := asRows(p, name, "xs", "Inputs"), asRows(p, name, "ts", "Outputs")
 	if !hasLabels(p) {
 		// The structs of the batch, as the rows the impl reads.
 		model().Id(name).Params(Id("xs").Add(publicBatch(p, "Inputs")), Id("ts").Add(publicBatch(p, "Outputs"))).Add(elem(p)).Block(
@@ -83,7 +83,7 @@ func batchMethod(file *File, p *ir.Program, name, text string, body ...Code) {
 		"without making them. A label out of range panics naming the sample, before anything changes.", name, name, name)
 	model().Id(name+"Labels").Params(Id("xs").Add(publicBatch(p, "Inputs")), Id("labels").Index().Int32()).Add(elem(p)).Block(
 		rt("CheckLabels").Call(Lit(p.Package), Lit(name+"Labels"), Len(Id("xs")), Id("labels"), Id("Outputs")),
-		Return(Id("m").Dot(impl).Call(asRows(p, "xs", "Inputs"), Nil(), Id("labels"))),
+		Return(Id("m").Dot(impl).Call(asRows(p, name+"Labels", "xs", "Inputs"), Nil(), Id("labels"))),
 	)
 	docf(file, "%s is %s over a batch with targets ts or labels ls, the other nil.", impl, name)
 	model().Id(impl).Params(batchParams(p)...).Add(elem(p)).Block(body...)

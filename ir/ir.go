@@ -424,8 +424,13 @@ type Param struct {
 	// Transposed says that outside gradgen (safetensors files, ONNX) the
 	// weight is kept as its transpose, [in][out].
 	Transposed bool
-	Pos        Pos
-	Doc        string // a short description for the generated field's comment
+	// Sparse marks an embedding table, whose gradient is zero outside the
+	// rows of the batch's ids: Backward clears and Step (SGD without weight
+	// decay) updates only those rows. IDs names the input of the ids.
+	Sparse bool
+	IDs    string
+	Pos    Pos
+	Doc    string // a short description for the generated field's comment
 }
 
 // Init is how Params.Init sets a parameter, as PyTorch's module initialises
@@ -552,6 +557,10 @@ func (k OptimizerKind) StateCopies() int {
 type Port struct {
 	Name  string // x, y: the derivation's name, and the Go name emit gives it
 	Width int
+	// Categories, for an input, makes it an integer id in [0, Categories)
+	// (its Width is 1): an int32 field of Input, whose bits the row's slot
+	// holds, which only Embed reads.
+	Categories int
 }
 
 // Widths formats the widths of ports as the package doc and dumps print

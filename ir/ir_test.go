@@ -40,7 +40,7 @@ func TestBar(t *testing.T) {
 
 // small builds x → Affine → ReLU → MSE with parameter W.
 func small() (*Program, *Func, []*Value) {
-	p := &Program{Package: "t", Inputs: []Port{{"x", 2}}, Outputs: []Port{{"y", 3}}, Params: []Param{{Name: "W", Type: Matrix(3, 2), Init: InitLinearWeight, FanIn: 2}}}
+	p := &Program{Package: "t", Inputs: []Port{{Name: "x", Width: 2}}, Outputs: []Port{{Name: "y", Width: 3}}, Params: []Param{{Name: "W", Type: Matrix(3, 2), Init: InitLinearWeight, FanIn: 2}}}
 	f := &Func{Name: "train", Rows: 4}
 	x := f.NewValue(OpInput, Batch(2))
 	x.Name = "x"

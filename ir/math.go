@@ -210,6 +210,17 @@ var opMath = map[Op]Math{
 		Why: elementwiseWhy + ` The mask $m$ is a function of the call, the layer, the sample and the column ` +
 			`(the uniform draws $u$), so the backward pass draws it again instead of storing it.`,
 	},
+	OpEmbed: {
+		Def: func(y string, a []string, _ float64) string {
+			return fmt.Sprintf(`%s = %s^\top \operatorname{onehot}(\mathit{id}) = %[2]s_{\mathit{id},:}`, y, a[1])
+		},
+		Jacobians: func(y string, a []string, _ float64) []string {
+			return []string{"", fmt.Sprintf(`\frac{\partial %s_j}{\partial %s_{kj}} = \mathbb{1}[k = \mathit{id}]`, y, a[1])}
+		},
+		Why: `The lookup is linear in the table with a one-hot Jacobian, so the table's gradient is $\bar{y}$ added to ` +
+			`the id's row: a scatter-add over the rows the batch touches, summed in the batch's order. The ids take none.`,
+	},
+	OpEmbedGrad:     {Def: def(`%s_{\mathit{id},:} \mathrel{+}= %s \quad\text{(summed over the batch)}`)},
 	OpNormalizeGrad: {Def: def(`%s = \frac{1}{\sigma} \left(%s - \operatorname{mean} %[2]s - %[3]s \operatorname{mean}(%[2]s \odot %[3]s)\right)`)},
 }
 

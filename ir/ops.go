@@ -67,6 +67,11 @@ const (
 	// (runtime.DropRow), p = Aux; its gradient is the same op on ȳ.
 	OpDropout
 
+	// Embeddings: y = E[id] on each row, with id the integer at column Aux
+	// of the input row x; Ē[id] += ȳ, row by row in order.
+	OpEmbed
+	OpEmbedGrad
+
 	numOps
 )
 
@@ -231,6 +236,8 @@ func init() {
 		OpMul:           {Name: "Mul", Class: Elementwise, Type: broadcastType, VJP: mulVJP},
 		OpNormalizeGrad: {Name: "NormalizeGrad", Class: Producer, Type: sameType3, Backward: true},
 		OpDropout:       {Name: "Dropout", Class: Producer, Type: unaryType, VJP: dropoutVJP},
+		OpEmbed:         {Name: "Embed", Class: Producer, Type: embedType, VJP: embedVJP},
+		OpEmbedGrad:     {Name: "EmbedGrad", Class: Reduction, Type: embedGradType, Backward: true},
 	}
 	if len(opTable) != int(numOps) {
 		panic("ir: the op table ends before the last built-in op") // every op needs a row
@@ -366,6 +373,18 @@ func mulVJP(f *Func, v, gy *Value) []*Value {
 	sum.Name, sum.Pos = gradName(b), v.Pos
 	sum.Rule = fmt.Sprintf("%s += Σ_rows %s ⊙ %s", sum.Label(), gy.Label(), a.Label())
 	return []*Value{ga, sum}
+}
+
+// embedVJP: y = E[id] = Eᵀ onehot(id) is linear in E, with ∂yⱼ/∂E_kj =
+// 1[k = id], so Ē = onehot(id) ȳᵀ: ȳ added to the id's row, summed over the
+// batch (a scatter-add over the rows the batch touches). The ids take no
+// gradient.
+func embedVJP(f *Func, v, gy *Value) []*Value {
+	x, e := v.Args[0], v.Args[1]
+	ge := f.NewValue(OpEmbedGrad, e.Type, gy, x)
+	ge.Aux, ge.Name, ge.Pos = v.Aux, gradName(e), v.Pos
+	ge.Rule = fmt.Sprintf("%s[id] += %s, id = %s[%d]", ge.Label(), gy.Label(), x.Label(), int(v.Aux))
+	return []*Value{nil, ge}
 }
 
 // dropoutVJP: y = z ⊙ m, with the mask m a constant of the call, has the
@@ -519,6 +538,32 @@ func broadcastType(v *Value) (Type, error) {
 		return Type{}, fmt.Errorf("%s of %s and %s: want [B][n] and [B][n] or [n]", v.Op, a.Format(F32), b.Format(F32))
 	}
 	return a, nil
+}
+
+// embedType: the input row x [B][n] (whose column Aux holds the id) and the
+// table E [C][D] → [B][D].
+func embedType(v *Value) (Type, error) {
+	if err := argc(v, 2); err != nil {
+		return Type{}, err
+	}
+	x, e := v.Args[0].Type, v.Args[1].Type
+	if !isBatchVec(x) || e.Batched || len(e.Dims) != 2 || v.Aux < 0 || int(v.Aux) >= x.Cols() {
+		return Type{}, fmt.Errorf("%s of %s at column %v and %s: want a row with the id and [C][D]", v.Op, x.Format(F32), v.Aux, e.Format(F32))
+	}
+	return Batch(e.Dims[1]), nil
+}
+
+// embedGradType: ȳ [B][D] and the input row x → the table's [C][D], the
+// value's own type.
+func embedGradType(v *Value) (Type, error) {
+	if err := argc(v, 2); err != nil {
+		return Type{}, err
+	}
+	g, x := v.Args[0].Type, v.Args[1].Type
+	if !isBatchVec(g) || !isBatchVec(x) || v.Type.Batched || len(v.Type.Dims) != 2 || v.Type.Dims[1] != g.Cols() {
+		return Type{}, fmt.Errorf("%s of %s into %s: want [B][D] into [C][D]", v.Op, g.Format(F32), v.Type.Format(F32))
+	}
+	return v.Type, nil
 }
 
 // sameType3: three batched operands of one type → that type.

@@ -124,8 +124,12 @@ func (v *Value) LongString(d DType) string {
 		fmt.Fprintf(&b, " α=%g", v.Aux)
 	}
 	switch {
-	case v.Op == OpSlice || v.Op == OpColumns:
+	case v.Op == OpSlice || v.Op == OpColumns || v.Op == OpEmbed || v.Op == OpEmbedGrad:
 		fmt.Fprintf(&b, " off=%g", v.Aux)
+	case v.Op == OpNormalize || v.Op == OpNormalizeGrad:
+		fmt.Fprintf(&b, " ε=%g", v.Aux)
+	case v.Op == OpDropout:
+		fmt.Fprintf(&b, " p=%g layer=%d", v.Aux, v.Port)
 	case v.Op.Info().Class != Elementwise && v.LossWeight() != 1:
 		fmt.Fprintf(&b, " weight=%g", v.Aux) // a weighted loss term or its gradient
 	}

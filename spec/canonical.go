@@ -26,8 +26,9 @@ type canonical struct {
 }
 
 type canonicalPort struct {
-	Name  string `json:"name"`
-	Width int    `json:"width"`
+	Name       string `json:"name"`
+	Width      int    `json:"width"`
+	Categories int    `json:"categories,omitempty"`
 }
 
 type canonicalHead struct {
@@ -52,7 +53,8 @@ type canonicalLayer struct {
 	LayerNorm  *struct {
 		Eps float64 `json:"eps"`
 	} `json:"layer_norm,omitempty"`
-	Dropout *float64 `json:"dropout,omitempty"`
+	Dropout   *float64 `json:"dropout,omitempty"`
+	Embedding int      `json:"embedding,omitempty"`
 }
 
 type canonicalOpt struct {
@@ -81,7 +83,7 @@ func (n *Network) Canonical() []byte {
 		c.Layers = append(c.Layers, canonicalLayerOf(l))
 	}
 	for _, p := range m.Inputs {
-		c.Inputs = append(c.Inputs, canonicalPort{Name: p.Name, Width: p.Width})
+		c.Inputs = append(c.Inputs, canonicalPort{Name: p.Name, Width: p.Width, Categories: p.Categories})
 	}
 	for _, h := range m.Outputs {
 		c.Outputs = append(c.Outputs, canonicalHead{Name: h.Name, Layer: canonicalLayerOf(h.Layer), Loss: h.Loss, Weight: h.Weight})
@@ -106,7 +108,8 @@ func (n *Network) Canonical() []byte {
 // canonicalLayerOf is the canonical form of a layer.
 func canonicalLayerOf(l Layer) canonicalLayer {
 	cl := canonicalLayer{Dense: l.Dense, Activation: l.Activation, Bias: !l.NoBias, Frozen: l.Frozen,
-		WeightName: l.WeightName, BiasName: l.BiasName, Transposed: l.Transposed, Name: l.Name, From: l.From, Add: l.Add}
+		WeightName: l.WeightName, BiasName: l.BiasName, Transposed: l.Transposed, Name: l.Name, From: l.From, Add: l.Add,
+		Embedding: l.Embedding}
 	if l.Activation == LeakyReLU {
 		cl.Slope = l.Slope
 	}

@@ -18,7 +18,7 @@ func (n *Network) IsGraph() bool {
 		return true
 	}
 	for _, l := range n.Layers {
-		if l.Name != "" || len(l.From) > 0 || len(l.Add) > 0 || l.LayerNorm != nil || l.Dropout != nil {
+		if l.Name != "" || len(l.From) > 0 || len(l.Add) > 0 || l.Kind() != "dense" {
 			return true
 		}
 	}
@@ -60,7 +60,7 @@ func (v *validator) graph() {
 		v.errorf(v.at(n.Fields, "loss", n.Pos), "loss cannot be given with outputs: each head has its own loss")
 	}
 	g := &graphCheck{v: v, widths: map[string]int{}, kinds: map[string]string{}, fields: map[string]string{},
-		layerOf: map[string]int{}, readBy: map[int]bool{}}
+		layerOf: map[string]int{}, readBy: map[int]bool{}, ids: map[string]bool{}}
 	g.inputs()
 	for i := range n.Layers {
 		g.layer(i + 1)
@@ -109,6 +109,7 @@ type graphCheck struct {
 	layerOf map[string]int
 	readBy  map[int]bool
 	lastK   int
+	ids     map[string]bool // the integer inputs, which only embedding layers read
 }
 
 // define records a value named name of width w, at pos.
@@ -157,10 +158,16 @@ func (g *graphCheck) inputs() {
 	n := g.v.n
 	for _, p := range n.Inputs {
 		w := p.Width
-		if !g.v.width(g.v.at(nil, "", p.Pos, n.Pos), "input "+quote(p.Name), w) {
+		pos := g.v.at(nil, "", p.Pos, n.Pos)
+		if p.Categories != 0 {
+			if !(p.Categories >= 1 && p.Categories <= MaxCategories) {
+				g.v.errorf(pos, "input %s: categories must be from 1 to %d, got %d", quote(p.Name), MaxCategories, p.Categories)
+			}
+			g.ids[p.Name] = true
+		} else if !g.v.width(pos, "input "+quote(p.Name), w) {
 			w = 0
 		}
-		g.define(g.v.at(nil, "", p.Pos, n.Pos), "input", p.Name, w)
+		g.define(pos, "input", p.Name, w)
 	}
 	switch {
 	case len(n.Inputs) == 1:
@@ -183,6 +190,8 @@ func (g *graphCheck) read(pos Pos, what string, names []string) []int {
 			g.v.errorf(pos, "%s %s is not an input or an earlier layer (names so far: %s)%s", what, quote(name), g.known(), g.didYouMean(name))
 		case kind == "head":
 			g.v.errorf(pos, "%s %s is a head; layers and heads read inputs and layers", what, quote(name))
+		case g.ids[name]:
+			g.v.errorf(pos, "%s %s is an integer input (categories): only an embedding layer reads it", what, quote(name))
 		default:
 			ws[i] = g.widths[name]
 		}
@@ -248,6 +257,13 @@ func (g *graphCheck) layer(i int) {
 				break
 			}
 		}
+	case l.Kind() == "embedding":
+		pos := v.at(l.Fields, "from", l.Pos, v.n.Pos)
+		if len(l.From) != 1 || !g.ids[l.From[0]] {
+			v.errorf(pos, "%sembedding reads one integer input (from: item, with item: {categories: N} among the inputs), got from: [%s]", prefix, strings.Join(l.From, ", "))
+		}
+		g.mark(l.From)
+		w = l.Embedding
 	case len(l.From) > 0:
 		ws := g.read(v.at(l.Fields, "from", l.Pos, v.n.Pos), prefix+"from:", l.From)
 		if !l.HasWeights() {
@@ -381,8 +397,11 @@ func (n *Network) Fans() (layerIn, layerOut, headIn []int) {
 		case len(l.From) > 0:
 			in = sum(l.From)
 		}
-		if l.LayerNorm != nil || l.Dropout != nil {
+		switch l.Kind() {
+		case "layer_norm", "dropout":
 			out = in // the width of what it reads
+		case "embedding":
+			out = max(l.Embedding, 0)
 		}
 		layerIn, layerOut = append(layerIn, in), append(layerOut, out)
 		if l.Name != "" {

@@ -103,10 +103,41 @@ func (n *Network) Widths() []int {
 	return w
 }
 
+// paramShape returns the number of parameters of layer l, reading in
+// values and giving out, as a·b + c: a dense layer's weight out×in and its
+// bias out; a layer_norm's γ and β, 2·out; an embedding's table,
+// categories×out. Negative widths count as zero.
+func (n *Network) paramShape(l Layer, in, out int) (a, b, c int) {
+	in, out = max(in, 0), max(out, 0)
+	switch l.Kind() {
+	case "dense":
+		if !l.NoBias {
+			c = out
+		}
+		return out, in, c
+	case "layer_norm":
+		return 0, 0, 2 * out
+	case "embedding":
+		return n.Categories(l), out, 0
+	}
+	return 0, 0, 0
+}
+
+// Categories is the number of ids of the integer input an embedding layer
+// reads, 0 when it reads none.
+func (n *Network) Categories(l Layer) int {
+	for _, p := range n.Inputs {
+		if len(l.From) == 1 && p.Name == l.From[0] {
+			return max(p.Categories, 0)
+		}
+	}
+	return 0
+}
+
 // NumParams returns the number of trainable parameters: for each dense
-// layer and head Dense×fan-in weights plus Dense biases unless NoBias, and
-// for each layer_norm γ and β of its width (add and dropout layers have
-// none), with the widths of Fans. Negative widths count
+// layer and head Dense×fan-in weights plus Dense biases unless NoBias, for
+// each layer_norm γ and β of its width, for each embedding its table (add
+// and dropout layers have none; see paramShape), with the widths of Fans. Negative widths count
 // as zero, and a count beyond math.MaxInt64 saturates at math.MaxInt64, so the
 // result is meaningful only for a Network that validates.
 func (n *Network) NumParams() int64 {
@@ -116,21 +147,14 @@ func (n *Network) NumParams() int64 {
 	var total uint64
 	layerIn, layerOut, headIn := n.Fans()
 	count := func(l Layer, in, out int) bool {
-		var hi, p uint64
-		switch {
-		case l.LayerNorm != nil:
-			p = 2 * uint64(max(out, 0)) // γ and β
-		case l.HasWeights():
-			hi, p = bits.Mul64(uint64(max(out, 0)), uint64(max(in, 0)))
-		}
+		a, b, c := n.paramShape(l, in, out)
+		hi, p := bits.Mul64(uint64(a), uint64(b))
 		if hi != 0 {
 			return false
 		}
 		var carry uint64
-		if !l.NoBias && l.HasWeights() {
-			if p, carry = bits.Add64(p, uint64(max(out, 0)), 0); carry != 0 {
-				return false
-			}
+		if p, carry = bits.Add64(p, uint64(c), 0); carry != 0 {
+			return false
 		}
 		total, carry = bits.Add64(total, p, 0)
 		return carry == 0 && total <= math.MaxInt64

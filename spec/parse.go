@@ -19,7 +19,7 @@ import (
 // The keys of each mapping of a spec, in the order messages list them.
 var (
 	networkKeys   = []string{"package", "dtype", "input", "inputs", "layers", "loss", "outputs", "optimizer", "onnx"}
-	layerKeys     = []string{"dense", "activation", "slope", "bias", "trainable", "name", "from", "add", "layer_norm", "dropout"}
+	layerKeys     = []string{"dense", "activation", "slope", "bias", "trainable", "name", "from", "add", "layer_norm", "dropout", "embedding"}
 	headKeys      = []string{"dense", "activation", "slope", "bias", "trainable", "from", "loss", "weight"}
 	optimizerKeys = []string{"sgd", "momentum", "adam", "adamw", "clip_grad_norm", "schedule"}
 	sgdKeys       = []string{"lr", "weight_decay"}
@@ -535,9 +535,9 @@ func (p *parser) layer(l *Layer, i int, v *yaml.Node) {
 
 	p.graphLayerKeys(l, vals, skipPrefix, prefix)
 	p.normLayerKeys(l, vals, skipPrefix, prefix)
-	kind := l.Fields.has("add") || l.Fields.has("layer_norm") || l.Fields.has("dropout")
+	kind := l.Fields.has("add") || l.Fields.has("layer_norm") || l.Fields.has("dropout") || l.Fields.has("embedding")
 	if !p.field(vals, l.Fields, skipPrefix, "dense", p.intTo(&l.Dense, prefix+"dense")) && !kind {
-		p.missing(l.Pos, skipPrefix, "dense", where, "the layer's output width, an integer >= 1; or add, layer_norm or dropout")
+		p.missing(l.Pos, skipPrefix, "dense", where, "the layer's output width, an integer >= 1; or add, layer_norm, dropout or embedding")
 	}
 	p.field(vals, l.Fields, skipPrefix, "activation",
 		stringTo(p, &l.Activation, prefix+"activation", "one of "+list(activationNames)))

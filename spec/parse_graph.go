@@ -26,13 +26,30 @@ func (p *parser) inputs(n *Network, v *yaml.Node) bool {
 			continue
 		}
 		port := Port{Name: k.Value, Pos: p.pos(m.Content[i])}
-		if !p.intTo(&port.Width, "input "+quote(k.Value))(w) {
+		if resolve(w).Kind == yaml.MappingNode {
+			if !p.categorical(&port, w) {
+				ok = false
+				continue
+			}
+		} else if !p.intTo(&port.Width, "input "+quote(k.Value))(w) {
 			ok = false
 			continue
 		}
 		n.Inputs = append(n.Inputs, port)
 	}
 	return ok
+}
+
+// categorical decodes an integer input, {categories: N}, into port.
+func (p *parser) categorical(port *Port, v *yaml.Node) bool {
+	what := "input " + quote(port.Name)
+	vals, _ := p.section(v, what, "inputs[]", "the key categories, the number of ids")
+	if !p.field(vals, Positions{}, "", "categories", p.intTo(&port.Categories, what+": categories")) {
+		p.errorf(p.pos(v), "%s: missing key categories (the number of ids, such as {categories: 5000})", what)
+		return false
+	}
+	port.Width = 1
+	return true
 }
 
 // names decodes a name or a sequence of names (from:, add:) into dst.
@@ -85,6 +102,7 @@ func (p *parser) normLayerKeys(l *Layer, vals map[string]*yaml.Node, skipPrefix,
 		p.field(vals, l.LayerNorm.Fields, skipPrefix+"layer_norm.", "eps", p.floatTo(&l.LayerNorm.Eps, prefix+"layer_norm: eps"))
 		return true
 	})
+	p.field(vals, l.Fields, skipPrefix, "embedding", p.intTo(&l.Embedding, prefix+"embedding"))
 	p.field(vals, l.Fields, skipPrefix, "dropout", func(v *yaml.Node) bool {
 		l.Dropout = &Dropout{Pos: p.pos(v)}
 		return p.floatTo(&l.Dropout.P, prefix+"dropout")(v)

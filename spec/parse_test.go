@@ -302,7 +302,7 @@ var standInCases = []struct {
 	name: "a valid value under a misspelt key still makes the spec invalid",
 	src:  "package: p\ninput: 2\nlayers: [{units: 1}]\nloss: mse\n",
 	want: []string{
-		`x.yaml:3:11: unknown key "units" in layer 1 (allowed: dense, activation, slope, bias, trainable, name, from, add, layer_norm, dropout) (did you mean "dense"?)`,
+		`x.yaml:3:11: unknown key "units" in layer 1 (allowed: dense, activation, slope, bias, trainable, name, from, add, layer_norm, dropout, embedding) (did you mean "dense"?)`,
 	},
 }, {
 	name: "the key given as well: the misspelt one stands in for nothing",

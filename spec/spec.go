@@ -134,6 +134,10 @@ type Layer struct {
 	// learnable γ (initially 1) and shifted by β (0). It may take an
 	// activation.
 	LayerNorm *LayerNorm
+	// Embedding makes the layer nn.Embedding(categories, Embedding) over an
+	// integer input (YAML: embedding: 16, from: item): each sample's id
+	// selects a row of a learnable table, initialised from N(0, 1).
+	Embedding int
 	// Dropout makes the layer nn.Dropout(p) (YAML: dropout: p) instead of
 	// a dense layer: in Backward and Train each value is zeroed with
 	// probability p and the others scaled by 1/(1−p); Predict and Loss
@@ -151,8 +155,12 @@ type Layer struct {
 	Transposed bool
 
 	Pos    Pos       // where the layer's mapping starts
-	Fields Positions // "dense", "activation", "slope", "bias", "trainable", "name", "from", "add", "layer_norm", "dropout"
+	Fields Positions // "dense", "activation", "slope", "bias", "trainable", "name", "from", "add", "layer_norm", "dropout", "embedding"
 }
+
+// MaxCategories is the most ids an integer input may have: an id is an
+// int32.
+const MaxCategories = 1<<31 - 1
 
 // DefaultEps is layer_norm's ε when the spec leaves it out, nn.LayerNorm's.
 const DefaultEps = 1e-5
@@ -182,6 +190,8 @@ func (l *Layer) Kind() string {
 		return "layer_norm"
 	case l.Dropout != nil:
 		return "dropout"
+	case l.Embedding != 0 || l.Fields.has("embedding"):
+		return "embedding"
 	}
 	return "dense"
 }
@@ -190,11 +200,14 @@ func (l *Layer) Kind() string {
 func (l *Layer) HasWeights() bool { return l.Kind() == "dense" }
 
 // Port is a named input of a graph network: a vector of Width values per
-// sample (YAML: inputs: {obs: 12}).
+// sample (YAML: inputs: {obs: 12}), or, with Categories, one integer id per
+// sample in [0, Categories) (YAML: inputs: {item: {categories: 5000}}),
+// which only embedding layers read; its Width is then 1.
 type Port struct {
-	Name  string
-	Width int
-	Pos   Pos // where the name is
+	Name       string
+	Width      int
+	Categories int
+	Pos        Pos // where the name is
 }
 
 // Head is a named output of a graph network (YAML: outputs: {value:

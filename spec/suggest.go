@@ -40,6 +40,7 @@ var (
 	cosineVocab    = vocabulary{words: cosineKeys, aliases: settingAliases}
 	stepVocab      = vocabulary{words: stepKeys, aliases: settingAliases}
 	layerNormVocab = vocabulary{words: layerNormKeys, aliases: settingAliases}
+	inputVocab     = vocabulary{words: []string{"categories"}, aliases: map[string][]string{"categories": {"num_embeddings", "vocab", "vocab_size", "classes", "ids"}}}
 
 	dtypeVocab      = vocabulary{words: dtypeNames, aliases: dtypeAliases}
 	activationVocab = vocabulary{words: activationNames, aliases: activationAliases, notes: activationNotes}
@@ -76,6 +77,8 @@ func keyVocab(path string) (vocabulary, bool) {
 		return stepVocab, true
 	case "layers[].layer_norm":
 		return layerNormVocab, true
+	case "inputs[]":
+		return inputVocab, true
 	}
 	return vocabulary{}, false
 }
@@ -100,6 +103,7 @@ var (
 		"trainable":  {"requires_grad", "train", "learnable"},
 		"layer_norm": {"norm", "ln"},
 		"dropout":    {"drop", "dropout_rate"},
+		"embedding":  {"embedding_dim", "embed", "emb"},
 	}
 	settingAliases = map[string][]string{
 		"lr":           {"learning_rate", "lr_rate"},

@@ -217,21 +217,27 @@ func (v *validator) layer(i int, l *Layer) bool {
 func (v *validator) layerKind(key, prefix string, l *Layer) {
 	fallback := []Pos{l.Pos, v.n.Pos}
 	var kinds []string
-	for _, k := range []string{"dense", "add", "layer_norm", "dropout"} {
+	for _, k := range []string{"dense", "add", "layer_norm", "dropout", "embedding"} {
 		if l.Fields.has(k) || k == "dense" && l.Dense != 0 || k == "add" && len(l.Add) > 0 ||
-			k == "layer_norm" && l.LayerNorm != nil || k == "dropout" && l.Dropout != nil {
+			k == "layer_norm" && l.LayerNorm != nil || k == "dropout" && l.Dropout != nil || k == "embedding" && l.Embedding != 0 {
 			kinds = append(kinds, k)
 		}
 	}
 	if len(kinds) > 1 && !slices.Equal(kinds, []string{"dense", "add"}) { // dense with add has its own message
-		v.errorf(v.at(l.Fields, kinds[1], fallback...), "%s%s cannot go with %s: a layer is one of dense, add, layer_norm and dropout", prefix, kinds[1], kinds[0])
+		v.errorf(v.at(l.Fields, kinds[1], fallback...), "%s%s cannot go with %s: a layer is one of dense, add, layer_norm, dropout and embedding", prefix, kinds[1], kinds[0])
 		return
 	}
 	if l.HasWeights() {
 		return
 	}
+	if l.Kind() == "embedding" && !v.skipped(key+".embedding") {
+		v.width(v.at(l.Fields, "embedding", fallback...), prefix+"embedding", l.Embedding)
+	}
 	for _, k := range []string{"bias", "slope", "activation", "trainable"} {
-		allowed := k == "activation" || k == "slope" || k == "trainable" && l.LayerNorm != nil
+		allowed := k == "activation" || k == "slope" || k == "trainable" && (l.LayerNorm != nil || l.Kind() == "embedding")
+		if l.Kind() == "embedding" && (k == "activation" || k == "slope") {
+			allowed = false // nn.Embedding has none: a layer after it may
+		}
 		if l.Fields.has(k) && (!allowed || l.Dropout != nil) && len(l.Add) == 0 {
 			v.errorf(v.at(l.Fields, k, fallback...), "%s%s does not go with %s", prefix, k, l.Kind())
 		}
@@ -250,7 +256,7 @@ func (v *validator) layerKind(key, prefix string, l *Layer) {
 // train, which is not what anyone means.
 func (v *validator) frozen() {
 	for _, l := range v.n.Layers {
-		if !l.Frozen && (l.HasWeights() || l.LayerNorm != nil) {
+		if !l.Frozen && (l.HasWeights() || l.LayerNorm != nil || l.Kind() == "embedding") {
 			return
 		}
 	}
@@ -475,10 +481,9 @@ func (n *Network) modelBytes() *big.Int {
 	}
 	var p big.Int
 	add := func(l Layer, in, out int) {
-		p.Mul(big.NewInt(int64(out)), big.NewInt(int64(in)))
-		if !l.NoBias && len(l.Add) == 0 {
-			p.Add(&p, big.NewInt(int64(out)))
-		}
+		a, b, c := n.paramShape(l, in, out)
+		p.Mul(big.NewInt(int64(a)), big.NewInt(int64(b)))
+		p.Add(&p, big.NewInt(int64(c)))
 		params.Add(params, &p)
 		sumWidths.Add(sumWidths, big.NewInt(int64(out)))
 	}

@@ -1,0 +1,173 @@
+package emit
+
+import (
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/gradgen/gradgen/build"
+	"github.com/gradgen/gradgen/internal/testmod"
+	"github.com/gradgen/gradgen/passes"
+	"github.com/gradgen/gradgen/spec"
+)
+
+// embedSpecs are networks with embeddings, in float64 (whose Input pads
+// each int32 id to a float64 slot): two integer inputs beside a float one,
+// and one of them read by two embedding layers, each with its table.
+var embedSpecs = map[string]string{
+	"emb64": `package: emb64
+dtype: float64
+inputs:
+  user: {categories: 7}
+  features: 3
+  item: {categories: 11}
+layers:
+  - name: u
+    from: user
+    embedding: 4
+  - name: i
+    from: item
+    embedding: 3
+  - name: i2
+    from: item
+    embedding: 2
+  - from: [features, u, i]
+    dense: 6
+    activation: tanh
+  - name: n
+    layer_norm: {}
+outputs:
+  y:
+    from: [n, i2]
+    dense: 2
+    loss: mse
+optimizer:
+  sgd: {lr: 0.1}
+`,
+}
+
+// TestEmbeddingGradients: the generated Backward's gradient is the
+// derivative of Loss for every parameter, the table rows no id of the batch
+// names included (gradient 0), on a batch with repeated ids; Train
+// allocates nothing; an id out of range panics naming the sample.
+func TestEmbeddingGradients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module of generated packages")
+	}
+	dir := t.TempDir()
+	testmod.Write(t, dir, testmod.Module{Path: "example.com/toy"})
+	for pkg, src := range embedSpecs {
+		n, err := spec.Parse(pkg+".yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := build.Program(n, build.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := passes.Run(p, "", true); err != nil {
+			t.Fatalf("%s: %v", pkg, err)
+		}
+		code, err := Source(p)
+		if err != nil {
+			t.Fatalf("%s: %v", pkg, err)
+		}
+		writeFile(t, filepath.Join(dir, pkg, pkg+"_gen.go"), string(code))
+		writeFile(t, filepath.Join(dir, pkg, pkg+"_test.go"), embedTest(pkg))
+	}
+	cmd := exec.Command("go", "test", "-count=1", "./...")
+	cmd.Dir, cmd.Env = dir, testmod.Env(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("a network with embeddings fails its tests: %v\n%s", err, out)
+	}
+}
+
+func embedTest(pkg string) string {
+	return `package ` + pkg + `
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func batch(n int) ([]Input, [][Outputs]float64) {
+	xs, ts := make([]Input, n), make([][Outputs]float64, n)
+	for k := range xs {
+		xs[k].User = int32(k*5%7)
+		xs[k].Item = int32(k*3%4) // ids 0 to 3 of 11, repeated
+		for j := range xs[k].Features {
+			xs[k].Features[j] = math.Sin(float64(7*k+j) + 1)
+		}
+		for j := range ts[k] {
+			ts[k][j] = math.Cos(float64(3*k + j))
+		}
+	}
+	return xs, ts
+}
+
+func TestBackwardIsTheDerivative(t *testing.T) {
+	for _, n := range []int{5, 70} {
+		m := NewModel(1)
+		xs, ts := batch(n)
+		m.Backward(xs, ts)
+		p, g := m.Params.Slice(), append([]float64(nil), m.Grad.Slice()...)
+		for i := range p {
+			const h = 1e-6
+			old := p[i]
+			p[i] = old + h
+			up := m.Loss(xs, ts)
+			p[i] = old - h
+			down := m.Loss(xs, ts)
+			p[i] = old
+			if fd := (up - down) / (2 * h); math.Abs(fd-g[i]) > 1e-6*math.Max(1, math.Abs(fd)) {
+				t.Errorf("batch %d, parameter %d: Backward %.10g, central difference %.10g", n, i, g[i], fd)
+			}
+		}
+		for r := 4; r < len(m.Grad.E2); r++ {
+			if m.Grad.E2[r] != ([3]float64{}) {
+				t.Errorf("row %d of the item table, which no sample names, has gradient %v", r, m.Grad.E2[r])
+			}
+		}
+	}
+}
+
+func TestTrainAllocatesNothing(t *testing.T) {
+	m := NewModel(1)
+	for _, n := range []int{5, 70} {
+		xs, ts := batch(n)
+		if a := testing.AllocsPerRun(5, func() { m.Train(xs, ts) }); a != 0 {
+			t.Errorf("batch %d: Train allocates %v times", n, a)
+		}
+	}
+}
+
+func TestIDOutOfRange(t *testing.T) {
+	m := NewModel(1)
+	xs, ts := batch(5)
+	xs[3].Item = 11
+	before := append([]float64(nil), m.Params.Slice()...)
+	defer func() {
+		msg, _ := recover().(string)
+		if want := "` + pkg + `: Train: sample 3: item is 11, want 0 ≤ item < 11"; msg != want {
+			t.Errorf("panic %q, want %q", msg, want)
+		}
+		for i, v := range m.Params.Slice() {
+			if v != before[i] {
+				t.Fatal("the parameters changed before the panic")
+			}
+		}
+		var y [Outputs]float64
+		defer func() {
+			if msg, _ := recover().(string); !strings.Contains(msg, "sample 0: user is -1") {
+				t.Errorf("Predict: panic %q", msg)
+			}
+		}()
+		x := xs[0]
+		x.User = -1
+		m.Predict(&x, &y)
+	}()
+	m.Train(xs, ts)
+}
+`
+}
