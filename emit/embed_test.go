@@ -73,7 +73,7 @@ func TestEmbeddingGradients(t *testing.T) {
 			t.Fatalf("%s: %v", pkg, err)
 		}
 		writeFile(t, filepath.Join(dir, pkg, pkg+"_gen.go"), string(code))
-		writeFile(t, filepath.Join(dir, pkg, pkg+"_test.go"), embedTest(pkg))
+		writeFile(t, filepath.Join(dir, pkg, pkg+"_test.go"), embedTest(pkg)+embedGenericTest(src))
 	}
 	cmd := exec.Command("go", "test", "-count=1", "./...")
 	cmd.Dir, cmd.Env = dir, testmod.Env(t)
@@ -89,6 +89,9 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/gradgen/gradgen/generic"
+	"github.com/gradgen/gradgen/spec"
 )
 
 func batch(n int) ([]Input, [][Outputs]float64) {
@@ -168,6 +171,49 @@ func TestIDOutOfRange(t *testing.T) {
 		m.Predict(&x, &y)
 	}()
 	m.Train(xs, ts)
+}
+`
+}
+
+// embedGenericTest is a test of TestEmbeddingGradients' package of the spec
+// src: five SGD steps on batches whose ids change from step to step (so a
+// row the last batch touched must be cleared, and a row no id names must
+// keep its value) give the generic engine's parameters, which clears and
+// steps every row.
+func embedGenericTest(src string) string {
+	return `
+func TestTrainAgreesWithGeneric(t *testing.T) {
+	n, err := spec.Parse("spec.yaml", []byte(` + "`" + src + "`" + `))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := generic.New[float64](n, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewModel(1)
+	for step, size := range []int{5, 70, 3, 40, 6} {
+		xs, ts := batch(size)
+		for k := range xs {
+			xs[k].Item = int32((k*7 + step*3) % 11)
+		}
+		var rows, targets []float64
+		for k, x := range xs {
+			rows = append(rows, float64(x.User))
+			rows = append(rows, x.Features[:]...)
+			rows = append(rows, float64(x.Item))
+			targets = append(targets, ts[k][:]...)
+		}
+		a, b := m.Train(xs, ts), g.Train(rows, targets)
+		if math.Abs(a-b) > 1e-12*math.Max(1, math.Abs(b)) {
+			t.Errorf("step %d: loss %.15g generated, %.15g generic", step, a, b)
+		}
+	}
+	for i, v := range m.Params.Slice() {
+		if w := g.Params()[i]; math.Abs(v-w) > 1e-12*math.Max(1, math.Abs(w)) {
+			t.Fatalf("parameter %d: %.15g generated, %.15g generic", i, v, w)
+		}
+	}
 }
 `
 }

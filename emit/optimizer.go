@@ -110,6 +110,7 @@ func stepMethod(file *File, p *ir.Program) {
 		"and m's hyperparameters (DefaultHyperparams: %s).", torchOptimizer(p.Optimizer.Kind), p.Optimizer)
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("Step").Params().Block(
 		Id("m").Dot("beginStep").Call(),
+		sparseStep(p),
 		Id("m").Dot("stepRange").Call(Lit(0), Len(Id("m").Dot("Params").Dot("Slice").Call())),
 	)
 }

@@ -14,12 +14,13 @@ import (
 func newModel(file *File, p *ir.Program) {
 	doc(file, "NewModel returns a model whose parameters are initialised by Params.Init(seed), with the\n"+
 		"spec's optimizer settings, DefaultHyperparams.")
-	file.Func().Id("NewModel").Params(Id("seed").Uint64()).Op("*").Id("Model").Block(
+	body := []Code{
 		Id("m").Op(":=").Op("&").Id("Model").Values(Dict{Id("hyper"): Id("DefaultHyperparams").Call()}),
 		Id("m").Dot("Params").Dot("Init").Call(Id("seed")),
 		seedDropout(p),
-		Return(Id("m")),
-	)
+	}
+	body = append(body, sparseAlloc(p)...)
+	file.Func().Id("NewModel").Params(Id("seed").Uint64()).Op("*").Id("Model").Block(append(body, Return(Id("m")))...)
 }
 
 // predictMethod declares Model.Predict, a call of Forward on the model's

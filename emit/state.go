@@ -33,6 +33,7 @@ func modelType(file *File, p *ir.Program) {
 		Id("lr").Float64().Comment("the learning rate of the step under way"),
 		dropoutField(p),
 	)
+	fields = append(fields, sparseFields(p)...)
 	for _, f := range p.Funcs {
 		fields = append(fields, Id(lowerFirst(workName(f))).Id(workName(f)))
 	}

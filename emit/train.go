@@ -149,7 +149,7 @@ func backwardMethod(file *File, p *ir.Program) {
 		shortBackward(p),
 		// Long batches with workers: this goroutine takes the first share.
 		If(useWorkers()).Block(Return(Id("m").Dot("backwardShared").Call(batchArgs(p, sharedArgs(p, False())...)...))),
-		clearUnlessFirst(f, Id("m").Dot("Grad"), Id("xs")),
+		clearModelGrad(p, f, Id("xs")),
 	)
 }
 
@@ -204,7 +204,7 @@ func shortBackward(p *ir.Program) Code {
 	a := sampleArgs(f)
 	a.step = Nil() // Backward does not step
 	loop := For(Id("i").Op(":=").Range().Id("xs")).Block(Id("loss").Op("+=").Add(call(f, a)))
-	short := []Code{clearGrad(Id("m").Dot("Grad")), loop}
+	short := []Code{clearModelGrad(p, nil, Id("xs")), loop}
 	if f.Sig.First {
 		short = []Code{If(Len(Id("xs")).Op("==").Lit(0)).Block(clearGrad(Id("m").Dot("Grad")), Return(Lit(0))), loop}
 	}
@@ -332,6 +332,21 @@ func clearUnlessFirst(f *ir.Func, grad, xs *Statement) Code {
 		return clearGrad(grad)
 	}
 	return If(Len(xs).Op("==").Lit(0)).Block(clearGrad(grad))
+}
+
+// clearModelGrad clears m.Grad before the training function f (nil: the
+// per-sample one, which always adds) runs on the batch xs: unless f's first
+// call writes it (clearUnlessFirst); with embedding tables, by
+// m.clearGrad(xs), which clears only the rows the last batch touched and
+// records those xs touches.
+func clearModelGrad(p *ir.Program, f *ir.Func, xs *Statement) Code {
+	if hasSparse(p) {
+		return Id("m").Dot("clearGrad").Call(xs)
+	}
+	if f == nil {
+		return clearGrad(Id("m").Dot("Grad"))
+	}
+	return clearUnlessFirst(f, Id("m").Dot("Grad"), xs)
 }
 
 // clearGrad is clear(grad.Slice()).

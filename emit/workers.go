@@ -172,7 +172,6 @@ func ownShare(p *ir.Program) batchVars {
 // the tiles, this goroutine's own, and the wait for the others.
 func shareTiles(p *ir.Program) []Code {
 	f := p.Func(ir.RoleTrain)
-	own := func(s string) *Statement { return Id(s).Index(Empty(), Id("own")) }
 	return []Code{
 		Id("tiles").Op(":=").Parens(Len(Id("xs")).Op("+").Id("tileRows").Op("-").Lit(1)).Op("/").Id("tileRows"),
 		Id("parts").Op(":=").Len(Id("m").Dot("workers")).Op("+").Lit(1),
@@ -186,10 +185,21 @@ func shareTiles(p *ir.Program) []Code {
 		),
 		Var().Id("loss").Add(elem(p)),
 		Id("own").Op(":=").Id("cut").Call(Lit(1)),
-		clearUnlessFirst(f, Id("m").Dot("Grad"), own("xs")),
+		ownClear(p, f),
 		tileLoop(f, modelArgs(f), ownShare(p), Id("loss")),
 		Id("m").Dot("wg").Dot("Wait").Call(),
 	}
+}
+
+// ownClear clears m.Grad before this goroutine's share: the share's xs
+// tell whether the first tile writes it; with embedding tables the whole
+// batch's ids are recorded, since the workers' gradients are added to m.Grad
+// at every row.
+func ownClear(p *ir.Program, f *ir.Func) Code {
+	if hasSparse(p) {
+		return clearModelGrad(p, f, Id("xs"))
+	}
+	return clearModelGrad(p, f, Id("xs").Index(Empty(), Id("own")))
 }
 
 // shareOf is the fields of a worker's share of the tiles [lo, hi).

@@ -7,7 +7,8 @@
 // It exists for two reasons. It is the baseline that gradgen's generated code
 // is benchmarked against, and it is an oracle independent of gradgen's
 // compiler: it shares only the spec loader and the seeded initialisation
-// (runtime.Rand and runtime.InitLinear) with generated code, so New(n, seed)
+// (runtime.Rand, runtime.InitLinear and runtime.InitNormal) with generated
+// code, so New(n, seed)
 // starts from exactly the weights of the generated NewModel(seed), and
 // everything after that (forward pass, losses, gradients, optimizers) is
 // written here again. Generated code never links against this package.
@@ -30,6 +31,21 @@
 // from the generator (layernorm.go). A dropout with p = 0 is the identity;
 // New refuses one with p > 0, whose masks only the generated code draws. A graph's Net allocates its
 // work matrices on every batch: it is an oracle, not a baseline.
+//
+// An integer input (inputs: {item: {categories: N}}) takes one slot of the
+// flat input row []T, which holds the sample's id as a T value: id 3 is 3.0
+// (where the generated code's Input field is an int32). An embedding layer
+// is nn.Embedding(N, dim) over it (embedding.go): y = E[id] per sample, and
+// in Backward Ē[id] += ȳ per sample in the batch's order, so a repeated id
+// sums and the rows no id names get gradient 0 (PyTorch's dense gradient,
+// sparse=False); the ids take no gradient. The table, [N][dim] row-major, is
+// a parameter in spec order, drawn from N(0, 1) by runtime.InitNormal from
+// the generator the dense layers draw from, so the dense layers after it
+// draw later numbers. Predict, Loss, Backward and Train panic, before
+// anything changes, on an id that is not an integer in [0, N), naming the
+// method, the sample, the input, the id and the range, as in "generic:
+// Train: sample 3: item is 57, want 0 ≤ item < 50". A float32 row holds
+// every id exactly only up to 2²⁴; use float64 for more categories.
 //
 // A Net allocates its work matrices the first time it sees a batch size and
 // reuses them while batches do not grow, so Predict and repeated Train calls

@@ -11,11 +11,16 @@ import (
 // prediction) the row of its heads' in order, as the generated code's.
 type graph[T Float] struct {
 	inputs  []column // each input's columns of the input row
+	names   []string // each input's name, for messages
 	ins     [][]T    // [batch][width]: each input's columns, copied
 	nodes   []gnode[T]
 	heads   []ghead // the nodes that are heads, with their losses
 	outputs int     // the width of the output row
 	t       []T     // [batch][width]: a head's targets, copied
+	// categories is each input's number of ids, 0 for an input of values;
+	// hasIDs says whether any input is an integer one.
+	categories []int
+	hasIDs     bool
 }
 
 // column is a part of a row: its offset and width.
@@ -23,9 +28,11 @@ type column struct{ off, width int }
 
 // gnode is a layer or head: a dense layer over the concatenation of its
 // sources, the sum of its sources, a layer_norm or a dropout over the
-// concatenation of its sources; then its activation. A layer_norm keeps
-// its γ in layer.w and its β in layer.b (their gradients in dw and db), and
-// has in = out.
+// concatenation of its sources, or an embedding of its one source, an
+// integer input; then its activation. A layer_norm keeps its γ in layer.w
+// and its β in layer.b (their gradients in dw and db), and has in = out. An
+// embedding keeps its table, [categories][out], in layer.w (its gradient in
+// dw), and has in = 1.
 type gnode[T Float] struct {
 	layer[T]
 	kind  nodeKind
@@ -44,6 +51,7 @@ const (
 	addNode                       // the sum of the sources
 	layerNormNode                 // γ ⊙ (x − mean)/sqrt(var + eps) + β, per row
 	dropoutNode                   // x: a dropout with p = 0 (New refuses p > 0)
+	embedNode                     // E[id], per row: the table's row of the sample's id
 )
 
 // kindOf is the kind of node a layer or head is.
@@ -55,6 +63,8 @@ func kindOf(l *spec.Layer) nodeKind {
 		return layerNormNode
 	case "dropout":
 		return dropoutNode
+	case "embedding":
+		return embedNode
 	}
 	return denseNode
 }
@@ -71,15 +81,26 @@ type ghead struct {
 // initialised from seed as NewModel(seed) initialises them, in spec order:
 // the layers, then the heads. A dense layer's W and b are drawn from the
 // generator in turn; a layer_norm's γ is 1 and its β 0, and they draw
-// nothing, so the dense layers after one draw what they would without it.
+// nothing, so the dense layers after one draw what they would without it;
+// an embedding's table is drawn from N(0, 1) (runtime.InitNormal, two
+// draws of the generator per element, row-major), so the dense layers
+// after one draw later numbers. An integer input takes one slot of the
+// input row.
 func newGraph[T Float](m *Net[T], n *spec.Network, seed uint64) {
 	g := &graph[T]{}
 	names := map[string]int{}
 	off := 0
 	for i, in := range inputs(n) {
-		g.inputs = append(g.inputs, column{off, in.Width})
+		w := in.Width
+		if in.Categories > 0 {
+			w = 1 // the id
+			g.hasIDs = true
+		}
+		g.inputs = append(g.inputs, column{off, w})
+		g.names = append(g.names, in.Name)
+		g.categories = append(g.categories, in.Categories)
 		names[in.Name] = i
-		off += in.Width
+		off += w
 	}
 	m.inputs = off
 	layerIn, layerOut, headIn := n.Fans()
@@ -112,6 +133,12 @@ func newGraph[T Float](m *Net[T], n *spec.Network, seed uint64) {
 				nd.w[j] = 1
 			}
 		case dropoutNode:
+		case embedNode:
+			rows := n.Categories(*l)
+			nd.in = 1
+			nd.w, nd.dw = m.params[p:p+rows*out], m.grad[p:p+rows*out]
+			p += rows * out
+			runtime.InitNormal(&r, nd.w)
 		default:
 			nd.w, nd.dw = m.params[p:p+nd.out*in], m.grad[p:p+nd.out*in]
 			p += nd.out * in
@@ -130,8 +157,8 @@ func newGraph[T Float](m *Net[T], n *spec.Network, seed uint64) {
 	for i := range n.Layers {
 		l := &n.Layers[i]
 		out := l.Dense
-		if k := kindOf(l); k == layerNormNode || k == dropoutNode {
-			out = layerOut[i] // the width of what it reads
+		if k := kindOf(l); k == layerNormNode || k == dropoutNode || k == embedNode {
+			out = layerOut[i] // the width of what it reads; an embedding's dim
 		}
 		last = newNode(l, layerIn[i], out, l.From)
 		if l.Name != "" {
@@ -211,7 +238,8 @@ func cols[T Float](dst, src []T, rows, w int, c column, back bool) {
 	}
 }
 
-// forward computes every node's activations for the rows samples of xs.
+// forward computes every node's activations for the rows samples of xs,
+// whose ids checkIDs has checked.
 func (g *graph[T]) forward(m *Net[T], xs []T, rows int) {
 	for i, c := range g.inputs {
 		cols(g.ins[i], xs, rows, m.inputs, c, false)
@@ -232,6 +260,9 @@ func (g *graph[T]) forward(m *Net[T], xs []T, rows int) {
 			nd.layerNorm(g.input(nd, rows), rows)
 		case dropoutNode:
 			copy(a, g.input(nd, rows))
+		case embedNode:
+			ids, _ := g.value(nd.srcs[0], rows)
+			nd.embed(ids, rows)
 		default:
 			nd.layer.forward(g.input(nd, rows), rows) // activates a itself
 			continue
@@ -302,6 +333,9 @@ func (g *graph[T]) backward(rows int) {
 			g.backwardInput(nd, dx, rows)
 		case dropoutNode:
 			g.backwardInput(nd, dz, rows) // the identity's
+		case embedNode:
+			ids, _ := g.value(nd.srcs[0], rows)
+			nd.embedBackward(dz, ids, rows) // the ids take no gradient
 		default:
 			nd.layer.paramGrads(dz, g.input(nd, rows), rows)
 			dx := make([]T, rows*nd.in)
@@ -332,8 +366,10 @@ func (g *graph[T]) backwardInput(nd *gnode[T], dx []T, rows int) {
 	}
 }
 
-// run computes the loss of the batch and, with grad, the gradient.
-func (g *graph[T]) run(m *Net[T], xs, ts []T, rows int, grad bool) T {
+// run computes the loss of the batch and, with grad, the gradient; it
+// panics, naming method, on an id out of range before anything changes.
+func (g *graph[T]) run(m *Net[T], method string, xs, ts []T, rows int, grad bool) T {
+	g.checkIDs(method, xs, m.inputs, rows)
 	g.reserve(rows)
 	g.forward(m, xs, rows)
 	loss := g.loss(ts, rows, grad)
@@ -345,6 +381,7 @@ func (g *graph[T]) run(m *Net[T], xs, ts []T, rows int, grad bool) T {
 
 // predict writes each head's output for the sample x to its columns of y.
 func (g *graph[T]) predict(m *Net[T], x, y []T) {
+	g.checkIDs("Predict", x, m.inputs, 1)
 	g.reserve(1)
 	g.forward(m, x, 1)
 	for _, h := range g.heads {

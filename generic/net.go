@@ -40,7 +40,11 @@ type layer[T Float] struct {
 
 // New returns a Net for n whose parameters are initialised from seed exactly
 // as the code gradgen generates for n does in NewModel(seed). T decides the
-// precision; n.DType is ignored. New normalises a copy of n, leaving n
+// precision; n.DType is ignored. The input row of a sample is its inputs'
+// values in order; an integer input (categories) takes one slot, which
+// holds the sample's id as a T value, such as 3.0 for id 3, and an id that
+// is not an integer in [0, categories) makes Predict, Loss, Backward and
+// Train panic, naming the sample, the input, the id and the range. New normalises a copy of n, leaving n
 // unchanged, and returns an error if it does not validate, or if a layer is
 // a dropout with p > 0: its masks are drawn by the generated code's
 // generator, which the generic engine does not reproduce.
@@ -175,7 +179,7 @@ func (m *Net[T]) Loss(xs, ts []T) T {
 		return 0
 	}
 	if m.g != nil {
-		return m.g.run(m, xs, ts, rows, false)
+		return m.g.run(m, "Loss", xs, ts, rows, false)
 	}
 	m.reserve(rows)
 	m.forward(xs, rows)
@@ -192,8 +196,14 @@ func (m *Net[T]) Backward(xs, ts []T) T {
 		clear(m.grad)
 		return 0
 	}
+	return m.backwardBatch("Backward", xs, ts, rows)
+}
+
+// backwardBatch is Backward of a batch of rows > 0 samples, whose lengths
+// rows has checked; a panic on an id names method.
+func (m *Net[T]) backwardBatch(method string, xs, ts []T, rows int) T {
 	if m.g != nil {
-		return m.g.run(m, xs, ts, rows, true)
+		return m.g.run(m, method, xs, ts, rows, true)
 	}
 	m.reserve(rows)
 	m.forward(xs, rows)
@@ -216,10 +226,11 @@ func (m *Net[T]) Step() { m.opt.step(m.params, m.grad) }
 // before the step. An empty batch does nothing and gives 0. Train panics on
 // lengths as Loss does.
 func (m *Net[T]) Train(xs, ts []T) T {
-	if m.rows("Train", xs, ts) == 0 {
+	rows := m.rows("Train", xs, ts)
+	if rows == 0 {
 		return 0
 	}
-	loss := m.Backward(xs, ts)
+	loss := m.backwardBatch("Train", xs, ts, rows)
 	m.Step()
 	return loss
 }

@@ -148,6 +148,7 @@ func (n *Network) clone() *Network {
 	m := *n
 	m.Layers = append([]Layer(nil), n.Layers...)
 	m.Outputs = append([]Head(nil), n.Outputs...)
+	m.Inputs = append([]Port(nil), n.Inputs...)
 	if o := n.Optimizer.SGD; o != nil {
 		c := *o
 		m.Optimizer.SGD = &c

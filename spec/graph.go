@@ -163,6 +163,9 @@ func (g *graphCheck) inputs() {
 			if !(p.Categories >= 1 && p.Categories <= MaxCategories) {
 				g.v.errorf(pos, "input %s: categories must be from 1 to %d, got %d", quote(p.Name), MaxCategories, p.Categories)
 			}
+			if p.Width != 1 {
+				g.v.errorf(pos, "input %s: an integer input (categories) is one id per sample, width 1, got width %d", quote(p.Name), p.Width)
+			}
 			g.ids[p.Name] = true
 		} else if !g.v.width(pos, "input "+quote(p.Name), w) {
 			w = 0

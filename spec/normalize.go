@@ -34,6 +34,11 @@ func (n *Network) Normalize() {
 	for i := range n.Layers {
 		n.Layers[i].normalize()
 	}
+	for i := range n.Inputs {
+		if p := &n.Inputs[i]; p.Categories != 0 && p.Width == 0 {
+			p.Width = 1 // an id takes one slot of the row
+		}
+	}
 	for i := range n.Outputs {
 		h := &n.Outputs[i]
 		h.Layer.normalize()
