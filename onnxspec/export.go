@@ -51,7 +51,10 @@ var irVersions = [...]int64{9: 4, 10: 5, 11: 6, 12: 7, 13: 7, 14: 7, 15: 8, 16: 
 // on axis 1. A graph network (several inputs or heads, Concat, Sum) is
 // written as a custom nn.Module exports: a graph input per named input,
 // an output per head, Concat on axis 1 and Add, its Gemm nodes named by
-// their module (/trunk/Gemm) and the others by type (/Relu, /Relu_1).
+// their module (/trunk/Gemm) and the others by type (/Relu, /Relu_1). A
+// layer_norm is LayerNormalization from opset 17 and its decomposition
+// below (see export_norm.go), its nodes named by its module
+// (/norm/LayerNormalization).
 // LeakyRelu's alpha is a float32 attribute, so the slope of a
 // float64 network's leaky_relu that a float32 cannot hold (0.01, 0.2) is
 // rounded to one in the model: its negative outputs then differ from
@@ -85,7 +88,7 @@ func exportModel(p *ir.Program, params []float64, opt ExportOptions) (*onnxpb.Mo
 	if f == nil || len(f.Outputs) != 1 || f.Outputs[0].Kind != ir.Prediction || f.Outputs[0].Port >= len(p.Outputs) {
 		return nil, fmt.Errorf("onnx export: the program has no predict function with one prediction")
 	}
-	e := &exporter{p: p, params: params, elem: onnxpb.TensorProto_FLOAT,
+	e := &exporter{p: p, params: params, elem: onnxpb.TensorProto_FLOAT, opset: opset,
 		names: map[*ir.Value]string{}, taken: map[string]bool{}, transposed: map[*ir.Value]bool{},
 		outputs: map[*ir.Value]string{}, ops: map[string]int{}, graph: &onnxpb.GraphProto{Name: proto.String(p.Package)}}
 	if p.DType == ir.F64 {
@@ -109,6 +112,7 @@ func exportModel(p *ir.Program, params []float64, opt ExportOptions) (*onnxpb.Mo
 	e.readsRow = slices.ContainsFunc(f.Values, func(v *ir.Value) bool {
 		return live[v] && v.Op != ir.OpColumns && slices.ContainsFunc(v.Args, func(a *ir.Value) bool { return a.Op == ir.OpInput })
 	})
+	e.norms = layerNorms(f, live, e.outputs)
 	for _, v := range f.Values {
 		// A Dense without bias below opset 11 is a MatMul of x and Wᵀ.
 		if live[v] && v.Op == ir.OpDense && len(v.Args) == 2 && opset < 11 {
@@ -197,6 +201,10 @@ type exporter struct {
 	sequential bool
 	module     int
 	ops        map[string]int
+	// opset is the opset written; norms maps each value of a layer
+	// normalization (Normalize, Mul by γ, Sum with β) to it (norm.go).
+	opset int
+	norms map[*ir.Value]*normValues
 }
 
 // exportRules writes each op's node (or graph input, or initializer) for the
@@ -216,7 +224,9 @@ func init() {
 		ir.OpSoftmax:    rowMap("Softmax"),
 		ir.OpLogSoftmax: rowMap("LogSoftmax"),
 		ir.OpConcat:     rowMap("Concat"),
-		ir.OpSum:        unary("Add"),
+		ir.OpSum:        (*exporter).sum,
+		ir.OpNormalize:  (*exporter).normalize,
+		ir.OpMul:        (*exporter).mul,
 	}
 }
 
@@ -347,15 +357,29 @@ func (e *exporter) nodeName(opType string) string {
 // by nodeName: its output is <name>_output_0 as torch.onnx.export names
 // them, or the name of the model's output v is.
 func (e *exporter) node(v *ir.Value, opType string, args []*ir.Value, attrs ...*onnxpb.AttributeProto) error {
-	name := e.nodeName(opType)
+	inputs, err := e.argNames(args)
+	if err != nil {
+		return err
+	}
+	return e.valueNode(v, e.nodeName(opType), opType, inputs, attrs...)
+}
+
+// argNames returns the ONNX names of args, each already written.
+func (e *exporter) argNames(args []*ir.Value) ([]string, error) {
 	inputs := make([]string, len(args))
 	for i, a := range args {
 		in, ok := e.names[a]
 		if !ok {
-			return fmt.Errorf("its argument %s is not written before it", a.Label())
+			return nil, fmt.Errorf("its argument %s is not written before it", a.Label())
 		}
 		inputs[i] = in
 	}
+	return inputs, nil
+}
+
+// valueNode appends the node name computing v from the tensors inputs: its
+// output is <name>_output_0, or the name of the model's output v is.
+func (e *exporter) valueNode(v *ir.Value, name, opType string, inputs []string, attrs ...*onnxpb.AttributeProto) error {
 	output := name + "_output_0"
 	if out, ok := e.outputs[v]; ok {
 		output = out

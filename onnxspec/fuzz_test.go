@@ -14,7 +14,7 @@ import (
 //
 //	go test ./onnxspec -run '^$' -fuzz FuzzImport -fuzztime 2m
 func FuzzImport(f *testing.F) {
-	for _, pattern := range []string{"testdata/*.onnx", "../internal/onnxgold/testdata/*.onnx", "testdata/node/*/model.onnx"} {
+	for _, pattern := range []string{"testdata/*.onnx", "../internal/onnxgold/testdata/*.onnx", "../internal/graphgold/testdata/*.onnx", "testdata/node/*/model.onnx"} {
 		paths, _ := filepath.Glob(pattern)
 		for _, p := range paths {
 			data, err := os.ReadFile(p)

@@ -52,7 +52,8 @@ func (im *importer) useOf(k valueKey) *use {
 }
 
 // readArg returns input k of n as a value n reads; a Concat flow only when
-// concat allows it (n is a Gemm, MatMul or Concat).
+// concat allows it (n is a Gemm, MatMul, LayerNormalization, a layer
+// normalization's decomposition or Concat).
 func (im *importer) readArg(n *onnxpb.NodeProto, k int, concat bool) (*flow, error) {
 	name := arg(n, k)
 	f := im.flows[name]
@@ -63,7 +64,7 @@ func (im *importer) readArg(n *onnxpb.NodeProto, k int, concat bool) (*flow, err
 	case f.stage == outputMap:
 		return nil, fmt.Errorf("%s reads %q, the output of a %s, which must be the graph's last node", n.GetOpType(), name, im.net.Output)
 	case f.stage == concatStage && !concat:
-		return nil, fmt.Errorf("%s of %q, a Concat: gradgen reads a Concat of the network's values as the input of a Gemm or MatMul (a layer's from list)", n.GetOpType(), name)
+		return nil, fmt.Errorf("%s of %q, a Concat: gradgen reads a Concat of the network's values as the input of a Gemm, MatMul or LayerNormalization (a layer's from list)", n.GetOpType(), name)
 	case f.stage == concatStage:
 		return f, nil // its parts were read by the Concat
 	}
@@ -190,6 +191,8 @@ func (im *importer) graphOutputs(outs []*flow) (map[int]int, error) {
 			return nil, im.errorf("the output %q is not a layer's output: each output of a model of several outputs must be a Gemm or MatMul (with its bias and activation), a head", name)
 		case im.layers[f.layer].add != nil:
 			return nil, im.errorf("the output %q is an Add of two values: each output of a model of several outputs must be a Gemm or MatMul (with its bias and activation), a head", name)
+		case im.layers[f.layer].norm:
+			return nil, im.errorf("the output %q is a layer normalization: each output of a model of several outputs must be a Gemm or MatMul (with its bias and activation), a head", name)
 		case f.stage == outputMap:
 			return nil, im.errorf("the output %q is a %s: gradgen applies Softmax or LogSoftmax to a model of one output only", name, im.net.Output)
 		case im.useOf(f.key()).readBy >= 0:

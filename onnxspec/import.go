@@ -62,6 +62,7 @@ type layerWeights struct {
 	follows bool
 	add     []*flow
 	stage   stage // how far the layer has come
+	norm    bool  // a layer normalization: w is its γ, b its β
 }
 
 // graphInput is an input of the graph.
@@ -87,6 +88,12 @@ type importer struct {
 	batch  int64 // the input's fixed batch, or batchDim when dynamic
 	net    *spec.Network
 	layers []layerWeights
+	// graphUses indexes the graph's readers; fused holds the nodes of
+	// each layer normalization written as its decomposition, and unfused
+	// why a ReduceMean of the network's values is not one (norm.go).
+	graphUses *graphUses
+	fused     map[int]*normPattern
+	unfused   map[int]string
 }
 
 // Import lowers the graph of m, an ONNX model read from file, into a
@@ -102,12 +109,21 @@ func Import(file string, m *onnxpb.ModelProto) (*spec.Network, error) {
 	if err := im.header(m); err != nil {
 		return nil, err
 	}
+	im.graphUses = newGraphUses(im.g)
+	im.fused, im.unfused = findNorms(im.g, im.graphUses)
 	if err := im.unsupported(); err != nil {
 		return nil, err
 	}
 	for i, n := range im.g.GetNode() {
 		im.node = i
-		if err := lowerers[n.GetOpType()](im, n); err != nil {
+		lower := lowerers[n.GetOpType()]
+		if p := im.fused[i]; p != nil {
+			if i != p.last {
+				continue // lowered with the pattern's last node
+			}
+			lower = func(im *importer, _ *onnxpb.NodeProto) error { return im.lowerNorm(p) }
+		}
+		if err := lower(im, n); err != nil {
 			return nil, im.errorf("%v", err)
 		}
 	}
@@ -261,9 +277,9 @@ func (im *importer) unsupported() error {
 		if d := n.GetDomain(); d != "" && d != "ai.onnx" {
 			errs = append(errs, &spec.Error{Pos: spec.Pos{File: im.file, Node: nodeLabel(im.g, i)},
 				Msg: fmt.Sprintf("op of domain %q: not supported (gradgen reads the default domain's %s)", d, strings.Join(Supported(), ", "))})
-		} else if lowerers[n.GetOpType()] == nil {
+		} else if lowerers[n.GetOpType()] == nil && im.fused[i] == nil {
 			errs = append(errs, &spec.Error{Pos: spec.Pos{File: im.file, Node: nodeLabel(im.g, i)},
-				Msg: fmt.Sprintf("not supported (supported: %s)", strings.Join(Supported(), ", "))})
+				Msg: fmt.Sprintf("not supported (supported: %s)%s", strings.Join(Supported(), ", "), normHint(n.GetOpType(), im.unfused[i]))})
 		}
 	}
 	return errs.Err()

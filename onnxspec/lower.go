@@ -37,6 +37,8 @@ func init() {
 		"Unsqueeze":  (*importer).unsqueeze,
 		"Concat":     (*importer).concat,
 		"Cast":       (*importer).cast,
+
+		"LayerNormalization": (*importer).layerNormalization,
 	}
 }
 
@@ -93,7 +95,7 @@ func (im *importer) flowArg(n *onnxpb.NodeProto, k int) (*flow, error) {
 		return nil, fmt.Errorf("%s reads %q, the output of a %s, which must be the graph's last node", n.GetOpType(), name, im.net.Output)
 	}
 	if f.stage == concatStage {
-		return nil, fmt.Errorf("%s of %q, a Concat: gradgen reads a Concat of the network's values as the input of a Gemm or MatMul (a layer's from list)", n.GetOpType(), name)
+		return nil, fmt.Errorf("%s of %q, a Concat: gradgen reads a Concat of the network's values as the input of a Gemm, MatMul or LayerNormalization (a layer's from list)", n.GetOpType(), name)
 	}
 	return f, nil
 }
@@ -316,6 +318,8 @@ func (im *importer) describe(f *flow) string {
 		return "the network's input"
 	case im.layers[f.layer].add != nil && f.stage == biased:
 		return fmt.Sprintf("layer %d's sum (an Add of two values)", f.layer+1)
+	case im.layers[f.layer].norm && f.stage == biased:
+		return fmt.Sprintf("layer %d's output, a layer normalization", f.layer+1)
 	case f.stage == product:
 		return fmt.Sprintf("layer %d's product", f.layer+1)
 	case f.stage == biased:

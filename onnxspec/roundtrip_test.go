@@ -140,12 +140,17 @@ func act(l spec.Layer) spec.Activation {
 }
 
 // TestGraphRoundTrip: a graph network (several inputs, concatenations,
-// residual adds, several heads) exported to ONNX imports back as a network
-// that computes the same: the same inputs and heads by name and width, the
-// same tensors in the same order (names and shapes), the same parameters
-// bit for bit, and the same predictions bit for bit in the generic engine,
-// at every opset the exporter writes. The networks are the specs of
-// internal/graphgold and examples/, each with NewModel(1)'s parameters.
+// residual adds, layer normalizations, several heads) exported to ONNX
+// imports back as a network that computes the same: the same inputs and
+// heads by name and width, the same tensors in the same order (names and
+// shapes), the same parameters bit for bit, and the same predictions bit
+// for bit in the generic engine, at every opset the exporter writes (a
+// layer_norm is LayerNormalization from opset 17, its decomposition below,
+// and comes back from either). The networks are the specs of
+// internal/graphgold and examples/, each with NewModel(1)'s parameters but
+// for the γ and β of its layer_norms, drawn (NewModel's 1 and 0 would not
+// tell one from the other). A dropout layer (p = 0 in these specs) is the
+// identity in Predict and is not written: it does not come back.
 func TestGraphRoundTrip(t *testing.T) {
 	specs, _ := filepath.Glob("../internal/graphgold/nets/*/*.yaml")
 	examples, _ := filepath.Glob("../examples/*/*/*.yaml")
@@ -157,10 +162,10 @@ func TestGraphRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !n.IsGraph() {
-			continue
+		if !n.IsGraph() || hasEmbedding(n) {
+			continue // an embedding has no ONNX form in the exporter yet
 		}
-		n.Pretrained = initial(t, n)
+		n.Pretrained = drawNorms(t, n, initial(t, n))
 		nets := []*spec.Network{n}
 		if len(n.Outputs) == 0 && n.Layers[len(n.Layers)-1].Activation == spec.None {
 			// A graph of one output may end in a Softmax, as an imported one does.
@@ -172,6 +177,36 @@ func TestGraphRoundTrip(t *testing.T) {
 			graphRoundTrip(t, path, n)
 		}
 	}
+}
+
+// hasEmbedding reports whether n has an embedding layer, which the
+// exporter does not write yet.
+func hasEmbedding(n *spec.Network) bool {
+	return slices.ContainsFunc(n.Layers, func(l spec.Layer) bool { return l.Kind() == "embedding" })
+}
+
+// drawNorms returns params, the parameters of n, with the γ and β of each
+// layer_norm drawn from 1 + U(−½, ½) and U(−½, ½) (float32 values in a
+// float32 network).
+func drawNorms(t *testing.T, n *spec.Network, params []float64) []float64 {
+	t.Helper()
+	p, err := build.Program(n, build.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, q := range p.Params {
+		if q.Init != ir.InitOnes && q.Init != ir.InitZeros {
+			continue
+		}
+		for i := q.Offset; i < q.Offset+q.Type.Elems(); i++ {
+			params[i] += rng.Float64() - 0.5
+			if n.DType != spec.Float64 {
+				params[i] = float64(float32(params[i]))
+			}
+		}
+	}
+	return params
 }
 
 // graphRoundTrip exports n, read from path, at each opset and checks that

@@ -7,8 +7,12 @@ For every spec nets/<name>/<name>.yaml (in the order of the names), the network 
 built as a torch nn.Module (GraphNet below), with the semantics of the README's section
 "Graph networks: several inputs, skip connections, several heads":
 
-    inputs      `inputs:` (name -> width, in order) or `input:` (one input named x); a sample's
-                input row is the concatenation of the inputs in order
+    inputs      `inputs:` (name -> width, in order) or `input:` (one input named x); an input
+                `item: {categories: N}` is an integer input, one id per sample in [0, N), which
+                only an embedding layer reads (GraphNet takes it as a LongTensor of the batch's
+                ids); its place in the input row is one value, the id as a number (gradgen's
+                Input field is an int32 in that slot); a sample's input row is the
+                concatenation of the inputs in order
     layers      `dense: N` is an nn.Linear over what the layer reads: `from` (a name, or a list
                 of names concatenated in order by torch.cat(dim=1)), by default the layer
                 above (the one input for the first layer); `add: [a, b, ...]` is a + b + ...,
@@ -16,9 +20,12 @@ built as a torch nn.Module (GraphNet below), with the semantics of the README's 
                 nn.LayerNorm(width, eps) over what the layer reads (as a dense layer's input,
                 of the same width): each sample's row x becomes γ·(x − mean)/sqrt(var + eps) + β,
                 var the biased variance; `dropout: p` is an nn.Dropout(p), only p = 0 here
-                (the identity: PyTorch's masks cannot be matched); then `activation` (none,
-                relu, leaky_relu with `slope`, default 0.01, sigmoid, tanh; not after dropout);
-                `bias: false` is nn.Linear(bias=False)
+                (the identity: PyTorch's masks cannot be matched); `embedding: D` with
+                `from: item` (exactly one integer input, of N ids) is an nn.Embedding(N, D):
+                each sample's id selects a row of its table [N][D], and `trainable: false`
+                freezes the table (requires_grad False: no gradient, SGD leaves it); then
+                `activation` (none, relu, leaky_relu with `slope`, default 0.01, sigmoid, tanh;
+                not after dropout or embedding); `bias: false` is nn.Linear(bias=False)
     heads       `outputs:` (name -> a dense layer with `from`, by default the last layer, an
                 activation, a loss and a weight, default 1), or, without outputs, the last
                 layer trained with the top-level `loss`; a sample's target row and its
@@ -30,7 +37,8 @@ built as a torch nn.Module (GraphNet below), with the semantics of the README's 
                 F.binary_cross_entropy_with_logits (targets in [0, 1])
     parameters  in gradgen's order (that of Params.Slice()): each dense layer in spec order,
                 then each head, its weight [out][in] (row-major) then its bias; a layer_norm
-                in its place among the layers, its γ [width] (.weight) then its β (.bias); add
+                in its place among the layers, its γ [width] (.weight) then its β (.bias); an
+                embedding in its place, its table [N][D] (.weight, row id the id's vector); add
                 and dropout layers have none; the names are gradgen's Layout names (<layer name
                 or index>.weight, <head>.bias), which are also the module's state_dict keys
 
@@ -46,30 +54,46 @@ come from a SplitMix64 generator written out below, seeded with the CRC-32 of th
 so they depend neither on numpy's or torch's generators nor on the other specs; for float32
 specs they are the float64 draws rounded to float32. A layer_norm's γ and β start as
 nn.LayerNorm's, 1 and 0, and take no draws (the other tensors' values are those of the same
-network without them). In the specs of CONSTANT_ROWS, one sample's input row is made constant
-(each value its first, rounded to a multiple of 1/8, so exact in every sum): a layer_norm
-directly over it sees a variance of exactly 0. All of them are written into the JSON.
+network without them). An integer input's ids are drawn in their slots of the input rows
+(r.intn(N) in the place of the slot's U(-2, 2) draw), except that the ids of samples 4 and 5
+repeat earlier samples' (see make_data), so that every batch looks up some row twice; an
+embedding's table is drawn from N(0, 1), nn.Embedding's initialisation, by Box-Muller on two
+uniform draws per value, in its place among the tensors (the specs without an embedding or an
+integer input draw what they drew before those existed). In the specs of CONSTANT_ROWS, one
+sample's input row is made constant (each value its first, rounded to a multiple of 1/8, so
+exact in every sum): a layer_norm directly over it sees a variance of exactly 0. All of them
+are written into the JSON.
 
 The script checks its own work and stops on a failure: the number of parameters of the module
 against the one computed from the spec's widths; the module's loss and prediction against a
 separate numpy transcription of the semantics above (float64, relative 1e-12); the gradient of
 the loss with respect to the parameters and the inputs by torch.autograd.gradcheck, on a float64
-copy of every spec; that the specs cover every loss, activation and dtype; that every number is
+copy of every spec (an id's slot of the input rows has the gradient 0: nudged, it is the same
+id); that the specs cover every loss, activation and dtype, and embeddings in both dtypes,
+trainable and frozen, read by each kind of layer and head, of one or two integer inputs, with
+and without float inputs, an integer input read by one or by two; that every number is
 finite and, for float32 specs, a float32. It prints to stderr how much of a tolerance like
 internal/torchgold's (float32: 3e-4 relative, 1e-6 absolute; float64: 1e-9 and 1e-14) two correct
 implementations can use up: each float32 spec against the same run in float64, and each spec
 against the same run on the batch in reverse order (other sums).
 
 Each spec's module is also exported by torch.onnx.export (export_onnx) to <name>.onnx beside the
-JSON, with its initial parameters and the inputs and heads as named graph inputs and outputs, at
-opset 11, 13 or 17 in turn (in turn among the exported specs): what a PyTorch user's custom
-nn.Module with torch.cat and + exports, which gradgen's ONNX importer must read back as the same
-network. Specs with a layer_norm are not exported (has_onnx): the importer does not read
-LayerNormalization yet (issue 18).
+JSON, with its initial parameters and the inputs and heads as named graph inputs and outputs: what
+a PyTorch user's custom nn.Module with torch.cat, + and nn.LayerNorm exports, which gradgen's ONNX
+importer must read back as the same network. A spec without a layer_norm is exported at opset 11,
+13 or 17 in turn (in turn among those specs, so that each keeps the opset it had before specs with
+a layer_norm existed). A spec with a layer_norm (has_layer_norm) is exported at opset 17, where
+torch writes nn.LayerNorm as one LayerNormalization node, and again to <name>_op<k>.onnx at opset
+k = 9, 13 or 14 in turn (among those specs), where torch writes its decomposition (ReduceMean, Sub,
+Pow, ReduceMean, Add, Sqrt, Div, Mul, Add), which the importer reads too.
+
+A spec with an embedding is not exported (has_embedding): torch writes nn.Embedding as a Gather
+of the table by the ids, which the importer does not read as an embedding yet.
 
 Output: one JSON file {"about", "torch", "numpy", "steps", "specs": [...]}, each spec with its
-name, dtype, input and output widths, lr, batch, input fields, heads (name, width, loss, weight,
-offset in the target and prediction rows), layout (parameter names and shapes, in order), x and
+name, dtype, input and output widths, lr, batch, input fields ([name, width], or [name, 1,
+categories] for an integer input, whose slot in the x rows holds the id), heads (name, width,
+loss, weight, offset in the target and prediction rows), layout (parameter names and shapes, in order), x and
 t (one row per sample), params (the initial flat parameters), losses, grads (the first step's),
 params_after (after the 3 steps) and predict (the prediction rows of x under the initial
 parameters). Numbers are repr() of the float64 (float64 specs; lr and the heads' weights always)
@@ -106,14 +130,18 @@ except ImportError as e:  # pragma: no cover
              "apt-get install python3-torch python3-yaml" % e)
 
 STEPS = 3
-ONNX_OPSETS = (11, 13, 17)  # the exports cycle through them
+ONNX_OPSETS = (11, 13, 17)  # the exports of the specs without a layer_norm cycle through them
+NORM_OPSET = 17  # a spec with a layer_norm: LayerNormalization
+NORM_DECOMPOSED_OPSETS = (9, 13, 14)  # and again below 17, in turn: its decomposition
 BATCH = 6
 MAX_WIDTH = 64  # was 8 before layer_norm; lnwide32 normalises 64 values
 ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh")
 LOSSES = ("mse", "softmax_cross_entropy", "binary_cross_entropy", "none")
 DEFAULT_SLOPE = 0.01
 DEFAULT_EPS = 1e-5  # nn.LayerNorm's, and gradgen's spec.DefaultEps
-KINDS = ("dense", "add", "layer_norm", "dropout")  # what a layer computes
+KINDS = ("dense", "add", "layer_norm", "dropout", "embedding")  # what a layer computes
+MAX_CATEGORIES = 50  # the most ids of an integer input here (gradgen's limit is 2^31 - 1)
+REPEATS = 4  # the samples from this index on repeat earlier samples' ids: see make_data
 
 # The specs (by name) whose sample of the given index has a constant input row: see make_data.
 CONSTANT_ROWS = {"lnconst64": 2}
@@ -220,13 +248,23 @@ def load_spec(path):
     if ("input" in s) == ("inputs" in s):
         raise SpecError("%s: give input or inputs" % path)
     inputs = [("x", s["input"])] if "input" in s else list(s["inputs"].items())
-    for name, w in inputs:
-        if not isinstance(w, int) or not 1 <= w <= MAX_WIDTH:
+    categories = {}  # the integer inputs' numbers of ids, by name, in the inputs' order
+    for k, (name, w) in enumerate(inputs):
+        if isinstance(w, dict) and "input" not in s:  # item: {categories: N}, one id per sample
+            keys("%s: input %s" % (path, name), w, {"categories"})
+            c = w.get("categories")
+            if not isinstance(c, int) or isinstance(c, bool) or not 1 <= c <= MAX_CATEGORIES:
+                raise SpecError("%s: input %s: categories must be an integer in [1, %d], got %r"
+                                % (path, name, MAX_CATEGORIES, c))
+            categories[name] = c
+            inputs[k] = (name, 1)  # one slot of the input row, the id
+        elif not isinstance(w, int) or not 1 <= w <= MAX_WIDTH:
             raise SpecError("%s: input %s has width %r" % (path, name, w))
     layers = []
     for i, m in enumerate(s["layers"]):
         what = "%s: layer %d" % (path, i + 1)
-        keys(what, m, {"name", "dense", "from", "add", "activation", "slope", "bias", "layer_norm", "dropout"})
+        keys(what, m, {"name", "dense", "from", "add", "activation", "slope", "bias", "layer_norm", "dropout",
+                       "embedding", "trainable"})
         kind = [k for k in KINDS if k in m]
         if len(kind) != 1:
             raise SpecError("%s: give one of %s, got %s" % (what, ", ".join(KINDS), kind))
@@ -251,6 +289,20 @@ def load_spec(path):
             if {"bias", "activation", "slope"} & set(m):
                 raise SpecError("%s: dropout takes no bias, activation or slope" % what)
             d["src"] = names(what + ": from", m["from"]) if "from" in m else None
+        elif "embedding" in m:
+            dim = m["embedding"]
+            if not isinstance(dim, int) or isinstance(dim, bool) or not 1 <= dim <= MAX_WIDTH:
+                raise SpecError("%s: embedding must be an integer in [1, %d], got %r" % (what, MAX_WIDTH, dim))
+            src = names(what + ": from", m["from"]) if "from" in m else []
+            if len(src) != 1 or src[0] not in categories:
+                raise SpecError("%s: an embedding reads one integer input (from: item), got from: %r" % (what, src))
+            if {"bias", "activation", "slope"} & set(m):
+                raise SpecError("%s: embedding takes no bias, activation or slope" % what)
+            if not isinstance(m.get("trainable", True), bool):
+                raise SpecError("%s: trainable must be true or false" % what)
+            d.update(embedding=dim, src=src, categories=categories[src[0]], frozen=not m.get("trainable", True))
+        if "trainable" in m and d["kind"] != "embedding":  # gradgen freezes the others too; not here yet
+            raise SpecError("%s: trainable is handled by golden.py only on an embedding" % what)
         layers.append(d)
     heads = []
     if "outputs" in s:
@@ -274,28 +326,40 @@ def load_spec(path):
     opt = s["optimizer"]
     keys(path + ": optimizer", opt, {"sgd"})
     keys(path + ": optimizer sgd", opt["sgd"], {"lr"})
-    return {"package": pkg, "dtype": dtype, "inputs": inputs, "layers": layers, "heads": heads,
-            "lr": float(opt["sgd"]["lr"]), "path": path}
+    return {"package": pkg, "dtype": dtype, "inputs": inputs, "categories": categories, "layers": layers,
+            "heads": heads, "lr": float(opt["sgd"]["lr"]), "path": path}
 
 
 def widths(spec):
-    """The width of every named value, each dense layer's and head's fan-in and each
-    layer_norm's and dropout's width (by torch name), each head's output width, the parameter
-    count, and the layout [(name, shape)], all from the spec alone (not from the module), for
-    the checks."""
+    """The width of every named value, each dense layer's and head's fan-in, each layer_norm's
+    and dropout's width and each embedding's number of ids (its table's rows) (by torch name),
+    each head's output width, the parameter count, and the layout [(name, shape)], all from the
+    spec alone (not from the module), for the checks. Only an embedding reads an integer input
+    (an id is no value to compute with)."""
     w = dict(spec["inputs"])
+    ids = spec["categories"]
     last = spec["inputs"][0][1] if len(spec["inputs"]) == 1 else None
+    last_ids = len(spec["inputs"]) == 1 and spec["inputs"][0][0] in ids  # the layer above is an id input
     fan_in, layout = {}, []
 
     def reads(src):
         if src is None:
-            if last is None:
-                raise SpecError("%s: a layer or head reads the layer above, and there is none" % spec["path"])
+            if last is None or last_ids:
+                raise SpecError("%s: a layer or head reads the layer above, and there is none (or it is "
+                                "an integer input)" % spec["path"])
             return last
+        if set(src) & set(ids):
+            raise SpecError("%s: %s read an integer input: only an embedding does" % (spec["path"], src))
         return sum(w[n] for n in src)
 
     for l in spec["layers"]:
-        if l["kind"] == "add":
+        if l["kind"] == "embedding":  # its table [N][D]
+            fan_in[l["torch"]] = l["categories"]
+            out = l["embedding"]
+            layout.append((l["torch"] + ".weight", [l["categories"], out]))
+        elif l["kind"] == "add":
+            if set(l["add"]) & set(ids):
+                raise SpecError("%s: add of an integer input" % spec["path"])
             ws = {w[n] for n in l["add"]}
             if len(ws) != 1:
                 raise SpecError("%s: add of widths %s" % (spec["path"], ws))
@@ -312,7 +376,7 @@ def widths(spec):
                 layout.append((l["torch"] + ".bias", [out]))
         if l["name"]:
             w[l["name"]] = out
-        last = out
+        last, last_ids = out, False
     head_w = []
     for h in spec["heads"]:
         if h["kind"] == "last":
@@ -346,10 +410,12 @@ def activate(z, d):
 
 class GraphNet(torch.nn.Module):
     """The network of a spec: an nn.Linear per dense layer and head, an nn.LayerNorm per
-    layer_norm and an nn.Dropout per dropout, registered in gradgen's parameter order as
+    layer_norm, an nn.Dropout per dropout and an nn.Embedding per embedding (its weight frozen,
+    requires_grad False, by trainable: false), registered in gradgen's parameter order as
     submodules named by gradgen's Layout names (so the state_dict keys are those names), and a
-    forward that takes the named inputs (or one input row, which it slices into them),
-    concatenates (torch.cat) what a layer reads and sums (+) what it adds."""
+    forward that takes the named inputs, an integer input's as a LongTensor of the batch's ids
+    (or one input row, which it slices into them), concatenates (torch.cat) what a layer reads
+    and sums (+) what it adds."""
 
     def __init__(self, spec):
         super().__init__()
@@ -362,10 +428,15 @@ class GraphNet(torch.nn.Module):
                 self.add_module(d["torch"], torch.nn.LayerNorm(fan_in[d["torch"]], eps=d["eps"]))
             elif d["kind"] == "dropout":
                 self.add_module(d["torch"], torch.nn.Dropout(d["p"]))
+            elif d["kind"] == "embedding":
+                e = torch.nn.Embedding(d["categories"], d["embedding"])
+                e.weight.requires_grad_(not d["frozen"])
+                self.add_module(d["torch"], e)
 
     def forward(self, *xs):
         """The heads' outputs (after their activations), a tuple, for the batch of the named
-        inputs xs, or of input rows xs[0] (their concatenation)."""
+        inputs xs (an integer input's a LongTensor [batch] of ids), or of input rows xs[0]
+        (their concatenation, an id a number in its slot)."""
         vals, off = {}, 0
         ins = self.spec["inputs"]
         if len(xs) == len(ins):
@@ -377,6 +448,11 @@ class GraphNet(torch.nn.Module):
                 vals[name] = x[:, off:off + w]
                 off += w
             assert off == x.shape[1]
+        for name in self.spec["categories"]:
+            v = vals[name]
+            if v.dtype != torch.int64:  # an id's slot of the input rows, [batch, 1]: rounded, so
+                v = torch.round(v.reshape(-1)).long()  # gradcheck's nudges of it keep the id
+            vals[name] = v
         last = vals[ins[0][0]] if len(ins) == 1 else None
 
         def read(src):
@@ -439,6 +515,8 @@ def make_net(spec, init, dtype):
     want = [(k, s) for k, s in layout]
     assert got == want, "%s: the module's parameters %s, the spec's %s" % (spec["package"], got, want)
     assert sum(p.numel() for p in net.parameters()) == count == len(init), spec["package"]
+    frozen = {l["torch"] + ".weight" for l in spec["layers"] if l["kind"] == "embedding" and l["frozen"]}
+    assert {k for k, p in net.named_parameters() if not p.requires_grad} == frozen, spec["package"]
     with torch.no_grad():
         off = 0
         for p in net.parameters():
@@ -469,11 +547,10 @@ def train(spec, init, x, t, dtype):
     return losses, grads, flat(net.parameters()), predict
 
 
-def has_onnx(spec):
-    """Whether golden.py exports spec to ONNX: not with a layer_norm, which torch exports as
-    LayerNormalization (opset 17) or as its decomposition (ReduceMean, Sub, Pow, Sqrt, Div, Mul,
-    Add): the importer does not read LayerNormalization yet (issue 18)."""
-    return not any(l["kind"] == "layer_norm" for l in spec["layers"])
+def has_layer_norm(spec):
+    """Whether spec has a layer_norm, which torch exports as LayerNormalization from opset 17 and as
+    its decomposition (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add) below."""
+    return any(l["kind"] == "layer_norm" for l in spec["layers"])
 
 
 def export_onnx(spec, init, x, opset, path):
@@ -481,7 +558,10 @@ def export_onnx(spec, init, x, opset, path):
     would: torch.onnx.export of the module called on its named inputs, named as the spec names
     them, the heads as outputs named by the heads (y for a network without outputs), the batch
     dynamic, in inference mode, without constant folding (so the initializers keep the
-    state_dict names). It checks that the initializers are the module's parameters."""
+    state_dict names). It checks that the initializers are the module's parameters: in inference
+    mode torch keeps one initializer of several parameters of equal values (two nn.LayerNorm of one
+    width at their initial 1 and 0) and writes the others as Identity nodes of it, named by them,
+    which the importer reads as tensors of those names."""
     net = make_net(spec, init, spec["dtype"])
     net.eval()
     X = torch.tensor(x, dtype=torch.float64).to(torch_dtype(spec["dtype"]))
@@ -504,8 +584,18 @@ def export_onnx(spec, init, x, opset, path):
     m = onnx.load(path)
     onnx.checker.check_model(m)
     got = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    for n in m.graph.node:  # a deduplicated parameter: Identity(the initializer of equal values)
+        if n.op_type == "Identity" and n.input[0] in got:
+            got[n.output[0]] = got[n.input[0]]
     for name, p in net.state_dict().items():
         assert name in got and np.array_equal(got[name], p.numpy()), "%s: initializer %s" % (path, name)
+
+
+def has_embedding(spec):
+    """Whether spec has an embedding, which golden.py does not export to ONNX: torch writes
+    nn.Embedding as a Gather of its table by the ids (an int64 graph input), which gradgen's
+    importer does not read as an embedding yet. onnx_test.go skips the specs without a .onnx."""
+    return any(l["kind"] == "embedding" for l in spec["layers"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -538,6 +628,10 @@ def reference(spec, init, x, t):
                 "leaky_relu": lambda: np.where(z >= 0, z, d["slope"] * z),
                 "sigmoid": lambda: 1 / (1 + np.exp(-z)), "tanh": lambda: np.tanh(z)}[a]()
 
+    def embedding(d, ids):
+        table = take((d["categories"], d["embedding"]))
+        return table[ids]  # a row per sample: its id's
+
     def layer_norm(d, a):
         g, b = take((a.shape[1],)), take((a.shape[1],))
         mean = a.mean(axis=1, keepdims=True)
@@ -547,11 +641,17 @@ def reference(spec, init, x, t):
     vals, c = {}, 0
     for name, w in spec["inputs"]:
         vals[name] = X[:, c:c + w]
+        if name in spec["categories"]:  # the ids, integers in [0, N)
+            ids = vals[name][:, 0].astype(np.int64)
+            assert np.array_equal(ids, vals[name][:, 0]) and ids.min() >= 0 and ids.max() < spec["categories"][name]
+            vals[name] = ids
         c += w
     last = X if len(spec["inputs"]) == 1 else None
     read = lambda src: last if src is None else np.concatenate([vals[n] for n in src], axis=1)
     for l in spec["layers"]:
-        if l["kind"] == "add":
+        if l["kind"] == "embedding":
+            z = embedding(l, vals[l["src"][0]])
+        elif l["kind"] == "add":
             z = sum(vals[n] for n in l["add"])
         elif l["kind"] == "layer_norm":
             z = layer_norm(l, read(l["src"]))
@@ -616,10 +716,30 @@ def check_gradcheck(spec, init, x, t):
 
 def check_coverage(specs):
     got = {"dtype": set(), "loss": set(), "activation": set(), "kind": set(), "layer_norm dtype": set(),
-           "layer_norm width": set(), "layer_norm eps": set(), "layer_norm activation": set()}
+           "layer_norm width": set(), "layer_norm eps": set(), "layer_norm activation": set(),
+           "embedding dtype": set(), "embedding trainable": set(), "integer inputs of a spec": set(),
+           "embeddings of an integer input": set(), "integer input with float inputs": set(),
+           "embedding into": set()}
     for s in specs:
         got["dtype"].add(s["dtype"])
         fan_in = widths(s)[0]
+        embs = [l for l in s["layers"] if l["kind"] == "embedding"]
+        if embs:
+            got["integer inputs of a spec"].add(len(s["categories"]))
+            got["integer input with float inputs"].add(len(s["inputs"]) > len(s["categories"]))
+            for name in s["categories"]:
+                got["embeddings of an integer input"].add(sum(l["src"] == [name] for l in embs))
+        for e in embs:
+            got["embedding dtype"].add(s["dtype"])
+            got["embedding trainable"].add(not e["frozen"])
+        for i, l in enumerate(s["layers"] + s["heads"]):  # what reads an embedding's output
+            above = s["layers"][i - 1] if 0 < i <= len(s["layers"]) else None
+            if above and above["kind"] == "embedding" and l.get("src", []) is None:
+                got["embedding into"].add(l["kind"] + " (the layer above)")
+            for e in embs:
+                if e["name"] and e["name"] in (l.get("src") or []) + l.get("add", []):
+                    got["embedding into"].add(
+                        ("concatenated into " if len(l.get("src") or []) > 1 else "") + l["kind"])
         for d in s["layers"] + s["heads"]:
             if "act" in d:
                 got["activation"].add(d["act"])
@@ -636,12 +756,16 @@ def check_coverage(specs):
     want = {"dtype": {"float32", "float64"}, "loss": set(LOSSES), "activation": set(ACTIVATIONS),
             "kind": set(KINDS), "layer_norm dtype": {"float32", "float64"},
             "layer_norm width": {"1", "2..8", "> 8"}, "layer_norm eps": {"default", "other"},
-            "layer_norm activation": {"none", "some"}}
+            "layer_norm activation": {"none", "some"}, "embedding dtype": {"float32", "float64"},
+            "embedding trainable": {True, False}, "integer inputs of a spec": {1, 2},
+            "embeddings of an integer input": {1, 2}, "integer input with float inputs": {True, False},
+            "embedding into": {"concatenated into dense", "concatenated into head", "head", "add",
+                               "layer_norm (the layer above)"}}
     for k in want:
         assert got[k] == want[k], "coverage: %s %s, want %s" % (k, sorted(got[k]), sorted(want[k]))
     assert len(specs) >= 10, "only %d specs" % len(specs)
     for name in CONSTANT_ROWS:
-        assert any(s["package"] == name for s in specs), "CONSTANT_ROWS: no spec %s" % name
+        assert any(s["package"] == name and not s["categories"] for s in specs), "CONSTANT_ROWS: no spec %s" % name
 
 
 def tol_used(got, want, dtype):
@@ -655,12 +779,35 @@ def tol_used(got, want, dtype):
 
 
 def make_data(spec):
-    """The spec's batch (x and t, flat rows) and initial parameters, in float64."""
+    """The spec's batch (x and t, flat rows) and initial parameters, in float64.
+
+    The rows are drawn sample by sample, input by input: a float input's values U(-2, 2), an
+    integer input's id r.intn(N) (as a number), except that from sample REPEATS on the k-th
+    integer input (k = 0, 1, ...) repeats the id of sample (i - 3 - k) mod REPEATS, without a
+    draw (with k = 0 samples 4 and 5 repeat samples 1 and 2, with k = 1 samples 0 and 1), so
+    that every batch looks up a row of each table more than once and its gradient sums."""
     fan_in, head_w, count, layout = widths(spec)
     seed = zlib.crc32(spec["package"].encode())
     r = SplitMix64(seed)
     n_in = sum(w for _, w in spec["inputs"])
-    x = [[r.uniform(-2, 2) for _ in range(n_in)] for _ in range(BATCH)]
+    cats = spec["categories"]
+    x = []
+    for i in range(BATCH):
+        row = []
+        for name, w in spec["inputs"]:
+            if name not in cats:
+                row += [r.uniform(-2, 2) for _ in range(w)]
+            elif i < REPEATS:
+                row.append(float(r.intn(cats[name])))
+            else:
+                row.append(x[(i - 3 - list(cats).index(name)) % REPEATS][len(row)])
+        x.append(row)
+    for k, (name, _) in enumerate(spec["inputs"]):  # some id of each integer input is looked up twice
+        if name not in cats:
+            continue
+        c = sum(w for _, w in spec["inputs"][:k])
+        col = [row[c] for row in x]
+        assert len(set(col)) < len(col) and all(0 <= v < cats[name] for v in col), spec["package"]
     if spec["package"] in CONSTANT_ROWS:  # after the draws: the targets' are those without it
         row = x[CONSTANT_ROWS[spec["package"]]]
         row[:] = [round(row[0] * 8) / 8] * n_in
@@ -681,11 +828,17 @@ def make_data(spec):
                 t[i] += [r.uniform(-1, 1) for _ in range(w)]
     r = SplitMix64(seed ^ 0x5EED5EED5EED5EED)
     norms = {l["torch"] for l in spec["layers"] if l["kind"] == "layer_norm"}
+    tables = {l["torch"] for l in spec["layers"] if l["kind"] == "embedding"}
     init = []
     for name, shape in layout:  # each tensor's own layer's fan-in
         owner, what = name.rsplit(".", 1)
         if owner in norms:  # nn.LayerNorm's γ = 1, β = 0, without a draw
             init += [1.0 if what == "weight" else 0.0] * math.prod(shape)
+            continue
+        if owner in tables:  # nn.Embedding's N(0, 1): Box-Muller, two draws per value
+            for _ in range(math.prod(shape)):
+                u1, u2 = 1 - r.uniform(0, 1), r.uniform(0, 1)  # u1 in (0, 1]
+                init.append(math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2))
             continue
         b = 1 / math.sqrt(fan_in[owner])
         init += [r.uniform(-b, b) for _ in range(math.prod(shape))]
@@ -737,8 +890,9 @@ def main():
             raise SpecError("%s: a spec's file is nets/<name>/<name>.yaml" % path)
         specs.append(load_spec(path))
     check_coverage(specs)
+    embedded = []  # the specs with an embedding, not exported to ONNX (has_embedding)
 
-    results, exported = [], []
+    results, exported, normed = [], [], []
     worst_ref, worst32 = 0.0, (0.0, "")
     worst_order = {"float32": (0.0, ""), "float64": (0.0, "")}
     for s in specs:
@@ -762,21 +916,34 @@ def main():
                                               s["package"]))
         assert len(fx) == BATCH * sum(w for _, w in s["inputs"])
         results.append((s, x, t, init, losses, grads, after, predict))
-        # The importer does not read LayerNormalization yet (issue 18): no .onnx for such specs
-        # (and the opsets go in turn among the exported specs, as before they existed).
-        onnx_path = os.path.join(os.path.dirname(os.path.abspath(args.o)), s["package"] + ".onnx")
-        if has_onnx(s):
+        # The opsets go in turn among the specs without a layer_norm, as before specs with one
+        # existed, so their files stay as they were; a spec with one is exported at opset 17
+        # (LayerNormalization) and at an older opset in turn (the decomposition).
+        if has_embedding(s):  # no .onnx: see has_embedding (onnx_test.go skips specs without one)
+            embedded.append(s["package"])
+            continue
+        base = os.path.join(os.path.dirname(os.path.abspath(args.o)), s["package"])
+        if has_layer_norm(s):
+            normed.append(s["package"])
+            k = NORM_DECOMPOSED_OPSETS[(len(normed) - 1) % len(NORM_DECOMPOSED_OPSETS)]
+            written = [(NORM_OPSET, base + ".onnx"), (k, "%s_op%d.onnx" % (base, k))]
+        else:
             exported.append(s["package"])
-            export_onnx(s, init, x, ONNX_OPSETS[len(exported) % len(ONNX_OPSETS)], onnx_path)
-        elif os.path.exists(onnx_path):  # not a stale export beside the goldens
-            os.remove(onnx_path)
+            written = [(ONNX_OPSETS[len(exported) % len(ONNX_OPSETS)], base + ".onnx")]
+        for opset, path in written:
+            export_onnx(s, init, x, opset, path)
+        for path in glob.glob(glob.escape(base) + "_op*.onnx"):  # not a stale export beside the goldens
+            if path not in [p for _, p in written]:
+                os.remove(path)
 
     print("golden.py: %d specs, torch %s; torch against the numpy reference: at most %.3g relative"
           % (len(specs), torch.__version__, worst_ref), file=sys.stderr)
     print("golden.py: gradcheck passed on a float64 copy of every spec", file=sys.stderr)
-    print("golden.py: %d specs exported to ONNX; not exported (layer_norm, issue 18): %s"
-          % (len(exported), ", ".join(s["package"] for s in specs if s["package"] not in exported) or "none"),
-          file=sys.stderr)
+    print("golden.py: %d specs exported to ONNX at opsets %s in turn; %d with a layer_norm at opset %d "
+          "and at %s in turn: %s" % (len(exported), ONNX_OPSETS, len(normed), NORM_OPSET,
+                                     NORM_DECOMPOSED_OPSETS, ", ".join(normed)), file=sys.stderr)
+    print("golden.py: %d specs with an embedding, not exported to ONNX (Gather, issue 18): %s"
+          % (len(embedded), ", ".join(embedded) or "none"), file=sys.stderr)
     print("golden.py: float32 torch vs float64 torch on the same data uses at most %.3g of a float32 "
           "tolerance of %g relative, %g absolute, in %s" % ((worst32[0],) + TOLERANCE["float32"] + (worst32[1],)),
           file=sys.stderr)
@@ -803,7 +970,8 @@ def main():
             off += w
         L.append('  {"name": "%s", "dtype": "%s", "inputs": %d, "outputs": %d, "lr": %r, "batch": %d,'
                  % (s["package"], d, sum(w for _, w in s["inputs"]), off, s["lr"], BATCH))
-        L.append('   "input_fields": %s,' % json.dumps([[n, w] for n, w in s["inputs"]]))
+        L.append('   "input_fields": %s,' % json.dumps(
+            [[n, w] + ([s["categories"][n]] if n in s["categories"] else []) for n, w in s["inputs"]]))
         L.append('   "heads": [%s],' % ", ".join(heads))
         L.append('   "layout": %s,' % json.dumps([[n, shape] for n, shape in layout]))
         L.append('   "x": %s,' % rows(x, d))

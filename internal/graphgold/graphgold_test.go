@@ -2,6 +2,7 @@ package graphgold
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -28,12 +29,78 @@ type golden struct {
 type gspec struct {
 	Name, DType     string
 	Inputs, Outputs int
+	InputFields     []inputField `json:"input_fields"`
 	LR              float64
 	X, T, Predict   [][]float64
 	Params          []float64
 	Losses          []float64
 	Grads           []float64
 	ParamsAfter     []float64 `json:"params_after"`
+}
+
+// inputField is an entry of a spec's input_fields, [name, width] or, for an
+// integer input, [name, 1, categories]: its slot of the x rows holds the id
+// as a number.
+type inputField struct {
+	Name              string
+	Width, Categories int
+}
+
+func (f *inputField) UnmarshalJSON(data []byte) error {
+	var v []json.RawMessage
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	if len(v) != 2 && len(v) != 3 {
+		return fmt.Errorf("input field %s: want [name, width] or [name, 1, categories]", data)
+	}
+	f.Categories = 0
+	if len(v) == 3 {
+		if err := json.Unmarshal(v[2], &f.Categories); err != nil {
+			return err
+		}
+	}
+	if err := json.Unmarshal(v[0], &f.Name); err != nil {
+		return err
+	}
+	return json.Unmarshal(v[1], &f.Width)
+}
+
+// idSlots returns the columns of s's x rows that hold an integer input's id,
+// and that input's number of ids.
+func idSlots(s gspec) map[int]int {
+	slots, off := map[int]int{}, 0
+	for _, f := range s.InputFields {
+		if f.Categories > 0 {
+			slots[off] = f.Categories
+		}
+		off += f.Width
+	}
+	return slots
+}
+
+// withIDs returns a copy of the flat input rows xs of s in which every id
+// slot holds, instead of the id as a number (golden.json's), the id as the
+// int32 that the API's Input field is: its bits in the slot's first 4 bytes,
+// the rest of a float64 slot (the field's padding) zero.
+func withIDs[T float32 | float64](t *testing.T, s gspec, xs []T) []T {
+	t.Helper()
+	slots := idSlots(s)
+	if len(slots) == 0 {
+		return xs
+	}
+	out := append([]T(nil), xs...)
+	for i := 0; i < len(out); i += s.Inputs {
+		for k, n := range slots {
+			v := float64(out[i+k])
+			if v != math.Trunc(v) || v < 0 || v >= float64(n) {
+				t.Fatalf("sample %d: id %v of the slot %d is not an integer in [0, %d)", i/s.Inputs, v, k, n)
+			}
+			out[i+k] = 0
+			*(*int32)(unsafe.Pointer(&out[i+k])) = int32(v)
+		}
+	}
+	return out
 }
 
 // driver is what the test drives of a generated model, on flat rows.
@@ -91,6 +158,16 @@ func TestEverySpecHasAPackage(t *testing.T) {
 		if nets[s.Name] == nil {
 			t.Errorf("spec %s has no package in nets_test.go", s.Name)
 		}
+		w := 0
+		for _, f := range s.InputFields {
+			w += f.Width
+			if f.Categories > 0 && f.Width != 1 {
+				t.Errorf("spec %s: the integer input %s has width %d, want one slot", s.Name, f.Name, f.Width)
+			}
+		}
+		if w != s.Inputs {
+			t.Errorf("spec %s: input_fields of widths summing to %d, inputs %d", s.Name, w, s.Inputs)
+		}
 	}
 	dirs, _ := filepath.Glob(filepath.Join("nets", "*"))
 	if len(dirs) != len(g.Specs) {
@@ -126,10 +203,10 @@ func parity[T float32 | float64](t *testing.T, s gspec, h harness[T]) {
 	for i, x := range s.Params {
 		d.params[i] = T(x)
 	}
-	xs, ts := flat[T](s.X), flat[T](s.T)
+	xs, ts := withIDs(t, s, flat[T](s.X)), flat[T](s.T)
 	for i, x := range s.X {
 		y := make([]T, s.Outputs)
-		d.predict(flat[T]([][]float64{x}), y)
+		d.predict(withIDs(t, s, flat[T]([][]float64{x})), y)
 		compare(t, "prediction of sample "+strconv.Itoa(i), y, s.Predict[i], tol.rel, tol.abs)
 	}
 	loss := d.backward(xs, ts)

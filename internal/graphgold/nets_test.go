@@ -8,6 +8,10 @@ import (
 	"github.com/gradgen/gradgen/internal/graphgold/nets/add3leaky32"
 	"github.com/gradgen/gradgen/internal/graphgold/nets/densenet64"
 	"github.com/gradgen/gradgen/internal/graphgold/nets/dupfrom64"
+	"github.com/gradgen/gradgen/internal/graphgold/nets/embcat32"
+	"github.com/gradgen/gradgen/internal/graphgold/nets/embnorm64"
+	"github.com/gradgen/gradgen/internal/graphgold/nets/embshared32"
+	"github.com/gradgen/gradgen/internal/graphgold/nets/embtwo64"
 	"github.com/gradgen/gradgen/internal/graphgold/nets/lnconst64"
 	"github.com/gradgen/gradgen/internal/graphgold/nets/lndrop32"
 	"github.com/gradgen/gradgen/internal/graphgold/nets/lnheads64"
@@ -31,6 +35,10 @@ var nets = map[string]any{
 	"add3leaky32":  adapt(add3leaky32.NewModel, func(m *add3leaky32.Model) []float32 { return m.Params.Slice() }, func(m *add3leaky32.Model) []float32 { return m.Grad.Slice() }),
 	"densenet64":   adapt(densenet64.NewModel, func(m *densenet64.Model) []float64 { return m.Params.Slice() }, func(m *densenet64.Model) []float64 { return m.Grad.Slice() }),
 	"dupfrom64":    adapt(dupfrom64.NewModel, func(m *dupfrom64.Model) []float64 { return m.Params.Slice() }, func(m *dupfrom64.Model) []float64 { return m.Grad.Slice() }),
+	"embcat32":     adapt(embcat32.NewModel, func(m *embcat32.Model) []float32 { return m.Params.Slice() }, func(m *embcat32.Model) []float32 { return m.Grad.Slice() }),
+	"embnorm64":    adapt(embnorm64.NewModel, func(m *embnorm64.Model) []float64 { return m.Params.Slice() }, func(m *embnorm64.Model) []float64 { return m.Grad.Slice() }),
+	"embshared32":  adapt(embshared32.NewModel, func(m *embshared32.Model) []float32 { return m.Params.Slice() }, func(m *embshared32.Model) []float32 { return m.Grad.Slice() }),
+	"embtwo64":     adapt(embtwo64.NewModel, func(m *embtwo64.Model) []float64 { return m.Params.Slice() }, func(m *embtwo64.Model) []float64 { return m.Grad.Slice() }),
 	"lnconst64":    adapt(lnconst64.NewModel, func(m *lnconst64.Model) []float64 { return m.Params.Slice() }, func(m *lnconst64.Model) []float64 { return m.Grad.Slice() }),
 	"lndrop32":     adapt(lndrop32.NewModel, func(m *lndrop32.Model) []float32 { return m.Params.Slice() }, func(m *lndrop32.Model) []float32 { return m.Grad.Slice() }),
 	"lnheads64":    adapt(lnheads64.NewModel, func(m *lnheads64.Model) []float64 { return m.Params.Slice() }, func(m *lnheads64.Model) []float64 { return m.Grad.Slice() }),

@@ -1,14 +1,18 @@
 package onnxrt
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gradgen/gradgen/build"
+	"github.com/gradgen/gradgen/generic"
 	"github.com/gradgen/gradgen/ir"
 	"github.com/gradgen/gradgen/onnxspec"
 	"github.com/gradgen/gradgen/spec"
@@ -23,75 +27,193 @@ type graphCheck struct {
 	want   []float64
 	widths []int // of the heads
 	f32    bool
+	tol    float64 // 0: tol32 or tol64
 }
 
 // TestGraphExportMatchesRuntime exports every graph network of
 // internal/graphgold and examples/ (several named inputs, concatenations,
-// residual adds, several heads) with NewModel(1)'s parameters, runs the
-// models under ONNX Runtime (when GRADGEN_ORT_NODE_MODULES is set) on each
-// input by name, and compares each output, a head, with the generic
-// engine's prediction.
+// residual adds, layer normalizations, several heads) with NewModel(1)'s
+// parameters, the γ and β of each layer_norm drawn instead (NewModel's are
+// 1 and 0, which would hide one read for the other), runs the models under
+// ONNX Runtime (when GRADGEN_ORT_NODE_MODULES is set) on each input by
+// name, and compares each output, a head, with the generic engine's
+// prediction. The opsets are 11 and 17: a layer_norm is written as its
+// decomposition at 11 and as LayerNormalization at 17. A float64 network
+// with a leaky_relu runs at 16 and 17 instead (the decomposition at 16):
+// ONNX Runtime runs float64 LeakyRelu from opset 16 on.
+//
+// LeakyRelu's alpha and LayerNormalization's epsilon are float32
+// attributes, so a float64 network's slopes and eps are rounded to float32
+// for these runs, which then hold to float64's tolerance. With their eps as
+// committed (1e-6, 1e-5, 1e-4, 0.001, each a float32 in the model), the
+// float64 networks with a layer_norm also run at opset 17, with a tolerance
+// of 1e-9: the eps ONNX Runtime adds differs from gradgen's by up to 5e-11
+// (0.001), by which (var + eps)^-½ changes (measured: lnconst64 1.6e-15,
+// eps 1e-6; lnheads64 6.8e-13, eps 1e-5 and 1e-4; lnthree64 1.9e-10, eps
+// 0.001 over 3 values). Below opset 17, the decomposition holds ε as a
+// float64 Constant: exact.
 func TestGraphExportMatchesRuntime(t *testing.T) {
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(3, 4))
 	paths, _ := filepath.Glob("../graphgold/nets/*/*.yaml")
 	examples, _ := filepath.Glob("../../examples/*/*/*.yaml")
 	var checks []graphCheck
+	norms := 0
 	for _, path := range append(paths, examples...) {
 		n, err := onnxspec.Load(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !n.IsGraph() {
-			continue
+		if !n.IsGraph() || slices.ContainsFunc(n.Layers, func(l spec.Layer) bool { return l.Kind() == "embedding" }) {
+			continue // an embedding has no ONNX form in the exporter yet
 		}
 		f32 := n.DType != spec.Float64
-		var params []float64
-		var predict func(x []float64) []float64
-		if f32 {
-			params, predict = genericNet[float32](t, n)
-		} else {
-			params, predict = genericNet[float64](t, n)
+		if hasNorm(n) {
+			norms++
+			if !f32 {
+				m := *n
+				m.Layers = slices.Clone(n.Layers)
+				roundFloat32(&m, false)
+				checks = append(checks, graphChecks(t, rng, dir, &m, []int{17}, "with its eps", 1e-9)...)
+			}
 		}
-		p, err := build.Program(n, build.Options{})
+		opsets := []int{11, 17}
+		if !f32 && roundFloat32(n, true) {
+			opsets = []int{16, 17}
+		}
+		checks = append(checks, graphChecks(t, rng, dir, n, opsets, "", 0)...)
+	}
+	if len(checks) < 8*2*len(batches) || norms < 7 {
+		t.Fatalf("%d runs of graph networks, %d with a layer_norm; the specs are missing", len(checks), norms)
+	}
+	runGraphChecks(t, "graph models", checks)
+}
+
+// graphChecks exports n at each opset into dir and returns its runs, each
+// batch of samples drawn from rng, named with what (the variant) and
+// compared within tol (0: tol32 or tol64).
+func graphChecks(t *testing.T, rng *rand.Rand, dir string, n *spec.Network, opsets []int, what string, tol float64) []graphCheck {
+	t.Helper()
+	f32 := n.DType != spec.Float64
+	p, err := build.Program(n, build.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var params []float64
+	var predict func(x []float64) []float64
+	if f32 {
+		params, predict = graphNet[float32](t, n, p)
+	} else {
+		params, predict = graphNet[float64](t, n, p)
+	}
+	var checks []graphCheck
+	for _, opset := range opsets {
+		model, err := onnxspec.Export(p, params, onnxspec.ExportOptions{Opset: opset})
 		if err != nil {
+			t.Fatalf("%s: %v", n.File, err)
+		}
+		file := filepath.Join(dir, fmt.Sprintf("%s_op%d%s.onnx", p.Package, opset, strings.ReplaceAll(what, " ", "_")))
+		if err := os.WriteFile(file, model, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		for _, opset := range []int{11, 17} {
-			model, err := onnxspec.Export(p, params, onnxspec.ExportOptions{Opset: opset})
-			if err != nil {
-				t.Fatalf("%s: %v", path, err)
+		for _, rows := range batches {
+			c := graphSamples(rng, p, predict, file, rows, f32)
+			c.name = fmt.Sprintf("%s, opset %d, batch %d", p.Package, opset, rows)
+			if what != "" {
+				c.name = fmt.Sprintf("%s %s, opset %d, batch %d", p.Package, what, opset, rows)
 			}
-			file := filepath.Join(dir, fmt.Sprintf("%s_op%d.onnx", p.Package, opset))
-			if err := os.WriteFile(file, model, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			for _, rows := range batches {
-				checks = append(checks, graphSamples(rng, p, predict, file, rows, f32))
-				checks[len(checks)-1].name = fmt.Sprintf("%s, opset %d, batch %d", p.Package, opset, rows)
-			}
+			c.tol = tol
+			checks = append(checks, c)
 		}
 	}
-	if len(checks) < 8*2*len(batches) {
-		t.Fatalf("%d runs of graph networks; the specs are missing", len(checks))
-	}
+	return checks
+}
+
+// runGraphChecks runs checks under ONNX Runtime and compares each with its
+// reference.
+func runGraphChecks(t *testing.T, what string, checks []graphCheck) {
+	t.Helper()
 	runs := make([]ortRun, len(checks))
 	for i, c := range checks {
 		runs[i] = c.run
 	}
-	_, results := runOrSkip(t, "graph models", runs)
+	_, results := runOrSkip(t, what, runs)
 	for i, c := range checks {
 		got, err := headRows(results[i], c.widths, c.run.Inputs[0].Dims[0])
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
-		tol := map[bool]float64{true: tol32, false: tol64}[c.f32]
+		tol := cmp.Or(c.tol, map[bool]float64{true: tol32, false: tol64}[c.f32])
 		abs, rel, worst := compare(got, c.want)
-		t.Logf("%-40s |Δ| %-9.3g rel %-9.3g", c.name, abs, rel)
+		t.Logf("%-52s |Δ| %-9.3g rel %-9.3g (tolerance %g)", c.name, abs, rel, tol)
 		if rel > tol || math.IsNaN(rel) {
 			t.Errorf("%s: ONNX Runtime gives %v at %d, gradgen %v: relative difference %.3g > %.3g", c.name, got[worst], worst, c.want[worst], rel, tol)
 		}
+	}
+}
+
+// roundFloat32 rounds the slope of each leaky_relu of n, and the eps of
+// each layer_norm when eps is set, to a float32, as ONNX's attributes hold
+// them, and reports whether n has a leaky_relu.
+func roundFloat32(n *spec.Network, eps bool) bool {
+	found := false
+	round := func(l *spec.Layer) {
+		if l.Activation == spec.LeakyReLU {
+			l.Slope, found = float64(float32(cmp.Or(l.Slope, spec.DefaultSlope))), true
+		}
+		if ln := l.LayerNorm; ln != nil && eps {
+			c := *ln
+			c.Eps = float64(float32(cmp.Or(c.Eps, spec.DefaultEps)))
+			l.LayerNorm = &c
+		}
+	}
+	for i := range n.Layers {
+		round(&n.Layers[i])
+	}
+	for i := range n.Outputs {
+		round(&n.Outputs[i].Layer)
+	}
+	return found
+}
+
+// hasNorm reports whether n has a layer_norm layer.
+func hasNorm(n *spec.Network) bool {
+	return slices.ContainsFunc(n.Layers, func(l spec.Layer) bool { return l.LayerNorm != nil })
+}
+
+// graphNet returns the parameters of n, the program p built from it, and
+// the generic engine's prediction with them: NewModel(1)'s, except the γ
+// and β of each layer_norm, drawn from 1 + U(−½, ½) and U(−½, ½)
+// (rounded to the element type).
+func graphNet[T generic.Float](t *testing.T, n *spec.Network, p *ir.Program) ([]float64, func(x []float64) []float64) {
+	params, _ := genericNet[T](t, n)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, q := range p.Params {
+		if q.Init != ir.InitOnes && q.Init != ir.InitZeros {
+			continue
+		}
+		for i := q.Offset; i < q.Offset+q.Type.Elems(); i++ {
+			params[i] = float64(T(rng.Float64() - 0.5 + params[i]))
+		}
+	}
+	m := *n
+	m.Pretrained = params
+	g, err := generic.NewPretrained[T](&m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return params, func(x []float64) []float64 {
+		xt, yt := make([]T, g.Inputs()), make([]T, g.Outputs())
+		for i := range xt {
+			xt[i] = T(x[i])
+		}
+		g.Predict(xt, yt)
+		y := make([]float64, len(yt))
+		for i := range y {
+			y[i] = float64(yt[i])
+		}
+		return y
 	}
 }
 
@@ -146,4 +268,62 @@ func headRows(r ortResult, widths []int, rows int) ([]float64, error) {
 		}
 	}
 	return got, nil
+}
+
+// TestLayerNormOpsMatchRuntime: the ops of a layer_norm written one by one,
+// as the exporter writes Normalize, Mul and Sum outside the pattern build
+// writes (here the Sum's operands swapped, β + s for s + β, which computes
+// the same): LayerNormalization with a Constant Scale of ones (opset 17)
+// or the decomposition without its Mul and Add (11), then Mul and Add
+// broadcasting γ and β over the rows, run by ONNX Runtime with the generic
+// engine's predictions of the spec.
+func TestLayerNormOpsMatchRuntime(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(9, 10))
+	var checks []graphCheck
+	for _, name := range []string{"lnwide32", "lnconst64"} {
+		n, err := onnxspec.Load(filepath.Join("../graphgold/nets", name, name+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f32 := n.DType != spec.Float64
+		roundFloat32(n, true)
+		p, err := build.Program(n, build.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var params []float64
+		var predict func(x []float64) []float64
+		if f32 {
+			params, predict = graphNet[float32](t, n, p)
+		} else {
+			params, predict = graphNet[float64](t, n, p)
+		}
+		swapped := 0
+		for _, v := range p.Func(ir.RolePredict).Values {
+			if v.Op == ir.OpSum && len(v.Args) == 2 && v.Args[1].Op == ir.OpParam {
+				v.Args[0], v.Args[1] = v.Args[1], v.Args[0]
+				swapped++
+			}
+		}
+		if swapped == 0 {
+			t.Fatalf("%s: no Sum with a parameter", name)
+		}
+		for _, opset := range []int{11, 17} {
+			model, err := onnxspec.Export(p, params, onnxspec.ExportOptions{Opset: opset})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			file := filepath.Join(dir, fmt.Sprintf("%s_op%d.onnx", name, opset))
+			if err := os.WriteFile(file, model, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, rows := range batches {
+				c := graphSamples(rng, p, predict, file, rows, f32)
+				c.name = fmt.Sprintf("%s op by op, opset %d, batch %d", name, opset, rows)
+				checks = append(checks, c)
+			}
+		}
+	}
+	runGraphChecks(t, "layer_norm op by op", checks)
 }
