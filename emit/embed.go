@@ -171,6 +171,9 @@ func clearGradMethod(file *File, p *ir.Program) {
 				If(Id("r").Op(":=").Add(id), Op("!").Add(mark.Clone()).Index(Id("r"))).Block(
 					mark.Clone().Index(Id("r")).Op("=").True(),
 					rows.Clone().Op("=").Append(rows.Clone(), Id("r")),
+					Comment("Zero already: the write brings the row to the cache, the batch's misses overlapping here"),
+					Comment("rather than one by one in the backward pass's scatter-add."),
+					Clear(Id("m").Dot("Grad").Dot(q.Name).Index(Id("r")).Index(Empty(), Empty())),
 				),
 			),
 		)

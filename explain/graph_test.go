@@ -36,3 +36,35 @@ func TestGraphDerivation(t *testing.T) {
 		t.Errorf("%s is stale: go test ./explain -update", golden)
 	}
 }
+
+// TestNewLayersDerivation: the derivation of a network with an embedding, a
+// layer_norm and dropout writes each rule with its Jacobian: the lookup's
+// scatter-add, the normalization's full Jacobian and its two row sums, γ's
+// and β's sums over the batch, and dropout's mask (testdata/layers.md).
+func TestNewLayersDerivation(t *testing.T) {
+	got := explainSpec(t, "testdata/layers.yaml", Markdown)
+	for _, want := range []string{
+		`\operatorname{onehot}(\mathit{id})`,
+		`\mathbb{1}[k = \mathit{id}]`,
+		`I - \tfrac{1}{n} \mathbf{1} \mathbf{1}^\top - \tfrac{1}{n}`,
+		`\operatorname{diag}(m)`,
+		"summed over the batch",
+	} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("the derivation lacks %q", want)
+		}
+	}
+	golden := "testdata/layers.md"
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s is stale: go test ./explain -update", golden)
+	}
+}

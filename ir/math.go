@@ -183,7 +183,7 @@ var opMath = map[Op]Math{
 	OpTranspose:     {Def: def(`%s = %s^\top`)},
 	OpNormalize: {
 		Def: func(y string, a []string, eps float64) string {
-			return fmt.Sprintf(`%s = \frac{%s - \mu}{\sigma},\quad \mu = \tfrac{1}{n} \textstyle\sum_j %[2]s_j,\quad \sigma = \sqrt{\tfrac{1}{n} \textstyle\sum_j (%[2]s_j - \mu)^2 + %[3]g}`, y, a[0], eps)
+			return fmt.Sprintf(`%s = \frac{%s - \mu}{\sigma},\quad \mu = \tfrac{1}{n} \textstyle\sum_j (%[2]s)_j,\quad \sigma = \sqrt{\tfrac{1}{n} \textstyle\sum_j ((%[2]s)_j - \mu)^2 + \varepsilon},\quad \varepsilon = \text{%[3]g}`, y, a[0], eps)
 		},
 		Jacobians: func(y string, a []string, _ float64) []string {
 			return []string{fmt.Sprintf(`\frac{\partial %s}{\partial %s} = \frac{1}{\sigma} \left(I - \tfrac{1}{n} \mathbf{1} \mathbf{1}^\top - \tfrac{1}{n} %[1]s %[1]s^\top\right)`, y, a[0])}
@@ -212,15 +212,15 @@ var opMath = map[Op]Math{
 	},
 	OpEmbed: {
 		Def: func(y string, a []string, _ float64) string {
-			return fmt.Sprintf(`%s = %s^\top \operatorname{onehot}(\mathit{id}) = %[2]s_{\mathit{id},:}`, y, a[1])
+			return fmt.Sprintf(`%s = %s^\top \operatorname{onehot}(\mathit{id}) = (%[2]s)_{\mathit{id},:}`, y, a[1])
 		},
 		Jacobians: func(y string, a []string, _ float64) []string {
-			return []string{"", fmt.Sprintf(`\frac{\partial %s_j}{\partial %s_{kj}} = \mathbb{1}[k = \mathit{id}]`, y, a[1])}
+			return []string{"", fmt.Sprintf(`\frac{\partial (%s)_j}{\partial (%s)_{kj}} = \mathbb{1}[k = \mathit{id}]`, y, a[1])}
 		},
 		Why: `The lookup is linear in the table with a one-hot Jacobian, so the table's gradient is $\bar{y}$ added to ` +
 			`the id's row: a scatter-add over the rows the batch touches, summed in the batch's order. The ids take none.`,
 	},
-	OpEmbedGrad:     {Def: def(`%s_{\mathit{id},:} \mathrel{+}= %s \quad\text{(summed over the batch)}`)},
+	OpEmbedGrad:     {Def: def(`(%s)_{\mathit{id},:} \mathrel{+}= %s \quad\text{(summed over the batch)}`)},
 	OpNormalizeGrad: {Def: def(`%s = \frac{1}{\sigma} \left(%s - \operatorname{mean} %[2]s - %[3]s \operatorname{mean}(%[2]s \odot %[3]s)\right)`)},
 }
 

@@ -260,6 +260,9 @@ func (m *Model) clearGrad(xs [][Inputs]float64) {
 		if r := *(*int32)(unsafe.Pointer(&xs[i][0])); !m.markE1[r] {
 			m.markE1[r] = true
 			m.rowsE1 = append(m.rowsE1, r)
+			// Zero already: the write brings the row to the cache, the batch's misses overlapping here
+			// rather than one by one in the backward pass's scatter-add.
+			clear(m.Grad.E1[r][:])
 		}
 	}
 }

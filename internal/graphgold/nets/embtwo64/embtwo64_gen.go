@@ -326,6 +326,9 @@ func (m *Model) clearGrad(xs [][Inputs]float64) {
 		if r := *(*int32)(unsafe.Pointer(&xs[i][0])); !m.markE1[r] {
 			m.markE1[r] = true
 			m.rowsE1 = append(m.rowsE1, r)
+			// Zero already: the write brings the row to the cache, the batch's misses overlapping here
+			// rather than one by one in the backward pass's scatter-add.
+			clear(m.Grad.E1[r][:])
 		}
 	}
 	for _, r := range m.rowsE2 {
@@ -337,6 +340,9 @@ func (m *Model) clearGrad(xs [][Inputs]float64) {
 		if r := *(*int32)(unsafe.Pointer(&xs[i][3])); !m.markE2[r] {
 			m.markE2[r] = true
 			m.rowsE2 = append(m.rowsE2, r)
+			// Zero already: the write brings the row to the cache, the batch's misses overlapping here
+			// rather than one by one in the backward pass's scatter-add.
+			clear(m.Grad.E2[r][:])
 		}
 	}
 }
