@@ -46,12 +46,13 @@ vet-ports:
 	GOOS=windows GOARCH=amd64 $(GO) vet ./...
 	GOOS=linux GOARCH=386 $(GO) vet ./...
 
-## bench: generated vs generic engine vs Gorgonia, one core; writes docs/bench/
+## bench: generated vs generic engine vs Gorgonia, one core, and a step with a 1M-row embedding (bench/sparse); writes docs/bench/
 BENCH_COUNT ?= 6
 bench:
 	@mkdir -p docs/bench
 	GOMAXPROCS=1 $(GO) test -run '^$$' -bench '^Benchmark(Step|Predict)$$' -count $(BENCH_COUNT) ./bench | tee docs/bench/raw.txt
 	GOMAXPROCS=2 $(GO) test -run '^$$' -bench '^BenchmarkStepWorkers$$' -count $(BENCH_COUNT) ./bench | tee docs/bench/workers.txt
+	GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) ./bench/sparse | tee docs/bench/sparse.txt
 	cd bench/peers && GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) . | tee ../../docs/bench/peers.txt
 	$(GO) run ./bench/report -md docs/bench/README.md -png docs/bench/chart.png -go "$$($(GO) env GOVERSION)" \
 		docs/bench/raw.txt docs/bench/peers.txt

@@ -54,7 +54,12 @@ var irVersions = [...]int64{9: 4, 10: 5, 11: 6, 12: 7, 13: 7, 14: 7, 15: 8, 16: 
 // their module (/trunk/Gemm) and the others by type (/Relu, /Relu_1). A
 // layer_norm is LayerNormalization from opset 17 and its decomposition
 // below (see export_norm.go), its nodes named by its module
-// (/norm/LayerNormalization).
+// (/norm/LayerNormalization). An embedding is Gather(table, ids), as
+// torch.onnx.export writes nn.Embedding, named by the table's module
+// (/item_vec/Gather): its integer input is an int64 graph input [N], one id
+// per sample, and its table an initializer [categories, dim]. A dropout
+// layer is not written: the predict function has none, as
+// torch.onnx.export in eval mode writes none.
 // LeakyRelu's alpha is a float32 attribute, so the slope of a
 // float64 network's leaky_relu that a float32 cannot hold (0.01, 0.2) is
 // rounded to one in the model: its negative outputs then differ from
@@ -110,7 +115,7 @@ func exportModel(p *ir.Program, params []float64, opt ExportOptions) (*onnxpb.Mo
 		return live[v] && (v.Op == ir.OpConcat || v.Op == ir.OpSum || v.Op == ir.OpColumns)
 	}) && len(p.InputFields) == 0
 	e.readsRow = slices.ContainsFunc(f.Values, func(v *ir.Value) bool {
-		return live[v] && v.Op != ir.OpColumns && slices.ContainsFunc(v.Args, func(a *ir.Value) bool { return a.Op == ir.OpInput })
+		return live[v] && v.Op != ir.OpColumns && v.Op != ir.OpEmbed && slices.ContainsFunc(v.Args, func(a *ir.Value) bool { return a.Op == ir.OpInput })
 	})
 	e.norms = layerNorms(f, live, e.outputs)
 	for _, v := range f.Values {
@@ -227,6 +232,7 @@ func init() {
 		ir.OpSum:        (*exporter).sum,
 		ir.OpNormalize:  (*exporter).normalize,
 		ir.OpMul:        (*exporter).mul,
+		ir.OpEmbed:      (*exporter).embed,
 	}
 }
 
@@ -251,11 +257,18 @@ func (e *exporter) input(v *ir.Value) error {
 		if err := e.name(fields[i], in.Name); err != nil {
 			return err
 		}
-		e.graph.Input = append(e.graph.Input, e.valueInfo(in.Name, in.Width))
+		if in.Categories > 0 {
+			e.graph.Input = append(e.graph.Input, idsInfo(in.Name))
+		} else {
+			e.graph.Input = append(e.graph.Input, e.valueInfo(in.Name, in.Width))
+		}
 	}
 	e.fields = fields
 	if !e.readsRow {
 		return nil // every layer reads its inputs by name
+	}
+	if slices.ContainsFunc(e.p.InputFields, func(in ir.Port) bool { return in.Categories > 0 }) {
+		return fmt.Errorf("a layer reads the row of every input, ids included; only an embedding reads an integer input")
 	}
 	return e.node(v, "Concat", fields, intAttr("axis", 1))
 }
@@ -411,6 +424,39 @@ func (e *exporter) valueInfo(name string, cols int) *onnxpb.ValueInfoProto {
 	return &onnxpb.ValueInfoProto{Name: proto.String(name), Type: &onnxpb.TypeProto{
 		Value: &onnxpb.TypeProto_TensorType{TensorType: &onnxpb.TypeProto_Tensor{
 			ElemType: proto.Int32(int32(e.elem)), Shape: &onnxpb.TensorShapeProto{Dim: dims}}}}}
+}
+
+// idsInfo declares the integer graph input name of shape [N]: one id per
+// sample, int64 as torch.onnx.export writes nn.Embedding's indices.
+func idsInfo(name string) *onnxpb.ValueInfoProto {
+	dims := []*onnxpb.TensorShapeProto_Dimension{{Value: &onnxpb.TensorShapeProto_Dimension_DimParam{DimParam: "N"}}}
+	return &onnxpb.ValueInfoProto{Name: proto.String(name), Type: &onnxpb.TypeProto{
+		Value: &onnxpb.TypeProto_TensorType{TensorType: &onnxpb.TypeProto_Tensor{
+			ElemType: proto.Int32(int32(onnxpb.TensorProto_INT64)), Shape: &onnxpb.TensorShapeProto{Dim: dims}}}}}
+}
+
+// embed writes an embedding, y = E[id] with the id at column Aux of the
+// row of inputs, as torch.onnx.export writes nn.Embedding: Gather(E, ids)
+// (axis 0) of the table's initializer by the integer input, named by the
+// table's module (/item_vec/Gather).
+func (e *exporter) embed(v *ir.Value) error {
+	x, table := v.Args[0], v.Args[1]
+	q := e.p.Param(table.Name)
+	if table.Op != ir.OpParam || q == nil {
+		return fmt.Errorf("the table of an Embed must be a parameter, is %s", table.Label())
+	}
+	off := 0
+	for i, in := range e.p.InputFields {
+		if off == int(v.Aux) && in.Categories > 0 && x.Op == ir.OpInput && e.fields != nil {
+			args, err := e.argNames([]*ir.Value{table, e.fields[i]})
+			if err != nil {
+				return err
+			}
+			return e.valueNode(v, e.scopedName(strings.TrimSuffix(q.Torch, ".weight"), "Gather"), "Gather", args)
+		}
+		off += in.Width
+	}
+	return fmt.Errorf("column %d of %s is not one of the network's integer inputs", int(v.Aux), x.Label())
 }
 
 // tensor is an initializer of the program's element type holding data, of

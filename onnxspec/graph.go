@@ -61,6 +61,8 @@ func (im *importer) readArg(n *onnxpb.NodeProto, k int, concat bool) (*flow, err
 		return nil, im.missing(n, k)
 	}
 	switch {
+	case f.ids:
+		return nil, im.idsRead(n, k, f)
 	case f.stage == outputMap:
 		return nil, fmt.Errorf("%s reads %q, the output of a %s, which must be the graph's last node", n.GetOpType(), name, im.net.Output)
 	case f.stage == concatStage && !concat:
@@ -86,6 +88,9 @@ func (im *importer) extendArg(n *onnxpb.NodeProto, k int) (*flow, error) {
 	f, err := im.flowArg(n, k)
 	if err != nil {
 		return nil, err
+	}
+	if f.ids {
+		return nil, im.idsRead(n, k, f)
 	}
 	u := im.useOf(f.key())
 	switch {
@@ -193,6 +198,8 @@ func (im *importer) graphOutputs(outs []*flow) (map[int]int, error) {
 			return nil, im.errorf("the output %q is an Add of two values: each output of a model of several outputs must be a Gemm or MatMul (with its bias and activation), a head", name)
 		case im.layers[f.layer].norm:
 			return nil, im.errorf("the output %q is a layer normalization: each output of a model of several outputs must be a Gemm or MatMul (with its bias and activation), a head", name)
+		case im.layers[f.layer].embed:
+			return nil, im.errorf("the output %q is an embedding (a Gather of its table): each output of a model of several outputs must be a Gemm or MatMul (with its bias and activation), a head", name)
 		case f.stage == outputMap:
 			return nil, im.errorf("the output %q is a %s: gradgen applies Softmax or LogSoftmax to a model of one output only", name, im.net.Output)
 		case im.useOf(f.key()).readBy >= 0:
@@ -260,7 +267,7 @@ func (im *importer) graphNetwork(heads map[int]int) []int {
 	graph := n.IsGraph() // a graph names its inputs, as the model does
 	if names.inputs || len(im.inputs) > 1 || graph {
 		for k, in := range im.inputs {
-			n.Inputs = append(n.Inputs, spec.Port{Name: names.input[k], Width: in.width, Pos: in.pos})
+			n.Inputs = append(n.Inputs, spec.Port{Name: names.input[k], Width: in.width, Categories: in.categories, Pos: in.pos})
 		}
 		n.Input = 0
 		delete(n.Fields, "input")

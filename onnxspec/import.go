@@ -39,6 +39,10 @@ type flow struct {
 	input int   // the graph input it is, for an input
 	stage stage
 	parts []*flow // a Concat's parts, each an input or a layer's output
+	// ids says that the flow is an integer graph input's ids (dims [] for
+	// [batch], [1] for [batch, 1]), which only a Gather of an embedding
+	// table reads (embed.go).
+	ids bool
 }
 
 // width is the number of values of one sample.
@@ -63,13 +67,18 @@ type layerWeights struct {
 	add     []*flow
 	stage   stage // how far the layer has come
 	norm    bool  // a layer normalization: w is its γ, b its β
+	embed   bool  // an embedding: w is its table [categories][dim], from its ids
 }
 
-// graphInput is an input of the graph.
+// graphInput is an input of the graph: a float one, or an integer one of
+// ids, whose categories are the rows of the tables that read it (0 until a
+// Gather reads it).
 type graphInput struct {
-	name  string
-	width int
-	pos   spec.Pos
+	name       string
+	width      int
+	ids        bool
+	categories int
+	pos        spec.Pos
 }
 
 // importer lowers one graph into a network.
@@ -84,10 +93,14 @@ type importer struct {
 	consts map[string]*constant
 	uses   map[valueKey]*use // who reads and extends each value
 	inputs []graphInput
-	elem   onnxpb.TensorProto_DataType
-	batch  int64 // the input's fixed batch, or batchDim when dynamic
-	net    *spec.Network
-	layers []layerWeights
+	// elem is the element type the network computes in: its float
+	// inputs', or, without one, its first embedding table's (UNDEFINED
+	// until then); elemFrom names where it comes from, for messages.
+	elem     onnxpb.TensorProto_DataType
+	elemFrom string
+	batch    int64 // the input's fixed batch, or batchDim when dynamic
+	net      *spec.Network
+	layers   []layerWeights
 	// graphUses indexes the graph's readers; fused holds the nodes of
 	// each layer normalization written as its decomposition, and unfused
 	// why a ReduceMean of the network's values is not one (norm.go).
@@ -183,7 +196,8 @@ func (im *importer) header(m *onnxpb.ModelProto) error {
 // input reads the graph's inputs: float or double tensors of shape
 // [batch, d1, d2, ...] with a fixed or symbolic batch and fixed dims; one
 // input may have several dims (a Flatten or Reshape makes it a row), several
-// inputs are rows.
+// inputs are rows. An int64 or int32 input of shape [batch] or [batch, 1]
+// holds one id per sample, which a Gather of an embedding table reads.
 func (im *importer) input() error {
 	var inputs []*onnxpb.ValueInfoProto
 	for _, in := range im.g.GetInput() {
@@ -212,15 +226,21 @@ func (im *importer) graphInput(k int, in *onnxpb.ValueInfoProto, rows bool) erro
 		return im.errorf("input %q is not a tensor", in.GetName())
 	}
 	elem := onnxpb.TensorProto_DataType(t.GetElemType())
-	if elem != onnxpb.TensorProto_FLOAT && elem != onnxpb.TensorProto_DOUBLE {
-		return im.errorf("input %q holds %s; gradgen networks compute in float32 or float64", in.GetName(), elem)
+	ids := elem == onnxpb.TensorProto_INT64 || elem == onnxpb.TensorProto_INT32
+	if !ids && elem != onnxpb.TensorProto_FLOAT && elem != onnxpb.TensorProto_DOUBLE {
+		return im.errorf("input %q holds %s; gradgen networks compute in float32 or float64 (and read int64 or int32 ids, one per sample, as the indices of an embedding's Gather)", in.GetName(), elem)
 	}
-	if k > 0 && elem != im.elem {
-		return im.errorf("input %q holds %s, input %q %s: gradgen computes in one type", in.GetName(), elemName(elem), im.inputs[0].name, elemName(im.elem))
+	if !ids && im.elem != onnxpb.TensorProto_UNDEFINED && elem != im.elem {
+		return im.errorf("input %q holds %s, input %q %s: gradgen computes in one type", in.GetName(), elemName(elem), im.elemFrom, elemName(im.elem))
 	}
-	im.elem = elem
+	if !ids {
+		im.elem, im.elemFrom = elem, in.GetName()
+	}
 	dims := t.GetShape().GetDim()
-	if t.GetShape() == nil || len(dims) < 2 || rows && len(dims) != 2 {
+	switch {
+	case ids && (t.GetShape() == nil || len(dims) < 1 || len(dims) > 2 || len(dims) == 2 && !fixedDim(dims[1], 1)):
+		return im.errorf("input %q holds %s ids and has %s; gradgen reads an integer input of shape [batch] or [batch, 1], one id per sample (the indices of nn.Embedding)", in.GetName(), elem, shapeText(dims))
+	case !ids && (t.GetShape() == nil || len(dims) < 2 || rows && len(dims) != 2):
 		want := "[batch, features...], one row per sample"
 		if rows {
 			want = "[batch, features] for each input of a model of several, one row per sample"
@@ -235,7 +255,15 @@ func (im *importer) graphInput(k int, in *onnxpb.ValueInfoProto, rows bool) erro
 		return im.errorf("input %q has %s, input %q a batch of another size: the inputs are rows of the same samples", in.GetName(), shapeText(dims), im.inputs[0].name)
 	}
 	im.batch = batch
-	f := &flow{layer: -1, input: k, stage: inputStage}
+	f := &flow{layer: -1, input: k, stage: inputStage, ids: ids}
+	if ids {
+		if len(dims) == 2 {
+			f.dims = []int{1}
+		}
+		im.flows[in.GetName()] = f
+		im.inputs = append(im.inputs, graphInput{name: in.GetName(), width: 1, ids: true, pos: spec.Pos{File: im.file}})
+		return nil
+	}
 	for _, d := range dims[1:] {
 		v := d.GetDimValue()
 		if _, fixed := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue); !fixed || v <= 0 || v > spec.MaxWidth {
@@ -252,6 +280,12 @@ func (im *importer) graphInput(k int, in *onnxpb.ValueInfoProto, rows bool) erro
 	im.flows[in.GetName()] = f
 	im.inputs = append(im.inputs, graphInput{name: in.GetName(), width: f.width(), pos: spec.Pos{File: im.file}})
 	return nil
+}
+
+// fixedDim reports whether d is the fixed size v.
+func fixedDim(d *onnxpb.TensorShapeProto_Dimension, v int64) bool {
+	x, ok := d.GetValue().(*onnxpb.TensorShapeProto_Dimension_DimValue)
+	return ok && x.DimValue == v
 }
 
 // shapeText formats a declared shape as [batch, 1, 8, 8].
@@ -315,7 +349,10 @@ func (im *importer) network() (*spec.Network, error) {
 		outs[j] = f
 	}
 	for k, in := range im.inputs {
-		if im.useOf(valueKey{layer: -1, stage: inputStage, input: k}).readBy < 0 {
+		switch {
+		case in.ids && in.categories == 0:
+			return nil, im.errorf("no Gather of an embedding table reads the integer input %q: gradgen reads ids only as the indices of an embedding (nn.Embedding)", in.name)
+		case im.useOf(valueKey{layer: -1, stage: inputStage, input: k}).readBy < 0:
 			return nil, im.errorf("no layer reads the input %q: every input of a gradgen network feeds it", in.name)
 		}
 	}
@@ -325,7 +362,9 @@ func (im *importer) network() (*spec.Network, error) {
 		if heads, err = im.graphOutputs(outs); err != nil {
 			return nil, err
 		}
-	} else if f := outs[0]; f.layer != len(im.layers)-1 || len(f.dims) != 1 {
+	} else if f := outs[0]; f.layer == len(im.layers)-1 && f.layer >= 0 && len(f.dims) == 0 {
+		return nil, im.errorf("the output %q is the last layer's output of shape [batch] (a Squeeze or a Reshape to [-1] of its [batch, 1]); gradgen's output is [batch, outputs]: export the model without it", im.g.GetOutput()[0].GetName())
+	} else if f.layer != len(im.layers)-1 || len(f.dims) != 1 {
 		return nil, im.errorf("the output %q is not the last layer's output", im.g.GetOutput()[0].GetName())
 	}
 	n := im.net
@@ -334,7 +373,7 @@ func (im *importer) network() (*spec.Network, error) {
 		n.DType = spec.Float64
 	}
 	for i, l := range im.layers {
-		n.Layers[i].NoBias = l.b == nil && l.add == nil
+		n.Layers[i].NoBias = l.b == nil && l.add == nil && !l.embed
 	}
 	for _, i := range im.graphNetwork(heads) {
 		n.Pretrained = append(n.Pretrained, im.layers[i].w...)

@@ -35,6 +35,7 @@ func init() {
 		"Shape":      (*importer).shape,
 		"Gather":     (*importer).gather,
 		"Unsqueeze":  (*importer).unsqueeze,
+		"Squeeze":    (*importer).squeeze,
 		"Concat":     (*importer).concat,
 		"Cast":       (*importer).cast,
 
@@ -312,12 +313,16 @@ func (im *importer) describe(f *flow) string {
 	switch {
 	case f.stage == concatStage:
 		return "a Concat"
+	case f.ids:
+		return fmt.Sprintf("the ids of the integer input %q", im.inputs[f.input].name)
 	case f.layer < 0 && len(im.inputs) > 1:
 		return fmt.Sprintf("the network's input %q", im.inputs[f.input].name)
 	case f.layer < 0:
 		return "the network's input"
 	case im.layers[f.layer].add != nil && f.stage == biased:
 		return fmt.Sprintf("layer %d's sum (an Add of two values)", f.layer+1)
+	case im.layers[f.layer].embed:
+		return fmt.Sprintf("layer %d's output, an embedding (a Gather of its table)", f.layer+1)
 	case im.layers[f.layer].norm && f.stage == biased:
 		return fmt.Sprintf("layer %d's output, a layer normalization", f.layer+1)
 	case f.stage == product:
@@ -369,6 +374,9 @@ func activation(act spec.Activation) func(im *importer, n *onnxpb.NodeProto) err
 		if err != nil {
 			return err
 		}
+		if x.layer >= 0 && im.layers[x.layer].embed {
+			return fmt.Errorf("%s of %s: gradgen's embedding layer, as nn.Embedding, takes no activation; a layer reading it may", n.GetOpType(), im.describe(x))
+		}
 		if x.layer < 0 || x.stage >= activated {
 			return fmt.Errorf("%s of %s: gradgen layers take one activation, after their Gemm or MatMul (and bias)", n.GetOpType(), im.describe(x))
 		}
@@ -417,9 +425,12 @@ func outputMapOp(m spec.OutputMap) func(im *importer, n *onnxpb.NodeProto) error
 
 // passThrough lowers Identity, and Dropout as inference runs it: its first
 // output is its input (a Dropout's mask output must not be read). A model
-// exported in training mode has training_mode true on its Dropout nodes;
-// it is read the same way, since gradgen has no dropout layer yet: the
-// generated network trains without it (see docs/onnx.md).
+// exported in training mode has training_mode true on its Dropout nodes,
+// and a ratio; it is read the same way, not as a dropout layer: the
+// imported network predicts and trains without dropout, as
+// internal/onnxgold's goldens of such models (PyTorch trained in eval
+// mode) require, and a spec cannot add a layer to an imported model (see
+// docs/onnx.md).
 func (im *importer) passThrough(n *onnxpb.NodeProto) error {
 	if c := im.consts[arg(n, 0)]; c != nil {
 		d := *c

@@ -318,7 +318,7 @@ func TestImportLayerNormRefused(t *testing.T) {
 		// Not a decomposition gradgen reads: unsupported, with why.
 		{normCase{base: normDecomposed, opset: 13, edits: []string{`  output { name: "y"`, `  output { name: "m" type { tensor_type { elem_type: 1 } } }
   output { name: "y"`}}, `"/norm/ReduceMean" (ReduceMean)`,
-			"not supported (supported: Add, Cast, Concat, Constant, Dropout, Flatten, Gather, Gemm, Identity, LayerNormalization, LeakyRelu, LogSoftmax, MatMul, Relu, Reshape, Shape, Sigmoid, Softmax, Tanh, Transpose, Unsqueeze); " +
+			"not supported (supported: Add, Cast, Concat, Constant, Dropout, Flatten, Gather, Gemm, Identity, LayerNormalization, LeakyRelu, LogSoftmax, MatMul, Relu, Reshape, Shape, Sigmoid, Softmax, Squeeze, Tanh, Transpose, Unsqueeze); " +
 				"gradgen reads ReduceMean, Sub, Pow, Sqrt, Div and Mul only as the layer normalization torch.onnx.export writes for nn.LayerNorm below opset 17 " +
 				"(ReduceMean, Sub, Pow, ReduceMean, Add ε, Sqrt, Div, then Mul by γ and Add of β), and this node is not part of one " +
 				"(m, the mean, is an output of the graph): export nn.LayerNorm at opset 17 or later, where it is one LayerNormalization node"},

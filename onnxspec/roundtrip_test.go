@@ -149,26 +149,32 @@ func act(l spec.Layer) spec.Activation {
 // and comes back from either). The networks are the specs of
 // internal/graphgold and examples/, each with NewModel(1)'s parameters but
 // for the γ and β of its layer_norms, drawn (NewModel's 1 and 0 would not
-// tell one from the other). A dropout layer (p = 0 in these specs) is the
-// identity in Predict and is not written: it does not come back.
+// tell one from the other); each embedding is a Gather of its table by an
+// int64 graph input and comes back as an embedding reading an integer
+// input of the table's rows, fed ids in the test. A dropout layer (p = 0
+// in these specs) is the identity in Predict and is not written: it does
+// not come back.
 func TestGraphRoundTrip(t *testing.T) {
 	specs, _ := filepath.Glob("../internal/graphgold/nets/*/*.yaml")
 	examples, _ := filepath.Glob("../examples/*/*/*.yaml")
 	if len(specs) < 8 {
 		t.Fatalf("found %d graph specs", len(specs))
 	}
+	embeddings := 0
 	for _, path := range append(specs, examples...) {
 		n, err := Load(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !n.IsGraph() || hasEmbedding(n) {
-			continue // an embedding has no ONNX form in the exporter yet
+		if !n.IsGraph() {
+			continue
 		}
+		embeddings += count(n, "embedding")
 		n.Pretrained = drawNorms(t, n, initial(t, n))
 		nets := []*spec.Network{n}
-		if len(n.Outputs) == 0 && n.Layers[len(n.Layers)-1].Activation == spec.None {
-			// A graph of one output may end in a Softmax, as an imported one does.
+		if last := n.Layers[len(n.Layers)-1]; len(n.Outputs) == 0 && last.Activation == spec.None && last.Dense > 1 {
+			// A graph of one output (of several classes) may end in a
+			// Softmax, as an imported one does.
 			m := *n
 			m.Output, m.Loss = spec.Softmax, spec.SoftmaxCrossEntropy
 			nets = append(nets, &m)
@@ -177,12 +183,20 @@ func TestGraphRoundTrip(t *testing.T) {
 			graphRoundTrip(t, path, n)
 		}
 	}
+	if embeddings < 6 {
+		t.Errorf("%d embedding layers in the specs, want at least 6", embeddings)
+	}
 }
 
-// hasEmbedding reports whether n has an embedding layer, which the
-// exporter does not write yet.
-func hasEmbedding(n *spec.Network) bool {
-	return slices.ContainsFunc(n.Layers, func(l spec.Layer) bool { return l.Kind() == "embedding" })
+// count returns the number of layers of n of the given kind.
+func count(n *spec.Network, kind string) int {
+	k := 0
+	for _, l := range n.Layers {
+		if l.Kind() == kind {
+			k++
+		}
+	}
+	return k
 }
 
 // drawNorms returns params, the parameters of n, with the γ and β of each
@@ -283,9 +297,13 @@ func graphDiff(t *testing.T, a, b *spec.Network) string {
 	rng := rand.New(rand.NewPCG(1, 2))
 	x := make([]float64, ga.Inputs())
 	ya, yb := make([]float64, ga.Outputs()), make([]float64, gb.Outputs())
+	cats := idSlots(pa, len(x))
 	for range 20 {
 		for i := range x {
 			x[i] = rng.Float64()*4 - 2
+			if cats[i] > 0 {
+				x[i] = float64(rng.IntN(cats[i])) // an id, as a value in its slot
+			}
 		}
 		ga.Predict(x, ya)
 		gb.Predict(x, yb)
@@ -294,6 +312,20 @@ func graphDiff(t *testing.T, a, b *spec.Network) string {
 		}
 	}
 	return ""
+}
+
+// idSlots returns, for each of the width slots of p's input row, the
+// number of categories of the integer input it holds, or 0.
+func idSlots(p *ir.Program, width int) []int {
+	cats := make([]int, width)
+	off := 0
+	for _, in := range p.InputFields {
+		if in.Categories > 0 {
+			cats[off] = in.Categories
+		}
+		off += in.Width
+	}
+	return cats
 }
 
 // or returns a, or b when a is empty.

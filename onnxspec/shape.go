@@ -40,18 +40,24 @@ func (im *importer) reshape(n *onnxpb.NodeProto) error {
 		return err
 	}
 	w := int64(x.width())
-	ok := !c.float && len(c.i) == 2
-	if ok {
-		b, d := c.i[0], c.i[1]
-		batchOK := b == batchDim || b == 0 || (b == im.batch && b > 0) || (b == -1 && d != -1)
-		ok = batchOK && (d == w || d == -1)
-	}
-	if !ok {
-		return fmt.Errorf("a reshape to %s; gradgen reads a reshape to [batch, %d], one row of the %d values of each sample", shapeValues(c), w, w)
-	}
+	isBatch := func(b int64) bool { return b == batchDim || b == 0 || (b == im.batch && b > 0) }
 	y := *x
 	y.dims = []int{int(w)}
-	return im.define(n, 0, &y, nil)
+	switch {
+	case !c.float && len(c.i) == 2:
+		b, d := c.i[0], c.i[1]
+		if (isBatch(b) || (b == -1 && d != -1)) && (d == w || d == -1) {
+			return im.define(n, 0, &y, nil)
+		}
+	case !c.float && len(c.i) == 1 && w == 1 && (isBatch(c.i[0]) || c.i[0] == -1):
+		y.dims = nil // [batch]: one value per sample, as ids.view(-1) of [batch, 1]
+		return im.define(n, 0, &y, nil)
+	}
+	want := fmt.Sprintf("[batch, %d], one row of the %d values of each sample", w, w)
+	if w == 1 {
+		want += ", or [batch] (-1)"
+	}
+	return fmt.Errorf("a reshape to %s; gradgen reads a reshape to %s", shapeValues(c), want)
 }
 
 // shapeValues formats a constant shape for messages.
@@ -150,37 +156,13 @@ func clampAxis(a int64, n int) int64 {
 	return min(max(a, 0), int64(n))
 }
 
-// gather lowers Gather(axis=0) of a constant integer vector (a shape) by
-// constant indices.
-func (im *importer) gather(n *onnxpb.NodeProto) error {
-	data, err := im.constArg(n, 0)
-	if err != nil {
-		return err
-	}
-	idx, err := im.constArg(n, 1)
-	if err != nil {
-		return err
-	}
-	if data.float || idx.float || len(data.dims) != 1 || attrInt(n, "axis", 0) != 0 {
-		return fmt.Errorf("a gather other than of an integer vector along axis 0 (as of a shape)")
-	}
-	out := &constant{elem: data.elem, dims: slices.Clone(idx.dims)}
-	for _, k := range idx.i {
-		if k < 0 {
-			k += int64(len(data.i))
-		}
-		if k < 0 || k >= int64(len(data.i)) {
-			return fmt.Errorf("index %d of a vector of %d", k, len(data.i))
-		}
-		out.i = append(out.i, data.i[k])
-	}
-	return im.define(n, 0, nil, out)
-}
-
 // unsqueeze lowers Unsqueeze of a constant integer scalar or vector: the
 // values stay, the shape gains dimensions of 1 (axes as an attribute
 // before opset 13, as an input after).
 func (im *importer) unsqueeze(n *onnxpb.NodeProto) error {
+	if im.flows[arg(n, 0)] != nil {
+		return im.unsqueezeFlow(n)
+	}
 	c, err := im.constArg(n, 0)
 	if err != nil {
 		return err
@@ -231,11 +213,18 @@ func (im *importer) concat(n *onnxpb.NodeProto) error {
 // cast lowers Cast of an integer constant to another integer type (shapes
 // computed in int32 or int64).
 func (im *importer) cast(n *onnxpb.NodeProto) error {
+	to := onnxpb.TensorProto_DataType(attrInt(n, "to", 0))
+	if x := im.flows[arg(n, 0)]; x != nil {
+		if !x.ids || (to != onnxpb.TensorProto_INT64 && to != onnxpb.TensorProto_INT32) {
+			return fmt.Errorf("a Cast of %q, %s, to %s; gradgen reads a Cast of the network's values only between integer types, of an integer input's ids", arg(n, 0), im.describe(x), to)
+		}
+		y := *x
+		return im.define(n, 0, &y, nil)
+	}
 	c, err := im.constArg(n, 0)
 	if err != nil {
 		return err
 	}
-	to := onnxpb.TensorProto_DataType(attrInt(n, "to", 0))
 	if c.float || (to != onnxpb.TensorProto_INT64 && to != onnxpb.TensorProto_INT32) {
 		return fmt.Errorf("a cast other than between integer types (as of a shape)")
 	}

@@ -87,8 +87,16 @@ torch writes nn.LayerNorm as one LayerNormalization node, and again to <name>_op
 k = 9, 13 or 14 in turn (among those specs), where torch writes its decomposition (ReduceMean, Sub,
 Pow, ReduceMean, Add, Sqrt, Div, Mul, Add), which the importer reads too.
 
-A spec with an embedding is not exported (has_embedding): torch writes nn.Embedding as a Gather
-of the table by the ids, which the importer does not read as an embedding yet.
+A spec with an embedding (has_embedding) takes turns of its own, among those specs, so that the
+others keep their files: its module is exported with each integer input a LongTensor of ids of
+shape [batch], which torch writes as an int64 graph input [batch] and nn.Embedding as
+Gather(weight, ids), at opset 11, 13 or 17 in turn (17 with a layer_norm); and again to
+<name>_op<k>.onnx at k = 9, 13 or 14 in turn with ids of shape [batch, 1], each embedding layer
+(in turn over the specs' embeddings) making its lookup [batch, 1, dim] a row in one of the ways a
+user writes (ID_FORMS): e(ids).flatten(1) (Flatten), e(ids).squeeze(1) (Squeeze),
+e(ids).view(ids.shape[0], -1) (Shape, Gather, Unsqueeze, Concat, Reshape), e(ids.squeeze(1)) or
+e(ids.view(-1)) (the ids made [batch] first). The importer must read each back as the spec's
+embeddings and integer inputs, the categories being the tables' rows.
 
 Output: one JSON file {"about", "torch", "numpy", "steps", "specs": [...]}, each spec with its
 name, dtype, input and output widths, lr, batch, input fields ([name, width], or [name, 1,
@@ -133,6 +141,11 @@ STEPS = 3
 ONNX_OPSETS = (11, 13, 17)  # the exports of the specs without a layer_norm cycle through them
 NORM_OPSET = 17  # a spec with a layer_norm: LayerNormalization
 NORM_DECOMPOSED_OPSETS = (9, 13, 14)  # and again below 17, in turn: its decomposition
+EMBEDDING_OPSETS = (11, 13, 17)  # a spec with an embedding, ids [batch]: in turn (17 with a layer_norm)
+EMBEDDING_COLUMN_OPSETS = (9, 13, 14)  # and again with ids [batch, 1], in turn
+# How a module reading ids of shape [batch, 1] makes an embedding's [batch, 1, dim] a row, in turn
+# over the embedding layers of the specs: what torch writes for each (see export_onnx).
+ID_FORMS = ("flatten", "squeeze", "view", "squeeze_ids", "view_ids")
 BATCH = 6
 MAX_WIDTH = 64  # was 8 before layer_norm; lnwide32 normalises 64 values
 ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh")
@@ -420,6 +433,9 @@ class GraphNet(torch.nn.Module):
     def __init__(self, spec):
         super().__init__()
         self.spec = spec
+        # id_forms: for an export with ids of shape [batch, 1] (export_onnx), how each embedding
+        # layer (by its torch name) reads them; None otherwise.
+        self.id_forms = None
         fan_in, _, _, _ = widths(spec)
         for d in spec["layers"] + spec["heads"]:
             if d["kind"] in ("dense", "head"):
@@ -467,6 +483,8 @@ class GraphNet(torch.nn.Module):
                 z = vals[l["add"][0]]
                 for n in l["add"][1:]:
                     z = z + vals[n]
+            elif l["kind"] == "embedding" and self.id_forms is not None:
+                z = lookup(self._modules[l["torch"]], read(l["src"]), self.id_forms[l["torch"]])
             else:
                 z = self._modules[l["torch"]](read(l["src"]))
             last = activate(z, l)
@@ -479,6 +497,24 @@ class GraphNet(torch.nn.Module):
             else:
                 outs.append(activate(self._modules[h["torch"]](read(h["src"])), h))
         return tuple(outs)
+
+
+def lookup(e, ids, form):
+    """The rows of the embedding e for ids of shape [batch, 1], by form (ID_FORMS): the lookup
+    [batch, 1, dim] flattened (nn.Flatten's flatten(1)), squeezed (squeeze(1)) or viewed as
+    [batch, -1] (which torch writes with Shape, Gather, Unsqueeze, Concat and Reshape); or the
+    ids squeezed (squeeze(1)) or viewed as [-1] before the lookup."""
+    if form == "flatten":
+        return e(ids).flatten(1)
+    if form == "squeeze":
+        return e(ids).squeeze(1)
+    if form == "view":
+        return e(ids).view(ids.shape[0], -1)
+    if form == "squeeze_ids":
+        return e(ids.squeeze(1))
+    if form == "view_ids":
+        return e(ids.view(-1))
+    raise ValueError(form)
 
 
 def head_loss(kind, y, t):
@@ -553,22 +589,34 @@ def has_layer_norm(spec):
     return any(l["kind"] == "layer_norm" for l in spec["layers"])
 
 
-def export_onnx(spec, init, x, opset, path):
+def export_onnx(spec, init, x, opset, path, id_forms=None):
     """Exports the module of spec, with the parameters init, to the ONNX file path as a user
     would: torch.onnx.export of the module called on its named inputs, named as the spec names
     them, the heads as outputs named by the heads (y for a network without outputs), the batch
     dynamic, in inference mode, without constant folding (so the initializers keep the
-    state_dict names). It checks that the initializers are the module's parameters: in inference
-    mode torch keeps one initializer of several parameters of equal values (two nn.LayerNorm of one
-    width at their initial 1 and 0) and writes the others as Identity nodes of it, named by them,
-    which the importer reads as tensors of those names."""
+    state_dict names). An integer input is a LongTensor of the batch's ids, of shape [batch]
+    (nn.Embedding's lookup of which torch writes as Gather(weight, ids), an int64 graph input),
+    or, given id_forms (the form of ID_FORMS of each embedding layer, by its torch name), of
+    shape [batch, 1], each embedding reading it by its form. It checks that the initializers are
+    the module's parameters: in inference mode torch keeps one initializer of several parameters
+    of equal values (two nn.LayerNorm of one width at their initial 1 and 0) and writes the
+    others as Identity nodes of it, named by them, which the importer reads as tensors of those
+    names."""
     net = make_net(spec, init, spec["dtype"])
     net.eval()
     X = torch.tensor(x, dtype=torch.float64).to(torch_dtype(spec["dtype"]))
     parts, off = [], 0
-    for _, w in spec["inputs"]:
-        parts.append(X[:, off:off + w].contiguous())
+    for name, w in spec["inputs"]:
+        if name in spec["categories"]:  # the ids in their slots, as a LongTensor
+            ids = torch.round(X[:, off]).long()
+            parts.append(ids.reshape(-1, 1) if id_forms is not None else ids)
+        else:
+            parts.append(X[:, off:off + w].contiguous())
         off += w
+    with torch.no_grad():  # the module on the named inputs computes what it does on the rows
+        want = torch.cat(net(X), dim=1)
+        net.id_forms = id_forms
+        assert torch.equal(torch.cat(net(*parts), dim=1), want), path
     ins = [n for n, _ in spec["inputs"]]
     outs = [h["name"] for h in spec["heads"]]
     tmp = path + ".tmp"
@@ -589,12 +637,21 @@ def export_onnx(spec, init, x, opset, path):
             got[n.output[0]] = got[n.input[0]]
     for name, p in net.state_dict().items():
         assert name in got and np.array_equal(got[name], p.numpy()), "%s: initializer %s" % (path, name)
+    for name in spec["categories"]:  # an int64 graph input of the ids, [batch] or [batch, 1]
+        (i,) = [i for i in m.graph.input if i.name == name]
+        rank = len(i.type.tensor_type.shape.dim)
+        assert i.type.tensor_type.elem_type == onnx.TensorProto.INT64 and rank == (1 if id_forms is None else 2), \
+            "%s: input %s" % (path, name)
+    if any(l["kind"] == "embedding" for l in spec["layers"]):
+        assert "Gather" in [n.op_type for n in m.graph.node], path
 
 
 def has_embedding(spec):
-    """Whether spec has an embedding, which golden.py does not export to ONNX: torch writes
-    nn.Embedding as a Gather of its table by the ids (an int64 graph input), which gradgen's
-    importer does not read as an embedding yet. onnx_test.go skips the specs without a .onnx."""
+    """Whether spec has an embedding, which torch writes as Gather(weight, ids), the ids an int64
+    graph input. Such a spec is exported with ids of shape [batch] at EMBEDDING_OPSETS in turn
+    (at NORM_OPSET with a layer_norm), and again to <name>_op<k>.onnx with ids of shape
+    [batch, 1] at EMBEDDING_COLUMN_OPSETS in turn (the decomposition of a layer_norm there), each
+    embedding layer reading them by the next of ID_FORMS."""
     return any(l["kind"] == "embedding" for l in spec["layers"])
 
 
@@ -890,7 +947,8 @@ def main():
             raise SpecError("%s: a spec's file is nets/<name>/<name>.yaml" % path)
         specs.append(load_spec(path))
     check_coverage(specs)
-    embedded = []  # the specs with an embedding, not exported to ONNX (has_embedding)
+    embedded = []  # the specs with an embedding (has_embedding), exported on their own turns
+    forms_used = []  # the form of ID_FORMS of each embedding layer, in turn
 
     results, exported, normed = [], [], []
     worst_ref, worst32 = 0.0, (0.0, "")
@@ -919,11 +977,20 @@ def main():
         # The opsets go in turn among the specs without a layer_norm, as before specs with one
         # existed, so their files stay as they were; a spec with one is exported at opset 17
         # (LayerNormalization) and at an older opset in turn (the decomposition).
-        if has_embedding(s):  # no .onnx: see has_embedding (onnx_test.go skips specs without one)
-            embedded.append(s["package"])
-            continue
         base = os.path.join(os.path.dirname(os.path.abspath(args.o)), s["package"])
-        if has_layer_norm(s):
+        forms = None
+        if has_embedding(s):  # on turns of their own, so the other specs keep their opsets
+            embedded.append(s["package"])
+            i = len(embedded) - 1
+            main = NORM_OPSET if has_layer_norm(s) else EMBEDDING_OPSETS[i % len(EMBEDDING_OPSETS)]
+            k = EMBEDDING_COLUMN_OPSETS[i % len(EMBEDDING_COLUMN_OPSETS)]
+            written = [(main, base + ".onnx"), (k, "%s_op%d.onnx" % (base, k))]
+            forms = {}
+            for l in s["layers"]:
+                if l["kind"] == "embedding":
+                    forms[l["torch"]] = ID_FORMS[len(forms_used) % len(ID_FORMS)]
+                    forms_used.append("%s %s" % (l["torch"], forms[l["torch"]]))
+        elif has_layer_norm(s):
             normed.append(s["package"])
             k = NORM_DECOMPOSED_OPSETS[(len(normed) - 1) % len(NORM_DECOMPOSED_OPSETS)]
             written = [(NORM_OPSET, base + ".onnx"), (k, "%s_op%d.onnx" % (base, k))]
@@ -931,7 +998,7 @@ def main():
             exported.append(s["package"])
             written = [(ONNX_OPSETS[len(exported) % len(ONNX_OPSETS)], base + ".onnx")]
         for opset, path in written:
-            export_onnx(s, init, x, opset, path)
+            export_onnx(s, init, x, opset, path, forms if path != base + ".onnx" else None)
         for path in glob.glob(glob.escape(base) + "_op*.onnx"):  # not a stale export beside the goldens
             if path not in [p for _, p in written]:
                 os.remove(path)
@@ -942,8 +1009,10 @@ def main():
     print("golden.py: %d specs exported to ONNX at opsets %s in turn; %d with a layer_norm at opset %d "
           "and at %s in turn: %s" % (len(exported), ONNX_OPSETS, len(normed), NORM_OPSET,
                                      NORM_DECOMPOSED_OPSETS, ", ".join(normed)), file=sys.stderr)
-    print("golden.py: %d specs with an embedding, not exported to ONNX (Gather, issue 18): %s"
-          % (len(embedded), ", ".join(embedded) or "none"), file=sys.stderr)
+    print("golden.py: %d specs with an embedding exported to ONNX (Gather) with ids [batch] at %s in turn "
+          "(at %d with a layer_norm), and with ids [batch, 1] at %s in turn: %s; their embeddings read [batch, 1] "
+          "ids as %s" % (len(embedded), EMBEDDING_OPSETS, NORM_OPSET, EMBEDDING_COLUMN_OPSETS, ", ".join(embedded),
+                         ", ".join(forms_used)), file=sys.stderr)
     print("golden.py: float32 torch vs float64 torch on the same data uses at most %.3g of a float32 "
           "tolerance of %g relative, %g absolute, in %s" % ((worst32[0],) + TOLERANCE["float32"] + (worst32[1],)),
           file=sys.stderr)

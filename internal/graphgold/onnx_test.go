@@ -10,6 +10,7 @@ import (
 
 	"github.com/gradgen/gradgen/build"
 	"github.com/gradgen/gradgen/generic"
+	"github.com/gradgen/gradgen/ir"
 	"github.com/gradgen/gradgen/onnxspec"
 	"github.com/gradgen/gradgen/spec"
 )
@@ -23,16 +24,25 @@ import (
 // losses and parameters. A spec with a layer_norm is exported at opset 17
 // (LayerNormalization) and again below it (testdata/<name>_op<k>.onnx,
 // the decomposition torch writes there: ReduceMean, Sub, Pow, Sqrt, Div),
-// and both must import so.
+// and both must import so. A spec with an embedding is exported with its
+// ids as int64 graph inputs [batch], each nn.Embedding a Gather of its
+// table, and again (<name>_op<k>.onnx) with ids [batch, 1] and the forms
+// torch writes to make the lookup a row (Flatten, Squeeze, Reshape of it,
+// or Squeeze and Reshape of the ids): each imports as the spec's
+// embeddings, reading integer inputs of the tables' rows. ONNX does not
+// say which tables train, so the test freezes those the spec freezes
+// (requires_grad False in PyTorch) before training; the generic engine
+// reads each id as a value in its slot, as golden.json's rows hold it.
 func TestONNXImport(t *testing.T) {
-	models, decomposed := 0, 0
+	models, decomposed, embedded := 0, 0, 0
 	for _, s := range readGolden(t).Specs {
-		if embedding(t, s.Name) {
-			continue // golden.py exports no model with an embedding (has_embedding): the importer does not read one yet
-		}
 		more, _ := filepath.Glob(filepath.Join("testdata", s.Name+"_op*.onnx"))
 		models++
-		decomposed += len(more)
+		if embedding(t, s.Name) {
+			embedded += 1 + len(more)
+		} else {
+			decomposed += len(more)
+		}
 		for _, model := range append([]string{filepath.Join("testdata", s.Name+".onnx")}, more...) {
 			t.Run(strings.TrimSuffix(filepath.Base(model), ".onnx"), func(t *testing.T) {
 				orig, err := spec.Load(filepath.Join("nets", s.Name, s.Name+".yaml"))
@@ -44,6 +54,7 @@ func TestONNXImport(t *testing.T) {
 					t.Fatal(err)
 				}
 				withLosses(t, n, orig)
+				withFrozen(t, n, orig)
 				if got, want := ports(t, n), ports(t, orig); got != want {
 					t.Errorf("imported with inputs, outputs and tensors\n%s\nthe spec has\n%s", got, want)
 				}
@@ -67,8 +78,29 @@ func TestONNXImport(t *testing.T) {
 			})
 		}
 	}
-	if models < 19 || decomposed < 7 {
-		t.Errorf("%d models exported by PyTorch in testdata and %d layer normalizations exported below opset 17, want at least 19 and 7", models, decomposed)
+	if models < 23 || decomposed < 7 || embedded < 8 {
+		t.Errorf("%d specs exported by PyTorch in testdata, %d layer normalizations exported below opset 17 and %d models with an embedding, want at least 23, 7 and 8", models, decomposed, embedded)
+	}
+}
+
+// withFrozen freezes the embedding tables of n, imported, that orig, the
+// spec it was exported from, freezes: matched by their tensors' names.
+func withFrozen(t *testing.T, n, orig *spec.Network) {
+	t.Helper()
+	p, err := build.Program(orig, build.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n.Layers {
+		l := &n.Layers[i]
+		if l.Kind() != "embedding" {
+			continue
+		}
+		k := slices.IndexFunc(p.Params, func(q ir.Param) bool { return q.Torch == l.WeightName })
+		if k < 0 {
+			t.Fatalf("the imported table %s is not a tensor of the spec", l.WeightName)
+		}
+		l.Frozen = p.Params[k].Frozen
 	}
 }
 

@@ -13,7 +13,11 @@
 // engine's for a variant no package has): float32 within 1e-6 of
 // max(|y|, 1) and float64 within 1e-12, except where an ONNX attribute
 // cannot hold what gradgen computes with (a float64 leaky_relu's slope is
-// a float32 in LeakyRelu).
+// a float32 in LeakyRelu). graph_test.go does the same for the graph
+// networks of internal/graphgold and examples/ (named inputs and heads,
+// layer normalizations, embeddings), feeding an integer input's ids as the
+// int64 tensor the exporter declares (and again as int32) where the
+// generic engine reads each id as a value in its slot.
 //
 // ONNX Runtime is the npm package onnxruntime-node at the version
 // package.json pins (package-lock.json pins what it depends on). make

@@ -11,10 +11,13 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/gradgen/gradgen/build"
 	"github.com/gradgen/gradgen/generic"
 	"github.com/gradgen/gradgen/ir"
 	"github.com/gradgen/gradgen/onnxspec"
+	"github.com/gradgen/gradgen/onnxspec/onnxpb"
 	"github.com/gradgen/gradgen/spec"
 )
 
@@ -40,7 +43,10 @@ type graphCheck struct {
 // prediction. The opsets are 11 and 17: a layer_norm is written as its
 // decomposition at 11 and as LayerNormalization at 17. A float64 network
 // with a leaky_relu runs at 16 and 17 instead (the decomposition at 16):
-// ONNX Runtime runs float64 LeakyRelu from opset 16 on.
+// ONNX Runtime runs float64 LeakyRelu from opset 16 on. An embedding is a
+// Gather of its table by an int64 graph input, fed the ids (the first and
+// the last of each table in every batch of several) as a BigInt64Array;
+// the generic engine reads each id as a value in its slot.
 //
 // LeakyRelu's alpha and LayerNormalization's epsilon are float32
 // attributes, so a float64 network's slopes and eps are rounded to float32
@@ -58,14 +64,17 @@ func TestGraphExportMatchesRuntime(t *testing.T) {
 	paths, _ := filepath.Glob("../graphgold/nets/*/*.yaml")
 	examples, _ := filepath.Glob("../../examples/*/*/*.yaml")
 	var checks []graphCheck
-	norms := 0
+	norms, embeddings := 0, 0
 	for _, path := range append(paths, examples...) {
 		n, err := onnxspec.Load(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !n.IsGraph() || slices.ContainsFunc(n.Layers, func(l spec.Layer) bool { return l.Kind() == "embedding" }) {
-			continue // an embedding has no ONNX form in the exporter yet
+		if !n.IsGraph() {
+			continue
+		}
+		if slices.ContainsFunc(n.Layers, func(l spec.Layer) bool { return l.Kind() == "embedding" }) {
+			embeddings++
 		}
 		f32 := n.DType != spec.Float64
 		if hasNorm(n) {
@@ -83,8 +92,8 @@ func TestGraphExportMatchesRuntime(t *testing.T) {
 		}
 		checks = append(checks, graphChecks(t, rng, dir, n, opsets, "", 0)...)
 	}
-	if len(checks) < 8*2*len(batches) || norms < 7 {
-		t.Fatalf("%d runs of graph networks, %d with a layer_norm; the specs are missing", len(checks), norms)
+	if len(checks) < 8*2*len(batches) || norms < 7 || embeddings < 4 {
+		t.Fatalf("%d runs of graph networks, %d with a layer_norm, %d with an embedding; the specs are missing", len(checks), norms, embeddings)
 	}
 	runGraphChecks(t, "graph models", checks)
 }
@@ -230,7 +239,11 @@ func graphSamples(rng *rand.Rand, p *ir.Program, predict func(x []float64) []flo
 	}
 	c := graphCheck{run: ortRun{Model: file, Type: map[bool]string{true: "float32", false: "float64"}[f32]}, f32: f32}
 	for _, in := range ins {
-		c.run.Inputs = append(c.run.Inputs, ortInput{Name: in.Name, Dims: []int{rows, in.Width}})
+		if in.Categories > 0 {
+			c.run.Inputs = append(c.run.Inputs, ortInput{Name: in.Name, Type: "int64", Dims: []int{rows}})
+		} else {
+			c.run.Inputs = append(c.run.Inputs, ortInput{Name: in.Name, Dims: []int{rows, in.Width}})
+		}
 	}
 	for _, out := range outs {
 		c.widths = append(c.widths, out.Width)
@@ -242,6 +255,15 @@ func graphSamples(rng *rand.Rand, p *ir.Program, predict func(x []float64) []flo
 				v := rng.NormFloat64()
 				if f32 {
 					v = float64(float32(v))
+				}
+				if in.Categories > 0 {
+					// An id: the generic engine reads it as a value in its
+					// slot, ONNX Runtime as an int64. The first and last
+					// ids come up in every batch of several.
+					v = float64(rng.IntN(in.Categories))
+					if rows > 1 && len(c.run.Inputs[k].Data) < 2 {
+						v = float64(len(c.run.Inputs[k].Data) * (in.Categories - 1))
+					}
 				}
 				x = append(x, v)
 				c.run.Inputs[k].Data = append(c.run.Inputs[k].Data, v)
@@ -326,4 +348,67 @@ func TestLayerNormOpsMatchRuntime(t *testing.T) {
 		}
 	}
 	runGraphChecks(t, "layer_norm op by op", checks)
+}
+
+// TestEmbeddingIDTypesMatchRuntime: ONNX Runtime's Gather takes int32 ids
+// as well as the int64 the exporter writes (torch.onnx.export's), and the
+// importer reads both: the embedding specs of internal/graphgold, exported
+// at opset 13 with their integer inputs made int32 and fed as Int32Arrays,
+// give the generic engine's predictions as with int64.
+func TestEmbeddingIDTypesMatchRuntime(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(11, 12))
+	var checks []graphCheck
+	for _, name := range []string{"embcat32", "embtwo64"} {
+		n, err := onnxspec.Load(filepath.Join("../graphgold/nets", name, name+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f32 := n.DType != spec.Float64
+		p, err := build.Program(n, build.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var params []float64
+		var predict func(x []float64) []float64
+		if f32 {
+			params, predict = graphNet[float32](t, n, p)
+		} else {
+			params, predict = graphNet[float64](t, n, p)
+		}
+		data, err := onnxspec.Export(p, params, onnxspec.ExportOptions{Opset: 13})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := onnxspec.Decode(name+".onnx", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range m.GetGraph().GetInput() {
+			if tt := in.GetType().GetTensorType(); tt.GetElemType() == int32(onnxpb.TensorProto_INT64) {
+				tt.ElemType = proto.Int32(int32(onnxpb.TensorProto_INT32))
+			}
+		}
+		if _, err := onnxspec.Import(name+"_int32.onnx", m); err != nil {
+			t.Fatalf("the model with int32 ids does not import: %v", err)
+		}
+		if data, err = proto.Marshal(m); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, name+"_int32.onnx")
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, rows := range batches {
+			c := graphSamples(rng, p, predict, file, rows, f32)
+			for k := range c.run.Inputs {
+				if c.run.Inputs[k].Type == "int64" {
+					c.run.Inputs[k].Type = "int32"
+				}
+			}
+			c.name = fmt.Sprintf("%s, int32 ids, opset 13, batch %d", name, rows)
+			checks = append(checks, c)
+		}
+	}
+	runGraphChecks(t, "models with int32 ids", checks)
 }

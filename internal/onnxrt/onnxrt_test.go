@@ -476,6 +476,7 @@ type ortRun struct {
 // ortInput is one named input of a run.
 type ortInput struct {
 	Name string    `json:"name"`
+	Type string    `json:"type,omitempty"` // "int64" for an integer input's ids; empty: the run's
 	Dims []int     `json:"dims"`
 	Data []float64 `json:"data"`
 }

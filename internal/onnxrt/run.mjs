@@ -13,7 +13,10 @@
 // the results in order, each the model's first output, and all of its
 // outputs (each {"dims", "data"}) in the model's order. A run of a model of
 // several inputs names them: {"model": ..., "type": ..., "inputs": [{"name":
-// "obs", "dims": [7, 4], "data": [...]}, ...]}. JSON numbers carry a
+// "obs", "dims": [7, 4], "data": [...]}, ...]}; an input of another type
+// than the run's gives it, "int64" or "int32" for the ids of an embedding
+// ({"name": "item", "type": "int64", "dims": [7], "data": [3, 0, ...]},
+// fed as a BigInt64Array or an Int32Array). JSON numbers carry a
 // float32 or float64 exactly both ways (a float32 widens to a double, and a
 // double prints as the shortest text that reads back as it). onnxruntime-node
 // is loaded from the node_modules directory GRADGEN_ORT_NODE_MODULES names,
@@ -29,6 +32,28 @@ const ort = require('onnxruntime-node');
 
 const arrays = { float32: Float32Array, float64: Float64Array };
 
+// tensor makes the tensor of one input of the given type from its JSON
+// numbers: floats of the run's type, or integer ids, each checked to be
+// an integer of the type's range.
+function tensor(type, data, dims) {
+	switch (type) {
+		case 'float32':
+		case 'float64':
+			return new ort.Tensor(type, arrays[type].from(data), dims);
+		case 'int64':
+		case 'int32': {
+			for (const v of data) {
+				if (!Number.isSafeInteger(v) || (type === 'int32' && (v < -(2 ** 31) || v >= 2 ** 31))) {
+					throw new Error(`${v} is not an ${type}`);
+				}
+			}
+			const ints = type === 'int64' ? BigInt64Array.from(data, (v) => BigInt(v)) : Int32Array.from(data);
+			return new ort.Tensor(type, ints, dims);
+		}
+	}
+	throw new Error(`input type ${type}, want float32, float64, int64 or int32`);
+}
+
 async function main() {
 	const request = JSON.parse(readFileSync(process.argv[2] ?? 0, 'utf8'));
 	const options = {
@@ -40,8 +65,7 @@ async function main() {
 	const sessions = new Map();
 	const results = [];
 	for (const run of request.runs) {
-		const TypedArray = arrays[run.type];
-		if (!TypedArray) {
+		if (!arrays[run.type]) {
 			throw new Error(`${run.model}: input type ${run.type}, want float32 or float64`);
 		}
 		let session = sessions.get(run.model);
@@ -53,7 +77,7 @@ async function main() {
 			}
 			const feeds = {};
 			for (const input of run.inputs ?? [{ name: session.inputNames[0], dims: run.dims, data: run.data }]) {
-				feeds[input.name] = new ort.Tensor(run.type, TypedArray.from(input.data), input.dims);
+				feeds[input.name] = tensor(input.type ?? run.type, input.data, input.dims);
 			}
 			out = await session.run(feeds);
 		} catch (e) {
