@@ -5,13 +5,17 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 # Every spec whose generated code is committed, with its output beside it.
 SPECS       := $(shell find generated examples bench/nets -name '*.yaml' | sort)
 
-.PHONY: all demo test test-ports test-arm64 test-js test-wasip1 vet-ports bench generate check-generated fmt-check vet staticcheck unit build interop
+.PHONY: all demo example-gapminder test test-ports test-arm64 test-js test-wasip1 vet-ports bench generate check-generated fmt-check vet staticcheck unit build interop
 
 all: test
 
 ## demo: train a generated network on the bundled handwritten digits; writes docs/digits.png
 demo:
 	$(GO) run ./examples/digits -plot docs/digits.png
+
+## example-gapminder: life expectancy with a country embedding, against the same network without it; writes docs/gapminder.png
+example-gapminder:
+	$(GO) run ./examples/gapminder -plot docs/gapminder.png
 
 ## test: formatting, vet, staticcheck, stale generated code, then every test
 test: fmt-check vet staticcheck check-generated unit
