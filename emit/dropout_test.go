@@ -1,14 +1,8 @@
 package emit
 
 import (
-	"os/exec"
 	"path/filepath"
 	"testing"
-
-	"github.com/gradgen/gradgen/build"
-	"github.com/gradgen/gradgen/internal/testmod"
-	"github.com/gradgen/gradgen/passes"
-	"github.com/gradgen/gradgen/spec"
 )
 
 // dropoutSpec is a network with dropout on its input and between its
@@ -63,32 +57,12 @@ func TestDropout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module of generated packages")
 	}
-	dir := t.TempDir()
-	testmod.Write(t, dir, testmod.Module{Path: "example.com/toy"})
+	dir := toyModule(t)
 	for pkg, src := range map[string]string{"drop": dropoutSpec, "plain": plainSpec, "nodrop": zeroSpec} {
-		n, err := spec.Parse(pkg+".yaml", []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := build.Program(n, build.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := passes.Run(p, "", true); err != nil {
-			t.Fatalf("%s: %v", pkg, err)
-		}
-		code, err := Source(p)
-		if err != nil {
-			t.Fatalf("%s: %v", pkg, err)
-		}
-		writeFile(t, filepath.Join(dir, pkg, pkg+"_gen.go"), string(code))
+		writePackage(t, dir, pkg, src)
 	}
 	writeFile(t, filepath.Join(dir, "drop", "drop_test.go"), dropoutTest)
-	cmd := exec.Command("go", "test", "-count=1", "./drop")
-	cmd.Dir, cmd.Env = dir, testmod.Env(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("the generated dropout fails its tests: %v\n%s", err, out)
-	}
+	testModule(t, dir, "the generated dropout fails its tests", "drop")
 }
 
 // dropoutTest is the test file of TestDropout's package drop.

@@ -1,14 +1,8 @@
 package emit
 
 import (
-	"os/exec"
 	"path/filepath"
 	"testing"
-
-	"github.com/gradgen/gradgen/build"
-	"github.com/gradgen/gradgen/internal/testmod"
-	"github.com/gradgen/gradgen/passes"
-	"github.com/gradgen/gradgen/spec"
 )
 
 // embedSpecs are networks with embeddings, in float64 (whose Input pads
@@ -54,32 +48,14 @@ func TestEmbeddingGradients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module of generated packages")
 	}
-	dir := t.TempDir()
-	testmod.Write(t, dir, testmod.Module{Path: "example.com/toy"})
+	dir := toyModule(t)
+	var pkgs []string
 	for pkg, src := range embedSpecs {
-		n, err := spec.Parse(pkg+".yaml", []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := build.Program(n, build.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := passes.Run(p, "", true); err != nil {
-			t.Fatalf("%s: %v", pkg, err)
-		}
-		code, err := Source(p)
-		if err != nil {
-			t.Fatalf("%s: %v", pkg, err)
-		}
-		writeFile(t, filepath.Join(dir, pkg, pkg+"_gen.go"), string(code))
+		writePackage(t, dir, pkg, src)
 		writeFile(t, filepath.Join(dir, pkg, pkg+"_test.go"), embedTest(pkg)+embedGenericTest(src))
+		pkgs = append(pkgs, pkg)
 	}
-	cmd := exec.Command("go", "test", "-count=1", "./...")
-	cmd.Dir, cmd.Env = dir, testmod.Env(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("a network with embeddings fails its tests: %v\n%s", err, out)
-	}
+	testModule(t, dir, "a network with embeddings fails its tests", pkgs...)
 }
 
 func embedTest(pkg string) string {

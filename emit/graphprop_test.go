@@ -3,15 +3,9 @@ package emit
 import (
 	"fmt"
 	"math/rand/v2"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/gradgen/gradgen/build"
-	"github.com/gradgen/gradgen/internal/testmod"
-	"github.com/gradgen/gradgen/passes"
-	"github.com/gradgen/gradgen/spec"
 )
 
 // randomGraphSpec writes a random valid graph network in float64: one to
@@ -108,45 +102,17 @@ func TestRandomGraphGradients(t *testing.T) {
 		t.Skip("builds a module of generated packages")
 	}
 	rng := rand.New(rand.NewPCG(17, 1))
-	dir := t.TempDir()
-	testmod.Write(t, dir, testmod.Module{Path: "example.com/toy"})
+	dir := toyModule(t)
 	var pkgs []string
 	for i := 0; len(pkgs) < 12; i++ {
 		pkg := fmt.Sprintf("g%d", i)
 		src := randomGraphSpec(rng, pkg)
-		n, err := spec.Parse(pkg+".yaml", []byte(src))
-		if err != nil {
-			t.Fatalf("random graph spec does not parse: %v\n%s", err, src)
-		}
-		p, err := build.Program(n, build.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := passes.Run(p, "", true); err != nil {
-			t.Fatalf("%v\n%s", err, src)
-		}
-		code, err := Source(p)
-		if err != nil {
-			t.Fatalf("%v\n%s", err, src)
-		}
-		writeFile(t, filepath.Join(dir, pkg, pkg+"_gen.go"), string(code))
+		p := writePackage(t, dir, pkg, src)
 		writeFile(t, filepath.Join(dir, pkg, pkg+"_test.go"), graphPropTest(pkg, structIn(p), structOut(p), src))
 		writeFile(t, filepath.Join(dir, pkg, pkg+".yaml"), src)
 		pkgs = append(pkgs, pkg)
 	}
-	cmd := exec.Command("go", append([]string{"test", "-count=1"}, prefixed("./", pkgs)...)...)
-	cmd.Dir, cmd.Env = dir, testmod.Env(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("a random graph network fails its gradient check (its spec is beside its package in the failing output): %v\n%s", err, out)
-	}
-}
-
-func prefixed(prefix string, names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = prefix + n
-	}
-	return out
+	testModule(t, dir, "a random graph network fails its gradient check (its spec is beside its package in the failing output)", pkgs...)
 }
 
 // graphPropTest is the test file of a random graph package: a batch of 5

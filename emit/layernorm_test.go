@@ -2,14 +2,8 @@ package emit
 
 import (
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"testing"
-
-	"github.com/gradgen/gradgen/build"
-	"github.com/gradgen/gradgen/internal/testmod"
-	"github.com/gradgen/gradgen/passes"
-	"github.com/gradgen/gradgen/spec"
 )
 
 // layerNormSpecs are networks with layer_norm layers, in float64: over a
@@ -92,26 +86,10 @@ func TestLayerNormGradients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module of generated packages")
 	}
-	dir := t.TempDir()
-	testmod.Write(t, dir, testmod.Module{Path: "example.com/toy"})
+	dir := toyModule(t)
 	var pkgs []string
 	for pkg, src := range layerNormSpecs {
-		n, err := spec.Parse(pkg+".yaml", []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := build.Program(n, build.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := passes.Run(p, "", true); err != nil {
-			t.Fatalf("%s: %v", pkg, err)
-		}
-		code, err := Source(p)
-		if err != nil {
-			t.Fatalf("%s: %v", pkg, err)
-		}
-		writeFile(t, filepath.Join(dir, pkg, pkg+"_gen.go"), string(code))
+		p := writePackage(t, dir, pkg, src)
 		var frozen []int
 		for _, q := range p.Params {
 			for i := range q.Type.Elems() {
@@ -121,13 +99,9 @@ func TestLayerNormGradients(t *testing.T) {
 			}
 		}
 		writeFile(t, filepath.Join(dir, pkg, pkg+"_test.go"), layerNormTest(pkg, structIn(p), structOut(p), frozen))
-		pkgs = append(pkgs, "./"+pkg)
+		pkgs = append(pkgs, pkg)
 	}
-	cmd := exec.Command("go", append([]string{"test", "-count=1"}, pkgs...)...)
-	cmd.Dir, cmd.Env = dir, testmod.Env(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("a network with layer_norm fails its gradient check: %v\n%s", err, out)
-	}
+	testModule(t, dir, "a network with layer_norm fails its gradient check", pkgs...)
 }
 
 // layerNormTest is the test file of a generated package pkg of
