@@ -111,6 +111,7 @@ ORT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/gradgen/onnxrt
 ## interop: rerun internal/torchgold/golden.py with PyTorch (Debian's python3-torch), fail unless its goldens
 ## match the committed ones (1e-12 relative), then run the torch.optim golden tests on both; rerun the PyTorch
 ## exports of internal/onnxgold and the graph goldens and exports of internal/graphgold (the same bytes) and their tests;
+## the PyTorch modules gradgen export -format torch writes, against the Go models (internal/torchbridge);
 ## then run the models gradgen export writes
 ## under ONNX Runtime and compare with the generated packages (internal/onnxrt)
 interop:
@@ -138,6 +139,7 @@ interop:
 	{ diff -rq $$tmp internal/graphgold/testdata || { \
 		echo "make interop: PyTorch computes other goldens or exports for the graph specs than internal/graphgold/testdata holds" >&2; exit 1; }; }
 	$(GO) test -count=1 ./internal/graphgold/...
+	GRADGEN_TORCH=1 $(GO) test -count=1 ./internal/torchbridge
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	cp examples/onnx/train.py examples/onnx/digits.csv.gz $$tmp/ && \
 	echo "/usr/bin/python3 examples/onnx/train.py  # in $$tmp" && /usr/bin/python3 $$tmp/train.py && \

@@ -44,6 +44,9 @@ Usage:
   gradgen export [-params FILE] [-opset N] -o FILE SPEC
                                   write the network as an ONNX model (opset 17 by default),
                                   with the parameters of a checkpoint or .safetensors file
+  gradgen export -format torch -o FILE.py SPEC
+                                  write the network as a PyTorch module (nn.Module, loss,
+                                  optimizer, schedule, safetensors), to train it anywhere
   gradgen ir [-after PASS] [-format text|dot] SPEC
                                   print the IR (forward and backward), or draw it
   gradgen explain [-format md|tex] SPEC
