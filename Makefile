@@ -111,7 +111,8 @@ ORT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/gradgen/onnxrt
 ## interop: rerun internal/torchgold/golden.py with PyTorch (Debian's python3-torch), fail unless its goldens
 ## match the committed ones (1e-12 relative), then run the torch.optim golden tests on both; rerun the PyTorch
 ## exports of internal/onnxgold and the graph goldens and exports of internal/graphgold (the same bytes) and their tests;
-## the PyTorch modules gradgen export -format torch writes, against the Go models (internal/torchbridge);
+## the PyTorch modules gradgen export -format torch writes, against the Go models, and their 2-process DDP
+## round trip and examples/scale (internal/torchbridge);
 ## then run the models gradgen export writes
 ## under ONNX Runtime and compare with the generated packages (internal/onnxrt)
 interop:
