@@ -192,6 +192,41 @@ func benchPredict[T gradtest.Float](b *testing.B, nw network) {
 	}
 }
 
+// inferNets are the networks of BenchmarkInfer, each at batch 1 (Predict)
+// and 128 (PredictBatch).
+var inferNets = []string{"tiny", "mnist", "wide"}
+
+// BenchmarkInfer times inference as a server runs it: Predict on one
+// sample, PredictBatch on 128. Its names match bench/peers' ONNX Runtime
+// and bench/peers/torch_bench.py's PyTorch rows.
+func BenchmarkInfer(b *testing.B) {
+	for _, base := range inferNets {
+		for _, batch := range []int{1, 128} {
+			benchInfer[float32](b, base, batch)
+			benchInfer[float64](b, base, batch)
+		}
+	}
+}
+
+func benchInfer[T gradtest.Float](b *testing.B, base string, batch int) {
+	dt := dtypeOf[T]()
+	n := load(b, specPath(base, dt))
+	xs, _ := data[T](n, batch)
+	m := generated[T](base)
+	ys := make([]T, batch*n.Layers[len(n.Layers)-1].Dense)
+	run := func() { m.PredictBatch(xs, ys) }
+	if batch == 1 {
+		run = func() { m.Predict(xs, ys) }
+	}
+	b.Run(fmt.Sprintf("%s_b%d/generated/%s", base, batch, dt), func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			run()
+		}
+		b.ReportMetric(flops(n, batch, false)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+}
+
 // TestSameStart checks that the implementations the benchmarks compare
 // start from the same weights and compute the same first step.
 func TestSameStart(t *testing.T) {
@@ -212,24 +247,25 @@ func TestSameStart(t *testing.T) {
 	}
 }
 
-// BenchmarkStepWorkers times wide_b128's training step split over both
-// cores with SetWorkers(2); run it with GOMAXPROCS=2.
+// BenchmarkStepWorkers times the training steps of wide and mnist on
+// batches of 128 split over both cores with SetWorkers(2), against one
+// worker; run it with GOMAXPROCS=2.
 func BenchmarkStepWorkers(b *testing.B) {
-	n := load(b, specPath("wide", "f32"))
-	xs, ts := data[float32](n, 128)
-	for _, workers := range []int{1, 2} {
-		m := wide32.NewModel(seed)
-		m.SetWorkers(workers)
-		x := unsafe.Slice((*[wide32.Inputs]float32)(unsafe.Pointer(unsafe.SliceData(xs))), 128)
-		t := unsafe.Slice((*[wide32.Outputs]float32)(unsafe.Pointer(unsafe.SliceData(ts))), 128)
-		b.Run(fmt.Sprintf("wide_b128/workers%d/f32", workers), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				m.Train(x, t)
-			}
-			b.ReportMetric(flops(n, 128, true)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
-		m.Close()
+	for _, base := range []string{"wide", "mnist"} {
+		n := load(b, specPath(base, "f32"))
+		xs, ts := data[float32](n, 128)
+		for _, workers := range []int{1, 2} {
+			m := generated[float32](base)
+			m.SetWorkers(workers)
+			b.Run(fmt.Sprintf("%s_b128/workers%d/f32", base, workers), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					m.Train(xs, ts)
+				}
+				b.ReportMetric(flops(n, 128, true)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+			m.Close()
+		}
 	}
 }
 

@@ -97,6 +97,7 @@ func functions(n *spec.Network, rows int, build func(*spec.Network, ir.Role, int
 		build(n, ir.RoleTrain, rows, true),
 		build(n, ir.RoleTrainSample, 1, true),
 		build(n, ir.RoleLossSample, 1, false),
+		build(n, ir.RolePredictBatch, rows, false),
 	}
 }
 
@@ -140,7 +141,7 @@ func forward(n *spec.Network, role ir.Role, rows int, grad bool) *ir.Func {
 	}
 	loss := f.NewValue(l.op, ir.Scalar, args...)
 	loss.Name, loss.Rule, loss.Pos = "L", fmt.Sprintf(l.rule, a.Label(), t.Label()), t.Pos
-	if role == ir.RolePredict {
+	if role.Predicts() {
 		f.Outputs = []ir.Output{{Kind: ir.Prediction, Value: outputMap(f, a, n)}}
 	} else {
 		f.Outputs = []ir.Output{{Kind: ir.LossOut, Value: loss}}

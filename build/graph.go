@@ -210,7 +210,7 @@ func graphForward(n *spec.Network, role ir.Role, rows int, grad bool) *ir.Func {
 	for j, h := range hs {
 		outs = append(outs, g.head(j, h, role))
 	}
-	if role == ir.RolePredict {
+	if role.Predicts() {
 		y := outputMap(g.f, outs[0], n) // a network of one head may map it (an imported model's Softmax)
 		if len(outs) > 1 {
 			// The heads' outputs are the fields of one row.
@@ -406,7 +406,7 @@ func (g *graphFunc) head(j int, h head, role ir.Role) *ir.Value {
 		lp := pos(h.layer.Pos)
 		a = activation(g.f, g.dense(k, h.layer, g.read(h.layer.From, k, lp)), *h.layer, k)
 	}
-	if role == ir.RolePredict || h.loss == spec.NoLoss || h.weight == 0 {
+	if role.Predicts() || h.loss == spec.NoLoss || h.weight == 0 {
 		return a
 	}
 	suffix := ""

@@ -73,7 +73,7 @@ func api(file *File, p *ir.Program) {
 	for _, declare := range []func(*File, *ir.Program){
 		versionGuard, sizes, fieldTypes, paramsType, sliceMethod, layoutGuard, initMethod,
 		specHash, layoutVar, checkpointKeyVar, paramsCheckFinite, saveMethod, loadMethod,
-		modelType, newModel, newPretrained, defaultHyperparams, hyperparamsMethods, predictMethod, predictProbaMethod, classifyMethod, labelsMethod,
+		modelType, newModel, newPretrained, defaultHyperparams, hyperparamsMethods, predictMethod, predictBatchMethod, predictProbaMethod, classifyMethod, labelsMethod,
 		lossMethod, headLossesMethod, dropoutMethods, clearGradMethod, backwardMethod, stepMethod, beginStepMethod, stepRangeMethod, modelCheckFinite, stepsMethod, modelSave, modelLoad, trainMethod, targetFunc,
 		workerType, shareType, setWorkersMethod, closeMethod, serveMethod, finishMethod, backwardSharedMethod,
 	} {
@@ -168,6 +168,8 @@ func (c *funcCtx) ref(v *ir.Value) *Statement {
 			return Id("l")
 		}
 		return Id("ls")
+	case v == c.pred && c.f.Batched():
+		return Id("ys")
 	case v == c.pred:
 		return Id("y")
 	case v.Buf >= 0:

@@ -38,6 +38,7 @@ func fieldTypes(file *File, p *ir.Program) {
 		fieldStruct(file, p, "Output", "a prediction: each head's output, in order", p.OutputFields, "Outputs")
 		fieldStruct(file, p, "Target", "a sample's targets: each head's, in order", p.OutputFields, "Outputs")
 		rowsFunc(file, p, "targetRows", "Target", "Outputs")
+		rowsFunc(file, p, "outputRows", "Output", "Outputs")
 	}
 }
 

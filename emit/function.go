@@ -104,6 +104,9 @@ func (c *funcCtx) funcDoc(file *File) {
 	case !c.f.Batched():
 		docf(file, "%s computes the network's output y for the input x with parameters p, keeping\n"+
 			"activations in s. It allocates nothing and is safe for concurrent use with distinct s.", name)
+	case sig.Prediction:
+		docf(file, "%s computes the network's outputs ys for one tile of at most tileRows inputs xs,\n"+
+			"with the matrix products of the batched functions.", name)
 	case sig.Grad:
 		text := "%s runs the forward pass and the derived backward pass on one tile of at most\n" +
 			"tileRows samples of a batch of batch samples. It returns the tile's share of the batch's\n" +

@@ -179,6 +179,26 @@ func TestLossIsTheWeightedSum(t *testing.T) {
 	}
 }
 
+// PredictBatch writes each sample's Output as Predict does, on a short batch
+// and on one of tiles, without allocating.
+func TestPredictBatch(t *testing.T) {
+	m := NewModel(1)
+	all, _ := batch()
+	for _, n := range []int{len(all), 2} {
+		xs, ys := all[:n], make([]Output, n)
+		m.PredictBatch(xs, ys)
+		for i := range xs {
+			var y Output
+			m.Predict(&xs[i], &y)
+			if d := math.Abs(y.Value[0] - ys[i].Value[0]) + math.Abs(y.Policy[2] - ys[i].Policy[2]); d > 1e-12 {
+				t.Errorf("batch %d, sample %d: PredictBatch %+v, Predict %+v", n, i, ys[i], y)
+			}
+		}
+		if a := testing.AllocsPerRun(10, func() { m.PredictBatch(xs, ys) }); a != 0 {
+			t.Errorf("PredictBatch allocates %v times", a)
+		}
+	}
+}
 
 func TestTrainAllocatesNothing(t *testing.T) {
 	m := NewModel(1)

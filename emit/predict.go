@@ -41,3 +41,54 @@ func predictMethod(file *File, p *ir.Program) {
 		sampleParam(p, "x", "Inputs"), sampleParam(p, "y", "Outputs"),
 	).Block(call(f, a))
 }
+
+// predictBatchMethod declares Model.PredictBatch: Forward on each sample of
+// a batch shorter than SmallBatch, else the batched predict function tile by
+// tile, whose products run the matrix kernels.
+func predictBatchMethod(file *File, p *ir.Program) {
+	f, one := p.Func(ir.RolePredictBatch), p.Func(ir.RolePredict)
+	if f == nil || one == nil {
+		return
+	}
+	docf(file, "PredictBatch writes the network's output for each xs[i] to ys[i], as Predict does, for a\n"+
+		"whole batch at a time: tiles of tileRows samples run through the matrix kernels. The results\n"+
+		"equal Predict's up to rounding (the products sum in another order). xs and ys must have\n"+
+		"equal lengths.")
+	xs, ys := asRows(p, "PredictBatch", "xs", "Inputs"), Id("ys")
+	if structOut(p) {
+		ys = Id("outputRows").Call(Id("ys"))
+	}
+	sample := modelArgs(one)
+	sample.x, sample.y = Op("&").Id("rx").Index(Id("i")), Op("&").Id("ry").Index(Id("i"))
+	tile := modelArgs(f)
+	tile.x, tile.y = Id("rx").Index(Id("lo"), Id("hi")), Id("ry").Index(Id("lo"), Id("hi"))
+	tile.fresh = Id("lo").Op("==").Lit(0)
+	body := []Code{
+		If(Len(Id("xs")).Op("!=").Len(Id("ys"))).Block(
+			rt("PanicBatchLengths").Call(Lit(p.Package), Lit("PredictBatch"), Len(Id("xs")), Len(Id("ys"))),
+		),
+		List(Id("rx"), Id("ry")).Op(":=").List(xs, ys),
+	}
+	if p.SmallBatch > 1 {
+		body = append(body, If(Len(Id("rx")).Op("<").Lit(p.SmallBatch)).Block(
+			For(Id("i").Op(":=").Range().Id("rx")).Block(call(one, sample)),
+			Return(),
+		))
+	}
+	body = append(body, For(Id("lo").Op(":=").Lit(0), Id("lo").Op("<").Len(Id("rx")), Id("lo").Op("+=").Id("tileRows")).Block(
+		Id("hi").Op(":=").Min(Id("lo").Op("+").Id("tileRows"), Len(Id("rx"))),
+		call(f, tile),
+	))
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("PredictBatch").Params(
+		Id("xs").Add(publicBatch(p, "Inputs")), Id("ys").Add(predictionBatch(p)),
+	).Block(body...)
+}
+
+// predictionBatch is the type of a batch of predictions: []Output, or
+// [][Outputs]T.
+func predictionBatch(p *ir.Program) *Statement {
+	if structOut(p) {
+		return Index().Id("Output")
+	}
+	return batchType(p, "Outputs")
+}

@@ -30,7 +30,8 @@ var funcParams = []param{
 	{"t", func(f *ir.Func) bool { return !f.Batched() && f.Sig.Targets }, sampleOf("Outputs"), func(a callArgs) Code { return a.t }},
 	{"ls", func(f *ir.Func) bool { return f.Batched() && f.Sig.Labels }, named("[]int32"), func(a callArgs) Code { return a.l }},
 	{"l", func(f *ir.Func) bool { return !f.Batched() && f.Sig.Labels }, named("int32"), func(a callArgs) Code { return a.l }},
-	{"y", func(f *ir.Func) bool { return f.Sig.Prediction }, sampleOf("Outputs"), func(a callArgs) Code { return a.y }},
+	{"ys", func(f *ir.Func) bool { return f.Batched() && f.Sig.Prediction }, batchOf("Outputs"), func(a callArgs) Code { return a.y }},
+	{"y", func(f *ir.Func) bool { return !f.Batched() && f.Sig.Prediction }, sampleOf("Outputs"), func(a callArgs) Code { return a.y }},
 	{"batch", func(f *ir.Func) bool { return f.Sig.Targets }, named("int"), func(a callArgs) Code { return a.batch }},
 	{"first", func(f *ir.Func) bool { return f.Sig.First }, named("bool"), func(a callArgs) Code { return a.first }},
 	{"step", func(f *ir.Func) bool { return f.Sig.Step }, named("*Model"), func(a callArgs) Code { return a.step }},
@@ -97,7 +98,7 @@ func (c *funcCtx) params() []Code {
 // function; call passes those the function takes.
 type callArgs struct {
 	params, grad, work Code
-	x, t, y            Code // a batch (xs, ts) or a sample (x, t, y)
+	x, t, y            Code // a batch (xs, ts, ys) or a sample (x, t, y)
 	l                  Code // the labels (ls) or a sample's label (l)
 	batch              Code
 	first, step, fresh Code

@@ -106,8 +106,8 @@ func Check(p *Program, f *Func) error {
 			} else if want := Batch(p.Outputs[o.Port].Width); !o.Value.Type.Equal(want) {
 				bad(o.Value, "prediction must have type %s", want.Format(p.DType))
 			}
-			if f.Batched() {
-				bad(o.Value, "a batched function cannot write a prediction")
+			if f.Output(LossOut) != nil || len(gradOf) > 0 {
+				bad(o.Value, "a function that writes a loss or gradients cannot write a prediction")
 			}
 		}
 	}

@@ -320,7 +320,7 @@ type Signature struct {
 	// sample. A call passes either targets or labels, the other nil (or,
 	// for one sample, t nil).
 	Labels     bool
-	Prediction bool // y: the caller's output (a per-sample function only)
+	Prediction bool // the caller's output: y for one sample, ys for a tile
 	Loss       bool // it returns its share of the batch's mean loss
 	// First: first bool. A call with first set writes every parameter's
 	// gradient (the values marked First) instead of adding to it, so a
@@ -641,12 +641,17 @@ const (
 	RoleTrain            // a tile's loss and gradient: behind Backward and Train
 	RoleTrainSample      // one sample's loss and gradient: short batches of Backward and Train
 	RoleLossSample       // one sample's share of the loss: short batches of Loss
+	RolePredictBatch     // a tile's predictions: behind PredictBatch
 )
 
-var roleNames = [...]string{"none", "predict", "loss", "train", "trainSample", "lossSample"}
+var roleNames = [...]string{"none", "predict", "loss", "train", "trainSample", "lossSample", "predictBatch"}
+
+// Predicts reports whether a function of role r writes the network's
+// prediction (one sample's, or a tile's) rather than a loss.
+func (r Role) Predicts() bool { return r == RolePredict || r == RolePredictBatch }
 
 // String is the role's name, which is also the name build gives the
-// function: predict, loss, train, trainSample, lossSample.
+// function: predict, loss, train, trainSample, lossSample, predictBatch.
 func (r Role) String() string {
 	if int(r) < len(roleNames) {
 		return roleNames[r]

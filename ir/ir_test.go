@@ -121,7 +121,7 @@ func TestCheckFindsEveryViolation(t *testing.T) {
 		}, "marked first only with kernel gemm"},
 		{"two gradients of a parameter marked first", func(f *Func, v []*Value) { gradW(f, v); gradW(f, v) }, "only the first of a parameter's gradients"},
 		{"step in a batched function", func(f *Func, v []*Value) { gradW(f, v).Step = true }, "can be marked step"},
-		{"prediction of a batched function", func(f *Func, v []*Value) {
+		{"prediction beside a loss", func(f *Func, v []*Value) {
 			f.Outputs = append(f.Outputs, Output{Kind: Prediction, Value: v[3]})
 		}, "cannot write a prediction"},
 		{"signature that lacks what the values need", func(f *Func, v []*Value) { f.Sig = &Signature{Loss: true} }, "but its values need"},

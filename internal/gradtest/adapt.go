@@ -12,6 +12,7 @@ import (
 // Y = [Outputs]T of its package.
 type API[T Float, X, Y any] interface {
 	Predict(x *X, y *Y)
+	PredictBatch(xs []X, ys []Y)
 	Loss(xs []X, ts []Y) T
 	Backward(xs []X, ts []Y) T
 	Step()
@@ -30,11 +31,12 @@ func Adapt[T Float, X, Y any](m API[T, X, Y], params, grad []T) Model[T] {
 	ys := func(flat []T) []Y { return unsafe.Slice((*Y)(unsafe.Pointer(unsafe.SliceData(flat))), len(flat)/out) }
 	model := Model[T]{
 		Params: params, Grad: grad, Inputs: in, Outputs: out,
-		Predict:  func(x, y []T) { m.Predict(&xs(x)[0], &ys(y)[0]) },
-		Loss:     func(x, t []T) T { return m.Loss(xs(x), ys(t)) },
-		Backward: func(x, t []T) T { return m.Backward(xs(x), ys(t)) },
-		Step:     m.Step,
-		Train:    func(x, t []T) T { return m.Train(xs(x), ys(t)) },
+		Predict:      func(x, y []T) { m.Predict(&xs(x)[0], &ys(y)[0]) },
+		PredictBatch: func(x, y []T) { m.PredictBatch(xs(x), ys(y)) },
+		Loss:         func(x, t []T) T { return m.Loss(xs(x), ys(t)) },
+		Backward:     func(x, t []T) T { return m.Backward(xs(x), ys(t)) },
+		Step:         m.Step,
+		Train:        func(x, t []T) T { return m.Train(xs(x), ys(t)) },
 	}
 	if w, ok := m.(interface {
 		SetWorkers(int)

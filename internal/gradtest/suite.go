@@ -19,6 +19,7 @@ type Model[T Float] struct {
 	Params, Grad    []T // Params.Slice() and Grad.Slice() of the model
 	Inputs, Outputs int
 	Predict         func(x, y []T)
+	PredictBatch    func(xs, ys []T) // flat batches of inputs and outputs
 	Loss            func(xs, ts []T) T
 	Backward        func(xs, ts []T) T
 	Step            func()
@@ -108,6 +109,7 @@ func rows[T Float](flat []T, width int) [][]float64 {
 func (s Suite[T]) Run(t *testing.T) {
 	t.Run("Init", s.testInit)
 	t.Run("Forward", s.testForward)
+	t.Run("PredictBatch", s.testPredictBatch)
 	t.Run("Classify", s.testClassify)
 	t.Run("Loss", s.testLoss)
 	t.Run("Gradients", s.testGradients)
@@ -170,6 +172,43 @@ func (s Suite[T]) testForward(t *testing.T) {
 			}
 		}
 	}
+}
+
+// testPredictBatch: PredictBatch gives each sample Predict's output (up to
+// the rounding of another summation order) on batches shorter than a tile,
+// of whole tiles and with a partial last tile, and leaves rows past the
+// batch alone.
+func (s Suite[T]) testPredictBatch(t *testing.T) {
+	m := s.New(3)
+	y := make([]T, m.Outputs)
+	for _, n := range []int{0, 1, 3, 4, 5, 32, 33, 70} {
+		xs, _ := s.data(4, n)
+		ys := make([]T, (n+1)*m.Outputs)
+		for i := range ys {
+			ys[i] = -7
+		}
+		m.PredictBatch(xs, ys[:n*m.Outputs])
+		for k := range n {
+			m.Predict(xs[k*m.Inputs:(k+1)*m.Inputs], y)
+			for j, want := range y {
+				if got := ys[k*m.Outputs+j]; !Close(float64(got), float64(want), s.tol()) {
+					t.Fatalf("batch of %d, sample %d: y[%d] = %.12g, Predict %.12g", n, k, j, got, want)
+				}
+			}
+		}
+		for _, v := range ys[n*m.Outputs:] {
+			if v != -7 {
+				t.Fatalf("batch of %d: PredictBatch wrote past the batch", n)
+			}
+		}
+	}
+	xs, _ := s.data(4, 5)
+	defer func() {
+		if recover() == nil {
+			t.Error("PredictBatch with 5 inputs and 4 outputs did not panic")
+		}
+	}()
+	m.PredictBatch(xs, make([]T, 4*m.Outputs))
 }
 
 // testClassify: PredictProba applies the loss's link to the reference
@@ -442,10 +481,12 @@ func TrainIsBackwardStep[T Float](t *testing.T, what string, fused, split Model[
 func (s Suite[T]) testAllocs(t *testing.T) {
 	m := s.New(11)
 	x, y := make([]T, m.Inputs), make([]T, m.Outputs)
+	ys := make([]T, 100*m.Outputs)
 	for _, n := range []int{1, 33, 100} {
 		xs, ts := s.data(11, n)
 		for name, f := range map[string]func(){
-			"Predict": func() { m.Predict(x, y) },
+			"Predict":      func() { m.Predict(x, y) },
+			"PredictBatch": func() { m.PredictBatch(xs, ys[:len(ts)]) },
 			"PredictProba": func() {
 				if m.PredictProba != nil {
 					m.PredictProba(x, y)

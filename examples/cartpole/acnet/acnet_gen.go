@@ -58,6 +58,11 @@ func targetRows(s []Target) [][Outputs]float32 {
 	return unsafe.Slice((*[Outputs]float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
+// outputRows views s as the rows the generated functions read, without a copy.
+func outputRows(s []Output) [][Outputs]float32 {
+	return unsafe.Slice((*[Outputs]float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
 // Params holds every parameter of the network. Weights are [out][in], row-major, as in
 // PyTorch's nn.Linear, and the fields are in the order of nn.Sequential(...).parameters().
 type Params struct {
@@ -153,16 +158,17 @@ type Model struct {
 	Params Params // the trained parameters
 	Grad   Params // ∂loss/∂Params, set by Backward
 
-	adamM           Params              // Adam's first moment
-	adamV           Params              // Adam's second moment
-	steps           int                 // optimizer steps taken (Adam's t; the schedule's position)
-	hyper           gradgen.Hyperparams // the optimizer's settings
-	lr              float64             // the learning rate of the step under way
-	scratch         Scratch
-	lossWork        lossWork
-	trainWork       trainWork
-	trainSampleWork trainSampleWork
-	lossSampleWork  lossSampleWork
+	adamM            Params              // Adam's first moment
+	adamV            Params              // Adam's second moment
+	steps            int                 // optimizer steps taken (Adam's t; the schedule's position)
+	hyper            gradgen.Hyperparams // the optimizer's settings
+	lr               float64             // the learning rate of the step under way
+	scratch          Scratch
+	lossWork         lossWork
+	trainWork        trainWork
+	trainSampleWork  trainSampleWork
+	lossSampleWork   lossSampleWork
+	predictBatchWork predictBatchWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -216,6 +222,27 @@ func (m *Model) LR() float64 {
 // activation (logits, for the cross-entropy losses).
 func (m *Model) Predict(x *[Inputs]float32, y *Output) {
 	Forward(&m.Params, &m.scratch, x, (*[Outputs]float32)(unsafe.Pointer(y)))
+}
+
+// PredictBatch writes the network's output for each xs[i] to ys[i], as Predict does, for a
+// whole batch at a time: tiles of tileRows samples run through the matrix kernels. The results
+// equal Predict's up to rounding (the products sum in another order). xs and ys must have
+// equal lengths.
+func (m *Model) PredictBatch(xs [][Inputs]float32, ys []Output) {
+	if len(xs) != len(ys) {
+		gradgen.PanicBatchLengths("acnet", "PredictBatch", len(xs), len(ys))
+	}
+	rx, ry := xs, outputRows(ys)
+	if len(rx) < 4 {
+		for i := range rx {
+			Forward(&m.Params, &m.scratch, &rx[i], &ry[i])
+		}
+		return
+	}
+	for lo := 0; lo < len(rx); lo += tileRows {
+		hi := min(lo+tileRows, len(rx))
+		predictBatchTile(&m.Params, &m.predictBatchWork, rx[lo:hi], ry[lo:hi])
+	}
 }
 
 // Loss returns the mean loss of the batch (xs, ts), as PyTorch's loss with reduction="mean",
@@ -1835,4 +1862,117 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]fl
 		}
 	}
 	return loss
+}
+
+// predictBatchWork is the workspace of predictBatchTile: the buffers the plan pass assigned, 32 rows each.
+type predictBatchWork struct {
+	b0 [tileRows][64]float32
+	b1 [tileRows][64]float32
+	b2 [tileRows][2]float32
+	b3 [tileRows][1]float32
+}
+
+// predictBatchTile computes the network's outputs ys for one tile of at most tileRows inputs xs,
+// with the matrix products of the batched functions.
+func predictBatchTile(p *Params, s *predictBatchWork, xs [][Inputs]float32, ys [][Outputs]float32) {
+	rows := len(xs)
+
+	// z1 = W1 obs + B1
+	// a1 = tanh(z1)
+	{
+		out := unsafe.Slice(&s.b0[0][0], rows*64)
+		gradgen.MulNT(out, unsafe.Slice(&xs[0][0], rows*4), p.Slice()[0:256], rows, 64, 4, false)
+		for r := range rows {
+			out := &s.b0[r]
+			b := &p.B1
+			for j := range 64 {
+				acc := out[j]
+				acc += b[j]
+				acc = gradgen.Tanh(acc)
+				out[j] = acc
+			}
+		}
+	}
+
+	// z2 = W2 a1 + B2
+	// a2 = tanh(z2)
+	{
+		out := unsafe.Slice(&s.b1[0][0], rows*64)
+		gradgen.MulNT(out, unsafe.Slice(&s.b0[0][0], rows*64), p.Slice()[320:4416], rows, 64, 64, false)
+		for r := range rows {
+			out := &s.b1[r]
+			b := &p.B2
+			for j := range 64 {
+				acc := out[j]
+				acc += b[j]
+				acc = gradgen.Tanh(acc)
+				out[j] = acc
+			}
+		}
+	}
+
+	// z3 = a1 + a2
+	for r := range rows {
+		in := &s.b0[r]
+		out := &s.b0[r]
+		a2 := &s.b1[r]
+		for j := range 64 {
+			acc := in[j]
+			acc += a2[j]
+			out[j] = acc
+		}
+	}
+
+	// z4 = W4 z3 + B4
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			out0, out1, out2, out3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
+			for j := 0; j < 2; j++ {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W4[j][:], in0[:], in1[:], in2[:], in3[:])
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b0[r]
+			out := &s.b2[r]
+			for j := 0; j < 2; j++ {
+				out[j] = gradgen.Dot(p.W4[j][:], in[:])
+			}
+		}
+		gradgen.AddBias(unsafe.Slice(&s.b2[0][0], rows*2), p.B4[:])
+	}
+
+	// z5 = W5 z3 + B5
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			out0, out1, out2, out3 := &s.b3[r], &s.b3[r+1], &s.b3[r+2], &s.b3[r+3]
+			for j := 0; j < 1; j++ {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W5[j][:], in0[:], in1[:], in2[:], in3[:])
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b0[r]
+			out := &s.b3[r]
+			for j := 0; j < 1; j++ {
+				out[j] = gradgen.Dot(p.W5[j][:], in[:])
+			}
+		}
+		gradgen.AddBias(unsafe.Slice(&s.b3[0][0], rows*1), p.B5[:])
+	}
+
+	// y = [z4; z5]
+	for r := range rows {
+		out := &ys[r]
+		{
+			in := &s.b2[r]
+			copy(out[0:2], in[:])
+		}
+		{
+			in := &s.b3[r]
+			copy(out[2:3], in[:])
+		}
+	}
 }

@@ -111,16 +111,17 @@ type Model struct {
 	Params Params // the trained parameters
 	Grad   Params // ∂loss/∂Params, set by Backward
 
-	adamM           Params              // Adam's first moment
-	adamV           Params              // Adam's second moment
-	steps           int                 // optimizer steps taken (Adam's t; the schedule's position)
-	hyper           gradgen.Hyperparams // the optimizer's settings
-	lr              float64             // the learning rate of the step under way
-	scratch         Scratch
-	lossWork        lossWork
-	trainWork       trainWork
-	trainSampleWork trainSampleWork
-	lossSampleWork  lossSampleWork
+	adamM            Params              // Adam's first moment
+	adamV            Params              // Adam's second moment
+	steps            int                 // optimizer steps taken (Adam's t; the schedule's position)
+	hyper            gradgen.Hyperparams // the optimizer's settings
+	lr               float64             // the learning rate of the step under way
+	scratch          Scratch
+	lossWork         lossWork
+	trainWork        trainWork
+	trainSampleWork  trainSampleWork
+	lossSampleWork   lossSampleWork
+	predictBatchWork predictBatchWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -174,6 +175,27 @@ func (m *Model) LR() float64 {
 // activation (logits, for the cross-entropy losses).
 func (m *Model) Predict(x *[Inputs]float32, y *[Outputs]float32) {
 	Forward(&m.Params, &m.scratch, x, y)
+}
+
+// PredictBatch writes the network's output for each xs[i] to ys[i], as Predict does, for a
+// whole batch at a time: tiles of tileRows samples run through the matrix kernels. The results
+// equal Predict's up to rounding (the products sum in another order). xs and ys must have
+// equal lengths.
+func (m *Model) PredictBatch(xs [][Inputs]float32, ys [][Outputs]float32) {
+	if len(xs) != len(ys) {
+		gradgen.PanicBatchLengths("digitsnet", "PredictBatch", len(xs), len(ys))
+	}
+	rx, ry := xs, ys
+	if len(rx) < 4 {
+		for i := range rx {
+			Forward(&m.Params, &m.scratch, &rx[i], &ry[i])
+		}
+		return
+	}
+	for lo := 0; lo < len(rx); lo += tileRows {
+		hi := min(lo+tileRows, len(rx))
+		predictBatchTile(&m.Params, &m.predictBatchWork, rx[lo:hi], ry[lo:hi])
+	}
 }
 
 // PredictProba writes to p the probability of each class for x: the softmax of Predict's
@@ -1061,4 +1083,31 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]fl
 		loss += sum * scale
 	}
 	return loss
+}
+
+// predictBatchWork is the workspace of predictBatchTile: the buffers the plan pass assigned, 32 rows each.
+type predictBatchWork struct {
+	b0 [tileRows][128]float32
+}
+
+// predictBatchTile computes the network's outputs ys for one tile of at most tileRows inputs xs,
+// with the matrix products of the batched functions.
+func predictBatchTile(p *Params, s *predictBatchWork, xs [][Inputs]float32, ys [][Outputs]float32) {
+	rows := len(xs)
+
+	// z1 = W1 x + B1
+	// a1 = max(0, z1)
+	{
+		out := unsafe.Slice(&s.b0[0][0], rows*128)
+		gradgen.MulNT(out, unsafe.Slice(&xs[0][0], rows*64), p.Slice()[0:8192], rows, 128, 64, false)
+		gradgen.AddBias(out, p.B1[:])
+		gradgen.ReLU(out)
+	}
+
+	// z2 = W2 a1 + B2
+	{
+		out := unsafe.Slice(&ys[0][0], rows*10)
+		gradgen.MulNT(out, unsafe.Slice(&s.b0[0][0], rows*128), p.Slice()[8320:9600], rows, 10, 128, false)
+		gradgen.AddBias(out, p.B2[:])
+	}
 }

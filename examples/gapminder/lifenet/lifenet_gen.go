@@ -150,18 +150,19 @@ type Model struct {
 	Params Params // the trained parameters
 	Grad   Params // ∂loss/∂Params, set by Backward
 
-	adamM           Params              // Adam's first moment
-	adamV           Params              // Adam's second moment
-	steps           int                 // optimizer steps taken (Adam's t; the schedule's position)
-	hyper           gradgen.Hyperparams // the optimizer's settings
-	lr              float64             // the learning rate of the step under way
-	rowsE1          []int32             // the rows of Grad.E1 the last Backward touched, once each
-	markE1          []bool              // whether a row of Grad.E1 is in rowsE1
-	scratch         Scratch
-	lossWork        lossWork
-	trainWork       trainWork
-	trainSampleWork trainSampleWork
-	lossSampleWork  lossSampleWork
+	adamM            Params              // Adam's first moment
+	adamV            Params              // Adam's second moment
+	steps            int                 // optimizer steps taken (Adam's t; the schedule's position)
+	hyper            gradgen.Hyperparams // the optimizer's settings
+	lr               float64             // the learning rate of the step under way
+	rowsE1           []int32             // the rows of Grad.E1 the last Backward touched, once each
+	markE1           []bool              // whether a row of Grad.E1 is in rowsE1
+	scratch          Scratch
+	lossWork         lossWork
+	trainWork        trainWork
+	trainSampleWork  trainSampleWork
+	lossSampleWork   lossSampleWork
+	predictBatchWork predictBatchWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -217,6 +218,27 @@ func (m *Model) LR() float64 {
 // activation (logits, for the cross-entropy losses).
 func (m *Model) Predict(x *Input, y *[Outputs]float32) {
 	Forward(&m.Params, &m.scratch, (*[Inputs]float32)(unsafe.Pointer(&checkIDs("Predict", unsafe.Slice(x, 1))[0])), y)
+}
+
+// PredictBatch writes the network's output for each xs[i] to ys[i], as Predict does, for a
+// whole batch at a time: tiles of tileRows samples run through the matrix kernels. The results
+// equal Predict's up to rounding (the products sum in another order). xs and ys must have
+// equal lengths.
+func (m *Model) PredictBatch(xs []Input, ys [][Outputs]float32) {
+	if len(xs) != len(ys) {
+		gradgen.PanicBatchLengths("lifenet", "PredictBatch", len(xs), len(ys))
+	}
+	rx, ry := inputRows(checkIDs("PredictBatch", xs)), ys
+	if len(rx) < 4 {
+		for i := range rx {
+			Forward(&m.Params, &m.scratch, &rx[i], &ry[i])
+		}
+		return
+	}
+	for lo := 0; lo < len(rx); lo += tileRows {
+		hi := min(lo+tileRows, len(rx))
+		predictBatchTile(&m.Params, &m.predictBatchWork, rx[lo:hi], ry[lo:hi])
+	}
 }
 
 // Loss returns the mean loss of the batch (xs, ts), as PyTorch's loss with reduction="mean",
@@ -1434,4 +1456,94 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]fl
 		loss += sum * scale
 	}
 	return loss
+}
+
+// predictBatchWork is the workspace of predictBatchTile: the buffers the plan pass assigned, 32 rows each.
+type predictBatchWork struct {
+	b0 [tileRows][16]float32
+	b1 [tileRows][3]float32
+	b2 [tileRows][19]float32
+	b3 [tileRows][64]float32
+	b4 [tileRows][64]float32
+}
+
+// predictBatchTile computes the network's outputs ys for one tile of at most tileRows inputs xs,
+// with the matrix products of the batched functions.
+func predictBatchTile(p *Params, s *predictBatchWork, xs [][Inputs]float32, ys [][Outputs]float32) {
+	rows := len(xs)
+
+	// z1 = E1[country]
+	for r := range rows {
+		in := &xs[r]
+		out := &s.b0[r]
+		*out = p.E1[*(*int32)(unsafe.Pointer(&in[3]))]
+	}
+
+	// features = x[0:3]
+	for r := range rows {
+		in := &xs[r]
+		out := &s.b1[r]
+		copy(out[:], in[0:3])
+	}
+
+	// c2 = [features; z1]
+	for r := range rows {
+		out := &s.b2[r]
+		{
+			in := &s.b1[r]
+			copy(out[0:3], in[:])
+		}
+		{
+			in := &s.b0[r]
+			copy(out[3:19], in[:])
+		}
+	}
+
+	// z2 = W2 c2 + B2
+	{
+		out := unsafe.Slice(&s.b3[0][0], rows*64)
+		gradgen.MulNT(out, unsafe.Slice(&s.b2[0][0], rows*19), p.Slice()[2960:4176], rows, 64, 19, false)
+		gradgen.AddBias(out, p.B2[:])
+	}
+
+	// n3 = (z2 − μ) / σ
+	// s3 = n3 ⊙ G3
+	// z3 = s3 + B3
+	// a3 = max(0, z3)
+	for r := range rows {
+		in := &s.b3[r]
+		out := &s.b4[r]
+		gradgen.Normalize(out[:], in[:], 1e-05)
+		g3 := &p.G3
+		b3 := &p.B3
+		for j := range 64 {
+			acc := out[j]
+			acc *= g3[j]
+			acc += b3[j]
+			if acc < 0 {
+				acc = 0
+			}
+			out[j] = acc
+		}
+	}
+
+	// z4 = W4 a3 + B4
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b4[r], &s.b4[r+1], &s.b4[r+2], &s.b4[r+3]
+			out0, out1, out2, out3 := &ys[r], &ys[r+1], &ys[r+2], &ys[r+3]
+			for j := 0; j < 1; j++ {
+				out0[j], out1[j], out2[j], out3[j] = gradgen.Dot4(p.W4[j][:], in0[:], in1[:], in2[:], in3[:])
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b4[r]
+			out := &ys[r]
+			for j := 0; j < 1; j++ {
+				out[j] = gradgen.Dot(p.W4[j][:], in[:])
+			}
+		}
+		gradgen.AddBias(unsafe.Slice(&ys[0][0], rows*1), p.B4[:])
+	}
 }

@@ -75,6 +75,11 @@ func targetRows(s []Target) [][Outputs]float64 {
 	return unsafe.Slice((*[Outputs]float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
+// outputRows views s as the rows the generated functions read, without a copy.
+func outputRows(s []Output) [][Outputs]float64 {
+	return unsafe.Slice((*[Outputs]float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
 // Params holds every parameter of the network. Weights are [out][in], row-major, as in
 // PyTorch's nn.Linear, and the fields are in the order of nn.Sequential(...).parameters().
 type Params struct {
@@ -187,14 +192,15 @@ type Model struct {
 	Params Params // the trained parameters
 	Grad   Params // ∂loss/∂Params, set by Backward
 
-	steps           int                 // optimizer steps taken (Adam's t; the schedule's position)
-	hyper           gradgen.Hyperparams // the optimizer's settings
-	lr              float64             // the learning rate of the step under way
-	scratch         Scratch
-	lossWork        lossWork
-	trainWork       trainWork
-	trainSampleWork trainSampleWork
-	lossSampleWork  lossSampleWork
+	steps            int                 // optimizer steps taken (Adam's t; the schedule's position)
+	hyper            gradgen.Hyperparams // the optimizer's settings
+	lr               float64             // the learning rate of the step under way
+	scratch          Scratch
+	lossWork         lossWork
+	trainWork        trainWork
+	trainSampleWork  trainSampleWork
+	lossSampleWork   lossSampleWork
+	predictBatchWork predictBatchWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -243,6 +249,27 @@ func (m *Model) LR() float64 {
 // activation (logits, for the cross-entropy losses).
 func (m *Model) Predict(x *Input, y *Output) {
 	Forward(&m.Params, &m.scratch, (*[Inputs]float64)(unsafe.Pointer(x)), (*[Outputs]float64)(unsafe.Pointer(y)))
+}
+
+// PredictBatch writes the network's output for each xs[i] to ys[i], as Predict does, for a
+// whole batch at a time: tiles of tileRows samples run through the matrix kernels. The results
+// equal Predict's up to rounding (the products sum in another order). xs and ys must have
+// equal lengths.
+func (m *Model) PredictBatch(xs []Input, ys []Output) {
+	if len(xs) != len(ys) {
+		gradgen.PanicBatchLengths("lnheads64", "PredictBatch", len(xs), len(ys))
+	}
+	rx, ry := inputRows(xs), outputRows(ys)
+	if len(rx) < 4 {
+		for i := range rx {
+			Forward(&m.Params, &m.scratch, &rx[i], &ry[i])
+		}
+		return
+	}
+	for lo := 0; lo < len(rx); lo += tileRows {
+		hi := min(lo+tileRows, len(rx))
+		predictBatchTile(&m.Params, &m.predictBatchWork, rx[lo:hi], ry[lo:hi])
+	}
 }
 
 // Loss returns the mean loss of the batch (xs, ts), as PyTorch's loss with reduction="mean",
@@ -3042,4 +3069,323 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]fl
 		}
 	}
 	return loss
+}
+
+// predictBatchWork is the workspace of predictBatchTile: the buffers the plan pass assigned, 32 rows each.
+type predictBatchWork struct {
+	b0 [tileRows][8]float64
+	b1 [tileRows][6]float64
+	b2 [tileRows][6]float64
+	b3 [tileRows][1]float64
+	b4 [tileRows][14]float64
+	b5 [tileRows][3]float64
+	b6 [tileRows][2]float64
+}
+
+// predictBatchTile computes the network's outputs ys for one tile of at most tileRows inputs xs,
+// with the matrix products of the batched functions.
+func predictBatchTile(p *Params, s *predictBatchWork, xs [][Inputs]float64, ys [][Outputs]float64) {
+	rows := len(xs)
+
+	// n1 = (x − μ) / σ
+	// s1 = n1 ⊙ G1
+	// z1 = s1 + B1
+	for r := range rows {
+		in := &xs[r]
+		out := &s.b0[r]
+		gradgen.Normalize(out[:], in[:], 1e-05)
+		g1 := &p.G1
+		b1 := &p.B1
+		for j := range 8 {
+			acc := out[j]
+			acc *= g1[j]
+			acc += b1[j]
+			out[j] = acc
+		}
+	}
+
+	// z2 = W2 z1 + B2
+	// a2 = tanh(z2)
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			out0, out1, out2, out3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
+			for j := 0; j < 5; j += 2 {
+				w0, w1 := &p.W2[j], &p.W2[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 8 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b0[r]
+			out := &s.b1[r]
+			for j := 0; j < 3; j += 4 {
+				w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			}
+			for j := 4; j < 6; j++ {
+				w := &p.W2[j]
+				var a0, a1, a2, a3 float64
+				k := 0
+				for ; k <= 4; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 8; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		for r := range rows {
+			out := &s.b1[r]
+			b := &p.B2
+			for j := range 6 {
+				acc := out[j]
+				acc += b[j]
+				acc = gradgen.Tanh(acc)
+				out[j] = acc
+			}
+		}
+	}
+
+	// n3 = (a2 − μ) / σ
+	// s3 = n3 ⊙ G3
+	// z3 = s3 + B3
+	// a3 = σ(z3)
+	for r := range rows {
+		in := &s.b1[r]
+		out := &s.b2[r]
+		gradgen.Normalize(out[:], in[:], 0.0001)
+		g3 := &p.G3
+		b3 := &p.B3
+		for j := range 6 {
+			acc := out[j]
+			acc *= g3[j]
+			acc += b3[j]
+			acc = gradgen.Sigmoid(acc)
+			out[j] = acc
+		}
+	}
+
+	// z4 = W4 a3 + B4
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
+			out0, out1, out2, out3 := &s.b3[r], &s.b3[r+1], &s.b3[r+2], &s.b3[r+3]
+			{
+				w0 := &p.W4[0]
+				var a0, a1, a2, a3 float64
+				for k := range 6 {
+					u := w0[k]
+					a0 += u * in0[k]
+					a1 += u * in1[k]
+					a2 += u * in2[k]
+					a3 += u * in3[k]
+				}
+				out0[0] = a0
+				out1[0] = a1
+				out2[0] = a2
+				out3[0] = a3
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b2[r]
+			out := &s.b3[r]
+			for j := 0; j < 1; j++ {
+				w := &p.W4[j]
+				var a0, a1, a2, a3 float64
+				k := 0
+				for ; k <= 2; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 6; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		gradgen.AddBias(unsafe.Slice(&s.b3[0][0], rows*1), p.B4[:])
+	}
+
+	// c5 = [a3; z1]
+	for r := range rows {
+		out := &s.b4[r]
+		{
+			in := &s.b2[r]
+			copy(out[0:6], in[:])
+		}
+		{
+			in := &s.b0[r]
+			copy(out[6:14], in[:])
+		}
+	}
+
+	// z5 = W5 c5 + B5
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b4[r], &s.b4[r+1], &s.b4[r+2], &s.b4[r+3]
+			out0, out1, out2, out3 := &s.b5[r], &s.b5[r+1], &s.b5[r+2], &s.b5[r+3]
+			for j := 0; j < 2; j += 2 {
+				w0, w1 := &p.W5[j], &p.W5[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 14 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+			{
+				w0 := &p.W5[2]
+				var a0, a1, a2, a3 float64
+				for k := range 14 {
+					u := w0[k]
+					a0 += u * in0[k]
+					a1 += u * in1[k]
+					a2 += u * in2[k]
+					a3 += u * in3[k]
+				}
+				out0[2] = a0
+				out1[2] = a1
+				out2[2] = a2
+				out3[2] = a3
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b4[r]
+			out := &s.b5[r]
+			for j := 0; j < 3; j++ {
+				w := &p.W5[j]
+				var a0, a1, a2, a3 float64
+				k := 0
+				for ; k <= 10; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 14; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		gradgen.AddBias(unsafe.Slice(&s.b5[0][0], rows*3), p.B5[:])
+	}
+
+	// z6 = W6 z1 + B6
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			out0, out1, out2, out3 := &s.b6[r], &s.b6[r+1], &s.b6[r+2], &s.b6[r+3]
+			for j := 0; j < 1; j += 2 {
+				w0, w1 := &p.W6[j], &p.W6[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 8 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b0[r]
+			out := &s.b6[r]
+			for j := 0; j < 2; j++ {
+				w := &p.W6[j]
+				var a0, a1, a2, a3 float64
+				k := 0
+				for ; k <= 4; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 8; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		gradgen.AddBias(unsafe.Slice(&s.b6[0][0], rows*2), p.B6[:])
+	}
+
+	// y = [z4; z5; z6]
+	for r := range rows {
+		out := &ys[r]
+		{
+			in := &s.b3[r]
+			copy(out[0:1], in[:])
+		}
+		{
+			in := &s.b5[r]
+			copy(out[1:4], in[:])
+		}
+		{
+			in := &s.b6[r]
+			copy(out[4:6], in[:])
+		}
+	}
 }

@@ -76,6 +76,11 @@ func targetRows(s []Target) [][Outputs]float32 {
 	return unsafe.Slice((*[Outputs]float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
+// outputRows views s as the rows the generated functions read, without a copy.
+func outputRows(s []Output) [][Outputs]float32 {
+	return unsafe.Slice((*[Outputs]float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
 // Params holds every parameter of the network. Weights are [out][in], row-major, as in
 // PyTorch's nn.Linear, and the fields are in the order of nn.Sequential(...).parameters().
 type Params struct {
@@ -178,14 +183,15 @@ type Model struct {
 	Params Params // the trained parameters
 	Grad   Params // ∂loss/∂Params, set by Backward
 
-	steps           int                 // optimizer steps taken (Adam's t; the schedule's position)
-	hyper           gradgen.Hyperparams // the optimizer's settings
-	lr              float64             // the learning rate of the step under way
-	scratch         Scratch
-	lossWork        lossWork
-	trainWork       trainWork
-	trainSampleWork trainSampleWork
-	lossSampleWork  lossSampleWork
+	steps            int                 // optimizer steps taken (Adam's t; the schedule's position)
+	hyper            gradgen.Hyperparams // the optimizer's settings
+	lr               float64             // the learning rate of the step under way
+	scratch          Scratch
+	lossWork         lossWork
+	trainWork        trainWork
+	trainSampleWork  trainSampleWork
+	lossSampleWork   lossSampleWork
+	predictBatchWork predictBatchWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -234,6 +240,27 @@ func (m *Model) LR() float64 {
 // activation (logits, for the cross-entropy losses).
 func (m *Model) Predict(x *Input, y *Output) {
 	Forward(&m.Params, &m.scratch, (*[Inputs]float32)(unsafe.Pointer(x)), (*[Outputs]float32)(unsafe.Pointer(y)))
+}
+
+// PredictBatch writes the network's output for each xs[i] to ys[i], as Predict does, for a
+// whole batch at a time: tiles of tileRows samples run through the matrix kernels. The results
+// equal Predict's up to rounding (the products sum in another order). xs and ys must have
+// equal lengths.
+func (m *Model) PredictBatch(xs []Input, ys []Output) {
+	if len(xs) != len(ys) {
+		gradgen.PanicBatchLengths("mixed32", "PredictBatch", len(xs), len(ys))
+	}
+	rx, ry := inputRows(xs), outputRows(ys)
+	if len(rx) < 4 {
+		for i := range rx {
+			Forward(&m.Params, &m.scratch, &rx[i], &ry[i])
+		}
+		return
+	}
+	for lo := 0; lo < len(rx); lo += tileRows {
+		hi := min(lo+tileRows, len(rx))
+		predictBatchTile(&m.Params, &m.predictBatchWork, rx[lo:hi], ry[lo:hi])
+	}
 }
 
 // Loss returns the mean loss of the batch (xs, ts), as PyTorch's loss with reduction="mean",
@@ -2549,4 +2576,405 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float32, t *[Outputs]fl
 		}
 	}
 	return loss
+}
+
+// predictBatchWork is the workspace of predictBatchTile: the buffers the plan pass assigned, 32 rows each.
+type predictBatchWork struct {
+	b0 [tileRows][2]float32
+	b1 [tileRows][4]float32
+	b2 [tileRows][6]float32
+	b3 [tileRows][5]float32
+	b4 [tileRows][3]float32
+	b5 [tileRows][8]float32
+	b6 [tileRows][4]float32
+	b7 [tileRows][2]float32
+}
+
+// predictBatchTile computes the network's outputs ys for one tile of at most tileRows inputs xs,
+// with the matrix products of the batched functions.
+func predictBatchTile(p *Params, s *predictBatchWork, xs [][Inputs]float32, ys [][Outputs]float32) {
+	rows := len(xs)
+
+	// goal = x[4:6]
+	for r := range rows {
+		in := &xs[r]
+		out := &s.b0[r]
+		copy(out[:], in[4:6])
+	}
+
+	// obs = x[0:4]
+	for r := range rows {
+		in := &xs[r]
+		out := &s.b1[r]
+		copy(out[:], in[0:4])
+	}
+
+	// c1 = [goal; obs]
+	for r := range rows {
+		out := &s.b2[r]
+		{
+			in := &s.b0[r]
+			copy(out[0:2], in[:])
+		}
+		{
+			in := &s.b1[r]
+			copy(out[2:6], in[:])
+		}
+	}
+
+	// z1 = W1 c1 + B1
+	// a1 = max(0, z1)
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b2[r], &s.b2[r+1], &s.b2[r+2], &s.b2[r+3]
+			out0, out1, out2, out3 := &s.b3[r], &s.b3[r+1], &s.b3[r+2], &s.b3[r+3]
+			for j := 0; j < 4; j += 2 {
+				w0, w1 := &p.W1[j], &p.W1[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float32
+				for k := range 6 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+			{
+				w0 := &p.W1[4]
+				var a0, a1, a2, a3 float32
+				for k := range 6 {
+					u := w0[k]
+					a0 += u * in0[k]
+					a1 += u * in1[k]
+					a2 += u * in2[k]
+					a3 += u * in3[k]
+				}
+				out0[4] = a0
+				out1[4] = a1
+				out2[4] = a2
+				out3[4] = a3
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b2[r]
+			out := &s.b3[r]
+			for j := 0; j < 2; j += 4 {
+				w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+				var a0, a1, a2, a3 float32
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			}
+			for j := 4; j < 5; j++ {
+				w := &p.W1[j]
+				var a0, a1, a2, a3 float32
+				k := 0
+				for ; k <= 2; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 6; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		gradgen.AddBias(unsafe.Slice(&s.b3[0][0], rows*5), p.B1[:])
+		gradgen.ReLU(unsafe.Slice(&s.b3[0][0], rows*5))
+	}
+
+	// extra = x[6:9]
+	for r := range rows {
+		in := &xs[r]
+		out := &s.b4[r]
+		copy(out[:], in[6:9])
+	}
+
+	// c2 = [a1; extra]
+	for r := range rows {
+		out := &s.b5[r]
+		{
+			in := &s.b3[r]
+			copy(out[0:5], in[:])
+		}
+		{
+			in := &s.b4[r]
+			copy(out[5:8], in[:])
+		}
+	}
+
+	// z2 = W2 c2 + B2
+	// a2 = σ(z2)
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b5[r], &s.b5[r+1], &s.b5[r+2], &s.b5[r+3]
+			out0, out1, out2, out3 := &s.b6[r], &s.b6[r+1], &s.b6[r+2], &s.b6[r+3]
+			for j := 0; j < 3; j += 2 {
+				w0, w1 := &p.W2[j], &p.W2[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float32
+				for k := range 8 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b5[r]
+			out := &s.b6[r]
+			for j := 0; j < 1; j += 4 {
+				w0, w1, w2, w3 := &p.W2[j], &p.W2[j+1], &p.W2[j+2], &p.W2[j+3]
+				var a0, a1, a2, a3 float32
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			}
+		}
+		for r := range rows {
+			out := &s.b6[r]
+			b := &p.B2
+			for j := range 4 {
+				acc := out[j]
+				acc += b[j]
+				acc = gradgen.Sigmoid(acc)
+				out[j] = acc
+			}
+		}
+	}
+
+	// z3 = W3 obs + B3
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b1[r], &s.b1[r+1], &s.b1[r+2], &s.b1[r+3]
+			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			for j := 0; j < 1; j += 2 {
+				w0, w1 := &p.W3[j], &p.W3[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float32
+				for k := range 4 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b1[r]
+			out := &s.b0[r]
+			for j := 0; j < 2; j++ {
+				w := &p.W3[j]
+				var a0, a1, a2, a3 float32
+				k := 0
+				for ; k <= 0; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 4; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*2), p.B3[:])
+	}
+
+	// z4 = W4 a2 + B4
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b6[r], &s.b6[r+1], &s.b6[r+2], &s.b6[r+3]
+			out0, out1, out2, out3 := &s.b4[r], &s.b4[r+1], &s.b4[r+2], &s.b4[r+3]
+			for j := 0; j < 2; j += 2 {
+				w0, w1 := &p.W4[j], &p.W4[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float32
+				for k := range 4 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+			{
+				w0 := &p.W4[2]
+				var a0, a1, a2, a3 float32
+				for k := range 4 {
+					u := w0[k]
+					a0 += u * in0[k]
+					a1 += u * in1[k]
+					a2 += u * in2[k]
+					a3 += u * in3[k]
+				}
+				out0[2] = a0
+				out1[2] = a1
+				out2[2] = a2
+				out3[2] = a3
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b6[r]
+			out := &s.b4[r]
+			for j := 0; j < 3; j++ {
+				w := &p.W4[j]
+				var a0, a1, a2, a3 float32
+				k := 0
+				for ; k <= 0; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 4; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		gradgen.AddBias(unsafe.Slice(&s.b4[0][0], rows*3), p.B4[:])
+	}
+
+	// z5 = W5 a1 + B5
+	// a5 = tanh(z5)
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b3[r], &s.b3[r+1], &s.b3[r+2], &s.b3[r+3]
+			out0, out1, out2, out3 := &s.b7[r], &s.b7[r+1], &s.b7[r+2], &s.b7[r+3]
+			for j := 0; j < 1; j += 2 {
+				w0, w1 := &p.W5[j], &p.W5[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float32
+				for k := range 5 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b3[r]
+			out := &s.b7[r]
+			for j := 0; j < 2; j++ {
+				w := &p.W5[j]
+				var a0, a1, a2, a3 float32
+				k := 0
+				for ; k <= 1; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 5; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		for r := range rows {
+			out := &s.b7[r]
+			b := &p.B5
+			for j := range 2 {
+				acc := out[j]
+				acc += b[j]
+				acc = gradgen.Tanh(acc)
+				out[j] = acc
+			}
+		}
+	}
+
+	// y = [z3; z4; a5]
+	for r := range rows {
+		out := &ys[r]
+		{
+			in := &s.b0[r]
+			copy(out[0:2], in[:])
+		}
+		{
+			in := &s.b4[r]
+			copy(out[2:5], in[:])
+		}
+		{
+			in := &s.b7[r]
+			copy(out[5:7], in[:])
+		}
+	}
 }

@@ -113,14 +113,15 @@ type Model struct {
 	Params Params // the trained parameters
 	Grad   Params // ∂loss/∂Params, set by Backward
 
-	steps           int                 // optimizer steps taken (Adam's t; the schedule's position)
-	hyper           gradgen.Hyperparams // the optimizer's settings
-	lr              float64             // the learning rate of the step under way
-	scratch         Scratch
-	lossWork        lossWork
-	trainWork       trainWork
-	trainSampleWork trainSampleWork
-	lossSampleWork  lossSampleWork
+	steps            int                 // optimizer steps taken (Adam's t; the schedule's position)
+	hyper            gradgen.Hyperparams // the optimizer's settings
+	lr               float64             // the learning rate of the step under way
+	scratch          Scratch
+	lossWork         lossWork
+	trainWork        trainWork
+	trainSampleWork  trainSampleWork
+	lossSampleWork   lossSampleWork
+	predictBatchWork predictBatchWork
 
 	workers []*worker // started by SetWorkers
 	wg      sync.WaitGroup
@@ -185,6 +186,27 @@ func (m *Model) LR() float64 {
 // activation (logits, for the cross-entropy losses).
 func (m *Model) Predict(x *[Inputs]float64, y *[Outputs]float64) {
 	Forward(&m.Params, &m.scratch, x, y)
+}
+
+// PredictBatch writes the network's output for each xs[i] to ys[i], as Predict does, for a
+// whole batch at a time: tiles of tileRows samples run through the matrix kernels. The results
+// equal Predict's up to rounding (the products sum in another order). xs and ys must have
+// equal lengths.
+func (m *Model) PredictBatch(xs [][Inputs]float64, ys [][Outputs]float64) {
+	if len(xs) != len(ys) {
+		gradgen.PanicBatchLengths("seqidentitydynf64op11", "PredictBatch", len(xs), len(ys))
+	}
+	rx, ry := xs, ys
+	if len(rx) < 4 {
+		for i := range rx {
+			Forward(&m.Params, &m.scratch, &rx[i], &ry[i])
+		}
+		return
+	}
+	for lo := 0; lo < len(rx); lo += tileRows {
+		hi := min(lo+tileRows, len(rx))
+		predictBatchTile(&m.Params, &m.predictBatchWork, rx[lo:hi], ry[lo:hi])
+	}
 }
 
 // PredictProba writes to p the probability of each class for x: the softmax of Predict's
@@ -1355,4 +1377,130 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]fl
 		loss += sum * scale
 	}
 	return loss
+}
+
+// predictBatchWork is the workspace of predictBatchTile: the buffers the plan pass assigned, 32 rows each.
+type predictBatchWork struct {
+	b0 [tileRows][8]float64
+}
+
+// predictBatchTile computes the network's outputs ys for one tile of at most tileRows inputs xs,
+// with the matrix products of the batched functions.
+func predictBatchTile(p *Params, s *predictBatchWork, xs [][Inputs]float64, ys [][Outputs]float64) {
+	rows := len(xs)
+
+	// z1 = W1 x + B1
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &xs[r], &xs[r+1], &xs[r+2], &xs[r+3]
+			out0, out1, out2, out3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			for j := 0; j < 7; j += 2 {
+				w0, w1 := &p.W1[j], &p.W1[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 4 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+		}
+		for ; r < rows; r++ {
+			in := &xs[r]
+			out := &s.b0[r]
+			for j := 0; j < 5; j += 4 {
+				w0, w1, w2, w3 := &p.W1[j], &p.W1[j+1], &p.W1[j+2], &p.W1[j+3]
+				var a0, a1, a2, a3 float64
+				for k, xk := range in {
+					a0 += w0[k] * xk
+					a1 += w1[k] * xk
+					a2 += w2[k] * xk
+					a3 += w3[k] * xk
+				}
+				out[j], out[j+1], out[j+2], out[j+3] = a0, a1, a2, a3
+			}
+		}
+		gradgen.AddBias(unsafe.Slice(&s.b0[0][0], rows*8), p.B1[:])
+	}
+
+	// z2 = W2 z1 + B2
+	{
+		r := 0
+		for ; r+4 <= rows; r += 4 {
+			in0, in1, in2, in3 := &s.b0[r], &s.b0[r+1], &s.b0[r+2], &s.b0[r+3]
+			out0, out1, out2, out3 := &ys[r], &ys[r+1], &ys[r+2], &ys[r+3]
+			for j := 0; j < 2; j += 2 {
+				w0, w1 := &p.W2[j], &p.W2[j+1]
+				var a00, a01, a10, a11, a20, a21, a30, a31 float64
+				for k := range 8 {
+					u0, u1 := w0[k], w1[k]
+					x0 := in0[k]
+					a00 += u0 * x0
+					a01 += u1 * x0
+					x1 := in1[k]
+					a10 += u0 * x1
+					a11 += u1 * x1
+					x2 := in2[k]
+					a20 += u0 * x2
+					a21 += u1 * x2
+					x3 := in3[k]
+					a30 += u0 * x3
+					a31 += u1 * x3
+				}
+				out0[j], out0[j+1] = a00, a01
+				out1[j], out1[j+1] = a10, a11
+				out2[j], out2[j+1] = a20, a21
+				out3[j], out3[j+1] = a30, a31
+			}
+			{
+				w0 := &p.W2[2]
+				var a0, a1, a2, a3 float64
+				for k := range 8 {
+					u := w0[k]
+					a0 += u * in0[k]
+					a1 += u * in1[k]
+					a2 += u * in2[k]
+					a3 += u * in3[k]
+				}
+				out0[2] = a0
+				out1[2] = a1
+				out2[2] = a2
+				out3[2] = a3
+			}
+		}
+		for ; r < rows; r++ {
+			in := &s.b0[r]
+			out := &ys[r]
+			for j := 0; j < 3; j++ {
+				w := &p.W2[j]
+				var a0, a1, a2, a3 float64
+				k := 0
+				for ; k <= 4; k += 4 {
+					a0 += w[k] * in[k]
+					a1 += w[k+1] * in[k+1]
+					a2 += w[k+2] * in[k+2]
+					a3 += w[k+3] * in[k+3]
+				}
+				for ; k < 8; k++ {
+					a0 += w[k] * in[k]
+				}
+				out[j] = (a0 + a1) + (a2 + a3)
+			}
+		}
+		gradgen.AddBias(unsafe.Slice(&ys[0][0], rows*3), p.B2[:])
+	}
 }
