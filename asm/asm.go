@@ -97,6 +97,7 @@ func main() {
 		dot4x3(k)
 		axpy(k)
 		scale(k)
+		gradSGD(k)
 		axpy4(k)
 		ger(k, true)
 		ger(k, false)

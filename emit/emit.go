@@ -74,7 +74,7 @@ func api(file *File, p *ir.Program) {
 		versionGuard, sizes, fieldTypes, paramsType, sliceMethod, layoutGuard, initMethod,
 		specHash, layoutVar, checkpointKeyVar, paramsCheckFinite, saveMethod, loadMethod,
 		modelType, newModel, newPretrained, defaultHyperparams, hyperparamsMethods, predictMethod, predictBatchMethod, predictProbaMethod, classifyMethod, labelsMethod,
-		lossMethod, headLossesMethod, dropoutMethods, clearGradMethod, backwardMethod, stepMethod, beginStepMethod, stepRangeMethod, modelCheckFinite, stepsMethod, modelSave, modelLoad, trainMethod, targetFunc,
+		lossMethod, headLossesMethod, dropoutMethods, clearGradMethod, backwardMethod, stepMethod, beginStepMethod, stepRangeMethod, gradStepMethod, modelCheckFinite, stepsMethod, modelSave, modelLoad, trainMethod, targetFunc,
 		workerType, shareType, setWorkersMethod, closeMethod, serveMethod, finishMethod, backwardSharedMethod,
 	} {
 		declare(file, p)

@@ -300,13 +300,36 @@ func (c *funcCtx) outerWhole(v *ir.Value) []Code {
 func (c *funcCtx) outerFirst(v *ir.Value) []Code {
 	nOut, nIn := v.Type.Dims[0], v.Type.Dims[1]
 	step := c.stepRows(v, Id("i").Op("*").Lit(nIn), Parens(Id("i").Op("+").Lit(1)).Op("*").Lit(nIn))
-	loop := func(kernel, op string) Code {
-		return For(Id("i").Op(":=").Range().Lit(nOut)).Block(append(c.outerRow(v, kernel, op), step.Clone())...)
+	loop := func(kernel, op string, add bool) Code {
+		body := append(c.outerRow(v, kernel, op), step.Clone())
+		if c.gradSGD(v) {
+			// With SGD the row's gradient and its step are one pass.
+			body = []Code{If(Id("step").Op("!=").Nil()).Block(
+				Id("step").Dot("gradStep").Call(c.atParam(v, Id("i").Op("*").Lit(nIn)), Id("dy").Index(Id("i")), all(Id("in")), Lit(add)),
+			).Else().Block(c.outerRow(v, kernel, op)...)}
+		}
+		return For(Id("i").Op(":=").Range().Lit(nOut)).Block(body...)
 	}
 	return []Code{
 		c.rowOf("dy", v.Args[0]), c.rowOf("in", v.Args[1]),
-		If(Id("first")).Block(loop("Scale", "=")).Else().Block(loop("Axpy", "+=")),
+		If(Id("first")).Block(loop("Scale", "=", false)).Else().Block(loop("Axpy", "+=", true)),
 	}
+}
+
+// gradSGD reports whether the fused step of the Step gradient v makes each
+// row and steps it in one call (Model.gradStep): the optimizer is SGD and
+// the rows go through the vector kernels.
+func (c *funcCtx) gradSGD(v *ir.Value) bool {
+	return v.Step && v.Kernel == ir.KernelVector && c.p.Optimizer.Kind == ir.SGD
+}
+
+// atParam is the offset x within the gradient v's parameter as an offset
+// in the flat parameters.
+func (c *funcCtx) atParam(v *ir.Value, x *Statement) Code {
+	if off := paramOffset(c.p, c.grads[v]); off > 0 {
+		return Lit(off).Op("+").Add(x)
+	}
+	return x
 }
 
 // outerRow updates row i of y with dy[i]·in: the runtime's kernel (Axpy or
@@ -368,17 +391,11 @@ func (c *funcCtx) outerFour(v *ir.Value) []Code {
 // stepRows is the fused optimizer step of a Step gradient v (see
 // ir.Value.Step): when the caller passes step, it updates the parameter's
 // elements [from, to) once their gradient is final.
-func (c *funcCtx) stepRows(v *ir.Value, from, to Code) *Statement {
+func (c *funcCtx) stepRows(v *ir.Value, from, to *Statement) *Statement {
 	if !v.Step {
 		return Null()
 	}
-	at := func(x Code) Code {
-		if off := paramOffset(c.p, c.grads[v]); off > 0 {
-			return Lit(off).Op("+").Add(x)
-		}
-		return x
-	}
-	return If(Id("step").Op("!=").Nil()).Block(Id("step").Dot("stepRange").Call(at(from), at(to)))
+	return If(Id("step").Op("!=").Nil()).Block(Id("step").Dot("stepRange").Call(c.atParam(v, from), c.atParam(v, to)))
 }
 
 // transposeBlock is the side of the square blocks a transpose copies, so

@@ -167,6 +167,35 @@ func stepRangeMethod(file *File, p *ir.Program) {
 	)
 }
 
+// gradStepMethod declares Model.gradStep, which the per-sample training
+// function calls (when Train steps a weight row by row with SGD) to make a
+// row of the weight's gradient and take SGD's step on it in one pass.
+func gradStepMethod(file *File, p *ir.Program) {
+	f := p.Func(ir.RoleTrainSample)
+	if f == nil {
+		return
+	}
+	c := newFuncCtx(p, f)
+	used := false
+	for _, v := range f.Values {
+		used = used || c.gradSGD(v)
+	}
+	if !used {
+		return
+	}
+	doc(file, "gradStep makes the gradient row at lo of the flat parameters, s·x (or adds it to the row when\n"+
+		"add), and takes SGD's step on the parameters' row with it: the bits of Scale (or Axpy) and then\n"+
+		"stepRange on the row, in one pass.")
+	row := func(field string) Code {
+		return Id("m").Dot(field).Dot("Slice").Call().Index(Id("lo"), Id("lo").Op("+").Len(Id("x")))
+	}
+	file.Func().Params(Id("m").Op("*").Id("Model")).Id("gradStep").Params(
+		Id("lo").Int(), Id("s").Add(elem(p)), Id("x").Index().Add(elem(p)), Id("add").Bool(),
+	).Block(
+		rt("GradSGD").Call(row("Params"), row("Grad"), Id("s"), Id("x"), Id("add"), Id("m").Dot("lr"), Op("&").Id("m").Dot("hyper")),
+	)
+}
+
 // trainableRanges are the maximal ranges of the flat parameters that are
 // not frozen, in order.
 func trainableRanges(p *ir.Program) [][2]int {

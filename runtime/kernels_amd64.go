@@ -19,6 +19,9 @@ func axpyF32(y []float32, a float32, x []float32)
 // scaleF32 sets y to a·x; len(x) = len(y) is a multiple of 8.
 func scaleF32(y []float32, a float32, x []float32)
 
+// gradSGDF32 makes g = s·x (or adds s·x to g when add) and subtracts a·g from p; every length equals len(p), a multiple of 8.
+func gradSGDF32(p []float32, g []float32, s float32, a float32, x []float32, add bool)
+
 // axpy4F32 adds a0·x0 + a1·x1 + a2·x2 + a3·x3 to y; every length equals len(y), a multiple of 8.
 func axpy4F32(y []float32, a0 float32, a1 float32, a2 float32, a3 float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32)
 
@@ -99,6 +102,9 @@ func axpyF64(y []float64, a float64, x []float64)
 
 // scaleF64 sets y to a·x; len(x) = len(y) is a multiple of 4.
 func scaleF64(y []float64, a float64, x []float64)
+
+// gradSGDF64 makes g = s·x (or adds s·x to g when add) and subtracts a·g from p; every length equals len(p), a multiple of 4.
+func gradSGDF64(p []float64, g []float64, s float64, a float64, x []float64, add bool)
 
 // axpy4F64 adds a0·x0 + a1·x1 + a2·x2 + a3·x3 to y; every length equals len(y), a multiple of 4.
 func axpy4F64(y []float64, a0 float64, a1 float64, a2 float64, a3 float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64)

@@ -301,6 +301,59 @@ scaleF32done:
 	VZEROUPPER
 	RET
 
+// func gradSGDF32(p []float32, g []float32, s float32, a float32, x []float32, add bool)
+// Requires: AVX, FMA3
+TEXT ·gradSGDF32(SB), NOSPLIT, $0-81
+	MOVQ         p_base+0(FP), AX
+	MOVQ         g_base+24(FP), CX
+	MOVQ         x_base+56(FP), DX
+	MOVQ         p_len+8(FP), BX
+	VBROADCASTSS s+48(FP), Y0
+	VBROADCASTSS a+52(FP), Y1
+	MOVB         add+80(FP), SI
+	CMPB         SI, $0x00
+	JNE          gradSGDF32add
+
+gradSGDF32setloop:
+	CMPQ    BX, $0x00000000
+	JE      gradSGDF32setend
+	VMULPS  (DX), Y0, Y2
+	VMOVUPS Y2, (CX)
+	VMULPS  Y2, Y1, Y2
+	VMOVUPS (AX), Y3
+	VSUBPS  Y2, Y3, Y3
+	VMOVUPS Y3, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     gradSGDF32setloop
+
+gradSGDF32setend:
+	JMP gradSGDF32done
+
+gradSGDF32add:
+gradSGDF32addloop:
+	CMPQ        BX, $0x00000000
+	JE          gradSGDF32addend
+	VMOVUPS     (CX), Y2
+	VFMADD231PS (DX), Y0, Y2
+	VMOVUPS     Y2, (CX)
+	VMULPS      Y2, Y1, Y2
+	VMOVUPS     (AX), Y3
+	VSUBPS      Y2, Y3, Y3
+	VMOVUPS     Y3, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, DX
+	SUBQ        $0x00000008, BX
+	JMP         gradSGDF32addloop
+
+gradSGDF32addend:
+gradSGDF32done:
+	VZEROUPPER
+	RET
+
 // func axpy4F32(y []float32, a0 float32, a1 float32, a2 float32, a3 float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32)
 // Requires: AVX, FMA3
 TEXT ·axpy4F32(SB), NOSPLIT, $0-136
@@ -2048,6 +2101,59 @@ scaleF64loop:
 	JMP     scaleF64loop
 
 scaleF64done:
+	VZEROUPPER
+	RET
+
+// func gradSGDF64(p []float64, g []float64, s float64, a float64, x []float64, add bool)
+// Requires: AVX, FMA3
+TEXT ·gradSGDF64(SB), NOSPLIT, $0-89
+	MOVQ         p_base+0(FP), AX
+	MOVQ         g_base+24(FP), CX
+	MOVQ         x_base+64(FP), DX
+	MOVQ         p_len+8(FP), BX
+	VBROADCASTSD s+48(FP), Y0
+	VBROADCASTSD a+56(FP), Y1
+	MOVB         add+88(FP), SI
+	CMPB         SI, $0x00
+	JNE          gradSGDF64add
+
+gradSGDF64setloop:
+	CMPQ    BX, $0x00000000
+	JE      gradSGDF64setend
+	VMULPD  (DX), Y0, Y2
+	VMOVUPD Y2, (CX)
+	VMULPD  Y2, Y1, Y2
+	VMOVUPD (AX), Y3
+	VSUBPD  Y2, Y3, Y3
+	VMOVUPD Y3, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000004, BX
+	JMP     gradSGDF64setloop
+
+gradSGDF64setend:
+	JMP gradSGDF64done
+
+gradSGDF64add:
+gradSGDF64addloop:
+	CMPQ        BX, $0x00000000
+	JE          gradSGDF64addend
+	VMOVUPD     (CX), Y2
+	VFMADD231PD (DX), Y0, Y2
+	VMOVUPD     Y2, (CX)
+	VMULPD      Y2, Y1, Y2
+	VMOVUPD     (AX), Y3
+	VSUBPD      Y2, Y3, Y3
+	VMOVUPD     Y3, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, DX
+	SUBQ        $0x00000004, BX
+	JMP         gradSGDF64addloop
+
+gradSGDF64addend:
+gradSGDF64done:
 	VZEROUPPER
 	RET
 

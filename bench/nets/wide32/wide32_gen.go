@@ -313,6 +313,13 @@ func (m *Model) stepRange(lo, hi int) {
 	gradgen.SGD(m.Params.Slice()[lo:hi], m.Grad.Slice()[lo:hi], m.lr, &m.hyper)
 }
 
+// gradStep makes the gradient row at lo of the flat parameters, s·x (or adds it to the row when
+// add), and takes SGD's step on the parameters' row with it: the bits of Scale (or Axpy) and then
+// stepRange on the row, in one pass.
+func (m *Model) gradStep(lo int, s float32, x []float32, add bool) {
+	gradgen.GradSGD(m.Params.Slice()[lo:lo+len(x)], m.Grad.Slice()[lo:lo+len(x)], s, x, add, m.lr, &m.hyper)
+}
+
 // CheckFinite returns an error naming the first NaN or infinity in m.Params or m.Grad,
 // such as "Grad.B2[1] is +Inf", or nil: call it before saving a checkpoint.
 func (m *Model) CheckFinite() error {
@@ -1012,16 +1019,18 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		in := &s.b1
 		if first {
 			for i := range 10 {
-				gradgen.Scale(g.W3[i][:], dy[i], in[:])
 				if step != nil {
-					step.stepRange(664576+i*512, 664576+(i+1)*512)
+					step.gradStep(664576+i*512, dy[i], in[:], false)
+				} else {
+					gradgen.Scale(g.W3[i][:], dy[i], in[:])
 				}
 			}
 		} else {
 			for i := range 10 {
-				gradgen.Axpy(g.W3[i][:], dy[i], in[:])
 				if step != nil {
-					step.stepRange(664576+i*512, 664576+(i+1)*512)
+					step.gradStep(664576+i*512, dy[i], in[:], true)
+				} else {
+					gradgen.Axpy(g.W3[i][:], dy[i], in[:])
 				}
 			}
 		}
@@ -1071,16 +1080,18 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		in := &s.b0
 		if first {
 			for i := range 512 {
-				gradgen.Scale(g.W2[i][:], dy[i], in[:])
 				if step != nil {
-					step.stepRange(401920+i*512, 401920+(i+1)*512)
+					step.gradStep(401920+i*512, dy[i], in[:], false)
+				} else {
+					gradgen.Scale(g.W2[i][:], dy[i], in[:])
 				}
 			}
 		} else {
 			for i := range 512 {
-				gradgen.Axpy(g.W2[i][:], dy[i], in[:])
 				if step != nil {
-					step.stepRange(401920+i*512, 401920+(i+1)*512)
+					step.gradStep(401920+i*512, dy[i], in[:], true)
+				} else {
+					gradgen.Axpy(g.W2[i][:], dy[i], in[:])
 				}
 			}
 		}
@@ -1127,16 +1138,18 @@ func trainSample(p *Params, g *Params, s *trainSampleWork, x *[Inputs]float32, t
 		in := x
 		if first {
 			for i := range 512 {
-				gradgen.Scale(g.W1[i][:], dy[i], in[:])
 				if step != nil {
-					step.stepRange(i*784, (i+1)*784)
+					step.gradStep(i*784, dy[i], in[:], false)
+				} else {
+					gradgen.Scale(g.W1[i][:], dy[i], in[:])
 				}
 			}
 		} else {
 			for i := range 512 {
-				gradgen.Axpy(g.W1[i][:], dy[i], in[:])
 				if step != nil {
-					step.stepRange(i*784, (i+1)*784)
+					step.gradStep(i*784, dy[i], in[:], true)
+				} else {
+					gradgen.Axpy(g.W1[i][:], dy[i], in[:])
 				}
 			}
 		}
