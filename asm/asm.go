@@ -476,6 +476,10 @@ func gemvT(k kind) {
 	rows := Load(Param("dy").Len(), GP64())
 	outBase := Load(Param("out").Base(), GP64())
 	cols := Load(Param("out").Len(), GP64())
+	for c := 1; c <= gemvTNarrow; c++ {
+		CMPQ(cols, U32(c*k.lanes))
+		JE(LabelRef(fmt.Sprintf("%snarrow%d", name, c)))
+	}
 	Label(name + "row")
 	CMPQ(rows, U32(0))
 	JE(LabelRef(name + "done"))
@@ -501,6 +505,45 @@ func gemvT(k kind) {
 	DECQ(rows)
 	JMP(LabelRef(name + "row"))
 	Label(name + "done")
+	VZEROUPPER()
+	RET()
+	for c := 1; c <= gemvTNarrow; c++ {
+		gemvTRegisters(k, fmt.Sprintf("%snarrow%d", name, c), c, w, dy, rows, outBase)
+	}
+}
+
+// gemvTNarrow is the most vectors of out gemvT keeps in registers.
+const gemvTNarrow = 4
+
+// gemvTRegisters is gemvT for an out of c vectors, labelled label: out
+// stays in c registers across the rows instead of being loaded and stored
+// for each, which for short rows (a tiny layer's) would chain every row's
+// multiply-adds through a store and a load. The sums are the same, in the
+// same order.
+func gemvTRegisters(k kind, label string, c int, w, dy Mem, rows, outBase Register) {
+	Label(label)
+	out := Mem{Base: outBase}
+	acc := make([]VecVirtual, c)
+	for v := range c {
+		acc[v] = YMM()
+		k.load(out.Offset(32*v), acc[v])
+	}
+	Label(label + "row")
+	CMPQ(rows, U32(0))
+	JE(LabelRef(label + "done"))
+	dk := YMM()
+	k.broadcast(dy, dk)
+	for v := range c {
+		k.fma(w.Offset(32*v), dk, acc[v])
+	}
+	ADDQ(U32(32*c), w.Base)
+	ADDQ(U32(k.size), dy.Base)
+	DECQ(rows)
+	JMP(LabelRef(label + "row"))
+	Label(label + "done")
+	for v := range c {
+		k.store(acc[v], out.Offset(32*v))
+	}
 	VZEROUPPER()
 	RET()
 }

@@ -468,6 +468,14 @@ TEXT ·gemvTF32(SB), NOSPLIT, $0-72
 	MOVQ dy_len+56(FP), DX
 	MOVQ out_base+0(FP), BX
 	MOVQ out_len+8(FP), SI
+	CMPQ SI, $0x00000008
+	JE   gemvTF32narrow1
+	CMPQ SI, $0x00000010
+	JE   gemvTF32narrow2
+	CMPQ SI, $0x00000018
+	JE   gemvTF32narrow3
+	CMPQ SI, $0x00000020
+	JE   gemvTF32narrow4
 
 gemvTF32row:
 	CMPQ         DX, $0x00000000
@@ -493,6 +501,96 @@ gemvTF32next:
 	JMP  gemvTF32row
 
 gemvTF32done:
+	VZEROUPPER
+	RET
+
+gemvTF32narrow1:
+	VMOVUPS (BX), Y0
+
+gemvTF32narrow1row:
+	CMPQ         DX, $0x00000000
+	JE           gemvTF32narrow1done
+	VBROADCASTSS (CX), Y1
+	VFMADD231PS  (AX), Y1, Y0
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000004, CX
+	DECQ         DX
+	JMP          gemvTF32narrow1row
+
+gemvTF32narrow1done:
+	VMOVUPS Y0, (BX)
+	VZEROUPPER
+	RET
+
+gemvTF32narrow2:
+	VMOVUPS (BX), Y0
+	VMOVUPS 32(BX), Y1
+
+gemvTF32narrow2row:
+	CMPQ         DX, $0x00000000
+	JE           gemvTF32narrow2done
+	VBROADCASTSS (CX), Y2
+	VFMADD231PS  (AX), Y2, Y0
+	VFMADD231PS  32(AX), Y2, Y1
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000004, CX
+	DECQ         DX
+	JMP          gemvTF32narrow2row
+
+gemvTF32narrow2done:
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VZEROUPPER
+	RET
+
+gemvTF32narrow3:
+	VMOVUPS (BX), Y0
+	VMOVUPS 32(BX), Y1
+	VMOVUPS 64(BX), Y2
+
+gemvTF32narrow3row:
+	CMPQ         DX, $0x00000000
+	JE           gemvTF32narrow3done
+	VBROADCASTSS (CX), Y3
+	VFMADD231PS  (AX), Y3, Y0
+	VFMADD231PS  32(AX), Y3, Y1
+	VFMADD231PS  64(AX), Y3, Y2
+	ADDQ         $0x00000060, AX
+	ADDQ         $0x00000004, CX
+	DECQ         DX
+	JMP          gemvTF32narrow3row
+
+gemvTF32narrow3done:
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VZEROUPPER
+	RET
+
+gemvTF32narrow4:
+	VMOVUPS (BX), Y0
+	VMOVUPS 32(BX), Y1
+	VMOVUPS 64(BX), Y2
+	VMOVUPS 96(BX), Y3
+
+gemvTF32narrow4row:
+	CMPQ         DX, $0x00000000
+	JE           gemvTF32narrow4done
+	VBROADCASTSS (CX), Y4
+	VFMADD231PS  (AX), Y4, Y0
+	VFMADD231PS  32(AX), Y4, Y1
+	VFMADD231PS  64(AX), Y4, Y2
+	VFMADD231PS  96(AX), Y4, Y3
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000004, CX
+	DECQ         DX
+	JMP          gemvTF32narrow4row
+
+gemvTF32narrow4done:
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
 	VZEROUPPER
 	RET
 
@@ -2271,6 +2369,14 @@ TEXT ·gemvTF64(SB), NOSPLIT, $0-72
 	MOVQ dy_len+56(FP), DX
 	MOVQ out_base+0(FP), BX
 	MOVQ out_len+8(FP), SI
+	CMPQ SI, $0x00000004
+	JE   gemvTF64narrow1
+	CMPQ SI, $0x00000008
+	JE   gemvTF64narrow2
+	CMPQ SI, $0x0000000c
+	JE   gemvTF64narrow3
+	CMPQ SI, $0x00000010
+	JE   gemvTF64narrow4
 
 gemvTF64row:
 	CMPQ         DX, $0x00000000
@@ -2296,6 +2402,96 @@ gemvTF64next:
 	JMP  gemvTF64row
 
 gemvTF64done:
+	VZEROUPPER
+	RET
+
+gemvTF64narrow1:
+	VMOVUPD (BX), Y0
+
+gemvTF64narrow1row:
+	CMPQ         DX, $0x00000000
+	JE           gemvTF64narrow1done
+	VBROADCASTSD (CX), Y1
+	VFMADD231PD  (AX), Y1, Y0
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000008, CX
+	DECQ         DX
+	JMP          gemvTF64narrow1row
+
+gemvTF64narrow1done:
+	VMOVUPD Y0, (BX)
+	VZEROUPPER
+	RET
+
+gemvTF64narrow2:
+	VMOVUPD (BX), Y0
+	VMOVUPD 32(BX), Y1
+
+gemvTF64narrow2row:
+	CMPQ         DX, $0x00000000
+	JE           gemvTF64narrow2done
+	VBROADCASTSD (CX), Y2
+	VFMADD231PD  (AX), Y2, Y0
+	VFMADD231PD  32(AX), Y2, Y1
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000008, CX
+	DECQ         DX
+	JMP          gemvTF64narrow2row
+
+gemvTF64narrow2done:
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VZEROUPPER
+	RET
+
+gemvTF64narrow3:
+	VMOVUPD (BX), Y0
+	VMOVUPD 32(BX), Y1
+	VMOVUPD 64(BX), Y2
+
+gemvTF64narrow3row:
+	CMPQ         DX, $0x00000000
+	JE           gemvTF64narrow3done
+	VBROADCASTSD (CX), Y3
+	VFMADD231PD  (AX), Y3, Y0
+	VFMADD231PD  32(AX), Y3, Y1
+	VFMADD231PD  64(AX), Y3, Y2
+	ADDQ         $0x00000060, AX
+	ADDQ         $0x00000008, CX
+	DECQ         DX
+	JMP          gemvTF64narrow3row
+
+gemvTF64narrow3done:
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VZEROUPPER
+	RET
+
+gemvTF64narrow4:
+	VMOVUPD (BX), Y0
+	VMOVUPD 32(BX), Y1
+	VMOVUPD 64(BX), Y2
+	VMOVUPD 96(BX), Y3
+
+gemvTF64narrow4row:
+	CMPQ         DX, $0x00000000
+	JE           gemvTF64narrow4done
+	VBROADCASTSD (CX), Y4
+	VFMADD231PD  (AX), Y4, Y0
+	VFMADD231PD  32(AX), Y4, Y1
+	VFMADD231PD  64(AX), Y4, Y2
+	VFMADD231PD  96(AX), Y4, Y3
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000008, CX
+	DECQ         DX
+	JMP          gemvTF64narrow4row
+
+gemvTF64narrow4done:
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
 	VZEROUPPER
 	RET
 
