@@ -7,6 +7,18 @@ package runtime
 
 // AddBias adds b to each row of y, which holds len(y)/len(b) rows.
 func AddBias[T Float](y, b []T) {
+	if len(b) < 4*lanes[T]() {
+		// Short rows (a tiny layer's): a loop costs less than a call per
+		// row, with the same sums.
+		for len(y) >= len(b) && len(b) > 0 {
+			row := y[:len(b)]
+			for i, bi := range b {
+				row[i] += bi
+			}
+			y = y[len(b):]
+		}
+		return
+	}
 	for len(y) >= len(b) && len(b) > 0 {
 		Axpy(y[:len(b)], 1, b) // 1·b is exact: y + b rounded once
 		y = y[len(b):]

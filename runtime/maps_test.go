@@ -58,12 +58,15 @@ func testMaps[T Float](t *testing.T) {
 			}
 		}
 
-		rows := mapInput[T](r, 19*(n%5))
-		got = append([]T(nil), rows...)
-		AddBias(got, b)
-		for i := range rows {
-			if want := rows[i] + b[i%19]; !sameBits(got[i], want) {
-				t.Fatalf("AddBias: [%d] = %v, want %v", i, got[i], want)
+		// Rows shorter than the kernel's cut-off and longer.
+		for _, b := range [][]T{b, mapInput[T](r, 40)} {
+			rows := mapInput[T](r, len(b)*(n%5))
+			got = append([]T(nil), rows...)
+			AddBias(got, b)
+			for i := range rows {
+				if want := rows[i] + b[i%len(b)]; !sameBits(got[i], want) {
+					t.Fatalf("AddBias, rows of %d: [%d] = %v, want %v", len(b), i, got[i], want)
+				}
 			}
 		}
 	}
