@@ -5,6 +5,8 @@ module github.com/gradgen/gradgen/bench/peers
 go 1.26.0
 
 require (
+	github.com/gradgen/gradgen v0.0.0-00010101000000-000000000000
+	github.com/yalue/onnxruntime_go v1.27.0
 	gorgonia.org/gorgonia v0.9.18
 	gorgonia.org/tensor v0.9.23
 )
@@ -21,9 +23,10 @@ require (
 	github.com/leesper/go_rng v0.0.0-20190531154944-a612b043e353 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
 	github.com/xtgo/set v1.0.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
 	golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
-	gonum.org/v1/gonum v0.11.0 // indirect
-	google.golang.org/protobuf v1.28.0 // indirect
+	gonum.org/v1/gonum v0.17.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
 	gorgonia.org/cu v0.9.4 // indirect
 	gorgonia.org/dawson v1.2.0 // indirect
 	gorgonia.org/vecf32 v0.9.0 // indirect
@@ -37,3 +40,7 @@ require (
 // it's safe against the go1.26 runtime"). The latest version asks the
 // runtime instead (Go >= 1.21), so it runs on Go 1.26.
 require go4.org/unsafe/assume-no-moving-gc v0.0.0-20231121144256-b99613f794b6 // indirect
+
+// gradgen itself, from this checkout: the generated benchmark networks and
+// the ONNX exporter the ONNX Runtime peer runs them through.
+replace github.com/gradgen/gradgen => ../..

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"errors"
+	"fmt"
 	"image/color"
 	"io"
 	"math"
@@ -25,48 +25,71 @@ const (
 
 // implColors gives each implementation its bar colour; generated stands out.
 var implColors = map[string]color.Color{
-	"generated": color.RGBA{0x25, 0x63, 0xeb, 0xff}, // blue
-	"generic":   color.RGBA{0x9c, 0xa3, 0xaf, 0xff}, // grey
-	"gorgonia":  color.RGBA{0xf5, 0x9e, 0x0b, 0xff}, // amber
+	"generated":   color.RGBA{0x25, 0x63, 0xeb, 0xff}, // blue
+	"generic":     color.RGBA{0x9c, 0xa3, 0xaf, 0xff}, // grey
+	"gorgonia":    color.RGBA{0xf5, 0x9e, 0x0b, 0xff}, // amber
+	"onnxruntime": color.RGBA{0x05, 0x96, 0x69, 0xff}, // green
+	"pytorch":     color.RGBA{0xdc, 0x26, 0x26, 0xff}, // red
 }
 
-// writeChart draws the median f32 time per training step of each network as
-// a grouped bar chart on a log scale, one colour per implementation, and
-// writes it to w as an 800×450 PNG.
-func (res *results) writeChart(w io.Writer) error {
-	times := map[key]float64{}
+// chart describes a bar chart of the f32 times of one benchmark kind.
+type chart struct {
+	kind, title, yLabel string
+}
+
+// The charts of the -png and -inferpng flags.
+var (
+	stepChart  = chart{"step", "gradgen: time per training step (f32, median; lower is better)", "time per step (log scale)"}
+	inferChart = chart{"infer", "gradgen: time per inference (f32, median; lower is better)", "time per forward pass (log scale)"}
+)
+
+// medians returns the median f32 time of each benchmark of kind, and the
+// networks and implementations that have one, in display order.
+func (res *results) medians(kind string) (times map[key]float64, netNames, implNames []string) {
+	times = map[key]float64{}
 	shownNet, shownImpl := map[string]bool{}, map[string]bool{}
-	lo, hi := math.Inf(1), 0.0
 	for k := range res.samples {
-		s, n := res.summary(k, unitTime)
-		if k.kind != "step" || k.dtype != "f32" || n == 0 || s.Center <= 0 {
+		if k.kind != kind || k.dtype != "f32" {
 			continue
 		}
-		times[k] = s.Center
-		shownNet[k.net], shownImpl[k.impl] = true, true
-		lo, hi = min(lo, s.Center), max(hi, s.Center)
+		if s, n := res.summary(k, unitTime); n > 0 && s.Center > 0 {
+			times[k] = s.Center
+			shownNet[k.net], shownImpl[k.impl] = true, true
+		}
 	}
-	if len(times) == 0 {
-		return errors.New("no f32 training-step results to chart")
-	}
-	var netNames, implNames []string
-	for _, net := range nets {
+	sec := sectionOf(kind)
+	for _, net := range sec.nets {
 		if shownNet[net] {
 			netNames = append(netNames, net)
 		}
 	}
-	for _, impl := range impls {
+	for _, impl := range sec.impls {
 		if shownImpl[impl] {
 			implNames = append(implNames, impl)
 		}
 	}
+	return times, netNames, implNames
+}
+
+// writeChart draws the median f32 time of each network of c.kind as a
+// grouped bar chart on a log scale, one colour per implementation, and
+// writes it to w as an 800×450 PNG.
+func (res *results) writeChart(w io.Writer, c chart) error {
+	times, netNames, implNames := res.medians(c.kind)
+	if len(times) == 0 {
+		return fmt.Errorf("no f32 %s results to chart", c.kind)
+	}
+	lo, hi := math.Inf(1), 0.0
+	for _, t := range times {
+		lo, hi = min(lo, t), max(hi, t)
+	}
 
 	p := plot.New()
-	p.Title.Text = "gradgen: time per training step (f32, median; lower is better)"
+	p.Title.Text = c.title
 	p.Title.TextStyle.Font.Size = vg.Points(14)
 	p.Title.Padding = vg.Points(10)
 	p.X.Label.Text = "network (b = batch size)"
-	p.Y.Label.Text = "time per step (log scale)"
+	p.Y.Label.Text = c.yLabel
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.TickerFunc(timeTicks)
 	grid := plotter.NewGrid()
@@ -80,35 +103,16 @@ func (res *results) writeChart(w io.Writer) error {
 	for i := range base.Values {
 		base.Values[i] = floor
 	}
-	barWidth := vg.Points(28)
+	// 28 points wide, narrower if the groups of bars would touch.
+	barWidth := min(vg.Points(28), (chartWidth-vg.Points(80))/vg.Length(len(netNames)*len(implNames))*0.85)
 	for i, impl := range implNames {
-		heights := make(plotter.Values, len(netNames))
-		var tops plotter.XYLabels
-		for j, net := range netNames {
-			if t, ok := times[key{"step", net, impl, "f32"}]; ok {
-				heights[j] = t - floor
-				tops.XYs = append(tops.XYs, plotter.XY{X: float64(j), Y: t})
-				tops.Labels = append(tops.Labels, formatTime(t))
-			}
-		}
-		bars, err := plotter.NewBarChart(heights, barWidth)
+		bars, labels, err := implBars(c.kind, impl, netNames, times, floor, barWidth)
 		if err != nil {
 			return err
 		}
 		bars.StackOn(base)
 		bars.Offset = barWidth * vg.Length(float64(i)-float64(len(implNames)-1)/2)
-		bars.Color = implColors[impl]
-		bars.LineStyle.Width = 0
-		labels, err := plotter.NewLabels(tops)
-		if err != nil {
-			return err
-		}
 		labels.Offset = vg.Point{X: bars.Offset, Y: vg.Points(2)}
-		for k := range labels.TextStyle {
-			labels.TextStyle[k].Font = font.From(plot.DefaultFont, vg.Points(7.5))
-			labels.TextStyle[k].XAlign = text.XCenter
-			labels.TextStyle[k].YAlign = text.YBottom
-		}
 		p.Add(bars, labels)
 		p.Legend.Add(impl, bars)
 	}
@@ -119,10 +123,40 @@ func (res *results) writeChart(w io.Writer) error {
 	p.X.Min, p.X.Max = -0.5, float64(len(netNames))-0.5
 	p.Y.Min, p.Y.Max = floor, math.Pow(10, math.Ceil(math.Log10(hi)+0.3))
 
-	c := vgimg.NewWith(vgimg.UseWH(chartWidth, chartHeight), vgimg.UseDPI(chartDPI))
-	p.Draw(draw.New(c))
-	_, err := vgimg.PngCanvas{Canvas: c}.WriteTo(w)
+	cv := vgimg.NewWith(vgimg.UseWH(chartWidth, chartHeight), vgimg.UseDPI(chartDPI))
+	p.Draw(draw.New(cv))
+	_, err := vgimg.PngCanvas{Canvas: cv}.WriteTo(w)
 	return err
+}
+
+// implBars returns the bars of one implementation, standing on floor, and
+// the labels of their times above them.
+func implBars(kind, impl string, netNames []string, times map[key]float64, floor float64, width vg.Length) (*plotter.BarChart, *plotter.Labels, error) {
+	heights := make(plotter.Values, len(netNames))
+	var tops plotter.XYLabels
+	for j, net := range netNames {
+		if t, ok := times[key{kind, net, impl, "f32"}]; ok {
+			heights[j] = t - floor
+			tops.XYs = append(tops.XYs, plotter.XY{X: float64(j), Y: t})
+			tops.Labels = append(tops.Labels, formatTime(t))
+		}
+	}
+	bars, err := plotter.NewBarChart(heights, width)
+	if err != nil {
+		return nil, nil, err
+	}
+	bars.Color = implColors[impl]
+	bars.LineStyle.Width = 0
+	labels, err := plotter.NewLabels(tops)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k := range labels.TextStyle {
+		labels.TextStyle[k].Font = font.From(plot.DefaultFont, vg.Points(7.5))
+		labels.TextStyle[k].XAlign = text.XCenter
+		labels.TextStyle[k].YAlign = text.YBottom
+	}
+	return bars, labels, nil
 }
 
 // timeTicks places labelled ticks at the powers of ten between lo and hi

@@ -9,11 +9,43 @@ import (
 	"golang.org/x/perf/benchmath"
 )
 
+// section is one table of the report: the benchmark kinds it shows, their
+// networks and implementations in display order, and the implementation
+// whose speed-up over each of the others it gives.
+type section struct {
+	title, note string
+	kinds       []string
+	nets        []string
+	impls       []string
+	fast        string
+}
+
 // The benchmark naming convention, in display order.
 var (
-	kinds  = []string{"step", "predict"}
-	nets   = []string{"tiny_b1", "mnist_b1", "mnist_b32", "wide_b128"}
-	impls  = []string{"generated", "generic", "gorgonia"}
+	sections = []section{{
+		title: "Training step and Predict",
+		note:  "One SGD step on the batch (step), or one batch-1 forward pass (predict), on one core.",
+		kinds: []string{"step", "predict"},
+		nets:  []string{"tiny_b1", "mnist_b1", "mnist_b32", "wide_b128"},
+		impls: []string{"generated", "generic", "gorgonia", "pytorch"},
+		fast:  "generated",
+	}, {
+		title: "Inference",
+		note:  "One forward pass to the logits on one core: Predict at batch 1, PredictBatch at 128.",
+		kinds: []string{"infer"},
+		nets:  []string{"tiny_b1", "tiny_b128", "mnist_b1", "mnist_b128", "wide_b1", "wide_b128"},
+		impls: []string{"generated", "onnxruntime", "pytorch"},
+		fast:  "generated",
+	}, {
+		title: "Both cores",
+		note:  "The generated training step on a batch of 128 with SetWorkers(1) and SetWorkers(2), GOMAXPROCS=2.",
+		kinds: []string{"workers"},
+		nets:  []string{"mnist_b128", "wide_b128"},
+		impls: []string{"workers1", "workers2"},
+		fast:  "workers2",
+	}}
+	// kindOf maps a benchmark's base name, without "Benchmark", to its kind.
+	kindOf = map[string]string{"Step": "step", "Predict": "predict", "Infer": "infer", "StepWorkers": "workers"}
 	dtypes = []string{"f32", "f64"}
 )
 
@@ -66,7 +98,7 @@ func (res *results) read(r io.Reader, name string) error {
 			}
 			k, ok := parseName(rec.Name)
 			if !ok {
-				res.note(fmt.Sprintf("ignoring Benchmark%s: not Benchmark{Step,Predict}/<net>/<impl>/<dtype>", rec.Name))
+				res.note(fmt.Sprintf("ignoring Benchmark%s: not Benchmark{Step,Predict,Infer,StepWorkers}/<net>/<impl>/<dtype> of known names", rec.Name))
 				continue
 			}
 			m := res.samples[k]
@@ -96,24 +128,28 @@ func (res *results) note(msg string) {
 // parseName splits a benchmark name that follows the convention.
 func parseName(name benchfmt.Name) (key, bool) {
 	base, parts := name.Parts()
-	var k key
-	switch string(base) {
-	case "Step": // benchfmt drops the "Benchmark" prefix
-		k.kind = "step"
-	case "Predict":
-		k.kind = "predict"
-	default:
-		return k, false
-	}
+	// benchfmt drops the "Benchmark" prefix.
+	k := key{kind: kindOf[string(base)]}
 	if n := len(parts); n > 0 && parts[n-1][0] == '-' { // GOMAXPROCS
 		parts = parts[:n-1]
 	}
-	if len(parts) != 3 {
+	if k.kind == "" || len(parts) != 3 {
 		return k, false
 	}
 	k.net, k.impl, k.dtype = string(parts[0][1:]), string(parts[1][1:]), string(parts[2][1:])
-	ok := slices.Contains(nets, k.net) && slices.Contains(impls, k.impl) && slices.Contains(dtypes, k.dtype)
+	s := sectionOf(k.kind)
+	ok := slices.Contains(s.nets, k.net) && slices.Contains(s.impls, k.impl) && slices.Contains(dtypes, k.dtype)
 	return k, ok
+}
+
+// sectionOf returns the section that shows kind.
+func sectionOf(kind string) section {
+	for _, s := range sections {
+		if slices.Contains(s.kinds, kind) {
+			return s
+		}
+	}
+	panic("unknown benchmark kind " + kind)
 }
 
 // summary summarises one metric of benchmark k like benchstat does (the
