@@ -4,9 +4,10 @@
 // initialisation of weights (Rand, InitLinear), the kernels of matrix
 // products (MulNT, MulNN, MulTN for whole tiles; Dot, Dot4, Axpy, Axpy4, Ger,
 // GemvT for rows: AVX-512 or AVX2/FMA on amd64, chosen when the program
-// starts and capped by GRADGEN_KERNELS, plain Go elsewhere or with the
-// purego tag), the tile maps (AddBias, ReLU, ReLUGrad), the element-wise functions (Exp,
-// Sigmoid, …), checkpoints of the parameters (SaveParams, LoadParams), the
+// starts and capped by GRADGEN_KERNELS, NEON on arm64 with the plain Go
+// path's bits, plain Go elsewhere or with the purego tag), the tile maps
+// (AddBias, ReLU, ReLUGrad), the element-wise functions (Exp, Sigmoid, …),
+// checkpoints of the parameters (SaveParams, LoadParams), the
 // description of each parameter tensor (ParamInfo) and the NaN/Inf guard
 // (CheckFinite), the version guard that ties a generated file to the runtime
 // it was made for, and the panic helper for mismatched batches.

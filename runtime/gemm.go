@@ -16,10 +16,14 @@ import "unsafe"
 // that each step's column of a is contiguous. MulNT keeps a 4×6 tile of dot
 // products. With AVX2 only, MulNN and MulTN run a 6-row, two-vector AVX2
 // micro-kernel and MulNT the Dot4x3 row kernel; without AVX2, plain Go.
+// On arm64 MulNT runs a NEON micro-kernel of 16 rows by 4 columns
+// (gemm_arm64.go) and MulNN and MulTN the NEON row kernels, all in the
+// plain loops' order.
 //
 // Every path sums in a fixed order, so its results are the same on every
-// run. The paths order and fuse the sums differently, so they may differ
-// from each other in the last bits (GRADGEN_KERNELS picks one).
+// run. On amd64 the paths order and fuse the sums differently, so they may
+// differ from each other in the last bits (GRADGEN_KERNELS picks one); on
+// arm64 NEON and plain Go give the same bits.
 
 // gemmRows is the most rows of c a micro-kernel computes at once.
 const gemmRows = 12
@@ -102,7 +106,7 @@ func MulTN[T Float](c, a, b []T, m, n, k int, add bool) {
 		}
 		return
 	}
-	if vector && n >= 2*lanes[T]() {
+	if vector && !onARM64 && n >= 2*lanes[T]() { // NEON: the row kernels below
 		// AVX2: the micro-kernel straight from a and b. Narrower products
 		// take the row kernels, which handle short rows better.
 		for i0 := 0; i0 < m; i0 += gemm2Rows {
@@ -146,7 +150,7 @@ func MulNN[T Float](c, a, b []T, m, n, k int, add bool) {
 		mulNN512(c, a, b, m, n, k, add)
 		return
 	}
-	if vector && n >= 2*lanes[T]() {
+	if vector && !onARM64 && n >= 2*lanes[T]() { // NEON: the row kernels below
 		mulNN2(c, a, b, m, n, k, add)
 		return
 	}
@@ -213,6 +217,10 @@ func MulNT[T Float](c, a, b []T, m, n, k int, add bool) {
 				kernelNT(min(ntRows, m-i0), cols, full, mask, &a[i0*k], k, &b[j0*k], k, &c[i0*n+j0], n, add)
 			}
 		}
+		return
+	}
+	if vector && onARM64 {
+		mulNTNEON(c, a, b, m, n, k, add) // gemm_arm64.go: the plain loop's bits
 		return
 	}
 	row := func(s []T, i int) []T { return s[i*k : (i+1)*k] }

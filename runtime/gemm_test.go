@@ -7,14 +7,18 @@ import (
 )
 
 // withPaths runs f on every kernel path this build and machine have: the
-// AVX-512 micro-kernels, the AVX2 row kernels and plain Go.
+// AVX-512 micro-kernels, the AVX2 row kernels (NEON on arm64) and plain Go.
 func withPaths(t *testing.T, f func(t *testing.T)) {
 	savedVector, saved512 := vector, avx512
 	defer func() { vector, avx512 = savedVector, saved512 }()
+	vectorPath := "avx2"
+	if onARM64 {
+		vectorPath = "neon"
+	}
 	paths := []struct {
 		name           string
 		vector, avx512 bool
-	}{{"avx512", true, true}, {"avx2", true, false}, {"portable", false, false}}
+	}{{"avx512", true, true}, {vectorPath, true, false}, {"portable", false, false}}
 	for _, p := range paths {
 		if p.vector && !savedVector || p.avx512 && !saved512 {
 			continue

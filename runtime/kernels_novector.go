@@ -1,4 +1,4 @@
-//go:build !amd64 || purego
+//go:build !(amd64 || arm64) || purego
 
 package runtime
 
@@ -69,12 +69,18 @@ func dot4x3F64(w0, w1, w2, x0, x1, x2, x3 []float64) (s00, s01, s02, s03, s10, s
 // avx512 is false: this build has no vector kernels.
 var avx512 = false
 
-// No micro-kernels: avx512 is false, so these are never called.
+// No micro-kernels: avx512 is false, so these are never called. (kernelF32
+// and kernelF64 test it rather than panic outright, lest staticcheck take
+// the loops around their calls in gemm.go for dead code.)
 func kernelF32(rows, k int, a *float32, sa int, b *float32, sb int, c *float32, ldc int, mask uint32, add bool) {
-	panic("gradgen: no vector kernels")
+	if !avx512 {
+		panic("gradgen: no vector kernels")
+	}
 }
 func kernelF64(rows, k int, a *float64, sa int, b *float64, sb int, c *float64, ldc int, mask uint32, add bool) {
-	panic("gradgen: no vector kernels")
+	if !avx512 {
+		panic("gradgen: no vector kernels")
+	}
 }
 func kernelNTF32(rows, cols, n int, mask uint32, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, add bool) {
 	panic("gradgen: no vector kernels")

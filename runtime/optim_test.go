@@ -406,12 +406,12 @@ func TestOptimizerKernelsAreBitIdentical(t *testing.T) {
 }
 
 func testOptimizerBits[T Float](t *testing.T) {
-	saved512 := avx512
-	defer func() { vector, avx512 = true, saved512 }()
+	savedVector, saved512 := vector, avx512
+	defer func() { vector, avx512 = savedVector, saved512 }()
 	paths := []struct {
 		name           string
 		vector, avx512 bool
-	}{{"plain", false, false}, {"avx2", true, false}}
+	}{{"plain", false, false}, {"vector (AVX2 or NEON)", true, false}}
 	if saved512 {
 		paths = append(paths, struct {
 			name           string
