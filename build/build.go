@@ -16,6 +16,35 @@ import (
 // workspace has a size fixed at build time.
 const TileRows = 32
 
+// bigWeights is the size in bytes of dense weights from which a program's
+// tiles have 2·TileRows rows. Every tile streams the weights once per
+// product, from beyond the first-level cache; a tile of 64 rows reads them
+// half as often per sample. On one core that changes little, but two
+// workers (SetWorkers) that share a batch of 128 as one tile each instead of
+// two read half as much from the cache they share: wide (2.7 MB of weights)
+// went from 1.24× to 1.5× on two cores, and mnist (400 KB) from 1.23× to
+// 1.34× (docs/bench/PERFORMANCE.md).
+const bigWeights = 256 << 10
+
+// tileRows is the tile of program p: rows when the options set it, else
+// TileRows, or twice that when p's dense weights (not embedding tables, of
+// which a tile reads a few rows) take at least bigWeights bytes.
+func tileRows(rows int, p *ir.Program) int {
+	if rows > 0 {
+		return rows
+	}
+	size := 0
+	for _, q := range p.Params {
+		if !q.Sparse {
+			size += q.Type.Elems() * p.DType.Size()
+		}
+	}
+	if size >= bigWeights {
+		return 2 * TileRows
+	}
+	return TileRows
+}
+
 // SmallBatch is the batch length below which Loss and Backward run sample by
 // sample with the per-sample functions, whose flat loops need no tile set-up
 // (such as the transposed weights a tile's products may read). Both take the
@@ -39,12 +68,8 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}
-	rows := opt.TileRows
-	if rows <= 0 {
-		rows = TileRows
-	}
 	if n.IsGraph() {
-		return graphProgram(n, rows)
+		return graphProgram(n, opt.TileRows)
 	}
 	p := &ir.Program{
 		Package:   n.Package,
@@ -81,7 +106,7 @@ func Program(n *spec.Network, opt Options) (*ir.Program, error) {
 		}
 		in = l.Dense
 	}
-	p.Funcs = functions(n, rows, forward)
+	p.Funcs = functions(n, tileRows(opt.TileRows, p), forward)
 	p.SmallBatch = SmallBatch
 	p.Pretrained = n.Pretrained
 	return p, nil

@@ -85,7 +85,7 @@ func graphProgram(n *spec.Network, rows int) (*ir.Program, error) {
 		p.OutputFields, p.Outputs = p.Outputs, []ir.Port{{Name: "y", Width: widthOf(p.Outputs)}}
 	}
 	graphParams(n, p)
-	p.Funcs = functions(n, rows, graphForward)
+	p.Funcs = functions(n, tileRows(rows, p), graphForward)
 	p.Pretrained = n.Pretrained
 	return p, nil
 }

@@ -40,7 +40,7 @@ func modelType(file *File, p *ir.Program) {
 	fields = append(fields,
 		Line(),
 		Id("workers").Index().Op("*").Id("worker").Comment("started by SetWorkers"),
-		Id("wg").Qual("sync", "WaitGroup"),
+		Id("wg").Add(rt("WaitGroup")).Comment("the workers' shares under way"),
 	)
 	doc(file, "Model is a network with its gradient, optimizer state and workspace. Make one with\n"+
 		"NewModel; after that none of its methods allocate. A Model is not safe for concurrent use.")

@@ -59,7 +59,7 @@ func setWorkersMethod(file *File, _ *ir.Program) {
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("SetWorkers").Params(Id("n").Int()).Block(
 		Id("m").Dot("Close").Call(),
 		For(Id("range").Id("n").Op("-").Lit(1)).Block(
-			Id("w").Op(":=").Op("&").Id("worker").Values(Dict{Id("jobs"): Make(Chan().Id("share"))}),
+			Id("w").Op(":=").Op("&").Id("worker").Values(Dict{Id("jobs"): Make(Chan().Id("share"), Lit(1))}),
 			Id("m").Dot("workers").Op("=").Append(Id("m").Dot("workers"), Id("w")),
 			Go().Id("m").Dot("serve").Call(Id("w")),
 		),
@@ -85,9 +85,12 @@ func serveMethod(file *File, p *ir.Program) {
 		work:   Op("&").Id("w").Dot("work"),
 		batch:  Id("s").Dot("batch"),
 	}
-	doc(file, "serve runs a worker's shares until Close.")
+	doc(file, "serve runs a worker's shares until Close. It polls for the next one for a while before\n"+
+		"it blocks (runtime.Receive), so that a training loop's steps need not wake its thread.")
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("serve").Params(Id("w").Op("*").Id("worker")).Block(
-		For(Id("s").Op(":=").Range().Id("w").Dot("jobs")).Block(
+		For().Block(
+			List(Id("s"), Id("ok")).Op(":=").Add(rt("Receive")).Call(Id("w").Dot("jobs")),
+			If(Op("!").Id("ok")).Block(Return()),
 			If(Id("s").Dot("finish")).Block(
 				Id("m").Dot("finish").Call(Id("s").Dot("lo"), Id("s").Dot("hi"), Id("s").Dot("step")),
 				Id("m").Dot("wg").Dot("Done").Call(),

@@ -9,7 +9,6 @@ package mnist64
 
 import (
 	gradgen "github.com/gradgen/gradgen/runtime"
-	"sync"
 	"unsafe"
 )
 
@@ -27,7 +26,7 @@ const (
 	NumParams = 101770
 	// tileRows is the most samples Loss and Backward process in one pass of their
 	// workspace; longer batches are walked in tiles.
-	tileRows = 32
+	tileRows = 64
 )
 
 // Params holds every parameter of the network. Weights are [out][in], row-major, as in
@@ -121,8 +120,8 @@ type Model struct {
 	lossSampleWork   lossSampleWork
 	predictBatchWork predictBatchWork
 
-	workers []*worker // started by SetWorkers
-	wg      sync.WaitGroup
+	workers []*worker         // started by SetWorkers
+	wg      gradgen.WaitGroup // the workers' shares under way
 }
 
 // NewModel returns a model whose parameters are initialised by Params.Init(seed), with the
@@ -442,7 +441,7 @@ type share struct {
 func (m *Model) SetWorkers(n int) {
 	m.Close()
 	for range n - 1 {
-		w := &worker{jobs: make(chan share)}
+		w := &worker{jobs: make(chan share, 1)}
 		m.workers = append(m.workers, w)
 		go m.serve(w)
 	}
@@ -456,9 +455,14 @@ func (m *Model) Close() {
 	m.workers = nil
 }
 
-// serve runs a worker's shares until Close.
+// serve runs a worker's shares until Close. It polls for the next one for a while before
+// it blocks (runtime.Receive), so that a training loop's steps need not wake its thread.
 func (m *Model) serve(w *worker) {
-	for s := range w.jobs {
+	for {
+		s, ok := gradgen.Receive(w.jobs)
+		if !ok {
+			return
+		}
 		if s.finish {
 			m.finish(s.lo, s.hi, s.step)
 			m.wg.Done()
@@ -595,7 +599,7 @@ func Forward(p *Params, s *Scratch, x *[Inputs]float64, y *[Outputs]float64) {
 	}
 }
 
-// lossWork is the workspace of lossTile: the buffers the plan pass assigned, 32 rows each.
+// lossWork is the workspace of lossTile: the buffers the plan pass assigned, 64 rows each.
 type lossWork struct {
 	b0 [tileRows][128]float64
 	b1 [tileRows][10]float64
@@ -658,7 +662,7 @@ func lossTile(p *Params, s *lossWork, xs [][Inputs]float64, ts [][Outputs]float6
 	return loss
 }
 
-// trainWork is the workspace of trainTile: the buffers the plan pass assigned, 32 rows each.
+// trainWork is the workspace of trainTile: the buffers the plan pass assigned, 64 rows each.
 type trainWork struct {
 	b0 [tileRows][128]float64
 	b1 [tileRows][10]float64
@@ -1085,7 +1089,7 @@ func lossSample(p *Params, s *lossSampleWork, x *[Inputs]float64, t *[Outputs]fl
 	return loss
 }
 
-// predictBatchWork is the workspace of predictBatchTile: the buffers the plan pass assigned, 32 rows each.
+// predictBatchWork is the workspace of predictBatchTile: the buffers the plan pass assigned, 64 rows each.
 type predictBatchWork struct {
 	b0 [tileRows][128]float64
 }

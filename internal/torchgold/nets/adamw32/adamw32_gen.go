@@ -9,7 +9,6 @@ package adamw32
 
 import (
 	gradgen "github.com/gradgen/gradgen/runtime"
-	"sync"
 	"unsafe"
 )
 
@@ -130,8 +129,8 @@ type Model struct {
 	lossSampleWork   lossSampleWork
 	predictBatchWork predictBatchWork
 
-	workers []*worker // started by SetWorkers
-	wg      sync.WaitGroup
+	workers []*worker         // started by SetWorkers
+	wg      gradgen.WaitGroup // the workers' shares under way
 }
 
 // NewModel returns a model whose parameters are initialised by Params.Init(seed), with the
@@ -443,7 +442,7 @@ type share struct {
 func (m *Model) SetWorkers(n int) {
 	m.Close()
 	for range n - 1 {
-		w := &worker{jobs: make(chan share)}
+		w := &worker{jobs: make(chan share, 1)}
 		m.workers = append(m.workers, w)
 		go m.serve(w)
 	}
@@ -457,9 +456,14 @@ func (m *Model) Close() {
 	m.workers = nil
 }
 
-// serve runs a worker's shares until Close.
+// serve runs a worker's shares until Close. It polls for the next one for a while before
+// it blocks (runtime.Receive), so that a training loop's steps need not wake its thread.
 func (m *Model) serve(w *worker) {
-	for s := range w.jobs {
+	for {
+		s, ok := gradgen.Receive(w.jobs)
+		if !ok {
+			return
+		}
 		if s.finish {
 			m.finish(s.lo, s.hi, s.step)
 			m.wg.Done()
