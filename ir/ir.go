@@ -635,13 +635,13 @@ type Role uint8
 
 // The roles. Each program has one function of each.
 const (
-	RoleNone        Role = iota
-	RolePredict          // one sample's prediction: Forward, behind Predict
-	RoleLoss             // a tile's share of a batch's mean loss: behind Loss
-	RoleTrain            // a tile's loss and gradient: behind Backward and Train
-	RoleTrainSample      // one sample's loss and gradient: short batches of Backward and Train
-	RoleLossSample       // one sample's share of the loss: short batches of Loss
-	RolePredictBatch     // a tile's predictions: behind PredictBatch
+	RoleNone         Role = iota
+	RolePredict           // one sample's prediction: Forward, behind Predict
+	RoleLoss              // a tile's share of a batch's mean loss: behind Loss
+	RoleTrain             // a tile's loss and gradient: behind Backward and Train
+	RoleTrainSample       // one sample's loss and gradient: short batches of Backward and Train
+	RoleLossSample        // one sample's share of the loss: short batches of Loss
+	RolePredictBatch      // a tile's predictions: behind PredictBatch
 )
 
 var roleNames = [...]string{"none", "predict", "loss", "train", "trainSample", "lossSample", "predictBatch"}
