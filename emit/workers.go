@@ -55,7 +55,9 @@ func setWorkersMethod(file *File, _ *ir.Program) {
 		"goroutines (this one and n−1 it starts now), each with its own gradient and workspace. The\n"+
 		"shares' gradients are added in a fixed order, so the results for a given n are the same on\n"+
 		"every run; they differ from another n's in the last bits. n ≤ 1 stops the workers. Steps\n"+
-		"allocate nothing and start no goroutines; call Close (or SetWorkers(1)) when done.")
+		"allocate nothing and start no goroutines; call Close (or SetWorkers(1)) when done. After\n"+
+		"each share a worker polls for the next one for up to a millisecond before it sleeps, so a\n"+
+		"training loop's steps need not wake it.")
 	file.Func().Params(Id("m").Op("*").Id("Model")).Id("SetWorkers").Params(Id("n").Int()).Block(
 		Id("m").Dot("Close").Call(),
 		For(Id("range").Id("n").Op("-").Lit(1)).Block(

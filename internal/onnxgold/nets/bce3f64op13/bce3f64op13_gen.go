@@ -382,7 +382,9 @@ type share struct {
 // goroutines (this one and n−1 it starts now), each with its own gradient and workspace. The
 // shares' gradients are added in a fixed order, so the results for a given n are the same on
 // every run; they differ from another n's in the last bits. n ≤ 1 stops the workers. Steps
-// allocate nothing and start no goroutines; call Close (or SetWorkers(1)) when done.
+// allocate nothing and start no goroutines; call Close (or SetWorkers(1)) when done. After
+// each share a worker polls for the next one for up to a millisecond before it sleeps, so a
+// training loop's steps need not wake it.
 func (m *Model) SetWorkers(n int) {
 	m.Close()
 	for range n - 1 {
