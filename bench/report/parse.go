@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
@@ -93,7 +94,7 @@ func (res *results) read(r io.Reader, name string) error {
 		case *benchfmt.Result:
 			for _, c := range rec.Config {
 				if c.File && res.config[c.Key] == "" {
-					res.config[c.Key] = string(c.Value)
+					res.config[c.Key] = strings.TrimSpace(string(c.Value)) // Go pads some CPU names
 				}
 			}
 			k, ok := parseName(rec.Name)
