@@ -40,6 +40,76 @@ type zkind struct {
 	storeScalar func(r, m Op)
 }
 
+// rowSumsF32 ends the float32 dot-product kernel: for each row i of the
+// tile it sums the lanes of its accumulators acc[i][0…cols) together, so
+// that the row's sums land in the first cols lanes of one register, which
+// it stores (adds, when addFlag is set) to the row of c with one masked
+// move. Summing the accumulators of a row together takes a third of the
+// shuffles and adds of summing each on its own, and one store instead of
+// cols: on a short dot product that is most of the kernel's work. Each sum
+// adds lane l to lane l+8, then neighbours, then pairs, then the two
+// halves of 128 bits.
+func rowSumsF32(name string, acc [][]VecVirtual, c, ldc Register, addFlag Register) {
+	cols := len(acc[0])
+	keep := K()
+	bits := GP32()
+	MOVL(U32(1<<cols-1), bits)
+	KMOVW(bits, keep)
+	for i, row := range acc {
+		sums := rowSumF32(row)
+		out := Mem{Base: c}
+		skip := fmt.Sprintf("%srow%d", name, i)
+		TESTB(addFlag, addFlag)
+		JE(LabelRef(skip))
+		old := ZMM()
+		VMOVUPS_Z(out, keep, old)
+		VADDPS(old, sums, sums)
+		Label(skip)
+		VMOVUPS(sums, keep, out)
+		if i+1 < len(acc) {
+			ADDQ(ldc, c)
+		}
+	}
+}
+
+// rowSumF32 returns a register whose lane j holds the sum of the lanes of
+// accs[j], for up to eight accumulators (a row of the kernel's tile has up
+// to six); lanes past len(accs) hold anything.
+func rowSumF32(accs []VecVirtual) VecVirtual {
+	// Fold each accumulator's upper 256 bits onto its lower.
+	half := make([]VecVirtual, len(accs))
+	for j, a := range accs {
+		t := ZMM()
+		VSHUFF64X2(U8(0x4e), a, a, t)
+		VADDPS(t, a, a)
+		half[j] = a
+	}
+	quad := func(g []VecVirtual) VecVirtual {
+		at := func(j int) VecVirtual { return g[min(j, len(g)-1)] } // padding: lanes no one stores
+		// Pairs: per 128 bits (a0+a1, a2+a3, b0+b1, b2+b3).
+		pair := func(a, b VecVirtual) VecVirtual {
+			lo, hi := ZMM(), ZMM()
+			VSHUFPS(U8(0x88), b, a, lo)
+			VSHUFPS(U8(0xdd), b, a, hi)
+			VADDPS(hi, lo, lo)
+			return lo
+		}
+		ab, cd := pair(at(0), at(1)), pair(at(2), at(3))
+		// Then (a, b, c, d) per 128 bits, and the two low 128 bits added.
+		v := pair(ab, cd)
+		t := ZMM()
+		VSHUFF64X2(U8(0xb1), v, v, t)
+		VADDPS(t, v, v)
+		return v
+	}
+	first := quad(half[:min(4, len(half))])
+	if len(half) <= 4 {
+		return first
+	}
+	VINSERTF32X4(U8(1), quad(half[4:]).AsX(), first, first)
+	return first
+}
+
 // hsum512 sums the lanes of acc into every lane, with AVX-512 F shuffles
 // only (the VEX-encoded VHADDPS cannot name registers 16–31): swap halves,
 // then quarters, then elements within 128 bits, adding each time.
@@ -332,6 +402,12 @@ func ntKernel(z zkind, rows, cols int) {
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(log2(z.size)), ldc)
 	addFlag := Load(Param("add"), GP8())
+	if z.name == "F32" {
+		rowSumsF32(name, acc, c, ldc, addFlag)
+		VZEROUPPER()
+		RET()
+		return
+	}
 	for i := range rows {
 		for j := range cols {
 			s := z.hsum512(acc[i][j])

@@ -5309,20 +5309,28 @@ gemmNTF32R1C1sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), CL
+	MOVL       $0x00000001, DX
+	KMOVW      DX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z0, Z1
+	VSHUFPS    $0xdd, Z0, Z0, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z0, Z0, Z2
+	VSHUFPS    $0xdd, Z0, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFPS    $0x88, Z2, Z1, Z0
+	VSHUFPS    $0xdd, Z2, Z1, Z1
 	VADDPS     Z1, Z0, Z0
 	VSHUFF64X2 $0xb1, Z0, Z0, Z1
 	VADDPS     Z1, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z1
-	VADDPS     Z1, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z1
-	VADDPS     Z1, Z0, Z0
 	TESTB      CL, CL
-	JE         gemmNTF32R1C1store0_0
-	VADDSS     (AX), X0, X0
+	JE         gemmNTF32R1C1row0
+	VMOVUPS.Z  (AX), K1, Z1
+	VADDPS     Z1, Z0, Z0
 
-gemmNTF32R1C1store0_0:
-	VMOVSS X0, (AX)
+gemmNTF32R1C1row0:
+	VMOVUPS Z0, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -5371,34 +5379,30 @@ gemmNTF32R1C2sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), CL
+	MOVL       $0x00000003, DX
+	KMOVW      DX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z2
 	VADDPS     Z2, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z2
-	VADDPS     Z2, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z2
-	VADDPS     Z2, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z2
-	VADDPS     Z2, Z0, Z0
-	TESTB      CL, CL
-	JE         gemmNTF32R1C2store0_0
-	VADDSS     (AX), X0, X0
-
-gemmNTF32R1C2store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
+	VSHUFF64X2 $0x4e, Z1, Z1, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFPS    $0x88, Z1, Z1, Z0
+	VSHUFPS    $0xdd, Z1, Z1, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z2, Z1
+	VSHUFPS    $0xdd, Z0, Z2, Z0
 	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
 	TESTB      CL, CL
-	JE         gemmNTF32R1C2store0_1
-	VADDSS     4(AX), X1, X1
+	JE         gemmNTF32R1C2row0
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z1, Z1
 
-gemmNTF32R1C2store0_1:
-	VMOVSS X1, 4(AX)
+gemmNTF32R1C2row0:
+	VMOVUPS Z1, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -5452,48 +5456,32 @@ gemmNTF32R1C3sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), CL
+	MOVL       $0x00000007, DX
+	KMOVW      DX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z3
 	VADDPS     Z3, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z3
-	VADDPS     Z3, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z3
-	VADDPS     Z3, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z3
-	VADDPS     Z3, Z0, Z0
-	TESTB      CL, CL
-	JE         gemmNTF32R1C3store0_0
-	VADDSS     (AX), X0, X0
-
-gemmNTF32R1C3store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
+	VSHUFF64X2 $0x4e, Z1, Z1, Z3
+	VADDPS     Z3, Z1, Z1
+	VSHUFF64X2 $0x4e, Z2, Z2, Z3
+	VADDPS     Z3, Z2, Z2
+	VSHUFPS    $0x88, Z1, Z0, Z3
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z3, Z3
+	VSHUFPS    $0x88, Z2, Z2, Z0
+	VSHUFPS    $0xdd, Z2, Z2, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z3, Z1
+	VSHUFPS    $0xdd, Z0, Z3, Z0
 	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
 	TESTB      CL, CL
-	JE         gemmNTF32R1C3store0_1
-	VADDSS     4(AX), X1, X1
+	JE         gemmNTF32R1C3row0
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z1, Z1
 
-gemmNTF32R1C3store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      CL, CL
-	JE         gemmNTF32R1C3store0_2
-	VADDSS     8(AX), X2, X2
-
-gemmNTF32R1C3store0_2:
-	VMOVSS X2, 8(AX)
+gemmNTF32R1C3row0:
+	VMOVUPS Z1, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -5552,62 +5540,34 @@ gemmNTF32R1C4sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), CL
+	MOVL       $0x0000000f, DX
+	KMOVW      DX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z4
 	VADDPS     Z4, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z4
-	VADDPS     Z4, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z4
-	VADDPS     Z4, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z4
-	VADDPS     Z4, Z0, Z0
-	TESTB      CL, CL
-	JE         gemmNTF32R1C4store0_0
-	VADDSS     (AX), X0, X0
-
-gemmNTF32R1C4store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
+	VSHUFF64X2 $0x4e, Z1, Z1, Z4
+	VADDPS     Z4, Z1, Z1
+	VSHUFF64X2 $0x4e, Z2, Z2, Z4
+	VADDPS     Z4, Z2, Z2
+	VSHUFF64X2 $0x4e, Z3, Z3, Z4
+	VADDPS     Z4, Z3, Z3
+	VSHUFPS    $0x88, Z1, Z0, Z4
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z4, Z4
+	VSHUFPS    $0x88, Z3, Z2, Z0
+	VSHUFPS    $0xdd, Z3, Z2, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z4, Z1
+	VSHUFPS    $0xdd, Z0, Z4, Z0
 	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
+	TESTB      CL, CL
+	JE         gemmNTF32R1C4row0
+	VMOVUPS.Z  (AX), K1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	TESTB      CL, CL
-	JE         gemmNTF32R1C4store0_1
-	VADDSS     4(AX), X1, X1
 
-gemmNTF32R1C4store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      CL, CL
-	JE         gemmNTF32R1C4store0_2
-	VADDSS     8(AX), X2, X2
-
-gemmNTF32R1C4store0_2:
-	VMOVSS     X2, 8(AX)
-	VSHUFF64X2 $0x4e, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      CL, CL
-	JE         gemmNTF32R1C4store0_3
-	VADDSS     12(AX), X3, X3
-
-gemmNTF32R1C4store0_3:
-	VMOVSS X3, 12(AX)
+gemmNTF32R1C4row0:
+	VMOVUPS Z1, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -5667,80 +5627,52 @@ gemmNTF32R1C5tail:
 	VFMADD231PS Z6, Z5, Z4
 
 gemmNTF32R1C5sum:
-	MOVQ       c+48(FP), AX
-	MOVQ       ldc+56(FP), CX
-	SHLQ       $0x02, CX
-	MOVB       add+64(FP), CL
-	VSHUFF64X2 $0x4e, Z0, Z0, Z5
-	VADDPS     Z5, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z5
-	VADDPS     Z5, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z5
-	VADDPS     Z5, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z5
-	VADDPS     Z5, Z0, Z0
-	TESTB      CL, CL
-	JE         gemmNTF32R1C5store0_0
-	VADDSS     (AX), X0, X0
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	MOVB         add+64(FP), CL
+	MOVL         $0x0000001f, DX
+	KMOVW        DX, K1
+	VSHUFF64X2   $0x4e, Z0, Z0, Z5
+	VADDPS       Z5, Z0, Z0
+	VSHUFF64X2   $0x4e, Z1, Z1, Z5
+	VADDPS       Z5, Z1, Z1
+	VSHUFF64X2   $0x4e, Z2, Z2, Z5
+	VADDPS       Z5, Z2, Z2
+	VSHUFF64X2   $0x4e, Z3, Z3, Z5
+	VADDPS       Z5, Z3, Z3
+	VSHUFF64X2   $0x4e, Z4, Z4, Z5
+	VADDPS       Z5, Z4, Z4
+	VSHUFPS      $0x88, Z1, Z0, Z5
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z5, Z5
+	VSHUFPS      $0x88, Z3, Z2, Z0
+	VSHUFPS      $0xdd, Z3, Z2, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z0, Z5, Z1
+	VSHUFPS      $0xdd, Z0, Z5, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFF64X2   $0xb1, Z1, Z1, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFPS      $0x88, Z4, Z4, Z0
+	VSHUFPS      $0xdd, Z4, Z4, Z2
+	VADDPS       Z2, Z0, Z0
+	VSHUFPS      $0x88, Z4, Z4, Z2
+	VSHUFPS      $0xdd, Z4, Z4, Z3
+	VADDPS       Z3, Z2, Z2
+	VSHUFPS      $0x88, Z2, Z0, Z3
+	VSHUFPS      $0xdd, Z2, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z1, Z1
+	TESTB        CL, CL
+	JE           gemmNTF32R1C5row0
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z1, Z1
 
-gemmNTF32R1C5store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VSHUFF64X2 $0xb1, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	TESTB      CL, CL
-	JE         gemmNTF32R1C5store0_1
-	VADDSS     4(AX), X1, X1
-
-gemmNTF32R1C5store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      CL, CL
-	JE         gemmNTF32R1C5store0_2
-	VADDSS     8(AX), X2, X2
-
-gemmNTF32R1C5store0_2:
-	VMOVSS     X2, 8(AX)
-	VSHUFF64X2 $0x4e, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      CL, CL
-	JE         gemmNTF32R1C5store0_3
-	VADDSS     12(AX), X3, X3
-
-gemmNTF32R1C5store0_3:
-	VMOVSS     X3, 12(AX)
-	VSHUFF64X2 $0x4e, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      CL, CL
-	JE         gemmNTF32R1C5store0_4
-	VADDSS     16(AX), X4, X4
-
-gemmNTF32R1C5store0_4:
-	VMOVSS X4, 16(AX)
+gemmNTF32R1C5row0:
+	VMOVUPS Z1, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -5805,94 +5737,54 @@ gemmNTF32R1C6tail:
 	VFMADD231PS Z7, Z6, Z5
 
 gemmNTF32R1C6sum:
-	MOVQ       c+48(FP), AX
-	MOVQ       ldc+56(FP), CX
-	SHLQ       $0x02, CX
-	MOVB       add+64(FP), CL
-	VSHUFF64X2 $0x4e, Z0, Z0, Z6
-	VADDPS     Z6, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z6
-	VADDPS     Z6, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z6
-	VADDPS     Z6, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z6
-	VADDPS     Z6, Z0, Z0
-	TESTB      CL, CL
-	JE         gemmNTF32R1C6store0_0
-	VADDSS     (AX), X0, X0
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	MOVB         add+64(FP), CL
+	MOVL         $0x0000003f, DX
+	KMOVW        DX, K1
+	VSHUFF64X2   $0x4e, Z0, Z0, Z6
+	VADDPS       Z6, Z0, Z0
+	VSHUFF64X2   $0x4e, Z1, Z1, Z6
+	VADDPS       Z6, Z1, Z1
+	VSHUFF64X2   $0x4e, Z2, Z2, Z6
+	VADDPS       Z6, Z2, Z2
+	VSHUFF64X2   $0x4e, Z3, Z3, Z6
+	VADDPS       Z6, Z3, Z3
+	VSHUFF64X2   $0x4e, Z4, Z4, Z6
+	VADDPS       Z6, Z4, Z4
+	VSHUFF64X2   $0x4e, Z5, Z5, Z6
+	VADDPS       Z6, Z5, Z5
+	VSHUFPS      $0x88, Z1, Z0, Z6
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z6, Z6
+	VSHUFPS      $0x88, Z3, Z2, Z0
+	VSHUFPS      $0xdd, Z3, Z2, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z0, Z6, Z1
+	VSHUFPS      $0xdd, Z0, Z6, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFF64X2   $0xb1, Z1, Z1, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFPS      $0x88, Z5, Z4, Z0
+	VSHUFPS      $0xdd, Z5, Z4, Z2
+	VADDPS       Z2, Z0, Z0
+	VSHUFPS      $0x88, Z5, Z5, Z2
+	VSHUFPS      $0xdd, Z5, Z5, Z3
+	VADDPS       Z3, Z2, Z2
+	VSHUFPS      $0x88, Z2, Z0, Z3
+	VSHUFPS      $0xdd, Z2, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z1, Z1
+	TESTB        CL, CL
+	JE           gemmNTF32R1C6row0
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z1, Z1
 
-gemmNTF32R1C6store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VSHUFF64X2 $0xb1, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	TESTB      CL, CL
-	JE         gemmNTF32R1C6store0_1
-	VADDSS     4(AX), X1, X1
-
-gemmNTF32R1C6store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      CL, CL
-	JE         gemmNTF32R1C6store0_2
-	VADDSS     8(AX), X2, X2
-
-gemmNTF32R1C6store0_2:
-	VMOVSS     X2, 8(AX)
-	VSHUFF64X2 $0x4e, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      CL, CL
-	JE         gemmNTF32R1C6store0_3
-	VADDSS     12(AX), X3, X3
-
-gemmNTF32R1C6store0_3:
-	VMOVSS     X3, 12(AX)
-	VSHUFF64X2 $0x4e, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      CL, CL
-	JE         gemmNTF32R1C6store0_4
-	VADDSS     16(AX), X4, X4
-
-gemmNTF32R1C6store0_4:
-	VMOVSS     X4, 16(AX)
-	VSHUFF64X2 $0x4e, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	TESTB      CL, CL
-	JE         gemmNTF32R1C6store0_5
-	VADDSS     20(AX), X5, X5
-
-gemmNTF32R1C6store0_5:
-	VMOVSS X5, 20(AX)
+gemmNTF32R1C6row0:
+	VMOVUPS Z1, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -5941,35 +5833,49 @@ gemmNTF32R2C1sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), DL
+	MOVL       $0x00000001, BX
+	KMOVW      BX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z2
+	VADDPS     Z2, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z0, Z2
+	VSHUFPS    $0xdd, Z0, Z0, Z3
+	VADDPS     Z3, Z2, Z2
+	VSHUFPS    $0x88, Z0, Z0, Z3
+	VSHUFPS    $0xdd, Z0, Z0, Z0
+	VADDPS     Z0, Z3, Z3
+	VSHUFPS    $0x88, Z3, Z2, Z0
+	VSHUFPS    $0xdd, Z3, Z2, Z2
 	VADDPS     Z2, Z0, Z0
 	VSHUFF64X2 $0xb1, Z0, Z0, Z2
 	VADDPS     Z2, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z2
-	VADDPS     Z2, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z2
-	VADDPS     Z2, Z0, Z0
 	TESTB      DL, DL
-	JE         gemmNTF32R2C1store0_0
-	VADDSS     (AX), X0, X0
+	JE         gemmNTF32R2C1row0
+	VMOVUPS.Z  (AX), K1, Z2
+	VADDPS     Z2, Z0, Z0
 
-gemmNTF32R2C1store0_0:
-	VMOVSS     X0, (AX)
+gemmNTF32R2C1row0:
+	VMOVUPS    Z0, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z1, Z0
+	VSHUFPS    $0xdd, Z1, Z1, Z2
+	VADDPS     Z2, Z0, Z0
+	VSHUFPS    $0x88, Z1, Z1, Z2
+	VSHUFPS    $0xdd, Z1, Z1, Z1
+	VADDPS     Z1, Z2, Z2
+	VSHUFPS    $0x88, Z2, Z0, Z1
+	VSHUFPS    $0xdd, Z2, Z0, Z0
+	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
 	TESTB      DL, DL
-	JE         gemmNTF32R2C1store1_0
-	VADDSS     (AX), X1, X1
+	JE         gemmNTF32R2C1row1
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z1, Z1
 
-gemmNTF32R2C1store1_0:
-	VMOVSS X1, (AX)
+gemmNTF32R2C1row1:
+	VMOVUPS Z1, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -6026,63 +5932,53 @@ gemmNTF32R2C2sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), DL
+	MOVL       $0x00000003, BX
+	KMOVW      BX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z4
 	VADDPS     Z4, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z4
-	VADDPS     Z4, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z4
-	VADDPS     Z4, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z4
-	VADDPS     Z4, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R2C2store0_0
-	VADDSS     (AX), X0, X0
-
-gemmNTF32R2C2store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
+	VSHUFF64X2 $0x4e, Z1, Z1, Z4
+	VADDPS     Z4, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z4
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z4, Z4
+	VSHUFPS    $0x88, Z1, Z1, Z0
+	VSHUFPS    $0xdd, Z1, Z1, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z4, Z1
+	VSHUFPS    $0xdd, Z0, Z4, Z0
 	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
 	TESTB      DL, DL
-	JE         gemmNTF32R2C2store0_1
-	VADDSS     4(AX), X1, X1
+	JE         gemmNTF32R2C2row0
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z1, Z1
 
-gemmNTF32R2C2store0_1:
-	VMOVSS     X1, 4(AX)
+gemmNTF32R2C2row0:
+	VMOVUPS    Z1, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z2, Z2, Z0
 	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R2C2store1_0
-	VADDSS     (AX), X2, X2
-
-gemmNTF32R2C2store1_0:
-	VMOVSS     X2, (AX)
 	VSHUFF64X2 $0x4e, Z3, Z3, Z0
 	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
+	VSHUFPS    $0x88, Z3, Z2, Z0
+	VSHUFPS    $0xdd, Z3, Z2, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z3, Z3, Z1
+	VSHUFPS    $0xdd, Z3, Z3, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R2C2store1_1
-	VADDSS     4(AX), X3, X3
+	JE         gemmNTF32R2C2row1
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R2C2store1_1:
-	VMOVSS X3, 4(AX)
+gemmNTF32R2C2row1:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -6147,91 +6043,57 @@ gemmNTF32R2C3sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), DL
+	MOVL       $0x00000007, BX
+	KMOVW      BX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z6
 	VADDPS     Z6, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z6
-	VADDPS     Z6, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z6
-	VADDPS     Z6, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z6
-	VADDPS     Z6, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R2C3store0_0
-	VADDSS     (AX), X0, X0
-
-gemmNTF32R2C3store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
+	VSHUFF64X2 $0x4e, Z1, Z1, Z6
+	VADDPS     Z6, Z1, Z1
+	VSHUFF64X2 $0x4e, Z2, Z2, Z6
+	VADDPS     Z6, Z2, Z2
+	VSHUFPS    $0x88, Z1, Z0, Z6
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z6, Z6
+	VSHUFPS    $0x88, Z2, Z2, Z0
+	VSHUFPS    $0xdd, Z2, Z2, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z6, Z1
+	VSHUFPS    $0xdd, Z0, Z6, Z0
 	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
 	TESTB      DL, DL
-	JE         gemmNTF32R2C3store0_1
-	VADDSS     4(AX), X1, X1
+	JE         gemmNTF32R2C3row0
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z1, Z1
 
-gemmNTF32R2C3store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R2C3store0_2
-	VADDSS     8(AX), X2, X2
-
-gemmNTF32R2C3store0_2:
-	VMOVSS     X2, 8(AX)
+gemmNTF32R2C3row0:
+	VMOVUPS    Z1, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z3, Z3, Z0
 	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      DL, DL
-	JE         gemmNTF32R2C3store1_0
-	VADDSS     (AX), X3, X3
-
-gemmNTF32R2C3store1_0:
-	VMOVSS     X3, (AX)
 	VSHUFF64X2 $0x4e, Z4, Z4, Z0
 	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R2C3store1_1
-	VADDSS     4(AX), X4, X4
-
-gemmNTF32R2C3store1_1:
-	VMOVSS     X4, 4(AX)
 	VSHUFF64X2 $0x4e, Z5, Z5, Z0
 	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
+	VSHUFPS    $0x88, Z4, Z3, Z0
+	VSHUFPS    $0xdd, Z4, Z3, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z5, Z5, Z1
+	VSHUFPS    $0xdd, Z5, Z5, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R2C3store1_2
-	VADDSS     8(AX), X5, X5
+	JE         gemmNTF32R2C3row1
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R2C3store1_2:
-	VMOVSS X5, 8(AX)
+gemmNTF32R2C3row1:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -6304,119 +6166,61 @@ gemmNTF32R2C4sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), DL
+	MOVL       $0x0000000f, BX
+	KMOVW      BX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z8
 	VADDPS     Z8, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z8
-	VADDPS     Z8, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z8
-	VADDPS     Z8, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z8
-	VADDPS     Z8, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R2C4store0_0
-	VADDSS     (AX), X0, X0
-
-gemmNTF32R2C4store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
+	VSHUFF64X2 $0x4e, Z1, Z1, Z8
+	VADDPS     Z8, Z1, Z1
+	VSHUFF64X2 $0x4e, Z2, Z2, Z8
+	VADDPS     Z8, Z2, Z2
+	VSHUFF64X2 $0x4e, Z3, Z3, Z8
+	VADDPS     Z8, Z3, Z3
+	VSHUFPS    $0x88, Z1, Z0, Z8
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z8, Z8
+	VSHUFPS    $0x88, Z3, Z2, Z0
+	VSHUFPS    $0xdd, Z3, Z2, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z8, Z1
+	VSHUFPS    $0xdd, Z0, Z8, Z0
 	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
+	TESTB      DL, DL
+	JE         gemmNTF32R2C4row0
+	VMOVUPS.Z  (AX), K1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	TESTB      DL, DL
-	JE         gemmNTF32R2C4store0_1
-	VADDSS     4(AX), X1, X1
 
-gemmNTF32R2C4store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R2C4store0_2
-	VADDSS     8(AX), X2, X2
-
-gemmNTF32R2C4store0_2:
-	VMOVSS     X2, 8(AX)
-	VSHUFF64X2 $0x4e, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      DL, DL
-	JE         gemmNTF32R2C4store0_3
-	VADDSS     12(AX), X3, X3
-
-gemmNTF32R2C4store0_3:
-	VMOVSS     X3, 12(AX)
+gemmNTF32R2C4row0:
+	VMOVUPS    Z1, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z4, Z4, Z0
 	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R2C4store1_0
-	VADDSS     (AX), X4, X4
-
-gemmNTF32R2C4store1_0:
-	VMOVSS     X4, (AX)
 	VSHUFF64X2 $0x4e, Z5, Z5, Z0
 	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	TESTB      DL, DL
-	JE         gemmNTF32R2C4store1_1
-	VADDSS     4(AX), X5, X5
-
-gemmNTF32R2C4store1_1:
-	VMOVSS     X5, 4(AX)
 	VSHUFF64X2 $0x4e, Z6, Z6, Z0
 	VADDPS     Z0, Z6, Z6
-	VSHUFF64X2 $0xb1, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0x4e, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0xb1, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	TESTB      DL, DL
-	JE         gemmNTF32R2C4store1_2
-	VADDSS     8(AX), X6, X6
-
-gemmNTF32R2C4store1_2:
-	VMOVSS     X6, 8(AX)
 	VSHUFF64X2 $0x4e, Z7, Z7, Z0
 	VADDPS     Z0, Z7, Z7
-	VSHUFF64X2 $0xb1, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0x4e, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0xb1, Z7, Z0
-	VADDPS     Z0, Z7, Z7
+	VSHUFPS    $0x88, Z5, Z4, Z0
+	VSHUFPS    $0xdd, Z5, Z4, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z7, Z6, Z1
+	VSHUFPS    $0xdd, Z7, Z6, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R2C4store1_3
-	VADDSS     12(AX), X7, X7
+	JE         gemmNTF32R2C4row1
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R2C4store1_3:
-	VMOVSS X7, 12(AX)
+gemmNTF32R2C4row1:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -6493,151 +6297,93 @@ gemmNTF32R2C5tail:
 	VFMADD231PS Z12, Z11, Z9
 
 gemmNTF32R2C5sum:
-	MOVQ       c+48(FP), AX
-	MOVQ       ldc+56(FP), CX
-	SHLQ       $0x02, CX
-	MOVB       add+64(FP), DL
-	VSHUFF64X2 $0x4e, Z0, Z0, Z10
-	VADDPS     Z10, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z10
-	VADDPS     Z10, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z10
-	VADDPS     Z10, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z10
-	VADDPS     Z10, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R2C5store0_0
-	VADDSS     (AX), X0, X0
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	MOVB         add+64(FP), DL
+	MOVL         $0x0000001f, BX
+	KMOVW        BX, K1
+	VSHUFF64X2   $0x4e, Z0, Z0, Z10
+	VADDPS       Z10, Z0, Z0
+	VSHUFF64X2   $0x4e, Z1, Z1, Z10
+	VADDPS       Z10, Z1, Z1
+	VSHUFF64X2   $0x4e, Z2, Z2, Z10
+	VADDPS       Z10, Z2, Z2
+	VSHUFF64X2   $0x4e, Z3, Z3, Z10
+	VADDPS       Z10, Z3, Z3
+	VSHUFF64X2   $0x4e, Z4, Z4, Z10
+	VADDPS       Z10, Z4, Z4
+	VSHUFPS      $0x88, Z1, Z0, Z10
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z10, Z10
+	VSHUFPS      $0x88, Z3, Z2, Z0
+	VSHUFPS      $0xdd, Z3, Z2, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z0, Z10, Z1
+	VSHUFPS      $0xdd, Z0, Z10, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFF64X2   $0xb1, Z1, Z1, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFPS      $0x88, Z4, Z4, Z0
+	VSHUFPS      $0xdd, Z4, Z4, Z2
+	VADDPS       Z2, Z0, Z0
+	VSHUFPS      $0x88, Z4, Z4, Z2
+	VSHUFPS      $0xdd, Z4, Z4, Z3
+	VADDPS       Z3, Z2, Z2
+	VSHUFPS      $0x88, Z2, Z0, Z3
+	VSHUFPS      $0xdd, Z2, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z1, Z1
+	TESTB        DL, DL
+	JE           gemmNTF32R2C5row0
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z1, Z1
 
-gemmNTF32R2C5store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VSHUFF64X2 $0xb1, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	TESTB      DL, DL
-	JE         gemmNTF32R2C5store0_1
-	VADDSS     4(AX), X1, X1
+gemmNTF32R2C5row0:
+	VMOVUPS      Z1, K1, (AX)
+	ADDQ         CX, AX
+	VSHUFF64X2   $0x4e, Z5, Z5, Z0
+	VADDPS       Z0, Z5, Z5
+	VSHUFF64X2   $0x4e, Z6, Z6, Z0
+	VADDPS       Z0, Z6, Z6
+	VSHUFF64X2   $0x4e, Z7, Z7, Z0
+	VADDPS       Z0, Z7, Z7
+	VSHUFF64X2   $0x4e, Z8, Z8, Z0
+	VADDPS       Z0, Z8, Z8
+	VSHUFF64X2   $0x4e, Z9, Z9, Z0
+	VADDPS       Z0, Z9, Z9
+	VSHUFPS      $0x88, Z6, Z5, Z0
+	VSHUFPS      $0xdd, Z6, Z5, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z8, Z7, Z1
+	VSHUFPS      $0xdd, Z8, Z7, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z2
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFF64X2   $0xb1, Z2, Z2, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFPS      $0x88, Z9, Z9, Z0
+	VSHUFPS      $0xdd, Z9, Z9, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z9, Z9, Z1
+	VSHUFPS      $0xdd, Z9, Z9, Z3
+	VADDPS       Z3, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z3
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z2, Z2
+	TESTB        DL, DL
+	JE           gemmNTF32R2C5row1
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z2, Z2
 
-gemmNTF32R2C5store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R2C5store0_2
-	VADDSS     8(AX), X2, X2
-
-gemmNTF32R2C5store0_2:
-	VMOVSS     X2, 8(AX)
-	VSHUFF64X2 $0x4e, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      DL, DL
-	JE         gemmNTF32R2C5store0_3
-	VADDSS     12(AX), X3, X3
-
-gemmNTF32R2C5store0_3:
-	VMOVSS     X3, 12(AX)
-	VSHUFF64X2 $0x4e, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R2C5store0_4
-	VADDSS     16(AX), X4, X4
-
-gemmNTF32R2C5store0_4:
-	VMOVSS     X4, 16(AX)
-	ADDQ       CX, AX
-	VSHUFF64X2 $0x4e, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	TESTB      DL, DL
-	JE         gemmNTF32R2C5store1_0
-	VADDSS     (AX), X5, X5
-
-gemmNTF32R2C5store1_0:
-	VMOVSS     X5, (AX)
-	VSHUFF64X2 $0x4e, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VSHUFF64X2 $0xb1, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0x4e, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0xb1, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	TESTB      DL, DL
-	JE         gemmNTF32R2C5store1_1
-	VADDSS     4(AX), X6, X6
-
-gemmNTF32R2C5store1_1:
-	VMOVSS     X6, 4(AX)
-	VSHUFF64X2 $0x4e, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VSHUFF64X2 $0xb1, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0x4e, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0xb1, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	TESTB      DL, DL
-	JE         gemmNTF32R2C5store1_2
-	VADDSS     8(AX), X7, X7
-
-gemmNTF32R2C5store1_2:
-	VMOVSS     X7, 8(AX)
-	VSHUFF64X2 $0x4e, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VSHUFF64X2 $0xb1, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0x4e, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0xb1, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	TESTB      DL, DL
-	JE         gemmNTF32R2C5store1_3
-	VADDSS     12(AX), X8, X8
-
-gemmNTF32R2C5store1_3:
-	VMOVSS     X8, 12(AX)
-	VSHUFF64X2 $0x4e, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VSHUFF64X2 $0xb1, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0x4e, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0xb1, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	TESTB      DL, DL
-	JE         gemmNTF32R2C5store1_4
-	VADDSS     16(AX), X9, X9
-
-gemmNTF32R2C5store1_4:
-	VMOVSS X9, 16(AX)
+gemmNTF32R2C5row1:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -6722,179 +6468,97 @@ gemmNTF32R2C6tail:
 	VFMADD231PS Z14, Z13, Z11
 
 gemmNTF32R2C6sum:
-	MOVQ       c+48(FP), AX
-	MOVQ       ldc+56(FP), CX
-	SHLQ       $0x02, CX
-	MOVB       add+64(FP), DL
-	VSHUFF64X2 $0x4e, Z0, Z0, Z12
-	VADDPS     Z12, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z12
-	VADDPS     Z12, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z12
-	VADDPS     Z12, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z12
-	VADDPS     Z12, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R2C6store0_0
-	VADDSS     (AX), X0, X0
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	MOVB         add+64(FP), DL
+	MOVL         $0x0000003f, BX
+	KMOVW        BX, K1
+	VSHUFF64X2   $0x4e, Z0, Z0, Z12
+	VADDPS       Z12, Z0, Z0
+	VSHUFF64X2   $0x4e, Z1, Z1, Z12
+	VADDPS       Z12, Z1, Z1
+	VSHUFF64X2   $0x4e, Z2, Z2, Z12
+	VADDPS       Z12, Z2, Z2
+	VSHUFF64X2   $0x4e, Z3, Z3, Z12
+	VADDPS       Z12, Z3, Z3
+	VSHUFF64X2   $0x4e, Z4, Z4, Z12
+	VADDPS       Z12, Z4, Z4
+	VSHUFF64X2   $0x4e, Z5, Z5, Z12
+	VADDPS       Z12, Z5, Z5
+	VSHUFPS      $0x88, Z1, Z0, Z12
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z12, Z12
+	VSHUFPS      $0x88, Z3, Z2, Z0
+	VSHUFPS      $0xdd, Z3, Z2, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z0, Z12, Z1
+	VSHUFPS      $0xdd, Z0, Z12, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFF64X2   $0xb1, Z1, Z1, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFPS      $0x88, Z5, Z4, Z0
+	VSHUFPS      $0xdd, Z5, Z4, Z2
+	VADDPS       Z2, Z0, Z0
+	VSHUFPS      $0x88, Z5, Z5, Z2
+	VSHUFPS      $0xdd, Z5, Z5, Z3
+	VADDPS       Z3, Z2, Z2
+	VSHUFPS      $0x88, Z2, Z0, Z3
+	VSHUFPS      $0xdd, Z2, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z1, Z1
+	TESTB        DL, DL
+	JE           gemmNTF32R2C6row0
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z1, Z1
 
-gemmNTF32R2C6store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VSHUFF64X2 $0xb1, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	TESTB      DL, DL
-	JE         gemmNTF32R2C6store0_1
-	VADDSS     4(AX), X1, X1
+gemmNTF32R2C6row0:
+	VMOVUPS      Z1, K1, (AX)
+	ADDQ         CX, AX
+	VSHUFF64X2   $0x4e, Z6, Z6, Z0
+	VADDPS       Z0, Z6, Z6
+	VSHUFF64X2   $0x4e, Z7, Z7, Z0
+	VADDPS       Z0, Z7, Z7
+	VSHUFF64X2   $0x4e, Z8, Z8, Z0
+	VADDPS       Z0, Z8, Z8
+	VSHUFF64X2   $0x4e, Z9, Z9, Z0
+	VADDPS       Z0, Z9, Z9
+	VSHUFF64X2   $0x4e, Z10, Z10, Z0
+	VADDPS       Z0, Z10, Z10
+	VSHUFF64X2   $0x4e, Z11, Z11, Z0
+	VADDPS       Z0, Z11, Z11
+	VSHUFPS      $0x88, Z7, Z6, Z0
+	VSHUFPS      $0xdd, Z7, Z6, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z9, Z8, Z1
+	VSHUFPS      $0xdd, Z9, Z8, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z2
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFF64X2   $0xb1, Z2, Z2, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFPS      $0x88, Z11, Z10, Z0
+	VSHUFPS      $0xdd, Z11, Z10, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z11, Z11, Z1
+	VSHUFPS      $0xdd, Z11, Z11, Z3
+	VADDPS       Z3, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z3
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z2, Z2
+	TESTB        DL, DL
+	JE           gemmNTF32R2C6row1
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z2, Z2
 
-gemmNTF32R2C6store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R2C6store0_2
-	VADDSS     8(AX), X2, X2
-
-gemmNTF32R2C6store0_2:
-	VMOVSS     X2, 8(AX)
-	VSHUFF64X2 $0x4e, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      DL, DL
-	JE         gemmNTF32R2C6store0_3
-	VADDSS     12(AX), X3, X3
-
-gemmNTF32R2C6store0_3:
-	VMOVSS     X3, 12(AX)
-	VSHUFF64X2 $0x4e, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R2C6store0_4
-	VADDSS     16(AX), X4, X4
-
-gemmNTF32R2C6store0_4:
-	VMOVSS     X4, 16(AX)
-	VSHUFF64X2 $0x4e, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	TESTB      DL, DL
-	JE         gemmNTF32R2C6store0_5
-	VADDSS     20(AX), X5, X5
-
-gemmNTF32R2C6store0_5:
-	VMOVSS     X5, 20(AX)
-	ADDQ       CX, AX
-	VSHUFF64X2 $0x4e, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VSHUFF64X2 $0xb1, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0x4e, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0xb1, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	TESTB      DL, DL
-	JE         gemmNTF32R2C6store1_0
-	VADDSS     (AX), X6, X6
-
-gemmNTF32R2C6store1_0:
-	VMOVSS     X6, (AX)
-	VSHUFF64X2 $0x4e, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VSHUFF64X2 $0xb1, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0x4e, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0xb1, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	TESTB      DL, DL
-	JE         gemmNTF32R2C6store1_1
-	VADDSS     4(AX), X7, X7
-
-gemmNTF32R2C6store1_1:
-	VMOVSS     X7, 4(AX)
-	VSHUFF64X2 $0x4e, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VSHUFF64X2 $0xb1, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0x4e, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0xb1, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	TESTB      DL, DL
-	JE         gemmNTF32R2C6store1_2
-	VADDSS     8(AX), X8, X8
-
-gemmNTF32R2C6store1_2:
-	VMOVSS     X8, 8(AX)
-	VSHUFF64X2 $0x4e, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VSHUFF64X2 $0xb1, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0x4e, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0xb1, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	TESTB      DL, DL
-	JE         gemmNTF32R2C6store1_3
-	VADDSS     12(AX), X9, X9
-
-gemmNTF32R2C6store1_3:
-	VMOVSS     X9, 12(AX)
-	VSHUFF64X2 $0x4e, Z10, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VSHUFF64X2 $0xb1, Z10, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0x4e, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0xb1, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	TESTB      DL, DL
-	JE         gemmNTF32R2C6store1_4
-	VADDSS     16(AX), X10, X10
-
-gemmNTF32R2C6store1_4:
-	VMOVSS     X10, 16(AX)
-	VSHUFF64X2 $0x4e, Z11, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VSHUFF64X2 $0xb1, Z11, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0x4e, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0xb1, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	TESTB      DL, DL
-	JE         gemmNTF32R2C6store1_5
-	VADDSS     20(AX), X11, X11
-
-gemmNTF32R2C6store1_5:
-	VMOVSS X11, 20(AX)
+gemmNTF32R2C6row1:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -6948,50 +6612,70 @@ gemmNTF32R3C1sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), DL
+	MOVL       $0x00000001, BX
+	KMOVW      BX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z3
+	VADDPS     Z3, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z0, Z3
+	VSHUFPS    $0xdd, Z0, Z0, Z4
+	VADDPS     Z4, Z3, Z3
+	VSHUFPS    $0x88, Z0, Z0, Z4
+	VSHUFPS    $0xdd, Z0, Z0, Z0
+	VADDPS     Z0, Z4, Z4
+	VSHUFPS    $0x88, Z4, Z3, Z0
+	VSHUFPS    $0xdd, Z4, Z3, Z3
 	VADDPS     Z3, Z0, Z0
 	VSHUFF64X2 $0xb1, Z0, Z0, Z3
 	VADDPS     Z3, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z3
-	VADDPS     Z3, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z3
-	VADDPS     Z3, Z0, Z0
 	TESTB      DL, DL
-	JE         gemmNTF32R3C1store0_0
-	VADDSS     (AX), X0, X0
+	JE         gemmNTF32R3C1row0
+	VMOVUPS.Z  (AX), K1, Z3
+	VADDPS     Z3, Z0, Z0
 
-gemmNTF32R3C1store0_0:
-	VMOVSS     X0, (AX)
+gemmNTF32R3C1row0:
+	VMOVUPS    Z0, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z1, Z0
+	VSHUFPS    $0xdd, Z1, Z1, Z3
+	VADDPS     Z3, Z0, Z0
+	VSHUFPS    $0x88, Z1, Z1, Z3
+	VSHUFPS    $0xdd, Z1, Z1, Z1
+	VADDPS     Z1, Z3, Z3
+	VSHUFPS    $0x88, Z3, Z0, Z1
+	VSHUFPS    $0xdd, Z3, Z0, Z0
+	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
 	TESTB      DL, DL
-	JE         gemmNTF32R3C1store1_0
-	VADDSS     (AX), X1, X1
+	JE         gemmNTF32R3C1row1
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z1, Z1
 
-gemmNTF32R3C1store1_0:
-	VMOVSS     X1, (AX)
+gemmNTF32R3C1row1:
+	VMOVUPS    Z1, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z2, Z2, Z0
 	VADDPS     Z0, Z2, Z2
+	VSHUFPS    $0x88, Z2, Z2, Z0
+	VSHUFPS    $0xdd, Z2, Z2, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z2, Z2, Z1
+	VSHUFPS    $0xdd, Z2, Z2, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
 	VSHUFF64X2 $0xb1, Z2, Z2, Z0
 	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R3C1store2_0
-	VADDSS     (AX), X2, X2
+	JE         gemmNTF32R3C1row2
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R3C1store2_0:
-	VMOVSS X2, (AX)
+gemmNTF32R3C1row2:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -7056,92 +6740,76 @@ gemmNTF32R3C2sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), DL
+	MOVL       $0x00000003, BX
+	KMOVW      BX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z6
 	VADDPS     Z6, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z6
-	VADDPS     Z6, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z6
-	VADDPS     Z6, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z6
-	VADDPS     Z6, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R3C2store0_0
-	VADDSS     (AX), X0, X0
-
-gemmNTF32R3C2store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
+	VSHUFF64X2 $0x4e, Z1, Z1, Z6
+	VADDPS     Z6, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z6
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z6, Z6
+	VSHUFPS    $0x88, Z1, Z1, Z0
+	VSHUFPS    $0xdd, Z1, Z1, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z6, Z1
+	VSHUFPS    $0xdd, Z0, Z6, Z0
 	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
 	TESTB      DL, DL
-	JE         gemmNTF32R3C2store0_1
-	VADDSS     4(AX), X1, X1
+	JE         gemmNTF32R3C2row0
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z1, Z1
 
-gemmNTF32R3C2store0_1:
-	VMOVSS     X1, 4(AX)
+gemmNTF32R3C2row0:
+	VMOVUPS    Z1, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z2, Z2, Z0
 	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R3C2store1_0
-	VADDSS     (AX), X2, X2
-
-gemmNTF32R3C2store1_0:
-	VMOVSS     X2, (AX)
 	VSHUFF64X2 $0x4e, Z3, Z3, Z0
 	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
+	VSHUFPS    $0x88, Z3, Z2, Z0
+	VSHUFPS    $0xdd, Z3, Z2, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z3, Z3, Z1
+	VSHUFPS    $0xdd, Z3, Z3, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R3C2store1_1
-	VADDSS     4(AX), X3, X3
+	JE         gemmNTF32R3C2row1
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R3C2store1_1:
-	VMOVSS     X3, 4(AX)
+gemmNTF32R3C2row1:
+	VMOVUPS    Z2, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z4, Z4, Z0
 	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R3C2store2_0
-	VADDSS     (AX), X4, X4
-
-gemmNTF32R3C2store2_0:
-	VMOVSS     X4, (AX)
 	VSHUFF64X2 $0x4e, Z5, Z5, Z0
 	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
+	VSHUFPS    $0x88, Z5, Z4, Z0
+	VSHUFPS    $0xdd, Z5, Z4, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z5, Z5, Z1
+	VSHUFPS    $0xdd, Z5, Z5, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R3C2store2_1
-	VADDSS     4(AX), X5, X5
+	JE         gemmNTF32R3C2row2
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R3C2store2_1:
-	VMOVSS X5, 4(AX)
+gemmNTF32R3C2row2:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -7217,134 +6885,82 @@ gemmNTF32R3C3sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), DL
+	MOVL       $0x00000007, BX
+	KMOVW      BX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z9
 	VADDPS     Z9, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z9
-	VADDPS     Z9, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z9
-	VADDPS     Z9, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z9
-	VADDPS     Z9, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R3C3store0_0
-	VADDSS     (AX), X0, X0
-
-gemmNTF32R3C3store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
+	VSHUFF64X2 $0x4e, Z1, Z1, Z9
+	VADDPS     Z9, Z1, Z1
+	VSHUFF64X2 $0x4e, Z2, Z2, Z9
+	VADDPS     Z9, Z2, Z2
+	VSHUFPS    $0x88, Z1, Z0, Z9
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z9, Z9
+	VSHUFPS    $0x88, Z2, Z2, Z0
+	VSHUFPS    $0xdd, Z2, Z2, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z9, Z1
+	VSHUFPS    $0xdd, Z0, Z9, Z0
 	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
 	TESTB      DL, DL
-	JE         gemmNTF32R3C3store0_1
-	VADDSS     4(AX), X1, X1
+	JE         gemmNTF32R3C3row0
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z1, Z1
 
-gemmNTF32R3C3store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R3C3store0_2
-	VADDSS     8(AX), X2, X2
-
-gemmNTF32R3C3store0_2:
-	VMOVSS     X2, 8(AX)
+gemmNTF32R3C3row0:
+	VMOVUPS    Z1, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z3, Z3, Z0
 	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      DL, DL
-	JE         gemmNTF32R3C3store1_0
-	VADDSS     (AX), X3, X3
-
-gemmNTF32R3C3store1_0:
-	VMOVSS     X3, (AX)
 	VSHUFF64X2 $0x4e, Z4, Z4, Z0
 	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R3C3store1_1
-	VADDSS     4(AX), X4, X4
-
-gemmNTF32R3C3store1_1:
-	VMOVSS     X4, 4(AX)
 	VSHUFF64X2 $0x4e, Z5, Z5, Z0
 	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
+	VSHUFPS    $0x88, Z4, Z3, Z0
+	VSHUFPS    $0xdd, Z4, Z3, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z5, Z5, Z1
+	VSHUFPS    $0xdd, Z5, Z5, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R3C3store1_2
-	VADDSS     8(AX), X5, X5
+	JE         gemmNTF32R3C3row1
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R3C3store1_2:
-	VMOVSS     X5, 8(AX)
+gemmNTF32R3C3row1:
+	VMOVUPS    Z2, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z6, Z6, Z0
 	VADDPS     Z0, Z6, Z6
-	VSHUFF64X2 $0xb1, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0x4e, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0xb1, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	TESTB      DL, DL
-	JE         gemmNTF32R3C3store2_0
-	VADDSS     (AX), X6, X6
-
-gemmNTF32R3C3store2_0:
-	VMOVSS     X6, (AX)
 	VSHUFF64X2 $0x4e, Z7, Z7, Z0
 	VADDPS     Z0, Z7, Z7
-	VSHUFF64X2 $0xb1, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0x4e, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0xb1, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	TESTB      DL, DL
-	JE         gemmNTF32R3C3store2_1
-	VADDSS     4(AX), X7, X7
-
-gemmNTF32R3C3store2_1:
-	VMOVSS     X7, 4(AX)
 	VSHUFF64X2 $0x4e, Z8, Z8, Z0
 	VADDPS     Z0, Z8, Z8
-	VSHUFF64X2 $0xb1, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0x4e, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0xb1, Z8, Z0
-	VADDPS     Z0, Z8, Z8
+	VSHUFPS    $0x88, Z7, Z6, Z0
+	VSHUFPS    $0xdd, Z7, Z6, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z8, Z8, Z1
+	VSHUFPS    $0xdd, Z8, Z8, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R3C3store2_2
-	VADDSS     8(AX), X8, X8
+	JE         gemmNTF32R3C3row2
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R3C3store2_2:
-	VMOVSS X8, 8(AX)
+gemmNTF32R3C3row2:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -7431,176 +7047,88 @@ gemmNTF32R3C4sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), DL
+	MOVL       $0x0000000f, BX
+	KMOVW      BX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z12
 	VADDPS     Z12, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z12
-	VADDPS     Z12, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z12
-	VADDPS     Z12, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z12
-	VADDPS     Z12, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R3C4store0_0
-	VADDSS     (AX), X0, X0
-
-gemmNTF32R3C4store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
+	VSHUFF64X2 $0x4e, Z1, Z1, Z12
+	VADDPS     Z12, Z1, Z1
+	VSHUFF64X2 $0x4e, Z2, Z2, Z12
+	VADDPS     Z12, Z2, Z2
+	VSHUFF64X2 $0x4e, Z3, Z3, Z12
+	VADDPS     Z12, Z3, Z3
+	VSHUFPS    $0x88, Z1, Z0, Z12
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z12, Z12
+	VSHUFPS    $0x88, Z3, Z2, Z0
+	VSHUFPS    $0xdd, Z3, Z2, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z12, Z1
+	VSHUFPS    $0xdd, Z0, Z12, Z0
 	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
+	TESTB      DL, DL
+	JE         gemmNTF32R3C4row0
+	VMOVUPS.Z  (AX), K1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	TESTB      DL, DL
-	JE         gemmNTF32R3C4store0_1
-	VADDSS     4(AX), X1, X1
 
-gemmNTF32R3C4store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R3C4store0_2
-	VADDSS     8(AX), X2, X2
-
-gemmNTF32R3C4store0_2:
-	VMOVSS     X2, 8(AX)
-	VSHUFF64X2 $0x4e, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      DL, DL
-	JE         gemmNTF32R3C4store0_3
-	VADDSS     12(AX), X3, X3
-
-gemmNTF32R3C4store0_3:
-	VMOVSS     X3, 12(AX)
+gemmNTF32R3C4row0:
+	VMOVUPS    Z1, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z4, Z4, Z0
 	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R3C4store1_0
-	VADDSS     (AX), X4, X4
-
-gemmNTF32R3C4store1_0:
-	VMOVSS     X4, (AX)
 	VSHUFF64X2 $0x4e, Z5, Z5, Z0
 	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	TESTB      DL, DL
-	JE         gemmNTF32R3C4store1_1
-	VADDSS     4(AX), X5, X5
-
-gemmNTF32R3C4store1_1:
-	VMOVSS     X5, 4(AX)
 	VSHUFF64X2 $0x4e, Z6, Z6, Z0
 	VADDPS     Z0, Z6, Z6
-	VSHUFF64X2 $0xb1, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0x4e, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0xb1, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	TESTB      DL, DL
-	JE         gemmNTF32R3C4store1_2
-	VADDSS     8(AX), X6, X6
-
-gemmNTF32R3C4store1_2:
-	VMOVSS     X6, 8(AX)
 	VSHUFF64X2 $0x4e, Z7, Z7, Z0
 	VADDPS     Z0, Z7, Z7
-	VSHUFF64X2 $0xb1, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0x4e, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0xb1, Z7, Z0
-	VADDPS     Z0, Z7, Z7
+	VSHUFPS    $0x88, Z5, Z4, Z0
+	VSHUFPS    $0xdd, Z5, Z4, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z7, Z6, Z1
+	VSHUFPS    $0xdd, Z7, Z6, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R3C4store1_3
-	VADDSS     12(AX), X7, X7
+	JE         gemmNTF32R3C4row1
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R3C4store1_3:
-	VMOVSS     X7, 12(AX)
+gemmNTF32R3C4row1:
+	VMOVUPS    Z2, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z8, Z8, Z0
 	VADDPS     Z0, Z8, Z8
-	VSHUFF64X2 $0xb1, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0x4e, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0xb1, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	TESTB      DL, DL
-	JE         gemmNTF32R3C4store2_0
-	VADDSS     (AX), X8, X8
-
-gemmNTF32R3C4store2_0:
-	VMOVSS     X8, (AX)
 	VSHUFF64X2 $0x4e, Z9, Z9, Z0
 	VADDPS     Z0, Z9, Z9
-	VSHUFF64X2 $0xb1, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0x4e, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0xb1, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	TESTB      DL, DL
-	JE         gemmNTF32R3C4store2_1
-	VADDSS     4(AX), X9, X9
-
-gemmNTF32R3C4store2_1:
-	VMOVSS     X9, 4(AX)
 	VSHUFF64X2 $0x4e, Z10, Z10, Z0
 	VADDPS     Z0, Z10, Z10
-	VSHUFF64X2 $0xb1, Z10, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0x4e, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0xb1, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	TESTB      DL, DL
-	JE         gemmNTF32R3C4store2_2
-	VADDSS     8(AX), X10, X10
-
-gemmNTF32R3C4store2_2:
-	VMOVSS     X10, 8(AX)
 	VSHUFF64X2 $0x4e, Z11, Z11, Z0
 	VADDPS     Z0, Z11, Z11
-	VSHUFF64X2 $0xb1, Z11, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0x4e, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0xb1, Z11, Z0
-	VADDPS     Z0, Z11, Z11
+	VSHUFPS    $0x88, Z9, Z8, Z0
+	VSHUFPS    $0xdd, Z9, Z8, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z11, Z10, Z1
+	VSHUFPS    $0xdd, Z11, Z10, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R3C4store2_3
-	VADDSS     12(AX), X11, X11
+	JE         gemmNTF32R3C4row2
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R3C4store2_3:
-	VMOVSS X11, 12(AX)
+gemmNTF32R3C4row2:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -7694,222 +7222,134 @@ gemmNTF32R3C5tail:
 	VFMADD231PS Z18, Z17, Z14
 
 gemmNTF32R3C5sum:
-	MOVQ       c+48(FP), AX
-	MOVQ       ldc+56(FP), CX
-	SHLQ       $0x02, CX
-	MOVB       add+64(FP), DL
-	VSHUFF64X2 $0x4e, Z0, Z0, Z15
-	VADDPS     Z15, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z15
-	VADDPS     Z15, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z15
-	VADDPS     Z15, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z15
-	VADDPS     Z15, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store0_0
-	VADDSS     (AX), X0, X0
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	MOVB         add+64(FP), DL
+	MOVL         $0x0000001f, BX
+	KMOVW        BX, K1
+	VSHUFF64X2   $0x4e, Z0, Z0, Z15
+	VADDPS       Z15, Z0, Z0
+	VSHUFF64X2   $0x4e, Z1, Z1, Z15
+	VADDPS       Z15, Z1, Z1
+	VSHUFF64X2   $0x4e, Z2, Z2, Z15
+	VADDPS       Z15, Z2, Z2
+	VSHUFF64X2   $0x4e, Z3, Z3, Z15
+	VADDPS       Z15, Z3, Z3
+	VSHUFF64X2   $0x4e, Z4, Z4, Z15
+	VADDPS       Z15, Z4, Z4
+	VSHUFPS      $0x88, Z1, Z0, Z15
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z15, Z15
+	VSHUFPS      $0x88, Z3, Z2, Z0
+	VSHUFPS      $0xdd, Z3, Z2, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z0, Z15, Z1
+	VSHUFPS      $0xdd, Z0, Z15, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFF64X2   $0xb1, Z1, Z1, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFPS      $0x88, Z4, Z4, Z0
+	VSHUFPS      $0xdd, Z4, Z4, Z2
+	VADDPS       Z2, Z0, Z0
+	VSHUFPS      $0x88, Z4, Z4, Z2
+	VSHUFPS      $0xdd, Z4, Z4, Z3
+	VADDPS       Z3, Z2, Z2
+	VSHUFPS      $0x88, Z2, Z0, Z3
+	VSHUFPS      $0xdd, Z2, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z1, Z1
+	TESTB        DL, DL
+	JE           gemmNTF32R3C5row0
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z1, Z1
 
-gemmNTF32R3C5store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VSHUFF64X2 $0xb1, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store0_1
-	VADDSS     4(AX), X1, X1
+gemmNTF32R3C5row0:
+	VMOVUPS      Z1, K1, (AX)
+	ADDQ         CX, AX
+	VSHUFF64X2   $0x4e, Z5, Z5, Z0
+	VADDPS       Z0, Z5, Z5
+	VSHUFF64X2   $0x4e, Z6, Z6, Z0
+	VADDPS       Z0, Z6, Z6
+	VSHUFF64X2   $0x4e, Z7, Z7, Z0
+	VADDPS       Z0, Z7, Z7
+	VSHUFF64X2   $0x4e, Z8, Z8, Z0
+	VADDPS       Z0, Z8, Z8
+	VSHUFF64X2   $0x4e, Z9, Z9, Z0
+	VADDPS       Z0, Z9, Z9
+	VSHUFPS      $0x88, Z6, Z5, Z0
+	VSHUFPS      $0xdd, Z6, Z5, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z8, Z7, Z1
+	VSHUFPS      $0xdd, Z8, Z7, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z2
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFF64X2   $0xb1, Z2, Z2, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFPS      $0x88, Z9, Z9, Z0
+	VSHUFPS      $0xdd, Z9, Z9, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z9, Z9, Z1
+	VSHUFPS      $0xdd, Z9, Z9, Z3
+	VADDPS       Z3, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z3
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z2, Z2
+	TESTB        DL, DL
+	JE           gemmNTF32R3C5row1
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z2, Z2
 
-gemmNTF32R3C5store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store0_2
-	VADDSS     8(AX), X2, X2
+gemmNTF32R3C5row1:
+	VMOVUPS      Z2, K1, (AX)
+	ADDQ         CX, AX
+	VSHUFF64X2   $0x4e, Z10, Z10, Z0
+	VADDPS       Z0, Z10, Z10
+	VSHUFF64X2   $0x4e, Z11, Z11, Z0
+	VADDPS       Z0, Z11, Z11
+	VSHUFF64X2   $0x4e, Z12, Z12, Z0
+	VADDPS       Z0, Z12, Z12
+	VSHUFF64X2   $0x4e, Z13, Z13, Z0
+	VADDPS       Z0, Z13, Z13
+	VSHUFF64X2   $0x4e, Z14, Z14, Z0
+	VADDPS       Z0, Z14, Z14
+	VSHUFPS      $0x88, Z11, Z10, Z0
+	VSHUFPS      $0xdd, Z11, Z10, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z13, Z12, Z1
+	VSHUFPS      $0xdd, Z13, Z12, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z2
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFF64X2   $0xb1, Z2, Z2, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFPS      $0x88, Z14, Z14, Z0
+	VSHUFPS      $0xdd, Z14, Z14, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z14, Z14, Z1
+	VSHUFPS      $0xdd, Z14, Z14, Z3
+	VADDPS       Z3, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z3
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z2, Z2
+	TESTB        DL, DL
+	JE           gemmNTF32R3C5row2
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z2, Z2
 
-gemmNTF32R3C5store0_2:
-	VMOVSS     X2, 8(AX)
-	VSHUFF64X2 $0x4e, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store0_3
-	VADDSS     12(AX), X3, X3
-
-gemmNTF32R3C5store0_3:
-	VMOVSS     X3, 12(AX)
-	VSHUFF64X2 $0x4e, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store0_4
-	VADDSS     16(AX), X4, X4
-
-gemmNTF32R3C5store0_4:
-	VMOVSS     X4, 16(AX)
-	ADDQ       CX, AX
-	VSHUFF64X2 $0x4e, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store1_0
-	VADDSS     (AX), X5, X5
-
-gemmNTF32R3C5store1_0:
-	VMOVSS     X5, (AX)
-	VSHUFF64X2 $0x4e, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VSHUFF64X2 $0xb1, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0x4e, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0xb1, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store1_1
-	VADDSS     4(AX), X6, X6
-
-gemmNTF32R3C5store1_1:
-	VMOVSS     X6, 4(AX)
-	VSHUFF64X2 $0x4e, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VSHUFF64X2 $0xb1, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0x4e, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0xb1, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store1_2
-	VADDSS     8(AX), X7, X7
-
-gemmNTF32R3C5store1_2:
-	VMOVSS     X7, 8(AX)
-	VSHUFF64X2 $0x4e, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VSHUFF64X2 $0xb1, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0x4e, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0xb1, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store1_3
-	VADDSS     12(AX), X8, X8
-
-gemmNTF32R3C5store1_3:
-	VMOVSS     X8, 12(AX)
-	VSHUFF64X2 $0x4e, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VSHUFF64X2 $0xb1, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0x4e, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0xb1, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store1_4
-	VADDSS     16(AX), X9, X9
-
-gemmNTF32R3C5store1_4:
-	VMOVSS     X9, 16(AX)
-	ADDQ       CX, AX
-	VSHUFF64X2 $0x4e, Z10, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VSHUFF64X2 $0xb1, Z10, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0x4e, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0xb1, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store2_0
-	VADDSS     (AX), X10, X10
-
-gemmNTF32R3C5store2_0:
-	VMOVSS     X10, (AX)
-	VSHUFF64X2 $0x4e, Z11, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VSHUFF64X2 $0xb1, Z11, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0x4e, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0xb1, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store2_1
-	VADDSS     4(AX), X11, X11
-
-gemmNTF32R3C5store2_1:
-	VMOVSS     X11, 4(AX)
-	VSHUFF64X2 $0x4e, Z12, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VSHUFF64X2 $0xb1, Z12, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VPERMILPS  $0x4e, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VPERMILPS  $0xb1, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store2_2
-	VADDSS     8(AX), X12, X12
-
-gemmNTF32R3C5store2_2:
-	VMOVSS     X12, 8(AX)
-	VSHUFF64X2 $0x4e, Z13, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VSHUFF64X2 $0xb1, Z13, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VPERMILPS  $0x4e, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VPERMILPS  $0xb1, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store2_3
-	VADDSS     12(AX), X13, X13
-
-gemmNTF32R3C5store2_3:
-	VMOVSS     X13, 12(AX)
-	VSHUFF64X2 $0x4e, Z14, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VSHUFF64X2 $0xb1, Z14, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VPERMILPS  $0x4e, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VPERMILPS  $0xb1, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	TESTB      DL, DL
-	JE         gemmNTF32R3C5store2_4
-	VADDSS     16(AX), X14, X14
-
-gemmNTF32R3C5store2_4:
-	VMOVSS X14, 16(AX)
+gemmNTF32R3C5row2:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -8014,264 +7454,140 @@ gemmNTF32R3C6tail:
 	VFMADD231PS Z21, Z20, Z17
 
 gemmNTF32R3C6sum:
-	MOVQ       c+48(FP), AX
-	MOVQ       ldc+56(FP), CX
-	SHLQ       $0x02, CX
-	MOVB       add+64(FP), DL
-	VSHUFF64X2 $0x4e, Z0, Z0, Z18
-	VADDPS     Z18, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z18
-	VADDPS     Z18, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z18
-	VADDPS     Z18, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z18
-	VADDPS     Z18, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store0_0
-	VADDSS     (AX), X0, X0
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	MOVB         add+64(FP), DL
+	MOVL         $0x0000003f, BX
+	KMOVW        BX, K1
+	VSHUFF64X2   $0x4e, Z0, Z0, Z18
+	VADDPS       Z18, Z0, Z0
+	VSHUFF64X2   $0x4e, Z1, Z1, Z18
+	VADDPS       Z18, Z1, Z1
+	VSHUFF64X2   $0x4e, Z2, Z2, Z18
+	VADDPS       Z18, Z2, Z2
+	VSHUFF64X2   $0x4e, Z3, Z3, Z18
+	VADDPS       Z18, Z3, Z3
+	VSHUFF64X2   $0x4e, Z4, Z4, Z18
+	VADDPS       Z18, Z4, Z4
+	VSHUFF64X2   $0x4e, Z5, Z5, Z18
+	VADDPS       Z18, Z5, Z5
+	VSHUFPS      $0x88, Z1, Z0, Z18
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z18, Z18
+	VSHUFPS      $0x88, Z3, Z2, Z0
+	VSHUFPS      $0xdd, Z3, Z2, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z0, Z18, Z1
+	VSHUFPS      $0xdd, Z0, Z18, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFF64X2   $0xb1, Z1, Z1, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFPS      $0x88, Z5, Z4, Z0
+	VSHUFPS      $0xdd, Z5, Z4, Z2
+	VADDPS       Z2, Z0, Z0
+	VSHUFPS      $0x88, Z5, Z5, Z2
+	VSHUFPS      $0xdd, Z5, Z5, Z3
+	VADDPS       Z3, Z2, Z2
+	VSHUFPS      $0x88, Z2, Z0, Z3
+	VSHUFPS      $0xdd, Z2, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z1, Z1
+	TESTB        DL, DL
+	JE           gemmNTF32R3C6row0
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z1, Z1
 
-gemmNTF32R3C6store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VSHUFF64X2 $0xb1, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store0_1
-	VADDSS     4(AX), X1, X1
+gemmNTF32R3C6row0:
+	VMOVUPS      Z1, K1, (AX)
+	ADDQ         CX, AX
+	VSHUFF64X2   $0x4e, Z6, Z6, Z0
+	VADDPS       Z0, Z6, Z6
+	VSHUFF64X2   $0x4e, Z7, Z7, Z0
+	VADDPS       Z0, Z7, Z7
+	VSHUFF64X2   $0x4e, Z8, Z8, Z0
+	VADDPS       Z0, Z8, Z8
+	VSHUFF64X2   $0x4e, Z9, Z9, Z0
+	VADDPS       Z0, Z9, Z9
+	VSHUFF64X2   $0x4e, Z10, Z10, Z0
+	VADDPS       Z0, Z10, Z10
+	VSHUFF64X2   $0x4e, Z11, Z11, Z0
+	VADDPS       Z0, Z11, Z11
+	VSHUFPS      $0x88, Z7, Z6, Z0
+	VSHUFPS      $0xdd, Z7, Z6, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z9, Z8, Z1
+	VSHUFPS      $0xdd, Z9, Z8, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z2
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFF64X2   $0xb1, Z2, Z2, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFPS      $0x88, Z11, Z10, Z0
+	VSHUFPS      $0xdd, Z11, Z10, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z11, Z11, Z1
+	VSHUFPS      $0xdd, Z11, Z11, Z3
+	VADDPS       Z3, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z3
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z2, Z2
+	TESTB        DL, DL
+	JE           gemmNTF32R3C6row1
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z2, Z2
 
-gemmNTF32R3C6store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store0_2
-	VADDSS     8(AX), X2, X2
+gemmNTF32R3C6row1:
+	VMOVUPS      Z2, K1, (AX)
+	ADDQ         CX, AX
+	VSHUFF64X2   $0x4e, Z12, Z12, Z0
+	VADDPS       Z0, Z12, Z12
+	VSHUFF64X2   $0x4e, Z13, Z13, Z0
+	VADDPS       Z0, Z13, Z13
+	VSHUFF64X2   $0x4e, Z14, Z14, Z0
+	VADDPS       Z0, Z14, Z14
+	VSHUFF64X2   $0x4e, Z15, Z15, Z0
+	VADDPS       Z0, Z15, Z15
+	VSHUFF64X2   $0x4e, Z16, Z16, Z0
+	VADDPS       Z0, Z16, Z16
+	VSHUFF64X2   $0x4e, Z17, Z17, Z0
+	VADDPS       Z0, Z17, Z17
+	VSHUFPS      $0x88, Z13, Z12, Z0
+	VSHUFPS      $0xdd, Z13, Z12, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z15, Z14, Z1
+	VSHUFPS      $0xdd, Z15, Z14, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z2
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFF64X2   $0xb1, Z2, Z2, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFPS      $0x88, Z17, Z16, Z0
+	VSHUFPS      $0xdd, Z17, Z16, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z17, Z17, Z1
+	VSHUFPS      $0xdd, Z17, Z17, Z3
+	VADDPS       Z3, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z3
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z2, Z2
+	TESTB        DL, DL
+	JE           gemmNTF32R3C6row2
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z2, Z2
 
-gemmNTF32R3C6store0_2:
-	VMOVSS     X2, 8(AX)
-	VSHUFF64X2 $0x4e, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store0_3
-	VADDSS     12(AX), X3, X3
-
-gemmNTF32R3C6store0_3:
-	VMOVSS     X3, 12(AX)
-	VSHUFF64X2 $0x4e, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store0_4
-	VADDSS     16(AX), X4, X4
-
-gemmNTF32R3C6store0_4:
-	VMOVSS     X4, 16(AX)
-	VSHUFF64X2 $0x4e, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store0_5
-	VADDSS     20(AX), X5, X5
-
-gemmNTF32R3C6store0_5:
-	VMOVSS     X5, 20(AX)
-	ADDQ       CX, AX
-	VSHUFF64X2 $0x4e, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VSHUFF64X2 $0xb1, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0x4e, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0xb1, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store1_0
-	VADDSS     (AX), X6, X6
-
-gemmNTF32R3C6store1_0:
-	VMOVSS     X6, (AX)
-	VSHUFF64X2 $0x4e, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VSHUFF64X2 $0xb1, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0x4e, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0xb1, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store1_1
-	VADDSS     4(AX), X7, X7
-
-gemmNTF32R3C6store1_1:
-	VMOVSS     X7, 4(AX)
-	VSHUFF64X2 $0x4e, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VSHUFF64X2 $0xb1, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0x4e, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0xb1, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store1_2
-	VADDSS     8(AX), X8, X8
-
-gemmNTF32R3C6store1_2:
-	VMOVSS     X8, 8(AX)
-	VSHUFF64X2 $0x4e, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VSHUFF64X2 $0xb1, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0x4e, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0xb1, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store1_3
-	VADDSS     12(AX), X9, X9
-
-gemmNTF32R3C6store1_3:
-	VMOVSS     X9, 12(AX)
-	VSHUFF64X2 $0x4e, Z10, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VSHUFF64X2 $0xb1, Z10, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0x4e, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0xb1, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store1_4
-	VADDSS     16(AX), X10, X10
-
-gemmNTF32R3C6store1_4:
-	VMOVSS     X10, 16(AX)
-	VSHUFF64X2 $0x4e, Z11, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VSHUFF64X2 $0xb1, Z11, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0x4e, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0xb1, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store1_5
-	VADDSS     20(AX), X11, X11
-
-gemmNTF32R3C6store1_5:
-	VMOVSS     X11, 20(AX)
-	ADDQ       CX, AX
-	VSHUFF64X2 $0x4e, Z12, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VSHUFF64X2 $0xb1, Z12, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VPERMILPS  $0x4e, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VPERMILPS  $0xb1, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store2_0
-	VADDSS     (AX), X12, X12
-
-gemmNTF32R3C6store2_0:
-	VMOVSS     X12, (AX)
-	VSHUFF64X2 $0x4e, Z13, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VSHUFF64X2 $0xb1, Z13, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VPERMILPS  $0x4e, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VPERMILPS  $0xb1, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store2_1
-	VADDSS     4(AX), X13, X13
-
-gemmNTF32R3C6store2_1:
-	VMOVSS     X13, 4(AX)
-	VSHUFF64X2 $0x4e, Z14, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VSHUFF64X2 $0xb1, Z14, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VPERMILPS  $0x4e, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VPERMILPS  $0xb1, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store2_2
-	VADDSS     8(AX), X14, X14
-
-gemmNTF32R3C6store2_2:
-	VMOVSS     X14, 8(AX)
-	VSHUFF64X2 $0x4e, Z15, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	VSHUFF64X2 $0xb1, Z15, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	VPERMILPS  $0x4e, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	VPERMILPS  $0xb1, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store2_3
-	VADDSS     12(AX), X15, X15
-
-gemmNTF32R3C6store2_3:
-	VMOVSS     X15, 12(AX)
-	VSHUFF64X2 $0x4e, Z16, Z16, Z0
-	VADDPS     Z0, Z16, Z16
-	VSHUFF64X2 $0xb1, Z16, Z16, Z0
-	VADDPS     Z0, Z16, Z16
-	VPERMILPS  $0x4e, Z16, Z0
-	VADDPS     Z0, Z16, Z16
-	VPERMILPS  $0xb1, Z16, Z0
-	VADDPS     Z0, Z16, Z16
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store2_4
-	VADDSS     16(AX), X16, X16
-
-gemmNTF32R3C6store2_4:
-	VMOVSS     X16, 16(AX)
-	VSHUFF64X2 $0x4e, Z17, Z17, Z0
-	VADDPS     Z0, Z17, Z17
-	VSHUFF64X2 $0xb1, Z17, Z17, Z0
-	VADDPS     Z0, Z17, Z17
-	VPERMILPS  $0x4e, Z17, Z0
-	VADDPS     Z0, Z17, Z17
-	VPERMILPS  $0xb1, Z17, Z0
-	VADDPS     Z0, Z17, Z17
-	TESTB      DL, DL
-	JE         gemmNTF32R3C6store2_5
-	VADDSS     20(AX), X17, X17
-
-gemmNTF32R3C6store2_5:
-	VMOVSS X17, 20(AX)
+gemmNTF32R3C6row2:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -8330,65 +7646,91 @@ gemmNTF32R4C1sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), DL
+	MOVL       $0x00000001, BX
+	KMOVW      BX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z4
+	VADDPS     Z4, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z0, Z4
+	VSHUFPS    $0xdd, Z0, Z0, Z5
+	VADDPS     Z5, Z4, Z4
+	VSHUFPS    $0x88, Z0, Z0, Z5
+	VSHUFPS    $0xdd, Z0, Z0, Z0
+	VADDPS     Z0, Z5, Z5
+	VSHUFPS    $0x88, Z5, Z4, Z0
+	VSHUFPS    $0xdd, Z5, Z4, Z4
 	VADDPS     Z4, Z0, Z0
 	VSHUFF64X2 $0xb1, Z0, Z0, Z4
 	VADDPS     Z4, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z4
-	VADDPS     Z4, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z4
-	VADDPS     Z4, Z0, Z0
 	TESTB      DL, DL
-	JE         gemmNTF32R4C1store0_0
-	VADDSS     (AX), X0, X0
+	JE         gemmNTF32R4C1row0
+	VMOVUPS.Z  (AX), K1, Z4
+	VADDPS     Z4, Z0, Z0
 
-gemmNTF32R4C1store0_0:
-	VMOVSS     X0, (AX)
+gemmNTF32R4C1row0:
+	VMOVUPS    Z0, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z1, Z0
+	VSHUFPS    $0xdd, Z1, Z1, Z4
+	VADDPS     Z4, Z0, Z0
+	VSHUFPS    $0x88, Z1, Z1, Z4
+	VSHUFPS    $0xdd, Z1, Z1, Z1
+	VADDPS     Z1, Z4, Z4
+	VSHUFPS    $0x88, Z4, Z0, Z1
+	VSHUFPS    $0xdd, Z4, Z0, Z0
+	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
 	TESTB      DL, DL
-	JE         gemmNTF32R4C1store1_0
-	VADDSS     (AX), X1, X1
+	JE         gemmNTF32R4C1row1
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z1, Z1
 
-gemmNTF32R4C1store1_0:
-	VMOVSS     X1, (AX)
+gemmNTF32R4C1row1:
+	VMOVUPS    Z1, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z2, Z2, Z0
 	VADDPS     Z0, Z2, Z2
+	VSHUFPS    $0x88, Z2, Z2, Z0
+	VSHUFPS    $0xdd, Z2, Z2, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z2, Z2, Z1
+	VSHUFPS    $0xdd, Z2, Z2, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
 	VSHUFF64X2 $0xb1, Z2, Z2, Z0
 	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R4C1store2_0
-	VADDSS     (AX), X2, X2
+	JE         gemmNTF32R4C1row2
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R4C1store2_0:
-	VMOVSS     X2, (AX)
+gemmNTF32R4C1row2:
+	VMOVUPS    Z2, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z3, Z3, Z0
 	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
+	VSHUFPS    $0x88, Z3, Z3, Z0
+	VSHUFPS    $0xdd, Z3, Z3, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z3, Z3, Z1
+	VSHUFPS    $0xdd, Z3, Z3, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R4C1store3_0
-	VADDSS     (AX), X3, X3
+	JE         gemmNTF32R4C1row3
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R4C1store3_0:
-	VMOVSS X3, (AX)
+gemmNTF32R4C1row3:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -8461,121 +7803,99 @@ gemmNTF32R4C2sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), DL
+	MOVL       $0x00000003, BX
+	KMOVW      BX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z8
 	VADDPS     Z8, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z8
-	VADDPS     Z8, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z8
-	VADDPS     Z8, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z8
-	VADDPS     Z8, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R4C2store0_0
-	VADDSS     (AX), X0, X0
-
-gemmNTF32R4C2store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
+	VSHUFF64X2 $0x4e, Z1, Z1, Z8
+	VADDPS     Z8, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z8
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z8, Z8
+	VSHUFPS    $0x88, Z1, Z1, Z0
+	VSHUFPS    $0xdd, Z1, Z1, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z8, Z1
+	VSHUFPS    $0xdd, Z0, Z8, Z0
 	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
 	TESTB      DL, DL
-	JE         gemmNTF32R4C2store0_1
-	VADDSS     4(AX), X1, X1
+	JE         gemmNTF32R4C2row0
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z1, Z1
 
-gemmNTF32R4C2store0_1:
-	VMOVSS     X1, 4(AX)
+gemmNTF32R4C2row0:
+	VMOVUPS    Z1, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z2, Z2, Z0
 	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R4C2store1_0
-	VADDSS     (AX), X2, X2
-
-gemmNTF32R4C2store1_0:
-	VMOVSS     X2, (AX)
 	VSHUFF64X2 $0x4e, Z3, Z3, Z0
 	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
+	VSHUFPS    $0x88, Z3, Z2, Z0
+	VSHUFPS    $0xdd, Z3, Z2, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z3, Z3, Z1
+	VSHUFPS    $0xdd, Z3, Z3, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R4C2store1_1
-	VADDSS     4(AX), X3, X3
+	JE         gemmNTF32R4C2row1
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R4C2store1_1:
-	VMOVSS     X3, 4(AX)
+gemmNTF32R4C2row1:
+	VMOVUPS    Z2, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z4, Z4, Z0
 	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R4C2store2_0
-	VADDSS     (AX), X4, X4
-
-gemmNTF32R4C2store2_0:
-	VMOVSS     X4, (AX)
 	VSHUFF64X2 $0x4e, Z5, Z5, Z0
 	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
+	VSHUFPS    $0x88, Z5, Z4, Z0
+	VSHUFPS    $0xdd, Z5, Z4, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z5, Z5, Z1
+	VSHUFPS    $0xdd, Z5, Z5, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R4C2store2_1
-	VADDSS     4(AX), X5, X5
+	JE         gemmNTF32R4C2row2
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R4C2store2_1:
-	VMOVSS     X5, 4(AX)
+gemmNTF32R4C2row2:
+	VMOVUPS    Z2, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z6, Z6, Z0
 	VADDPS     Z0, Z6, Z6
-	VSHUFF64X2 $0xb1, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0x4e, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0xb1, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	TESTB      DL, DL
-	JE         gemmNTF32R4C2store3_0
-	VADDSS     (AX), X6, X6
-
-gemmNTF32R4C2store3_0:
-	VMOVSS     X6, (AX)
 	VSHUFF64X2 $0x4e, Z7, Z7, Z0
 	VADDPS     Z0, Z7, Z7
-	VSHUFF64X2 $0xb1, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0x4e, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0xb1, Z7, Z0
-	VADDPS     Z0, Z7, Z7
+	VSHUFPS    $0x88, Z7, Z6, Z0
+	VSHUFPS    $0xdd, Z7, Z6, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z7, Z7, Z1
+	VSHUFPS    $0xdd, Z7, Z7, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R4C2store3_1
-	VADDSS     4(AX), X7, X7
+	JE         gemmNTF32R4C2row3
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R4C2store3_1:
-	VMOVSS X7, 4(AX)
+gemmNTF32R4C2row3:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -8662,177 +7982,107 @@ gemmNTF32R4C3sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), DL
+	MOVL       $0x00000007, BX
+	KMOVW      BX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z12
 	VADDPS     Z12, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z12
-	VADDPS     Z12, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z12
-	VADDPS     Z12, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z12
-	VADDPS     Z12, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R4C3store0_0
-	VADDSS     (AX), X0, X0
-
-gemmNTF32R4C3store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
+	VSHUFF64X2 $0x4e, Z1, Z1, Z12
+	VADDPS     Z12, Z1, Z1
+	VSHUFF64X2 $0x4e, Z2, Z2, Z12
+	VADDPS     Z12, Z2, Z2
+	VSHUFPS    $0x88, Z1, Z0, Z12
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z12, Z12
+	VSHUFPS    $0x88, Z2, Z2, Z0
+	VSHUFPS    $0xdd, Z2, Z2, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z12, Z1
+	VSHUFPS    $0xdd, Z0, Z12, Z0
 	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
 	TESTB      DL, DL
-	JE         gemmNTF32R4C3store0_1
-	VADDSS     4(AX), X1, X1
+	JE         gemmNTF32R4C3row0
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z1, Z1
 
-gemmNTF32R4C3store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R4C3store0_2
-	VADDSS     8(AX), X2, X2
-
-gemmNTF32R4C3store0_2:
-	VMOVSS     X2, 8(AX)
+gemmNTF32R4C3row0:
+	VMOVUPS    Z1, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z3, Z3, Z0
 	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      DL, DL
-	JE         gemmNTF32R4C3store1_0
-	VADDSS     (AX), X3, X3
-
-gemmNTF32R4C3store1_0:
-	VMOVSS     X3, (AX)
 	VSHUFF64X2 $0x4e, Z4, Z4, Z0
 	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R4C3store1_1
-	VADDSS     4(AX), X4, X4
-
-gemmNTF32R4C3store1_1:
-	VMOVSS     X4, 4(AX)
 	VSHUFF64X2 $0x4e, Z5, Z5, Z0
 	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
+	VSHUFPS    $0x88, Z4, Z3, Z0
+	VSHUFPS    $0xdd, Z4, Z3, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z5, Z5, Z1
+	VSHUFPS    $0xdd, Z5, Z5, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R4C3store1_2
-	VADDSS     8(AX), X5, X5
+	JE         gemmNTF32R4C3row1
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R4C3store1_2:
-	VMOVSS     X5, 8(AX)
+gemmNTF32R4C3row1:
+	VMOVUPS    Z2, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z6, Z6, Z0
 	VADDPS     Z0, Z6, Z6
-	VSHUFF64X2 $0xb1, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0x4e, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0xb1, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	TESTB      DL, DL
-	JE         gemmNTF32R4C3store2_0
-	VADDSS     (AX), X6, X6
-
-gemmNTF32R4C3store2_0:
-	VMOVSS     X6, (AX)
 	VSHUFF64X2 $0x4e, Z7, Z7, Z0
 	VADDPS     Z0, Z7, Z7
-	VSHUFF64X2 $0xb1, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0x4e, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0xb1, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	TESTB      DL, DL
-	JE         gemmNTF32R4C3store2_1
-	VADDSS     4(AX), X7, X7
-
-gemmNTF32R4C3store2_1:
-	VMOVSS     X7, 4(AX)
 	VSHUFF64X2 $0x4e, Z8, Z8, Z0
 	VADDPS     Z0, Z8, Z8
-	VSHUFF64X2 $0xb1, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0x4e, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0xb1, Z8, Z0
-	VADDPS     Z0, Z8, Z8
+	VSHUFPS    $0x88, Z7, Z6, Z0
+	VSHUFPS    $0xdd, Z7, Z6, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z8, Z8, Z1
+	VSHUFPS    $0xdd, Z8, Z8, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R4C3store2_2
-	VADDSS     8(AX), X8, X8
+	JE         gemmNTF32R4C3row2
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R4C3store2_2:
-	VMOVSS     X8, 8(AX)
+gemmNTF32R4C3row2:
+	VMOVUPS    Z2, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z9, Z9, Z0
 	VADDPS     Z0, Z9, Z9
-	VSHUFF64X2 $0xb1, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0x4e, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0xb1, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	TESTB      DL, DL
-	JE         gemmNTF32R4C3store3_0
-	VADDSS     (AX), X9, X9
-
-gemmNTF32R4C3store3_0:
-	VMOVSS     X9, (AX)
 	VSHUFF64X2 $0x4e, Z10, Z10, Z0
 	VADDPS     Z0, Z10, Z10
-	VSHUFF64X2 $0xb1, Z10, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0x4e, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0xb1, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	TESTB      DL, DL
-	JE         gemmNTF32R4C3store3_1
-	VADDSS     4(AX), X10, X10
-
-gemmNTF32R4C3store3_1:
-	VMOVSS     X10, 4(AX)
 	VSHUFF64X2 $0x4e, Z11, Z11, Z0
 	VADDPS     Z0, Z11, Z11
-	VSHUFF64X2 $0xb1, Z11, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0x4e, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0xb1, Z11, Z0
-	VADDPS     Z0, Z11, Z11
+	VSHUFPS    $0x88, Z10, Z9, Z0
+	VSHUFPS    $0xdd, Z10, Z9, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z11, Z11, Z1
+	VSHUFPS    $0xdd, Z11, Z11, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R4C3store3_2
-	VADDSS     8(AX), X11, X11
+	JE         gemmNTF32R4C3row3
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R4C3store3_2:
-	VMOVSS X11, 8(AX)
+gemmNTF32R4C3row3:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -8933,233 +8183,115 @@ gemmNTF32R4C4sum:
 	MOVQ       ldc+56(FP), CX
 	SHLQ       $0x02, CX
 	MOVB       add+64(FP), DL
+	MOVL       $0x0000000f, BX
+	KMOVW      BX, K1
 	VSHUFF64X2 $0x4e, Z0, Z0, Z16
 	VADDPS     Z16, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z16
-	VADDPS     Z16, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z16
-	VADDPS     Z16, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z16
-	VADDPS     Z16, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R4C4store0_0
-	VADDSS     (AX), X0, X0
-
-gemmNTF32R4C4store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
+	VSHUFF64X2 $0x4e, Z1, Z1, Z16
+	VADDPS     Z16, Z1, Z1
+	VSHUFF64X2 $0x4e, Z2, Z2, Z16
+	VADDPS     Z16, Z2, Z2
+	VSHUFF64X2 $0x4e, Z3, Z3, Z16
+	VADDPS     Z16, Z3, Z3
+	VSHUFPS    $0x88, Z1, Z0, Z16
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z16, Z16
+	VSHUFPS    $0x88, Z3, Z2, Z0
+	VSHUFPS    $0xdd, Z3, Z2, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z0, Z16, Z1
+	VSHUFPS    $0xdd, Z0, Z16, Z0
 	VADDPS     Z0, Z1, Z1
 	VSHUFF64X2 $0xb1, Z1, Z1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
+	TESTB      DL, DL
+	JE         gemmNTF32R4C4row0
+	VMOVUPS.Z  (AX), K1, Z0
 	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	TESTB      DL, DL
-	JE         gemmNTF32R4C4store0_1
-	VADDSS     4(AX), X1, X1
 
-gemmNTF32R4C4store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R4C4store0_2
-	VADDSS     8(AX), X2, X2
-
-gemmNTF32R4C4store0_2:
-	VMOVSS     X2, 8(AX)
-	VSHUFF64X2 $0x4e, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      DL, DL
-	JE         gemmNTF32R4C4store0_3
-	VADDSS     12(AX), X3, X3
-
-gemmNTF32R4C4store0_3:
-	VMOVSS     X3, 12(AX)
+gemmNTF32R4C4row0:
+	VMOVUPS    Z1, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z4, Z4, Z0
 	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R4C4store1_0
-	VADDSS     (AX), X4, X4
-
-gemmNTF32R4C4store1_0:
-	VMOVSS     X4, (AX)
 	VSHUFF64X2 $0x4e, Z5, Z5, Z0
 	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	TESTB      DL, DL
-	JE         gemmNTF32R4C4store1_1
-	VADDSS     4(AX), X5, X5
-
-gemmNTF32R4C4store1_1:
-	VMOVSS     X5, 4(AX)
 	VSHUFF64X2 $0x4e, Z6, Z6, Z0
 	VADDPS     Z0, Z6, Z6
-	VSHUFF64X2 $0xb1, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0x4e, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0xb1, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	TESTB      DL, DL
-	JE         gemmNTF32R4C4store1_2
-	VADDSS     8(AX), X6, X6
-
-gemmNTF32R4C4store1_2:
-	VMOVSS     X6, 8(AX)
 	VSHUFF64X2 $0x4e, Z7, Z7, Z0
 	VADDPS     Z0, Z7, Z7
-	VSHUFF64X2 $0xb1, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0x4e, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0xb1, Z7, Z0
-	VADDPS     Z0, Z7, Z7
+	VSHUFPS    $0x88, Z5, Z4, Z0
+	VSHUFPS    $0xdd, Z5, Z4, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z7, Z6, Z1
+	VSHUFPS    $0xdd, Z7, Z6, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R4C4store1_3
-	VADDSS     12(AX), X7, X7
+	JE         gemmNTF32R4C4row1
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R4C4store1_3:
-	VMOVSS     X7, 12(AX)
+gemmNTF32R4C4row1:
+	VMOVUPS    Z2, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z8, Z8, Z0
 	VADDPS     Z0, Z8, Z8
-	VSHUFF64X2 $0xb1, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0x4e, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0xb1, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	TESTB      DL, DL
-	JE         gemmNTF32R4C4store2_0
-	VADDSS     (AX), X8, X8
-
-gemmNTF32R4C4store2_0:
-	VMOVSS     X8, (AX)
 	VSHUFF64X2 $0x4e, Z9, Z9, Z0
 	VADDPS     Z0, Z9, Z9
-	VSHUFF64X2 $0xb1, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0x4e, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0xb1, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	TESTB      DL, DL
-	JE         gemmNTF32R4C4store2_1
-	VADDSS     4(AX), X9, X9
-
-gemmNTF32R4C4store2_1:
-	VMOVSS     X9, 4(AX)
 	VSHUFF64X2 $0x4e, Z10, Z10, Z0
 	VADDPS     Z0, Z10, Z10
-	VSHUFF64X2 $0xb1, Z10, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0x4e, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0xb1, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	TESTB      DL, DL
-	JE         gemmNTF32R4C4store2_2
-	VADDSS     8(AX), X10, X10
-
-gemmNTF32R4C4store2_2:
-	VMOVSS     X10, 8(AX)
 	VSHUFF64X2 $0x4e, Z11, Z11, Z0
 	VADDPS     Z0, Z11, Z11
-	VSHUFF64X2 $0xb1, Z11, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0x4e, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0xb1, Z11, Z0
-	VADDPS     Z0, Z11, Z11
+	VSHUFPS    $0x88, Z9, Z8, Z0
+	VSHUFPS    $0xdd, Z9, Z8, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z11, Z10, Z1
+	VSHUFPS    $0xdd, Z11, Z10, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R4C4store2_3
-	VADDSS     12(AX), X11, X11
+	JE         gemmNTF32R4C4row2
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R4C4store2_3:
-	VMOVSS     X11, 12(AX)
+gemmNTF32R4C4row2:
+	VMOVUPS    Z2, K1, (AX)
 	ADDQ       CX, AX
 	VSHUFF64X2 $0x4e, Z12, Z12, Z0
 	VADDPS     Z0, Z12, Z12
-	VSHUFF64X2 $0xb1, Z12, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VPERMILPS  $0x4e, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VPERMILPS  $0xb1, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	TESTB      DL, DL
-	JE         gemmNTF32R4C4store3_0
-	VADDSS     (AX), X12, X12
-
-gemmNTF32R4C4store3_0:
-	VMOVSS     X12, (AX)
 	VSHUFF64X2 $0x4e, Z13, Z13, Z0
 	VADDPS     Z0, Z13, Z13
-	VSHUFF64X2 $0xb1, Z13, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VPERMILPS  $0x4e, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VPERMILPS  $0xb1, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	TESTB      DL, DL
-	JE         gemmNTF32R4C4store3_1
-	VADDSS     4(AX), X13, X13
-
-gemmNTF32R4C4store3_1:
-	VMOVSS     X13, 4(AX)
 	VSHUFF64X2 $0x4e, Z14, Z14, Z0
 	VADDPS     Z0, Z14, Z14
-	VSHUFF64X2 $0xb1, Z14, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VPERMILPS  $0x4e, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VPERMILPS  $0xb1, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	TESTB      DL, DL
-	JE         gemmNTF32R4C4store3_2
-	VADDSS     8(AX), X14, X14
-
-gemmNTF32R4C4store3_2:
-	VMOVSS     X14, 8(AX)
 	VSHUFF64X2 $0x4e, Z15, Z15, Z0
 	VADDPS     Z0, Z15, Z15
-	VSHUFF64X2 $0xb1, Z15, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	VPERMILPS  $0x4e, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	VPERMILPS  $0xb1, Z15, Z0
-	VADDPS     Z0, Z15, Z15
+	VSHUFPS    $0x88, Z13, Z12, Z0
+	VSHUFPS    $0xdd, Z13, Z12, Z1
+	VADDPS     Z1, Z0, Z0
+	VSHUFPS    $0x88, Z15, Z14, Z1
+	VSHUFPS    $0xdd, Z15, Z14, Z2
+	VADDPS     Z2, Z1, Z1
+	VSHUFPS    $0x88, Z1, Z0, Z2
+	VSHUFPS    $0xdd, Z1, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VSHUFF64X2 $0xb1, Z2, Z2, Z0
+	VADDPS     Z0, Z2, Z2
 	TESTB      DL, DL
-	JE         gemmNTF32R4C4store3_3
-	VADDSS     12(AX), X15, X15
+	JE         gemmNTF32R4C4row3
+	VMOVUPS.Z  (AX), K1, Z0
+	VADDPS     Z0, Z2, Z2
 
-gemmNTF32R4C4store3_3:
-	VMOVSS X15, 12(AX)
+gemmNTF32R4C4row3:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -9270,293 +8402,175 @@ gemmNTF32R4C5tail:
 	VFMADD231PS Z24, Z23, Z19
 
 gemmNTF32R4C5sum:
-	MOVQ       c+48(FP), AX
-	MOVQ       ldc+56(FP), CX
-	SHLQ       $0x02, CX
-	MOVB       add+64(FP), DL
-	VSHUFF64X2 $0x4e, Z0, Z0, Z20
-	VADDPS     Z20, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z20
-	VADDPS     Z20, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z20
-	VADDPS     Z20, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z20
-	VADDPS     Z20, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store0_0
-	VADDSS     (AX), X0, X0
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	MOVB         add+64(FP), DL
+	MOVL         $0x0000001f, BX
+	KMOVW        BX, K1
+	VSHUFF64X2   $0x4e, Z0, Z0, Z20
+	VADDPS       Z20, Z0, Z0
+	VSHUFF64X2   $0x4e, Z1, Z1, Z20
+	VADDPS       Z20, Z1, Z1
+	VSHUFF64X2   $0x4e, Z2, Z2, Z20
+	VADDPS       Z20, Z2, Z2
+	VSHUFF64X2   $0x4e, Z3, Z3, Z20
+	VADDPS       Z20, Z3, Z3
+	VSHUFF64X2   $0x4e, Z4, Z4, Z20
+	VADDPS       Z20, Z4, Z4
+	VSHUFPS      $0x88, Z1, Z0, Z20
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z20, Z20
+	VSHUFPS      $0x88, Z3, Z2, Z0
+	VSHUFPS      $0xdd, Z3, Z2, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z0, Z20, Z1
+	VSHUFPS      $0xdd, Z0, Z20, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFF64X2   $0xb1, Z1, Z1, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFPS      $0x88, Z4, Z4, Z0
+	VSHUFPS      $0xdd, Z4, Z4, Z2
+	VADDPS       Z2, Z0, Z0
+	VSHUFPS      $0x88, Z4, Z4, Z2
+	VSHUFPS      $0xdd, Z4, Z4, Z3
+	VADDPS       Z3, Z2, Z2
+	VSHUFPS      $0x88, Z2, Z0, Z3
+	VSHUFPS      $0xdd, Z2, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z1, Z1
+	TESTB        DL, DL
+	JE           gemmNTF32R4C5row0
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z1, Z1
 
-gemmNTF32R4C5store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VSHUFF64X2 $0xb1, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store0_1
-	VADDSS     4(AX), X1, X1
+gemmNTF32R4C5row0:
+	VMOVUPS      Z1, K1, (AX)
+	ADDQ         CX, AX
+	VSHUFF64X2   $0x4e, Z5, Z5, Z0
+	VADDPS       Z0, Z5, Z5
+	VSHUFF64X2   $0x4e, Z6, Z6, Z0
+	VADDPS       Z0, Z6, Z6
+	VSHUFF64X2   $0x4e, Z7, Z7, Z0
+	VADDPS       Z0, Z7, Z7
+	VSHUFF64X2   $0x4e, Z8, Z8, Z0
+	VADDPS       Z0, Z8, Z8
+	VSHUFF64X2   $0x4e, Z9, Z9, Z0
+	VADDPS       Z0, Z9, Z9
+	VSHUFPS      $0x88, Z6, Z5, Z0
+	VSHUFPS      $0xdd, Z6, Z5, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z8, Z7, Z1
+	VSHUFPS      $0xdd, Z8, Z7, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z2
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFF64X2   $0xb1, Z2, Z2, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFPS      $0x88, Z9, Z9, Z0
+	VSHUFPS      $0xdd, Z9, Z9, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z9, Z9, Z1
+	VSHUFPS      $0xdd, Z9, Z9, Z3
+	VADDPS       Z3, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z3
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z2, Z2
+	TESTB        DL, DL
+	JE           gemmNTF32R4C5row1
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z2, Z2
 
-gemmNTF32R4C5store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store0_2
-	VADDSS     8(AX), X2, X2
+gemmNTF32R4C5row1:
+	VMOVUPS      Z2, K1, (AX)
+	ADDQ         CX, AX
+	VSHUFF64X2   $0x4e, Z10, Z10, Z0
+	VADDPS       Z0, Z10, Z10
+	VSHUFF64X2   $0x4e, Z11, Z11, Z0
+	VADDPS       Z0, Z11, Z11
+	VSHUFF64X2   $0x4e, Z12, Z12, Z0
+	VADDPS       Z0, Z12, Z12
+	VSHUFF64X2   $0x4e, Z13, Z13, Z0
+	VADDPS       Z0, Z13, Z13
+	VSHUFF64X2   $0x4e, Z14, Z14, Z0
+	VADDPS       Z0, Z14, Z14
+	VSHUFPS      $0x88, Z11, Z10, Z0
+	VSHUFPS      $0xdd, Z11, Z10, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z13, Z12, Z1
+	VSHUFPS      $0xdd, Z13, Z12, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z2
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFF64X2   $0xb1, Z2, Z2, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFPS      $0x88, Z14, Z14, Z0
+	VSHUFPS      $0xdd, Z14, Z14, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z14, Z14, Z1
+	VSHUFPS      $0xdd, Z14, Z14, Z3
+	VADDPS       Z3, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z3
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z2, Z2
+	TESTB        DL, DL
+	JE           gemmNTF32R4C5row2
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z2, Z2
 
-gemmNTF32R4C5store0_2:
-	VMOVSS     X2, 8(AX)
-	VSHUFF64X2 $0x4e, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store0_3
-	VADDSS     12(AX), X3, X3
+gemmNTF32R4C5row2:
+	VMOVUPS      Z2, K1, (AX)
+	ADDQ         CX, AX
+	VSHUFF64X2   $0x4e, Z15, Z15, Z0
+	VADDPS       Z0, Z15, Z15
+	VSHUFF64X2   $0x4e, Z16, Z16, Z0
+	VADDPS       Z0, Z16, Z16
+	VSHUFF64X2   $0x4e, Z17, Z17, Z0
+	VADDPS       Z0, Z17, Z17
+	VSHUFF64X2   $0x4e, Z18, Z18, Z0
+	VADDPS       Z0, Z18, Z18
+	VSHUFF64X2   $0x4e, Z19, Z19, Z0
+	VADDPS       Z0, Z19, Z19
+	VSHUFPS      $0x88, Z16, Z15, Z0
+	VSHUFPS      $0xdd, Z16, Z15, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z18, Z17, Z1
+	VSHUFPS      $0xdd, Z18, Z17, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z2
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFF64X2   $0xb1, Z2, Z2, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFPS      $0x88, Z19, Z19, Z0
+	VSHUFPS      $0xdd, Z19, Z19, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z19, Z19, Z1
+	VSHUFPS      $0xdd, Z19, Z19, Z3
+	VADDPS       Z3, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z3
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z2, Z2
+	TESTB        DL, DL
+	JE           gemmNTF32R4C5row3
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z2, Z2
 
-gemmNTF32R4C5store0_3:
-	VMOVSS     X3, 12(AX)
-	VSHUFF64X2 $0x4e, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store0_4
-	VADDSS     16(AX), X4, X4
-
-gemmNTF32R4C5store0_4:
-	VMOVSS     X4, 16(AX)
-	ADDQ       CX, AX
-	VSHUFF64X2 $0x4e, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store1_0
-	VADDSS     (AX), X5, X5
-
-gemmNTF32R4C5store1_0:
-	VMOVSS     X5, (AX)
-	VSHUFF64X2 $0x4e, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VSHUFF64X2 $0xb1, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0x4e, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0xb1, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store1_1
-	VADDSS     4(AX), X6, X6
-
-gemmNTF32R4C5store1_1:
-	VMOVSS     X6, 4(AX)
-	VSHUFF64X2 $0x4e, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VSHUFF64X2 $0xb1, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0x4e, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0xb1, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store1_2
-	VADDSS     8(AX), X7, X7
-
-gemmNTF32R4C5store1_2:
-	VMOVSS     X7, 8(AX)
-	VSHUFF64X2 $0x4e, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VSHUFF64X2 $0xb1, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0x4e, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0xb1, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store1_3
-	VADDSS     12(AX), X8, X8
-
-gemmNTF32R4C5store1_3:
-	VMOVSS     X8, 12(AX)
-	VSHUFF64X2 $0x4e, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VSHUFF64X2 $0xb1, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0x4e, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0xb1, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store1_4
-	VADDSS     16(AX), X9, X9
-
-gemmNTF32R4C5store1_4:
-	VMOVSS     X9, 16(AX)
-	ADDQ       CX, AX
-	VSHUFF64X2 $0x4e, Z10, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VSHUFF64X2 $0xb1, Z10, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0x4e, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0xb1, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store2_0
-	VADDSS     (AX), X10, X10
-
-gemmNTF32R4C5store2_0:
-	VMOVSS     X10, (AX)
-	VSHUFF64X2 $0x4e, Z11, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VSHUFF64X2 $0xb1, Z11, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0x4e, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0xb1, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store2_1
-	VADDSS     4(AX), X11, X11
-
-gemmNTF32R4C5store2_1:
-	VMOVSS     X11, 4(AX)
-	VSHUFF64X2 $0x4e, Z12, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VSHUFF64X2 $0xb1, Z12, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VPERMILPS  $0x4e, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VPERMILPS  $0xb1, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store2_2
-	VADDSS     8(AX), X12, X12
-
-gemmNTF32R4C5store2_2:
-	VMOVSS     X12, 8(AX)
-	VSHUFF64X2 $0x4e, Z13, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VSHUFF64X2 $0xb1, Z13, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VPERMILPS  $0x4e, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VPERMILPS  $0xb1, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store2_3
-	VADDSS     12(AX), X13, X13
-
-gemmNTF32R4C5store2_3:
-	VMOVSS     X13, 12(AX)
-	VSHUFF64X2 $0x4e, Z14, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VSHUFF64X2 $0xb1, Z14, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VPERMILPS  $0x4e, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VPERMILPS  $0xb1, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store2_4
-	VADDSS     16(AX), X14, X14
-
-gemmNTF32R4C5store2_4:
-	VMOVSS     X14, 16(AX)
-	ADDQ       CX, AX
-	VSHUFF64X2 $0x4e, Z15, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	VSHUFF64X2 $0xb1, Z15, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	VPERMILPS  $0x4e, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	VPERMILPS  $0xb1, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store3_0
-	VADDSS     (AX), X15, X15
-
-gemmNTF32R4C5store3_0:
-	VMOVSS     X15, (AX)
-	VSHUFF64X2 $0x4e, Z16, Z16, Z0
-	VADDPS     Z0, Z16, Z16
-	VSHUFF64X2 $0xb1, Z16, Z16, Z0
-	VADDPS     Z0, Z16, Z16
-	VPERMILPS  $0x4e, Z16, Z0
-	VADDPS     Z0, Z16, Z16
-	VPERMILPS  $0xb1, Z16, Z0
-	VADDPS     Z0, Z16, Z16
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store3_1
-	VADDSS     4(AX), X16, X16
-
-gemmNTF32R4C5store3_1:
-	VMOVSS     X16, 4(AX)
-	VSHUFF64X2 $0x4e, Z17, Z17, Z0
-	VADDPS     Z0, Z17, Z17
-	VSHUFF64X2 $0xb1, Z17, Z17, Z0
-	VADDPS     Z0, Z17, Z17
-	VPERMILPS  $0x4e, Z17, Z0
-	VADDPS     Z0, Z17, Z17
-	VPERMILPS  $0xb1, Z17, Z0
-	VADDPS     Z0, Z17, Z17
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store3_2
-	VADDSS     8(AX), X17, X17
-
-gemmNTF32R4C5store3_2:
-	VMOVSS     X17, 8(AX)
-	VSHUFF64X2 $0x4e, Z18, Z18, Z0
-	VADDPS     Z0, Z18, Z18
-	VSHUFF64X2 $0xb1, Z18, Z18, Z0
-	VADDPS     Z0, Z18, Z18
-	VPERMILPS  $0x4e, Z18, Z0
-	VADDPS     Z0, Z18, Z18
-	VPERMILPS  $0xb1, Z18, Z0
-	VADDPS     Z0, Z18, Z18
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store3_3
-	VADDSS     12(AX), X18, X18
-
-gemmNTF32R4C5store3_3:
-	VMOVSS     X18, 12(AX)
-	VSHUFF64X2 $0x4e, Z19, Z19, Z0
-	VADDPS     Z0, Z19, Z19
-	VSHUFF64X2 $0xb1, Z19, Z19, Z0
-	VADDPS     Z0, Z19, Z19
-	VPERMILPS  $0x4e, Z19, Z0
-	VADDPS     Z0, Z19, Z19
-	VPERMILPS  $0xb1, Z19, Z0
-	VADDPS     Z0, Z19, Z19
-	TESTB      DL, DL
-	JE         gemmNTF32R4C5store3_4
-	VADDSS     16(AX), X19, X19
-
-gemmNTF32R4C5store3_4:
-	VMOVSS X19, 16(AX)
+gemmNTF32R4C5row3:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
@@ -9681,349 +8695,183 @@ gemmNTF32R4C6tail:
 	VFMADD231PS Z28, Z27, Z23
 
 gemmNTF32R4C6sum:
-	MOVQ       c+48(FP), AX
-	MOVQ       ldc+56(FP), CX
-	SHLQ       $0x02, CX
-	MOVB       add+64(FP), DL
-	VSHUFF64X2 $0x4e, Z0, Z0, Z24
-	VADDPS     Z24, Z0, Z0
-	VSHUFF64X2 $0xb1, Z0, Z0, Z24
-	VADDPS     Z24, Z0, Z0
-	VPERMILPS  $0x4e, Z0, Z24
-	VADDPS     Z24, Z0, Z0
-	VPERMILPS  $0xb1, Z0, Z24
-	VADDPS     Z24, Z0, Z0
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store0_0
-	VADDSS     (AX), X0, X0
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	SHLQ         $0x02, CX
+	MOVB         add+64(FP), DL
+	MOVL         $0x0000003f, BX
+	KMOVW        BX, K1
+	VSHUFF64X2   $0x4e, Z0, Z0, Z24
+	VADDPS       Z24, Z0, Z0
+	VSHUFF64X2   $0x4e, Z1, Z1, Z24
+	VADDPS       Z24, Z1, Z1
+	VSHUFF64X2   $0x4e, Z2, Z2, Z24
+	VADDPS       Z24, Z2, Z2
+	VSHUFF64X2   $0x4e, Z3, Z3, Z24
+	VADDPS       Z24, Z3, Z3
+	VSHUFF64X2   $0x4e, Z4, Z4, Z24
+	VADDPS       Z24, Z4, Z4
+	VSHUFF64X2   $0x4e, Z5, Z5, Z24
+	VADDPS       Z24, Z5, Z5
+	VSHUFPS      $0x88, Z1, Z0, Z24
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z24, Z24
+	VSHUFPS      $0x88, Z3, Z2, Z0
+	VSHUFPS      $0xdd, Z3, Z2, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z0, Z24, Z1
+	VSHUFPS      $0xdd, Z0, Z24, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFF64X2   $0xb1, Z1, Z1, Z0
+	VADDPS       Z0, Z1, Z1
+	VSHUFPS      $0x88, Z5, Z4, Z0
+	VSHUFPS      $0xdd, Z5, Z4, Z2
+	VADDPS       Z2, Z0, Z0
+	VSHUFPS      $0x88, Z5, Z5, Z2
+	VSHUFPS      $0xdd, Z5, Z5, Z3
+	VADDPS       Z3, Z2, Z2
+	VSHUFPS      $0x88, Z2, Z0, Z3
+	VSHUFPS      $0xdd, Z2, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z1, Z1
+	TESTB        DL, DL
+	JE           gemmNTF32R4C6row0
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z1, Z1
 
-gemmNTF32R4C6store0_0:
-	VMOVSS     X0, (AX)
-	VSHUFF64X2 $0x4e, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VSHUFF64X2 $0xb1, Z1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z0
-	VADDPS     Z0, Z1, Z1
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store0_1
-	VADDSS     4(AX), X1, X1
+gemmNTF32R4C6row0:
+	VMOVUPS      Z1, K1, (AX)
+	ADDQ         CX, AX
+	VSHUFF64X2   $0x4e, Z6, Z6, Z0
+	VADDPS       Z0, Z6, Z6
+	VSHUFF64X2   $0x4e, Z7, Z7, Z0
+	VADDPS       Z0, Z7, Z7
+	VSHUFF64X2   $0x4e, Z8, Z8, Z0
+	VADDPS       Z0, Z8, Z8
+	VSHUFF64X2   $0x4e, Z9, Z9, Z0
+	VADDPS       Z0, Z9, Z9
+	VSHUFF64X2   $0x4e, Z10, Z10, Z0
+	VADDPS       Z0, Z10, Z10
+	VSHUFF64X2   $0x4e, Z11, Z11, Z0
+	VADDPS       Z0, Z11, Z11
+	VSHUFPS      $0x88, Z7, Z6, Z0
+	VSHUFPS      $0xdd, Z7, Z6, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z9, Z8, Z1
+	VSHUFPS      $0xdd, Z9, Z8, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z2
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFF64X2   $0xb1, Z2, Z2, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFPS      $0x88, Z11, Z10, Z0
+	VSHUFPS      $0xdd, Z11, Z10, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z11, Z11, Z1
+	VSHUFPS      $0xdd, Z11, Z11, Z3
+	VADDPS       Z3, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z3
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z2, Z2
+	TESTB        DL, DL
+	JE           gemmNTF32R4C6row1
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z2, Z2
 
-gemmNTF32R4C6store0_1:
-	VMOVSS     X1, 4(AX)
-	VSHUFF64X2 $0x4e, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VSHUFF64X2 $0xb1, Z2, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z0
-	VADDPS     Z0, Z2, Z2
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store0_2
-	VADDSS     8(AX), X2, X2
+gemmNTF32R4C6row1:
+	VMOVUPS      Z2, K1, (AX)
+	ADDQ         CX, AX
+	VSHUFF64X2   $0x4e, Z12, Z12, Z0
+	VADDPS       Z0, Z12, Z12
+	VSHUFF64X2   $0x4e, Z13, Z13, Z0
+	VADDPS       Z0, Z13, Z13
+	VSHUFF64X2   $0x4e, Z14, Z14, Z0
+	VADDPS       Z0, Z14, Z14
+	VSHUFF64X2   $0x4e, Z15, Z15, Z0
+	VADDPS       Z0, Z15, Z15
+	VSHUFF64X2   $0x4e, Z16, Z16, Z0
+	VADDPS       Z0, Z16, Z16
+	VSHUFF64X2   $0x4e, Z17, Z17, Z0
+	VADDPS       Z0, Z17, Z17
+	VSHUFPS      $0x88, Z13, Z12, Z0
+	VSHUFPS      $0xdd, Z13, Z12, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z15, Z14, Z1
+	VSHUFPS      $0xdd, Z15, Z14, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z2
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFF64X2   $0xb1, Z2, Z2, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFPS      $0x88, Z17, Z16, Z0
+	VSHUFPS      $0xdd, Z17, Z16, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z17, Z17, Z1
+	VSHUFPS      $0xdd, Z17, Z17, Z3
+	VADDPS       Z3, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z3
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z2, Z2
+	TESTB        DL, DL
+	JE           gemmNTF32R4C6row2
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z2, Z2
 
-gemmNTF32R4C6store0_2:
-	VMOVSS     X2, 8(AX)
-	VSHUFF64X2 $0x4e, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VSHUFF64X2 $0xb1, Z3, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z0
-	VADDPS     Z0, Z3, Z3
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store0_3
-	VADDSS     12(AX), X3, X3
+gemmNTF32R4C6row2:
+	VMOVUPS      Z2, K1, (AX)
+	ADDQ         CX, AX
+	VSHUFF64X2   $0x4e, Z18, Z18, Z0
+	VADDPS       Z0, Z18, Z18
+	VSHUFF64X2   $0x4e, Z19, Z19, Z0
+	VADDPS       Z0, Z19, Z19
+	VSHUFF64X2   $0x4e, Z20, Z20, Z0
+	VADDPS       Z0, Z20, Z20
+	VSHUFF64X2   $0x4e, Z21, Z21, Z0
+	VADDPS       Z0, Z21, Z21
+	VSHUFF64X2   $0x4e, Z22, Z22, Z0
+	VADDPS       Z0, Z22, Z22
+	VSHUFF64X2   $0x4e, Z23, Z23, Z0
+	VADDPS       Z0, Z23, Z23
+	VSHUFPS      $0x88, Z19, Z18, Z0
+	VSHUFPS      $0xdd, Z19, Z18, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z21, Z20, Z1
+	VSHUFPS      $0xdd, Z21, Z20, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z2
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFF64X2   $0xb1, Z2, Z2, Z0
+	VADDPS       Z0, Z2, Z2
+	VSHUFPS      $0x88, Z23, Z22, Z0
+	VSHUFPS      $0xdd, Z23, Z22, Z1
+	VADDPS       Z1, Z0, Z0
+	VSHUFPS      $0x88, Z23, Z23, Z1
+	VSHUFPS      $0xdd, Z23, Z23, Z3
+	VADDPS       Z3, Z1, Z1
+	VSHUFPS      $0x88, Z1, Z0, Z3
+	VSHUFPS      $0xdd, Z1, Z0, Z0
+	VADDPS       Z0, Z3, Z3
+	VSHUFF64X2   $0xb1, Z3, Z3, Z0
+	VADDPS       Z0, Z3, Z3
+	VINSERTF32X4 $0x01, X3, Z2, Z2
+	TESTB        DL, DL
+	JE           gemmNTF32R4C6row3
+	VMOVUPS.Z    (AX), K1, Z0
+	VADDPS       Z0, Z2, Z2
 
-gemmNTF32R4C6store0_3:
-	VMOVSS     X3, 12(AX)
-	VSHUFF64X2 $0x4e, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VSHUFF64X2 $0xb1, Z4, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0x4e, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	VPERMILPS  $0xb1, Z4, Z0
-	VADDPS     Z0, Z4, Z4
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store0_4
-	VADDSS     16(AX), X4, X4
-
-gemmNTF32R4C6store0_4:
-	VMOVSS     X4, 16(AX)
-	VSHUFF64X2 $0x4e, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VSHUFF64X2 $0xb1, Z5, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0x4e, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	VPERMILPS  $0xb1, Z5, Z0
-	VADDPS     Z0, Z5, Z5
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store0_5
-	VADDSS     20(AX), X5, X5
-
-gemmNTF32R4C6store0_5:
-	VMOVSS     X5, 20(AX)
-	ADDQ       CX, AX
-	VSHUFF64X2 $0x4e, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VSHUFF64X2 $0xb1, Z6, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0x4e, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	VPERMILPS  $0xb1, Z6, Z0
-	VADDPS     Z0, Z6, Z6
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store1_0
-	VADDSS     (AX), X6, X6
-
-gemmNTF32R4C6store1_0:
-	VMOVSS     X6, (AX)
-	VSHUFF64X2 $0x4e, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VSHUFF64X2 $0xb1, Z7, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0x4e, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	VPERMILPS  $0xb1, Z7, Z0
-	VADDPS     Z0, Z7, Z7
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store1_1
-	VADDSS     4(AX), X7, X7
-
-gemmNTF32R4C6store1_1:
-	VMOVSS     X7, 4(AX)
-	VSHUFF64X2 $0x4e, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VSHUFF64X2 $0xb1, Z8, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0x4e, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	VPERMILPS  $0xb1, Z8, Z0
-	VADDPS     Z0, Z8, Z8
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store1_2
-	VADDSS     8(AX), X8, X8
-
-gemmNTF32R4C6store1_2:
-	VMOVSS     X8, 8(AX)
-	VSHUFF64X2 $0x4e, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VSHUFF64X2 $0xb1, Z9, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0x4e, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	VPERMILPS  $0xb1, Z9, Z0
-	VADDPS     Z0, Z9, Z9
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store1_3
-	VADDSS     12(AX), X9, X9
-
-gemmNTF32R4C6store1_3:
-	VMOVSS     X9, 12(AX)
-	VSHUFF64X2 $0x4e, Z10, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VSHUFF64X2 $0xb1, Z10, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0x4e, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	VPERMILPS  $0xb1, Z10, Z0
-	VADDPS     Z0, Z10, Z10
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store1_4
-	VADDSS     16(AX), X10, X10
-
-gemmNTF32R4C6store1_4:
-	VMOVSS     X10, 16(AX)
-	VSHUFF64X2 $0x4e, Z11, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VSHUFF64X2 $0xb1, Z11, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0x4e, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	VPERMILPS  $0xb1, Z11, Z0
-	VADDPS     Z0, Z11, Z11
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store1_5
-	VADDSS     20(AX), X11, X11
-
-gemmNTF32R4C6store1_5:
-	VMOVSS     X11, 20(AX)
-	ADDQ       CX, AX
-	VSHUFF64X2 $0x4e, Z12, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VSHUFF64X2 $0xb1, Z12, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VPERMILPS  $0x4e, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	VPERMILPS  $0xb1, Z12, Z0
-	VADDPS     Z0, Z12, Z12
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store2_0
-	VADDSS     (AX), X12, X12
-
-gemmNTF32R4C6store2_0:
-	VMOVSS     X12, (AX)
-	VSHUFF64X2 $0x4e, Z13, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VSHUFF64X2 $0xb1, Z13, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VPERMILPS  $0x4e, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	VPERMILPS  $0xb1, Z13, Z0
-	VADDPS     Z0, Z13, Z13
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store2_1
-	VADDSS     4(AX), X13, X13
-
-gemmNTF32R4C6store2_1:
-	VMOVSS     X13, 4(AX)
-	VSHUFF64X2 $0x4e, Z14, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VSHUFF64X2 $0xb1, Z14, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VPERMILPS  $0x4e, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	VPERMILPS  $0xb1, Z14, Z0
-	VADDPS     Z0, Z14, Z14
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store2_2
-	VADDSS     8(AX), X14, X14
-
-gemmNTF32R4C6store2_2:
-	VMOVSS     X14, 8(AX)
-	VSHUFF64X2 $0x4e, Z15, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	VSHUFF64X2 $0xb1, Z15, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	VPERMILPS  $0x4e, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	VPERMILPS  $0xb1, Z15, Z0
-	VADDPS     Z0, Z15, Z15
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store2_3
-	VADDSS     12(AX), X15, X15
-
-gemmNTF32R4C6store2_3:
-	VMOVSS     X15, 12(AX)
-	VSHUFF64X2 $0x4e, Z16, Z16, Z0
-	VADDPS     Z0, Z16, Z16
-	VSHUFF64X2 $0xb1, Z16, Z16, Z0
-	VADDPS     Z0, Z16, Z16
-	VPERMILPS  $0x4e, Z16, Z0
-	VADDPS     Z0, Z16, Z16
-	VPERMILPS  $0xb1, Z16, Z0
-	VADDPS     Z0, Z16, Z16
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store2_4
-	VADDSS     16(AX), X16, X16
-
-gemmNTF32R4C6store2_4:
-	VMOVSS     X16, 16(AX)
-	VSHUFF64X2 $0x4e, Z17, Z17, Z0
-	VADDPS     Z0, Z17, Z17
-	VSHUFF64X2 $0xb1, Z17, Z17, Z0
-	VADDPS     Z0, Z17, Z17
-	VPERMILPS  $0x4e, Z17, Z0
-	VADDPS     Z0, Z17, Z17
-	VPERMILPS  $0xb1, Z17, Z0
-	VADDPS     Z0, Z17, Z17
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store2_5
-	VADDSS     20(AX), X17, X17
-
-gemmNTF32R4C6store2_5:
-	VMOVSS     X17, 20(AX)
-	ADDQ       CX, AX
-	VSHUFF64X2 $0x4e, Z18, Z18, Z0
-	VADDPS     Z0, Z18, Z18
-	VSHUFF64X2 $0xb1, Z18, Z18, Z0
-	VADDPS     Z0, Z18, Z18
-	VPERMILPS  $0x4e, Z18, Z0
-	VADDPS     Z0, Z18, Z18
-	VPERMILPS  $0xb1, Z18, Z0
-	VADDPS     Z0, Z18, Z18
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store3_0
-	VADDSS     (AX), X18, X18
-
-gemmNTF32R4C6store3_0:
-	VMOVSS     X18, (AX)
-	VSHUFF64X2 $0x4e, Z19, Z19, Z0
-	VADDPS     Z0, Z19, Z19
-	VSHUFF64X2 $0xb1, Z19, Z19, Z0
-	VADDPS     Z0, Z19, Z19
-	VPERMILPS  $0x4e, Z19, Z0
-	VADDPS     Z0, Z19, Z19
-	VPERMILPS  $0xb1, Z19, Z0
-	VADDPS     Z0, Z19, Z19
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store3_1
-	VADDSS     4(AX), X19, X19
-
-gemmNTF32R4C6store3_1:
-	VMOVSS     X19, 4(AX)
-	VSHUFF64X2 $0x4e, Z20, Z20, Z0
-	VADDPS     Z0, Z20, Z20
-	VSHUFF64X2 $0xb1, Z20, Z20, Z0
-	VADDPS     Z0, Z20, Z20
-	VPERMILPS  $0x4e, Z20, Z0
-	VADDPS     Z0, Z20, Z20
-	VPERMILPS  $0xb1, Z20, Z0
-	VADDPS     Z0, Z20, Z20
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store3_2
-	VADDSS     8(AX), X20, X20
-
-gemmNTF32R4C6store3_2:
-	VMOVSS     X20, 8(AX)
-	VSHUFF64X2 $0x4e, Z21, Z21, Z0
-	VADDPS     Z0, Z21, Z21
-	VSHUFF64X2 $0xb1, Z21, Z21, Z0
-	VADDPS     Z0, Z21, Z21
-	VPERMILPS  $0x4e, Z21, Z0
-	VADDPS     Z0, Z21, Z21
-	VPERMILPS  $0xb1, Z21, Z0
-	VADDPS     Z0, Z21, Z21
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store3_3
-	VADDSS     12(AX), X21, X21
-
-gemmNTF32R4C6store3_3:
-	VMOVSS     X21, 12(AX)
-	VSHUFF64X2 $0x4e, Z22, Z22, Z0
-	VADDPS     Z0, Z22, Z22
-	VSHUFF64X2 $0xb1, Z22, Z22, Z0
-	VADDPS     Z0, Z22, Z22
-	VPERMILPS  $0x4e, Z22, Z0
-	VADDPS     Z0, Z22, Z22
-	VPERMILPS  $0xb1, Z22, Z0
-	VADDPS     Z0, Z22, Z22
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store3_4
-	VADDSS     16(AX), X22, X22
-
-gemmNTF32R4C6store3_4:
-	VMOVSS     X22, 16(AX)
-	VSHUFF64X2 $0x4e, Z23, Z23, Z0
-	VADDPS     Z0, Z23, Z23
-	VSHUFF64X2 $0xb1, Z23, Z23, Z0
-	VADDPS     Z0, Z23, Z23
-	VPERMILPS  $0x4e, Z23, Z0
-	VADDPS     Z0, Z23, Z23
-	VPERMILPS  $0xb1, Z23, Z0
-	VADDPS     Z0, Z23, Z23
-	TESTB      DL, DL
-	JE         gemmNTF32R4C6store3_5
-	VADDSS     20(AX), X23, X23
-
-gemmNTF32R4C6store3_5:
-	VMOVSS X23, 20(AX)
+gemmNTF32R4C6row3:
+	VMOVUPS Z2, K1, (AX)
 	VZEROUPPER
 	RET
 
