@@ -404,13 +404,20 @@ func ntKernel(z zkind, rows, cols int) {
 	addFlag := Load(Param("add"), GP8())
 	if z.name == "F32" {
 		rowSumsF32(name, acc, c, ldc, addFlag)
-		VZEROUPPER()
-		RET()
-		return
+	} else {
+		elementSums(z, name, acc, c, ldc, addFlag)
 	}
-	for i := range rows {
-		for j := range cols {
-			s := z.hsum512(acc[i][j])
+	VZEROUPPER()
+	RET()
+}
+
+// elementSums ends the dot-product kernel element by element (float64):
+// each accumulator's lanes are summed on their own and stored (added, when
+// addFlag is set) to its element of c, whose rows are ldc bytes apart.
+func elementSums(z zkind, name string, acc [][]VecVirtual, c, ldc, addFlag Register) {
+	for i, row := range acc {
+		for j, a := range row {
+			s := z.hsum512(a)
 			out := Mem{Base: c, Disp: j * z.size}
 			TESTB(addFlag, addFlag)
 			skip := fmt.Sprintf("%sstore%d_%d", name, i, j)
@@ -419,12 +426,10 @@ func ntKernel(z zkind, rows, cols int) {
 			Label(skip)
 			z.storeScalar(s.AsX(), out)
 		}
-		if i+1 < rows {
+		if i+1 < len(acc) {
 			ADDQ(ldc, c)
 		}
 	}
-	VZEROUPPER()
-	RET()
 }
 
 // gemm2Rows is the most rows of C the AVX2 micro-kernel keeps in
